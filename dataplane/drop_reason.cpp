@@ -1,0 +1,53 @@
+#include "dataplane/drop_reason.hpp"
+
+#include <array>
+
+namespace torwart::dataplane {
+namespace {
+
+constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
+    {"none", "not dropped"},
+    {"truncated_ethernet", "frame shorter than an Ethernet header"},
+    {"truncated_vlan", "802.1Q tag cut off"},
+    {"unsupported_ethertype", "EtherType other than IPv4, IPv6, ARP or one 802.1Q tag"},
+    {"truncated_arp", "ARP packet shorter than an Ethernet/IPv4 ARP body"},
+    {"malformed_arp", "ARP with a hardware or protocol type other than Ethernet/IPv4"},
+    {"truncated_ipv4", "IPv4 header cut off"},
+    {"bad_ipv4_version", "IPv4 EtherType but version field is not 4"},
+    {"bad_ipv4_header_length", "IHL below 5 or beyond the packet"},
+    {"bad_ipv4_total_length", "total length below the header length or beyond the frame"},
+    {"bad_ipv4_checksum", "IPv4 header checksum wrong"},
+    {"bad_ipv4_options", "IPv4 option with a length that overruns the header"},
+    {"truncated_ipv6", "IPv6 header cut off"},
+    {"bad_ipv6_version", "IPv6 EtherType but version field is not 6"},
+    {"bad_ipv6_payload_length", "payload length beyond the frame (jumbograms are not accepted)"},
+    {"bad_ipv6_extension_header", "extension header chain cut off, too long or malformed"},
+    {"truncated_tcp", "TCP header cut off"},
+    {"bad_tcp_header_length", "TCP data offset below 5 or beyond the datagram"},
+    {"truncated_udp", "UDP header cut off"},
+    {"bad_udp_length", "UDP length below 8 or beyond the datagram"},
+    {"truncated_icmp", "ICMP/ICMPv6 header cut off"},
+    {"bad_source_address", "source is multicast, broadcast, loopback or otherwise impossible"},
+    {"unknown_vlan", "802.1Q tag with no configured sub-interface"},
+    {"not_for_us", "unicast frame addressed to another MAC address"},
+    {"spoofed_source", "source address does not belong behind the ingress zone (reverse-path check)"},
+    {"no_route", "no route to the destination"},
+    {"ttl_exceeded", "TTL or hop limit reached zero (ICMP time exceeded sent)"},
+    {"mtu_exceeded", "larger than the egress MTU and not fragmentable (ICMP sent)"},
+    {"local_unhandled", "addressed to the box but no local service handles it"},
+    {"neighbour_unresolved", "next hop did not answer ARP/neighbour solicitation in time"},
+    {"neighbour_queue_full", "too many packets already waiting for this next hop's resolution"},
+    {"slow_path_queue_full", "the control lcore's queue was full"},
+    {"tx_queue_full", "the egress port did not accept the packet"},
+    {"distribution_queue_full", "the ring to the flow's worker was full"},
+    {"port_down", "egress port link is down"},
+}};
+
+}  // namespace
+
+const DropReasonInfo& drop_reason_info(DropReason reason) {
+  const auto index = static_cast<unsigned>(reason);
+  return kInfo[index < kDropReasonCount ? index : 0];
+}
+
+}  // namespace torwart::dataplane

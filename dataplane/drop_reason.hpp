@@ -1,0 +1,58 @@
+#pragma once
+// Why the fast path dropped a packet. Each reason is counted per port and named in EVE `drop` records;
+// the table in drop_reason.cpp is the documentation (README "Drop reasons").
+#include <cstdint>
+#include <string_view>
+
+namespace torwart::dataplane {
+
+enum class DropReason : uint8_t {
+  kNone = 0,
+  kTruncatedEthernet,
+  kTruncatedVlan,
+  kUnsupportedEthertype,
+  kTruncatedArp,
+  kMalformedArp,
+  kTruncatedIpv4,
+  kBadIpv4Version,
+  kBadIpv4HeaderLength,
+  kBadIpv4TotalLength,
+  kBadIpv4Checksum,
+  kBadIpv4Options,
+  kTruncatedIpv6,
+  kBadIpv6Version,
+  kBadIpv6PayloadLength,
+  kBadIpv6ExtensionHeader,
+  kTruncatedTcp,
+  kBadTcpHeaderLength,
+  kTruncatedUdp,
+  kBadUdpLength,
+  kTruncatedIcmp,
+  kBadSourceAddress,  // multicast, broadcast, loopback or unspecified where not allowed
+  kUnknownVlan,
+  kNotForUs,          // unicast frame for another MAC
+  kSpoofedSource,     // source does not belong behind the ingress zone
+  kNoRoute,
+  kTtlExceeded,
+  kMtuExceeded,
+  kLocalUnhandled,    // addressed to the box, but no local service answers it
+  kNeighbourUnresolved,
+  kNeighbourQueueFull,
+  kSlowPathQueueFull,
+  kTxQueueFull,
+  kDistributionQueueFull,
+  kPortDown,
+  kCount
+};
+
+inline constexpr unsigned kDropReasonCount = static_cast<unsigned>(DropReason::kCount);
+
+struct DropReasonInfo {
+  std::string_view name;         // stable identifier, used in counters and EVE
+  std::string_view description;  // one line for people
+};
+
+const DropReasonInfo& drop_reason_info(DropReason reason);
+inline std::string_view drop_reason_name(DropReason reason) { return drop_reason_info(reason).name; }
+
+}  // namespace torwart::dataplane

@@ -1,0 +1,54 @@
+#pragma once
+// What the stages learn about a packet, kept in the mbuf's private area so that it travels with the packet
+// when software distribution hands it to another worker.
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include "dataplane/drop_reason.hpp"
+
+namespace torwart::dataplane {
+
+enum class L3Kind : uint8_t { kNone = 0, kIpv4, kIpv6, kArp };
+
+namespace meta_flag {
+inline constexpr uint16_t kVlanTagged = 1 << 0;
+inline constexpr uint16_t kIpv4Options = 1 << 1;
+inline constexpr uint16_t kFragment = 1 << 2;       // any fragment, first or later
+inline constexpr uint16_t kLaterFragment = 1 << 3;  // offset != 0: no L4 header in this packet
+inline constexpr uint16_t kIpv6ExtHeaders = 1 << 4;
+inline constexpr uint16_t kLocallyOriginated = 1 << 5;  // built or turned around by the box itself
+inline constexpr uint16_t kIcmpError = 1 << 6;          // ICMP/ICMPv6 error message
+inline constexpr uint16_t kDontFragment = 1 << 7;
+inline constexpr uint16_t kL2Multicast = 1 << 8;  // broadcast or multicast destination MAC
+}  // namespace meta_flag
+
+inline constexpr uint16_t kNoInterface = 0xffff;
+inline constexpr uint32_t kNoNextHop = 0xffffffff;
+
+struct PacketMeta {
+  uint16_t l3_offset;  // from the start of the frame
+  uint16_t l4_offset;  // valid when l4_present
+  uint16_t l3_length;  // IP datagram length from the IP header (v4 total length, v6 40 + payload length)
+  uint16_t vlan_id;    // 0 when untagged
+  uint16_t flags;      // meta_flag::*
+  uint16_t src_port;   // TCP/UDP ports, host order; ICMP: identifier for echo, else 0
+  uint16_t dst_port;   // ICMP: type << 8 | code
+  uint16_t in_iface;   // logical interface (port or VLAN sub-interface) the packet arrived on
+  uint16_t out_iface;
+  L3Kind l3;
+  uint8_t ip_proto;  // upper-layer protocol after IPv6 extension headers
+  uint8_t l4_present;
+  uint8_t ttl;
+  DropReason drop_reason;
+  uint8_t reserved[3];
+  uint32_t flow_hash;  // symmetric: both directions of a connection hash alike
+  uint32_t next_hop;   // index into the snapshot's next-hop table
+};
+static_assert(sizeof(PacketMeta) <= 48, "packet metadata must stay within one cache line with the mbuf priv");
+
+inline constexpr uint16_t kMbufPrivSize = RTE_ALIGN_CEIL(sizeof(PacketMeta), RTE_MBUF_PRIV_ALIGN);
+
+inline PacketMeta& meta_of(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
+
+}  // namespace torwart::dataplane

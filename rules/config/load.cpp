@@ -1,0 +1,554 @@
+#include "rules/config/load.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace torwart::config {
+namespace {
+
+// Walks one YAML document, collecting errors with their place instead of stopping at the first.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  std::vector<ConfigError>& errors() { return errors_; }
+
+  void error(const YAML::Node& node, const std::string& path, const std::string& reason) {
+    const YAML::Mark mark = node.Mark();
+    const bool known = mark.line >= 0 && !node.IsNull();
+    errors_.push_back({file_, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, path, reason});
+  }
+
+  // Refuses keys this section does not know: a typo in a firewall configuration must never be ignored.
+  bool expect_map(const YAML::Node& node, const std::string& path, std::initializer_list<std::string_view> keys) {
+    if (!node.IsMap()) {
+      error(node, path, "expected a mapping");
+      return false;
+    }
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        std::string known;
+        for (const auto& k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+        error(entry.first, join(path, key), "unknown key (known here: " + known + ")");
+      }
+    }
+    return true;
+  }
+
+  static std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+  static std::string index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+  std::optional<std::string> string(const YAML::Node& node, const std::string& path) {
+    if (!node.IsScalar()) {
+      error(node, path, "expected a text value");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<unsigned> number(const YAML::Node& node, const std::string& path, unsigned min, unsigned max) {
+    if (!node.IsScalar()) {
+      error(node, path, "expected a number");
+      return std::nullopt;
+    }
+    const std::string& text = node.Scalar();
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) {
+      error(node, path, "'" + text + "' is not a whole number");
+      return std::nullopt;
+    }
+    if (value < min || value > max) {
+      error(node, path, std::to_string(value) + " is outside " + std::to_string(min) + ".." + std::to_string(max));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& node, const std::string& path) {
+    if (node.IsScalar()) {
+      const std::string& text = node.Scalar();
+      if (text == "true" || text == "yes" || text == "on") return true;
+      if (text == "false" || text == "no" || text == "off") return false;
+    }
+    error(node, path, "expected true or false");
+    return std::nullopt;
+  }
+
+  // Durations: "10s", "5m", "1h" or a bare number of seconds.
+  std::optional<unsigned> seconds(const YAML::Node& node, const std::string& path, unsigned max) {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      error(node, path, "expected a duration such as 10s, 5m or 1h");
+      return std::nullopt;
+    }
+    std::string text = node.Scalar();
+    unsigned scale = 1;
+    switch (text.back()) {
+      case 's': scale = 1; text.pop_back(); break;
+      case 'm': scale = 60; text.pop_back(); break;
+      case 'h': scale = 3600; text.pop_back(); break;
+      default: break;
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty() || value * scale > max) {
+      error(node, path, "'" + node.Scalar() + "' is not a duration of at most " + std::to_string(max) + "s");
+      return std::nullopt;
+    }
+    return value * scale;
+  }
+
+  template <typename Fn>
+  void sequence(const YAML::Node& node, const std::string& path, Fn&& each) {
+    if (!node.IsSequence()) {
+      error(node, path, "expected a list");
+      return;
+    }
+    for (size_t i = 0; i < node.size(); ++i) each(node[i], index(path, i));
+  }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError> errors_;
+};
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 15) return false;  // fits a Linux interface name
+  if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+const std::map<std::string, PortBackend, std::less<>> kBackends = {
+    {"pci", PortBackend::kPci}, {"af_packet", PortBackend::kAfPacket}, {"pcap", PortBackend::kPcap},
+    {"tap", PortBackend::kTap}, {"null", PortBackend::kNull},         {"ring", PortBackend::kRing}};
+
+const std::set<std::string, std::less<>> kRoles = {"lan",   "kdn",   "inet",     "dmz",   "guest",
+                                                   "voip",  "wlan",  "transfer", "mirror", "server"};
+
+class ConfigBuilder {
+ public:
+  explicit ConfigBuilder(Reader& reader) : r_(reader) {}
+
+  Config build(const YAML::Node& root) {
+    Config config;
+    if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours"})) {
+      return config;
+    }
+    if (root["format"]) {
+      if (auto v = r_.number(root["format"], "format", 1, 1)) config.format = *v;
+    }
+    if (root["name"]) {
+      if (auto v = r_.string(root["name"], "name")) config.name = *v;
+    }
+    if (root["dataplane"]) read_dataplane(root["dataplane"], config.dataplane);
+    if (root["zones"]) {
+      r_.sequence(root["zones"], "zones", [&](const YAML::Node& n, const std::string& p) { read_zone(n, p, config); });
+    }
+    if (!root["ports"]) {
+      r_.error(root, "ports", "at least one port is required");
+    } else {
+      r_.sequence(root["ports"], "ports", [&](const YAML::Node& n, const std::string& p) { read_port(n, p, config); });
+    }
+    if (root["routes"]) {
+      r_.sequence(root["routes"], "routes",
+                  [&](const YAML::Node& n, const std::string& p) { read_route(n, p, config); });
+    }
+    if (root["neighbours"]) {
+      r_.sequence(root["neighbours"], "neighbours",
+                  [&](const YAML::Node& n, const std::string& p) { read_neighbour(n, p, config); });
+    }
+    return config;
+  }
+
+ private:
+  void read_dataplane(const YAML::Node& node, Dataplane& d) {
+    const std::string path = "dataplane";
+    if (!r_.expect_map(node, path,
+                       {"workers", "cpus", "hugepages", "memory_mb", "mbufs", "burst", "rx_descriptors",
+                        "tx_descriptors", "distribution", "control_socket", "stats_interval", "idle_sleep_us"})) {
+      return;
+    }
+    if (node["workers"]) {
+      if (auto v = r_.number(node["workers"], path + ".workers", 1, 64)) d.workers = *v;
+    }
+    if (node["cpus"]) {
+      d.cpus.clear();
+      r_.sequence(node["cpus"], path + ".cpus", [&](const YAML::Node& n, const std::string& p) {
+        if (auto v = r_.number(n, p, 0, 1023)) d.cpus.push_back(*v);
+      });
+      if (d.cpus.empty()) r_.error(node["cpus"], path + ".cpus", "at least one CPU is required");
+    }
+    if (node["hugepages"]) {
+      if (auto v = r_.boolean(node["hugepages"], path + ".hugepages")) d.hugepages = *v;
+    }
+    if (node["memory_mb"]) {
+      if (auto v = r_.number(node["memory_mb"], path + ".memory_mb", 64, 1 << 20)) d.memory_mb = *v;
+    }
+    if (node["mbufs"]) {
+      if (auto v = r_.number(node["mbufs"], path + ".mbufs", 1023, 1u << 24)) d.mbufs = *v;
+    }
+    if (node["burst"]) {
+      if (auto v = r_.number(node["burst"], path + ".burst", 1, 64)) d.burst = *v;
+    }
+    if (node["rx_descriptors"]) {
+      if (auto v = r_.number(node["rx_descriptors"], path + ".rx_descriptors", 64, 16384)) d.rx_descriptors = *v;
+    }
+    if (node["tx_descriptors"]) {
+      if (auto v = r_.number(node["tx_descriptors"], path + ".tx_descriptors", 64, 16384)) d.tx_descriptors = *v;
+    }
+    if (node["distribution"]) {
+      if (auto v = r_.string(node["distribution"], path + ".distribution")) {
+        if (*v == "auto") d.distribution = Distribution::kAuto;
+        else if (*v == "rss") d.distribution = Distribution::kRss;
+        else if (*v == "software") d.distribution = Distribution::kSoftware;
+        else r_.error(node["distribution"], path + ".distribution", "expected auto, rss or software");
+      }
+    }
+    if (node["control_socket"]) {
+      if (auto v = r_.string(node["control_socket"], path + ".control_socket")) {
+        if (v->empty() || (*v)[0] != '/' || v->size() > 100) {
+          r_.error(node["control_socket"], path + ".control_socket", "expected an absolute path of at most 100 bytes");
+        } else {
+          d.control_socket = *v;
+        }
+      }
+    }
+    if (node["stats_interval"]) {
+      if (auto v = r_.seconds(node["stats_interval"], path + ".stats_interval", 86400)) {
+        if (*v == 0) r_.error(node["stats_interval"], path + ".stats_interval", "must be at least 1s");
+        else d.stats_interval_s = *v;
+      }
+    }
+    if (node["idle_sleep_us"]) {
+      if (auto v = r_.number(node["idle_sleep_us"], path + ".idle_sleep_us", 0, 10000)) d.idle_sleep_us = *v;
+    }
+  }
+
+  void read_zone(const YAML::Node& node, const std::string& path, Config& config) {
+    if (!r_.expect_map(node, path, {"name", "antispoof"})) return;
+    Zone zone;
+    if (!node["name"]) {
+      r_.error(node, path + ".name", "a zone needs a name");
+    } else if (auto v = r_.string(node["name"], path + ".name")) {
+      if (!valid_name(*v)) r_.error(node["name"], path + ".name", "names are 1-15 of a-z, 0-9, '-', '_', starting with a letter");
+      zone.name = *v;
+    }
+    if (node["antispoof"]) {
+      if (auto v = r_.boolean(node["antispoof"], path + ".antispoof")) zone.antispoof = *v;
+    }
+    if (!zone.name.empty() && !zone_names_.insert(zone.name).second) {
+      r_.error(node["name"], path + ".name", "zone '" + zone.name + "' is declared twice");
+    }
+    config.zones.push_back(std::move(zone));
+  }
+
+  void read_addresses(const YAML::Node& node, const std::string& path, std::vector<InterfaceAddress>& out) {
+    r_.sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
+      auto text = r_.string(n, p);
+      if (!text) return;
+      auto parsed = InterfaceAddress::parse(*text);
+      if (!parsed) {
+        r_.error(n, p, "'" + *text + "' is not an address with prefix length (e.g. 192.0.2.1/24, 2001:db8::1/64)");
+        return;
+      }
+      if (!address_owner_.emplace(parsed->address, p).second) {
+        r_.error(n, p, "address " + parsed->address.to_string() + " is already used at " + address_owner_[parsed->address]);
+        return;
+      }
+      out.push_back(*parsed);
+    });
+  }
+
+  void claim_interface_name(const YAML::Node& node, const std::string& path, const std::string& name) {
+    if (!valid_name(name)) {
+      r_.error(node, path, "names are 1-15 of a-z, 0-9, '-', '_', '.', starting with a letter");
+    } else if (!interface_names_.insert(name).second) {
+      r_.error(node, path, "interface name '" + name + "' is used twice");
+    }
+  }
+
+  void read_port(const YAML::Node& node, const std::string& path, Config& config) {
+    if (!r_.expect_map(node, path, {"name", "role", "zone", "backend", "device", "mac", "mtu", "addresses", "vlans"})) {
+      return;
+    }
+    Port port;
+    if (!node["name"]) {
+      r_.error(node, path + ".name", "a port needs a name");
+    } else if (auto v = r_.string(node["name"], path + ".name")) {
+      port.name = *v;
+      claim_interface_name(node["name"], path + ".name", port.name);
+    }
+    if (node["role"]) {
+      if (auto v = r_.string(node["role"], path + ".role")) {
+        if (!kRoles.contains(*v)) {
+          std::string known;
+          for (const auto& role : kRoles) known += (known.empty() ? "" : ", ") + role;
+          r_.error(node["role"], path + ".role", "unknown role '" + *v + "' (known: " + known + ")");
+        }
+        port.role = *v;
+      }
+    }
+    port.zone = port.name;
+    if (node["zone"]) {
+      if (auto v = r_.string(node["zone"], path + ".zone")) port.zone = *v;
+    }
+    if (!node["backend"]) {
+      r_.error(node, path + ".backend", "a port needs a backend (pci, af_packet, pcap, tap, null, ring)");
+    } else if (auto v = node["backend"].IsNull() ? std::optional<std::string>("null")  // YAML reads `null` as null
+                                                 : r_.string(node["backend"], path + ".backend")) {
+      auto it = kBackends.find(*v);
+      if (it == kBackends.end()) {
+        r_.error(node["backend"], path + ".backend", "unknown backend '" + *v + "' (known: pci, af_packet, pcap, tap, null, ring)");
+      } else {
+        port.backend = it->second;
+      }
+    }
+    if (node["device"]) {
+      if (auto v = r_.string(node["device"], path + ".device")) port.device = *v;
+    }
+    const bool needs_device = port.backend == PortBackend::kPci || port.backend == PortBackend::kAfPacket ||
+                              port.backend == PortBackend::kPcap;
+    if (needs_device && port.device.empty()) {
+      r_.error(node, path + ".device", std::string("backend ") + to_string(port.backend) + " needs a device");
+    }
+    if (!port.device.empty() && (port.device.size() > 255 || port.device.find_first_of(",= ") != std::string::npos)) {
+      r_.error(node["device"], path + ".device", "device names must not contain ',', '=' or spaces");
+    }
+    if (node["mac"]) {
+      if (auto v = r_.string(node["mac"], path + ".mac")) {
+        port.mac = MacAddress::parse(*v);
+        if (!port.mac) r_.error(node["mac"], path + ".mac", "'" + *v + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+      }
+    }
+    if (node["mtu"]) {
+      if (auto v = r_.number(node["mtu"], path + ".mtu", 1280, 9000)) port.mtu = *v;
+    }
+    if (node["addresses"]) read_addresses(node["addresses"], path + ".addresses", port.addresses);
+    if (node["vlans"]) {
+      std::set<uint16_t> ids;
+      r_.sequence(node["vlans"], path + ".vlans", [&](const YAML::Node& n, const std::string& p) {
+        if (!r_.expect_map(n, p, {"id", "name", "zone", "addresses", "mtu"})) return;
+        Vlan vlan;
+        if (!n["id"]) {
+          r_.error(n, p + ".id", "a VLAN needs an id");
+        } else if (auto v = r_.number(n["id"], p + ".id", 1, 4094)) {
+          vlan.id = static_cast<uint16_t>(*v);
+          if (!ids.insert(vlan.id).second) r_.error(n["id"], p + ".id", "VLAN " + std::to_string(*v) + " is declared twice on this port");
+        }
+        vlan.name = port.name + "." + std::to_string(vlan.id);
+        if (n["name"]) {
+          if (auto v = r_.string(n["name"], p + ".name")) vlan.name = *v;
+        }
+        claim_interface_name(n["name"] ? n["name"] : n, p + ".name", vlan.name);
+        vlan.zone = vlan.name;
+        if (n["zone"]) {
+          if (auto v = r_.string(n["zone"], p + ".zone")) vlan.zone = *v;
+        }
+        if (n["mtu"]) {
+          if (auto v = r_.number(n["mtu"], p + ".mtu", 1280, 9000)) vlan.mtu = *v;
+        }
+        if (n["addresses"]) read_addresses(n["addresses"], p + ".addresses", vlan.addresses);
+        vlan_zone_nodes_.push_back({n["zone"] ? n["zone"] : n, p + ".zone", vlan.zone});
+        port.vlans.push_back(std::move(vlan));
+      });
+    }
+    port_zone_nodes_.push_back({node["zone"] ? node["zone"] : node, path + ".zone", port.zone});
+    config.ports.push_back(std::move(port));
+  }
+
+  void read_route(const YAML::Node& node, const std::string& path, Config& config) {
+    if (!r_.expect_map(node, path, {"to", "via", "interface", "blackhole"})) return;
+    Route route;
+    if (!node["to"]) {
+      r_.error(node, path + ".to", "a route needs a destination prefix");
+    } else if (auto v = r_.string(node["to"], path + ".to")) {
+      auto parsed = IpPrefix::parse(*v);
+      if (!parsed) r_.error(node["to"], path + ".to", "'" + *v + "' is not a prefix with host bits clear");
+      else route.to = *parsed;
+    }
+    if (node["via"]) {
+      if (auto v = r_.string(node["via"], path + ".via")) {
+        route.via = IpAddress::parse(*v);
+        if (!route.via) r_.error(node["via"], path + ".via", "'" + *v + "' is not an IP address");
+        else if (route.via->family != route.to.address.family) r_.error(node["via"], path + ".via", "gateway and destination are of different IP versions");
+      }
+    }
+    if (node["interface"]) {
+      if (auto v = r_.string(node["interface"], path + ".interface")) route.interface = *v;
+    }
+    if (node["blackhole"]) {
+      if (auto v = r_.boolean(node["blackhole"], path + ".blackhole")) route.blackhole = *v;
+    }
+    if (!route.blackhole && !route.via && route.interface.empty()) {
+      r_.error(node, path, "a route needs 'via', 'interface' or 'blackhole: true'");
+    }
+    route_nodes_.push_back({node, path});
+    config.routes.push_back(std::move(route));
+  }
+
+  void read_neighbour(const YAML::Node& node, const std::string& path, Config& config) {
+    if (!r_.expect_map(node, path, {"address", "mac", "interface"})) return;
+    Neighbour neighbour;
+    bool ok = true;
+    if (!node["address"]) {
+      r_.error(node, path + ".address", "a neighbour needs an address");
+      ok = false;
+    } else if (auto v = r_.string(node["address"], path + ".address")) {
+      auto parsed = IpAddress::parse(*v);
+      if (!parsed) { r_.error(node["address"], path + ".address", "'" + *v + "' is not an IP address"); ok = false; }
+      else neighbour.address = *parsed;
+    }
+    if (!node["mac"]) {
+      r_.error(node, path + ".mac", "a neighbour needs a MAC address");
+      ok = false;
+    } else if (auto v = r_.string(node["mac"], path + ".mac")) {
+      auto parsed = MacAddress::parse(*v);
+      if (!parsed) { r_.error(node["mac"], path + ".mac", "'" + *v + "' is not a MAC address"); ok = false; }
+      else neighbour.mac = *parsed;
+    }
+    if (node["interface"]) {
+      if (auto v = r_.string(node["interface"], path + ".interface")) neighbour.interface = *v;
+    }
+    neighbour_nodes_.push_back({node, path});
+    if (ok) config.neighbours.push_back(std::move(neighbour));
+    else neighbour_nodes_.pop_back();
+  }
+
+ public:
+  // Cross references, checked once everything is read.
+  void check_references(Config& config) {
+    std::set<std::string, std::less<>> zones;
+    for (const auto& z : config.zones) zones.insert(z.name);
+    auto check_zone = [&](const ZoneRef& ref) {
+      if (!zones.contains(ref.zone)) r_.error(ref.node, ref.path, "zone '" + ref.zone + "' is not declared under zones");
+    };
+    for (const auto& ref : port_zone_nodes_) check_zone(ref);
+    for (const auto& ref : vlan_zone_nodes_) check_zone(ref);
+
+    // Connected networks decide where gateways and neighbours live.
+    struct Connected { IpPrefix network; std::string interface; };
+    std::vector<Connected> connected;
+    for (const auto& port : config.ports) {
+      for (const auto& a : port.addresses) connected.push_back({a.network(), port.name});
+      for (const auto& vlan : port.vlans) {
+        for (const auto& a : vlan.addresses) connected.push_back({a.network(), vlan.name});
+      }
+    }
+    auto on_link = [&](const IpAddress& address, const std::string& interface) -> std::string {
+      for (const auto& c : connected) {
+        if (c.network.contains(address) && (interface.empty() || interface == c.interface)) return c.interface;
+      }
+      return {};
+    };
+    for (size_t i = 0; i < config.routes.size() && i < route_nodes_.size(); ++i) {
+      Route& route = config.routes[i];
+      const auto& [node, path] = route_nodes_[i];
+      if (!route.interface.empty() && !interface_names_.contains(route.interface)) {
+        r_.error(node["interface"], path + ".interface", "interface '" + route.interface + "' does not exist");
+        continue;
+      }
+      if (route.via && !route.blackhole) {
+        const std::string found = on_link(*route.via, route.interface);
+        if (found.empty() && route.interface.empty()) {
+          r_.error(node["via"], path + ".via", "gateway " + route.via->to_string() + " is on no connected network; name the interface");
+        } else if (route.interface.empty()) {
+          route.interface = found;
+        }
+      }
+    }
+    for (size_t i = 0; i < config.neighbours.size() && i < neighbour_nodes_.size(); ++i) {
+      Neighbour& n = config.neighbours[i];
+      const auto& [node, path] = neighbour_nodes_[i];
+      if (!n.interface.empty() && !interface_names_.contains(n.interface)) {
+        r_.error(node["interface"], path + ".interface", "interface '" + n.interface + "' does not exist");
+        continue;
+      }
+      const std::string found = on_link(n.address, n.interface);
+      if (found.empty()) {
+        r_.error(node["address"], path + ".address", "neighbour " + n.address.to_string() + " is on no connected network" +
+                 (n.interface.empty() ? "" : " of " + n.interface));
+      } else {
+        n.interface = found;
+      }
+    }
+  }
+
+ private:
+  struct ZoneRef { YAML::Node node; std::string path; std::string zone; };
+  struct NodeRef { YAML::Node node; std::string path; };
+
+  Reader& r_;
+  std::set<std::string, std::less<>> zone_names_;
+  std::set<std::string, std::less<>> interface_names_;
+  std::map<IpAddress, std::string> address_owner_;
+  std::vector<ZoneRef> port_zone_nodes_;
+  std::vector<ZoneRef> vlan_zone_nodes_;
+  std::vector<NodeRef> route_nodes_;
+  std::vector<NodeRef> neighbour_nodes_;
+};
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::ostringstream out;
+  out << file;
+  if (line > 0) out << ":" << line << ":" << column;
+  out << ": ";
+  if (!path.empty()) out << path << ": ";
+  out << reason;
+  return out.str();
+}
+
+const char* to_string(PortBackend backend) {
+  switch (backend) {
+    case PortBackend::kPci: return "pci";
+    case PortBackend::kAfPacket: return "af_packet";
+    case PortBackend::kPcap: return "pcap";
+    case PortBackend::kTap: return "tap";
+    case PortBackend::kNull: return "null";
+    case PortBackend::kRing: return "ring";
+  }
+  return "?";
+}
+
+LoadResult load_config_text(std::string_view text, std::string_view file_name) {
+  Reader reader{std::string(file_name)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return std::vector<ConfigError>{{std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg}};
+  }
+  Config config;
+  try {
+    ConfigBuilder builder(reader);
+    config = builder.build(root);
+    if (reader.errors().empty()) builder.check_references(config);
+  } catch (const YAML::Exception& e) {
+    reader.errors().push_back({std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", e.msg});
+  }
+  if (!reader.errors().empty()) return std::move(reader.errors());
+  return config;
+}
+
+LoadResult load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::vector<ConfigError>{{path, 0, 0, "", "cannot read the file"}};
+  std::ostringstream content;
+  content << in.rdbuf();
+  return load_config_text(content.str(), path);
+}
+
+}  // namespace torwart::config
