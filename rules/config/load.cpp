@@ -126,7 +126,7 @@ bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 15) return false;  // fits a Linux interface name
   if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
   });
 }
 
