@@ -1,0 +1,44 @@
+#pragma once
+// A burst of packets moving through the stages. A stage keeps the packets that go on in `pkts` (compacting
+// in place) and hands the others to one of the side lists; the worker finishes those after the pipeline.
+#include <array>
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include "dataplane/packet_meta.hpp"
+
+namespace torwart::dataplane {
+
+inline constexpr uint16_t kMaxBurst = 64;
+
+struct Burst {
+  std::array<rte_mbuf*, kMaxBurst> pkts;
+  uint16_t count = 0;
+
+  // Dropped: counted by reason, reported in EVE `drop` records (rate-limited), then freed.
+  std::array<rte_mbuf*, kMaxBurst> dropped;
+  uint16_t dropped_count = 0;
+  // Punted: handed to the control lcore's slow path (ARP, neighbour discovery, unresolved next hops).
+  std::array<rte_mbuf*, kMaxBurst> punted;
+  uint16_t punted_count = 0;
+  // Generated: packets the box builds in answer (ICMP errors); they run the forwarding stages afterwards.
+  std::array<rte_mbuf*, kMaxBurst> generated;
+  uint16_t generated_count = 0;
+
+  void drop(rte_mbuf* m, DropReason reason) {
+    meta_of(m).drop_reason = reason;
+    dropped[dropped_count++] = m;
+  }
+  void punt(rte_mbuf* m) { punted[punted_count++] = m; }
+  void add_generated(rte_mbuf* m) {
+    if (generated_count < kMaxBurst) {
+      generated[generated_count++] = m;
+    } else {
+      rte_pktmbuf_free(m);
+    }
+  }
+  void reset_side_lists() { dropped_count = punted_count = generated_count = 0; }
+};
+
+}  // namespace torwart::dataplane
