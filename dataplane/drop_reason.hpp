@@ -53,6 +53,11 @@ struct DropReasonInfo {
 };
 
 const DropReasonInfo& drop_reason_info(DropReason reason);
+// Decode failures leave the headers untrusted: nothing beyond the frame length may be read from them.
+inline bool is_decode_failure(DropReason reason) {
+  return reason >= DropReason::kTruncatedEthernet && reason <= DropReason::kTruncatedIcmp;
+}
+
 inline std::string_view drop_reason_name(DropReason reason) { return drop_reason_info(reason).name; }
 
 }  // namespace torwart::dataplane

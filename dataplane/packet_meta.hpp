@@ -21,6 +21,7 @@ inline constexpr uint16_t kLocallyOriginated = 1 << 5;  // built or turned aroun
 inline constexpr uint16_t kIcmpError = 1 << 6;          // ICMP/ICMPv6 error message
 inline constexpr uint16_t kDontFragment = 1 << 7;
 inline constexpr uint16_t kL2Multicast = 1 << 8;  // broadcast or multicast destination MAC
+inline constexpr uint16_t kAwaitingResolution = 1 << 9;  // punted because the next hop's MAC is unknown
 }  // namespace meta_flag
 
 inline constexpr uint16_t kNoInterface = 0xffff;

@@ -1,0 +1,21 @@
+#include "dataplane/counters.hpp"
+
+namespace torwart::dataplane {
+
+void WorkerCounters::add(const WorkerCounters& other) {
+  for (size_t p = 0; p < ports.size(); ++p) {
+    ports[p].rx_packets += other.ports[p].rx_packets;
+    ports[p].rx_bytes += other.ports[p].rx_bytes;
+    ports[p].tx_packets += other.ports[p].tx_packets;
+    ports[p].tx_bytes += other.ports[p].tx_bytes;
+    for (size_t r = 0; r < kDropReasonCount; ++r) ports[p].drops[r] += other.ports[p].drops[r];
+  }
+  icmp_errors_sent += other.icmp_errors_sent;
+  icmp_errors_rate_limited += other.icmp_errors_rate_limited;
+  drop_records_rate_limited += other.drop_records_rate_limited;
+  eve_records_lost += other.eve_records_lost;
+  punted += other.punted;
+  handed_off += other.handed_off;
+}
+
+}  // namespace torwart::dataplane

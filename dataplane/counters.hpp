@@ -1,0 +1,34 @@
+#pragma once
+// Per-worker counters: one writer (the worker), read without locks by the control lcore for stats.
+#include <array>
+#include <cstdint>
+
+#include <rte_common.h>
+
+#include "dataplane/drop_reason.hpp"
+#include "dataplane/snapshot.hpp"
+
+namespace torwart::dataplane {
+
+struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
+  uint64_t rx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_packets = 0;
+  uint64_t tx_bytes = 0;
+  std::array<uint64_t, kDropReasonCount> drops{};
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
+  std::array<PortCounters, kMaxPorts> ports{};
+  uint64_t icmp_errors_sent = 0;
+  uint64_t icmp_errors_rate_limited = 0;
+  uint64_t drop_records_rate_limited = 0;
+  uint64_t eve_records_lost = 0;  // the EVE ring to the control lcore was full
+  uint64_t punted = 0;
+  uint64_t handed_off = 0;  // sent to another worker by software distribution
+  uint64_t snapshot_version = 0;
+
+  void add(const WorkerCounters& other);
+};
+
+}  // namespace torwart::dataplane

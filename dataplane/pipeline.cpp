@@ -1,0 +1,85 @@
+#include "dataplane/pipeline.hpp"
+
+#include "dataplane/eve_format.hpp"
+#include "dataplane/stages.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+void log_drop(WorkerContext& ctx, rte_mbuf* m, const PacketMeta& meta) {
+  if (!ctx.drop_records[static_cast<unsigned>(meta.drop_reason)].take(ctx.now_ns)) {
+    ++ctx.counters.drop_records_rate_limited;
+    return;
+  }
+  char* slot = ctx.eve.reserve();
+  if (slot == nullptr) {
+    ++ctx.counters.eve_records_lost;
+    return;
+  }
+  std::string_view iface;
+  if (meta.in_iface != kNoInterface && !is_decode_failure(meta.drop_reason) && ctx.snapshot != nullptr) iface = ctx.snapshot->interface(meta.in_iface).name;
+  else if (ctx.snapshot != nullptr && m->port < kMaxPorts) iface = ctx.snapshot->port_name(m->port);
+  const size_t length = format_drop_record(slot, EveRing::kMaxRecord, m, meta, ctx.now_ns, iface);
+  if (length == 0) {
+    ++ctx.counters.eve_records_lost;
+    return;
+  }
+  ctx.eve.commit(static_cast<uint32_t>(length));
+}
+
+}  // namespace
+
+void pipeline_receive(WorkerContext& ctx, Burst& burst, const ParseOptions& options) {
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.pkts[i];
+    PortCounters& port = ctx.counters.ports[m->port < kMaxPorts ? m->port : 0];
+    ++port.rx_packets;
+    port.rx_bytes += rte_pktmbuf_pkt_len(m);
+  }
+  stage_parse(burst, options);
+  for (uint16_t i = 0; i < burst.count; ++i) meta_of(burst.pkts[i]).in_iface = kNoInterface;
+  pipeline_finish(ctx, burst);
+}
+
+void pipeline_process(WorkerContext& ctx, Burst& burst) {
+  stage_ingress(ctx, burst);
+  stage_antispoof(ctx, burst);
+  stage_route(ctx, burst);
+  stage_local(ctx, burst);
+  stage_forward(ctx, burst);
+  stage_l2_rewrite(ctx, burst);
+  stage_output(ctx, burst);
+  if (burst.generated_count > 0) {
+    Burst generated;
+    for (uint16_t i = 0; i < burst.generated_count; ++i) generated.pkts[i] = burst.generated[i];
+    generated.count = burst.generated_count;
+    burst.generated_count = 0;
+    stage_l2_rewrite(ctx, generated);
+    stage_output(ctx, generated);
+    pipeline_finish(ctx, generated);
+  }
+  pipeline_finish(ctx, burst);
+}
+
+void pipeline_finish(WorkerContext& ctx, Burst& burst) {
+  for (uint16_t i = 0; i < burst.dropped_count; ++i) {
+    rte_mbuf* m = burst.dropped[i];
+    const PacketMeta& meta = meta_of(m);
+    ++ctx.counters.ports[m->port < kMaxPorts ? m->port : 0].drops[static_cast<unsigned>(meta.drop_reason)];
+    log_drop(ctx, m, meta);
+  }
+  if (burst.dropped_count > 0) rte_pktmbuf_free_bulk(burst.dropped.data(), burst.dropped_count);
+  if (burst.punted_count > 0) {
+    const uint16_t taken = ctx.punt.punt(burst.punted.data(), burst.punted_count);
+    ctx.counters.punted += taken;
+    for (uint16_t i = taken; i < burst.punted_count; ++i) {
+      rte_mbuf* m = burst.punted[i];
+      meta_of(m).drop_reason = DropReason::kSlowPathQueueFull;
+      ++ctx.counters.ports[m->port < kMaxPorts ? m->port : 0].drops[static_cast<unsigned>(DropReason::kSlowPathQueueFull)];
+      rte_pktmbuf_free(m);
+    }
+  }
+  burst.reset_side_lists();
+}
+
+}  // namespace torwart::dataplane

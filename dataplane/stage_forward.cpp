@@ -1,0 +1,66 @@
+#include "dataplane/icmp_error.hpp"
+#include "dataplane/packet_access.hpp"
+#include "dataplane/stages.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+bool has_link_local_source(rte_mbuf* m, const PacketMeta& meta) {
+  if (meta.l3 == L3Kind::kIpv4) {
+    const uint32_t source = rte_be_to_cpu_32(ipv4_of(m, meta)->src_addr);
+    return source == 0 || is_ipv4_link_local(source);
+  }
+  const uint8_t* source = ipv6_of(m, meta)->src_addr;
+  static constexpr uint8_t kUnspecified[16] = {};
+  return is_ipv6_link_local(source) || std::memcmp(source, kUnspecified, 16) == 0;
+}
+
+void decrement_ttl(rte_mbuf* m, const PacketMeta& meta) {
+  if (meta.l3 == L3Kind::kIpv4) {
+    rte_ipv4_hdr* ip = ipv4_of(m, meta);
+    // TTL shares a 16-bit checksum word with the protocol field.
+    const uint16_t old_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
+    --ip->time_to_live;
+    const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
+    ip->hdr_checksum = checksum_replace16(ip->hdr_checksum, old_word, new_word);
+  } else {
+    --ipv6_of(m, meta)->hop_limits;
+  }
+}
+
+}  // namespace
+
+void stage_forward(WorkerContext& ctx, Burst& burst) {
+  const Snapshot& snapshot = *ctx.snapshot;
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.pkts[i];
+    const PacketMeta& meta = meta_of(m);
+    if (meta.flags & meta_flag::kLocallyOriginated) {
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    if (has_link_local_source(m, meta)) {  // RFC 3927 / RFC 4291: never routed off the link
+      burst.drop(m, DropReason::kBadSourceAddress);
+      continue;
+    }
+    if (meta.ttl <= 1) {
+      send_icmp_error(ctx, burst, m, IcmpErrorKind::kTimeExceeded);
+      burst.drop(m, DropReason::kTtlExceeded);
+      continue;
+    }
+    const uint16_t mtu = snapshot.interface(meta.out_iface).mtu;
+    if (meta.l3_length > mtu) {
+      // IPv4 without DF would be fragmented by a full router; torwart does not fragment (README: absent
+      // features) and answers as if DF were set, which path-MTU discovery handles.
+      send_icmp_error(ctx, burst, m, IcmpErrorKind::kFragmentationNeeded, mtu);
+      burst.drop(m, DropReason::kMtuExceeded);
+      continue;
+    }
+    decrement_ttl(m, meta);
+    burst.pkts[kept++] = m;
+  }
+  burst.count = kept;
+}
+
+}  // namespace torwart::dataplane

@@ -1,0 +1,25 @@
+#pragma once
+// The fast path's stages in the order the pipeline runs them (pipeline.cpp). Each takes the packets that
+// are still going on, keeps them in order in burst.pkts, and moves the rest to burst's side lists.
+#include "dataplane/burst.hpp"
+#include "dataplane/worker_context.hpp"
+
+namespace torwart::dataplane {
+
+// Port + VLAN -> logical interface; destination MAC check; ARP and neighbour discovery to the slow path.
+void stage_ingress(WorkerContext& ctx, Burst& burst);
+// Reverse-path check per zone: the source must route back into the zone it came from.
+void stage_antispoof(WorkerContext& ctx, Burst& burst);
+// Longest-prefix match on the destination: next hop, egress interface, or the box itself.
+void stage_route(WorkerContext& ctx, Burst& burst);
+// Packets for the box: answers echo requests in place, drops what no local service handles.
+void stage_local(WorkerContext& ctx, Burst& burst);
+// Slot for conntrack, policy, application layer, IDS and NAT (later issues) is here, between local and forward.
+// TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
+void stage_forward(WorkerContext& ctx, Burst& burst);
+// Next hop's MAC from the neighbour table; unresolved packets go to the slow path, which holds them.
+void stage_l2_rewrite(WorkerContext& ctx, Burst& burst);
+// Groups packets per egress port and hands them to the transmitter.
+void stage_output(WorkerContext& ctx, Burst& burst);
+
+}  // namespace torwart::dataplane

@@ -1,0 +1,28 @@
+#include "dataplane/worker_context.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+std::array<TokenBucket, kDropReasonCount> make_buckets(const RateLimits& limits) {
+  std::array<TokenBucket, kDropReasonCount> buckets{
+      [&]<size_t... I>(std::index_sequence<I...>) {
+        return std::array<TokenBucket, kDropReasonCount>{
+            ((void)I, TokenBucket(limits.drop_records_per_second_per_reason, limits.drop_record_burst))...};
+      }(std::make_index_sequence<kDropReasonCount>{})};
+  return buckets;
+}
+
+}  // namespace
+
+WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table,
+                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits)
+    : worker_id(id),
+      pool(mbuf_pool),
+      neighbours(neighbour_table),
+      transmitter(tx),
+      punt(punt_sink),
+      eve(eve_ring),
+      icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),
+      drop_records(make_buckets(limits)) {}
+
+}  // namespace torwart::dataplane

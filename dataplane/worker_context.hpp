@@ -1,0 +1,55 @@
+#pragma once
+// Everything a stage may touch while it processes a burst. One per worker; never shared.
+#include <array>
+#include <cstdint>
+
+#include <rte_mempool.h>
+
+#include "dataplane/counters.hpp"
+#include "dataplane/eve_ring.hpp"
+#include "dataplane/neighbour_table.hpp"
+#include "dataplane/snapshot.hpp"
+#include "dataplane/token_bucket.hpp"
+
+namespace torwart::dataplane {
+
+// Where finished packets leave: a NIC queue live, a capture file in replay. Called once per port per burst.
+class Transmitter {
+ public:
+  virtual ~Transmitter() = default;
+  // Returns how many of `packets` were taken; the caller drops the rest as tx_queue_full.
+  virtual uint16_t transmit(uint16_t port, rte_mbuf** packets, uint16_t count) = 0;
+};
+
+// Where punted packets go: the control lcore's ring live, the slow path directly in replay.
+class PuntSink {
+ public:
+  virtual ~PuntSink() = default;
+  virtual uint16_t punt(rte_mbuf** packets, uint16_t count) = 0;
+};
+
+struct RateLimits {
+  uint32_t icmp_errors_per_second = 100;
+  uint32_t icmp_error_burst = 50;
+  uint32_t drop_records_per_second_per_reason = 20;
+  uint32_t drop_record_burst = 50;
+};
+
+struct WorkerContext {
+  WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table, Transmitter& tx,
+                PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits = {});
+
+  unsigned worker_id;
+  const Snapshot* snapshot = nullptr;  // valid between two quiescent-state reports
+  uint64_t now_ns = 0;                 // packet time: capture time in replay, wall clock live
+  rte_mempool* pool;
+  const NeighbourTable& neighbours;
+  Transmitter& transmitter;
+  PuntSink& punt;
+  EveRing& eve;
+  WorkerCounters counters;
+  TokenBucket icmp_errors;
+  std::array<TokenBucket, kDropReasonCount> drop_records;
+};
+
+}  // namespace torwart::dataplane
