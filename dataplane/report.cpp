@@ -1,0 +1,92 @@
+#include "dataplane/report.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "dataplane/eve_format.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+nlohmann::json drops_json(const std::array<uint64_t, kDropReasonCount>& drops) {
+  nlohmann::json out = nlohmann::json::object();
+  for (unsigned r = 1; r < kDropReasonCount; ++r) {
+    if (drops[r] != 0) out[std::string(drop_reason_name(static_cast<DropReason>(r)))] = drops[r];
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& total) {
+  nlohmann::json ports = nlohmann::json::object();
+  std::array<uint64_t, kDropReasonCount> all_drops{};
+  uint64_t rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0;
+  for (const uint16_t port : snapshot.ports()) {
+    const PortCounters& c = total.ports[port];
+    ports[snapshot.port_name(port)] = {{"rx_packets", c.rx_packets}, {"rx_bytes", c.rx_bytes},
+                                       {"tx_packets", c.tx_packets}, {"tx_bytes", c.tx_bytes},
+                                       {"drops", drops_json(c.drops)}};
+    for (unsigned r = 0; r < kDropReasonCount; ++r) all_drops[r] += c.drops[r];
+    rx += c.rx_packets;
+    tx += c.tx_packets;
+    rx_bytes += c.rx_bytes;
+    tx_bytes += c.tx_bytes;
+  }
+  uint64_t dropped = 0;
+  for (uint64_t d : all_drops) dropped += d;
+  return {{"config_version", snapshot.version()},
+          {"ports", ports},
+          {"totals", {{"rx_packets", rx}, {"rx_bytes", rx_bytes}, {"tx_packets", tx}, {"tx_bytes", tx_bytes},
+                      {"dropped", dropped}}},
+          {"drops", drops_json(all_drops)},
+          {"icmp_errors_sent", total.icmp_errors_sent},
+          {"icmp_errors_rate_limited", total.icmp_errors_rate_limited},
+          {"drop_records_rate_limited", total.drop_records_rate_limited},
+          {"eve_records_lost", total.eve_records_lost},
+          {"punted_to_slow_path", total.punted},
+          {"handed_off_between_workers", total.handed_off}};
+}
+
+std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s) {
+  char timestamp[40];
+  const size_t length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
+  const nlohmann::json counters = counters_json(snapshot, total);
+  uint64_t invalid = 0;
+  std::array<uint64_t, kDropReasonCount> drops{};
+  for (const uint16_t port : snapshot.ports()) {
+    for (unsigned r = 0; r < kDropReasonCount; ++r) drops[r] += total.ports[port].drops[r];
+  }
+  for (unsigned r = 0; r < kDropReasonCount; ++r) {
+    if (is_decode_failure(static_cast<DropReason>(r))) invalid += drops[r];
+  }
+  nlohmann::json record = {
+      {"timestamp", std::string(timestamp, length)},
+      {"event_type", "stats"},
+      {"stats",
+       {{"uptime", uptime_s},
+        {"decoder", {{"pkts", counters["totals"]["rx_packets"]}, {"bytes", counters["totals"]["rx_bytes"]}, {"invalid", invalid}}},
+        {"ips", {{"blocked", counters["totals"]["dropped"]}, {"drop_reason", counters["drops"]}}},
+        {"torwart", counters}}}};
+  return record.dump();
+}
+
+EveFile::EveFile(const std::string& path) {
+  file_ = std::fopen(path.c_str(), "a");
+  if (file_ == nullptr) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+}
+
+EveFile::~EveFile() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void EveFile::write(std::string_view line) {
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF) ++write_errors_;
+}
+
+void EveFile::flush() {
+  if (std::fflush(file_) != 0) ++write_errors_;
+}
+
+}  // namespace torwart::dataplane

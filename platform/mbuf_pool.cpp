@@ -1,0 +1,38 @@
+#include "platform/mbuf_pool.hpp"
+
+#include <stdexcept>
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/packet_meta.hpp"
+
+namespace torwart::platform {
+namespace {
+
+constexpr unsigned kCachePerLcore = 256;
+constexpr unsigned kRingSlots = 1024;
+
+}  // namespace
+
+unsigned minimum_mbufs(const config::Config& config) {
+  const auto& d = config.dataplane;
+  const unsigned queues = d.workers + 1;
+  unsigned total = 0;
+  total += static_cast<unsigned>(config.ports.size()) * queues * (d.rx_descriptors + d.tx_descriptors);
+  total += (d.workers + 1) * (kCachePerLcore + 2 * 64);
+  total += d.workers * d.workers * kRingSlots + kRingSlots;  // distribution rings and the punt ring
+  return total;
+}
+
+rte_mempool* create_mbuf_pool(const std::string& name, unsigned count) {
+  rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), count, kCachePerLcore, dataplane::kMbufPrivSize,
+                                              RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+  if (pool == nullptr) {
+    throw std::runtime_error("cannot allocate " + std::to_string(count) + " packet buffers: " + rte_strerror(rte_errno) +
+                             " (raise dataplane.memory_mb or lower dataplane.mbufs)");
+  }
+  return pool;
+}
+
+}  // namespace torwart::platform
