@@ -7,6 +7,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/checksum.hpp"
 #include "dataplane/packet_meta.hpp"
 
 namespace torwart::dataplane {
@@ -29,13 +30,5 @@ inline bool is_ipv6_multicast(const uint8_t* address) { return address[0] == 0xf
 inline bool is_ipv6_link_local(const uint8_t* address) { return address[0] == 0xfe && (address[1] & 0xc0) == 0x80; }
 inline bool is_ipv4_link_local(uint32_t host_order) { return (host_order >> 16) == 0xa9fe; }
 
-// RFC 1624 incremental update of a one's-complement checksum for a 16-bit word changing old -> new
-// (all values in the same byte order as they sit in the packet).
-inline uint16_t checksum_replace16(uint16_t checksum, uint16_t old_word, uint16_t new_word) {
-  uint32_t sum = static_cast<uint16_t>(~checksum) + static_cast<uint32_t>(static_cast<uint16_t>(~old_word)) + new_word;
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
-}
 
 }  // namespace torwart::dataplane

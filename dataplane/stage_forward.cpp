@@ -22,7 +22,7 @@ void decrement_ttl(rte_mbuf* m, const PacketMeta& meta) {
     const uint16_t old_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
     --ip->time_to_live;
     const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
-    ip->hdr_checksum = checksum_replace16(ip->hdr_checksum, old_word, new_word);
+    ip->hdr_checksum = checksum_adjust16(ip->hdr_checksum, old_word, new_word);
   } else {
     --ipv6_of(m, meta)->hop_limits;
   }

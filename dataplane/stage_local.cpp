@@ -37,7 +37,7 @@ bool answer_echo(const Snapshot& snapshot, rte_mbuf* m, PacketMeta& meta) {
     hop = snapshot.fib().lookup_v6(ip->dst_addr);
   }
   const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(icmp[0] << 8 | icmp[1]));
-  checksum = checksum_replace16(checksum, old_word, new_word);
+  checksum = checksum_adjust16(checksum, old_word, new_word);
   std::memcpy(icmp + 2, &checksum, 2);
   if (hop == kNoNextHop || snapshot.next_hop(hop).kind != NextHopKind::kForward) return false;
   meta.next_hop = hop;
