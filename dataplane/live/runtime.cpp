@@ -1,0 +1,325 @@
+#include "dataplane/live/runtime.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dataplane/config_digest.hpp"
+#include "dataplane/live/control_socket.hpp"
+#include "dataplane/live/transmitters.hpp"
+#include "dataplane/live/worker_loop.hpp"
+#include "dataplane/report.hpp"
+#include "dataplane/slow_path.hpp"
+#include "platform/eal.hpp"
+#include "platform/mbuf_pool.hpp"
+#include "platform/ports.hpp"
+#include "rules/config/load.hpp"
+
+namespace torwart::dataplane::live {
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+
+constexpr unsigned kPuntRingSize = 4096;
+constexpr unsigned kHandoffRingSize = 1024;
+constexpr uint32_t kNeighbourCapacity = 8192;
+
+// Changes a snapshot swap cannot carry: they need the ports or lcores set up again.
+std::string restart_reason(const config::Config& running, const config::Config& candidate) {
+  if (running.ports.size() != candidate.ports.size()) return "the set of ports changed";
+  for (size_t i = 0; i < running.ports.size(); ++i) {
+    const auto& a = running.ports[i];
+    const auto& b = candidate.ports[i];
+    if (a.name != b.name || a.backend != b.backend || a.device != b.device || a.mtu != b.mtu || a.mac != b.mac) {
+      return "port '" + a.name + "' changed its name, backend, device, MTU or MAC";
+    }
+  }
+  const auto& d = running.dataplane;
+  const auto& e = candidate.dataplane;
+  if (d.workers != e.workers || d.cpus != e.cpus || d.hugepages != e.hugepages || d.memory_mb != e.memory_mb ||
+      d.mbufs != e.mbufs || d.rx_descriptors != e.rx_descriptors || d.tx_descriptors != e.tx_descriptors ||
+      d.distribution != e.distribution || d.control_socket != e.control_socket) {
+    return "the dataplane section changed (only burst, stats_interval and idle_sleep_us apply live)";
+  }
+  return {};
+}
+
+class Appliance {
+ public:
+  Appliance(const config::Config& config, const RunOptions& options) : config_(config), options_(options) {}
+
+  int run() {
+    start();
+    control_loop();
+    shutdown();
+    return 0;
+  }
+
+ private:
+  void start() {
+    const unsigned workers = config_.dataplane.workers;
+    if (workers > kMaxWorkers) throw std::runtime_error("at most " + std::to_string(kMaxWorkers) + " workers");
+    const unsigned needed = platform::minimum_mbufs(config_);
+    if (config_.dataplane.mbufs < needed) {
+      throw std::runtime_error("dataplane.mbufs is " + std::to_string(config_.dataplane.mbufs) + ", this configuration needs at least " + std::to_string(needed));
+    }
+    platform::start_eal(platform::eal_request_for(config_));
+    pool_ = platform::create_mbuf_pool("torwart_mbufs", config_.dataplane.mbufs);
+    ports_ = platform::open_ports(config_, pool_);
+
+    shared_.workers = workers;
+    shared_.burst = config_.dataplane.burst;
+    shared_.idle_sleep_us = config_.dataplane.idle_sleep_us;
+    shared_.software_distribution = false;
+    for (const auto& p : ports_) shared_.software_distribution |= !p.symmetric_rss;
+    const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers);
+    shared_.qsbr = static_cast<rte_rcu_qsbr*>(rte_zmalloc("torwart_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
+    if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0) throw std::runtime_error("cannot set up RCU");
+    shared_.punt_ring = rte_ring_create("torwart_punt", kPuntRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    if (shared_.punt_ring == nullptr) throw std::runtime_error("cannot create the slow-path ring");
+    for (unsigned from = 0; from < workers; ++from) {
+      for (unsigned to = 0; to < workers; ++to) {
+        if (from == to) continue;
+        const std::string name = "torwart_h" + std::to_string(from) + "_" + std::to_string(to);
+        shared_.handoff[from][to] = rte_ring_create(name.c_str(), kHandoffRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (shared_.handoff[from][to] == nullptr) throw std::runtime_error("cannot create distribution ring " + name);
+      }
+    }
+
+    neighbours_ = std::make_unique<NeighbourTable>(kNeighbourCapacity);
+    punt_sink_ = std::make_unique<RingPuntSink>(shared_.punt_ring);
+    for (unsigned w = 0; w < workers; ++w) {
+      transmitters_.push_back(std::make_unique<QueueTransmitter>(static_cast<uint16_t>(w)));
+      eve_rings_.push_back(std::make_unique<EveRing>());
+      contexts_.push_back(std::make_unique<WorkerContext>(w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back()));
+    }
+    control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
+    eve_rings_.push_back(std::make_unique<EveRing>());
+    control_context_ = std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_, refusing_sink_, *eve_rings_.back());
+    slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
+
+    install(Snapshot::build(config_, 1, config_digest(options_.config_text), platform::bindings_of(ports_)));
+
+    std::filesystem::create_directories(options_.log_dir);
+    eve_ = std::make_unique<EveFile>(options_.log_dir + "/eve.json");
+    control_server_ = std::make_unique<ControlServer>(io_, config_.dataplane.control_socket,
+                                                      [this](const nlohmann::json& r, const Peer& p) { return handle(r, p); });
+
+    plans_.resize(workers);
+    for (unsigned w = 0; w < workers; ++w) {
+      plans_[w].id = w;
+      plans_[w].context = contexts_[w].get();
+    }
+    for (const auto& port : ports_) {
+      for (uint16_t q = 0; q < port.rx_queues; ++q) plans_[q % workers].rx.push_back({port.port_id, q});
+    }
+    unsigned w = 0;
+    unsigned lcore = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (w == workers) break;
+      launch_args_.push_back({&shared_, &plans_[w]});
+      if (rte_eal_remote_launch(&Appliance::worker_entry, &launch_args_.back(), lcore) != 0) {
+        throw std::runtime_error("cannot launch worker " + std::to_string(w));
+      }
+      ++w;
+    }
+    started_ = std::chrono::steady_clock::now();
+    std::cerr << "torwart: running configuration version 1 (" << options_.config_origin << ") on " << ports_.size()
+              << " ports with " << workers << " workers, "
+              << (shared_.software_distribution ? "software" : "symmetric RSS") << " distribution; control socket "
+              << config_.dataplane.control_socket << "\n";
+  }
+
+  struct LaunchArgs {
+    SharedState* shared;
+    WorkerPlan* plan;
+  };
+  static int worker_entry(void* arg) {
+    auto* args = static_cast<LaunchArgs*>(arg);
+    return worker_main(*args->shared, *args->plan);
+  }
+
+  // Publishes a snapshot and frees the one it replaces once no worker can still be reading it.
+  void install(std::unique_ptr<Snapshot> next) {
+    const Snapshot* previous = shared_.snapshot.exchange(next.get(), std::memory_order_acq_rel);
+    slow_path_->use_snapshot(next.get());
+    current_ = std::move(next);
+    if (previous != nullptr) {
+      rte_rcu_qsbr_synchronize(shared_.qsbr, RTE_QSBR_THRID_INVALID);
+      retired_.reset(previous);
+      retired_.reset();
+    }
+  }
+
+  void control_loop() {
+    rte_mbuf* packets[kMaxBurst];
+    uint64_t last_tick = 0, last_stats = shared_.clock.now_ns();
+    const uint64_t stats_interval_ns = uint64_t{config_.dataplane.stats_interval_s} * 1'000'000'000ull;
+    while (!g_stop_requested.load()) {
+      const uint64_t now = shared_.clock.now_ns();
+      const auto n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(shared_.punt_ring, reinterpret_cast<void**>(packets), kMaxBurst, nullptr));
+      if (n > 0) slow_path_->handle(packets, n, now);
+      if (now - last_tick > 100'000'000ull) {
+        slow_path_->tick(now);
+        last_tick = now;
+      }
+      unsigned lines = 0;
+      for (auto& ring : eve_rings_) lines += ring->drain([this](std::string_view line) { eve_->write(line); });
+      if (now - last_stats >= stats_interval_ns) {
+        eve_->write(stats_record(*current_, totals(), now, uptime_s()));
+        ++lines;
+        last_stats = now;
+      }
+      if (lines > 0) eve_->flush();
+      const size_t handlers = io_.poll();
+      if (n == 0 && lines == 0 && handlers == 0) usleep(200);
+    }
+  }
+
+  void shutdown() {
+    shared_.stop.store(true);
+    rte_eal_mp_wait_lcore();
+    slow_path_->flush_pending();
+    for (auto& ring : eve_rings_) ring->drain([this](std::string_view line) { eve_->write(line); });
+    eve_->write(stats_record(*current_, totals(), shared_.clock.now_ns(), uptime_s()));
+    eve_->flush();
+    control_server_.reset();
+    platform::stop_ports(ports_);
+    std::cerr << "torwart: stopped\n";
+  }
+
+  uint64_t uptime_s() const {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
+  }
+
+  WorkerCounters totals() const {
+    WorkerCounters total;
+    for (const auto& c : contexts_) total.add(c->counters);
+    total.add(control_context_->counters);
+    return total;
+  }
+
+  nlohmann::json handle(const nlohmann::json& request, const Peer& peer) {
+    const std::string command = request["command"];
+    if (command == "status") return status();
+    if (command == "stats") {
+      nlohmann::json stats = counters_json(*current_, totals());
+      nlohmann::json workers = nlohmann::json::array();
+      for (const auto& c : contexts_) workers.push_back({{"worker", c->worker_id}, {"snapshot_version", c->counters.snapshot_version}});
+      stats["workers"] = workers;
+      stats["control_requests"] = control_server_->requests();
+      stats["control_requests_rejected"] = control_server_->rejected();
+      stats["eve_write_errors"] = eve_->write_errors();
+      stats["neighbours"] = neighbours_->size();
+      stats["neighbour_resolutions_pending"] = slow_path_->pending_neighbours();
+      stats["mbufs_available"] = rte_mempool_avail_count(pool_);
+      return stats;
+    }
+    if (command == "reload") return reload(request, peer);
+    throw ControlError("unknown command '" + command + "' (known: status, stats, reload)");
+  }
+
+  nlohmann::json status() const {
+    nlohmann::json ports = nlohmann::json::array();
+    for (const auto& p : ports_) {
+      const platform::PortStatus s = platform::port_status(p.port_id);
+      char mac[RTE_ETHER_ADDR_FMT_SIZE];
+      rte_ether_format_addr(mac, sizeof mac, &p.mac);
+      ports.push_back({{"name", p.name}, {"port_id", p.port_id}, {"driver", p.driver}, {"mac", mac},
+                       {"link", s.link_up ? "up" : "down"}, {"speed_mbps", s.speed_mbps}, {"rx_queues", p.rx_queues},
+                       {"rx_missed", s.rx_missed}, {"rx_errors", s.rx_errors}, {"tx_errors", s.tx_errors}});
+    }
+    return {{"name", current_->source().name},
+            {"pid", ::getpid()},
+            {"config_version", current_->version()},
+            {"config_digest", current_->digest()},
+            {"config_origin", origin_},
+            {"uptime_s", uptime_s()},
+            {"workers", shared_.workers},
+            {"distribution", shared_.software_distribution ? "software" : "rss"},
+            {"ports", ports}};
+  }
+
+  nlohmann::json reload(const nlohmann::json& request, const Peer& peer) {
+    if (!request.contains("config") || !request["config"].is_string()) {
+      throw ControlError("reload needs \"config\": the complete YAML text");
+    }
+    const std::string text = request["config"];
+    const std::string origin = request.value("origin", std::string("control socket"));
+    auto loaded = config::load_config_text(text, origin);
+    if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
+      nlohmann::json details = nlohmann::json::array();
+      for (const auto& e : *errors) details.push_back(e.to_string());
+      throw ControlError("configuration refused; version " + std::to_string(current_->version()) + " keeps running", details);
+    }
+    const auto& candidate = std::get<config::Config>(loaded);
+    if (const std::string reason = restart_reason(config_, candidate); !reason.empty()) {
+      throw ControlError("configuration needs a restart of torwart run: " + reason + "; version " + std::to_string(current_->version()) + " keeps running");
+    }
+    uint64_t version = current_->version() + 1;
+    if (request.contains("config_version")) {
+      if (!request["config_version"].is_number_unsigned() || request["config_version"].get<uint64_t>() <= current_->version()) {
+        throw ControlError("config_version must be a whole number above the running version " + std::to_string(current_->version()));
+      }
+      version = request["config_version"];
+    }
+    std::unique_ptr<Snapshot> next;
+    try {
+      next = Snapshot::build(candidate, version, config_digest(text), platform::bindings_of(ports_));
+    } catch (const std::exception& e) {
+      throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
+    }
+    install(std::move(next));
+    shared_.burst = candidate.dataplane.burst;
+    origin_ = origin;
+    std::cerr << "torwart: configuration version " << version << " from " << origin << " installed (requested by uid "
+              << peer.uid << ", pid " << peer.pid << ")\n";
+    return {{"config_version", version}, {"config_digest", current_->digest()}};
+  }
+
+  config::Config config_;
+  RunOptions options_;
+  std::string origin_ = options_.config_origin;
+  SharedState shared_;
+  rte_mempool* pool_ = nullptr;
+  std::vector<platform::OpenPort> ports_;
+  std::unique_ptr<NeighbourTable> neighbours_;
+  std::unique_ptr<RingPuntSink> punt_sink_;
+  RefusingPuntSink refusing_sink_;
+  std::vector<std::unique_ptr<QueueTransmitter>> transmitters_;
+  std::unique_ptr<QueueTransmitter> control_transmitter_;
+  std::vector<std::unique_ptr<EveRing>> eve_rings_;
+  std::vector<std::unique_ptr<WorkerContext>> contexts_;
+  std::unique_ptr<WorkerContext> control_context_;
+  std::unique_ptr<SlowPath> slow_path_;
+  std::unique_ptr<Snapshot> current_;
+  std::unique_ptr<const Snapshot> retired_;
+  std::unique_ptr<EveFile> eve_;
+  boost::asio::io_context io_;
+  std::unique_ptr<ControlServer> control_server_;
+  std::vector<WorkerPlan> plans_;
+  std::deque<LaunchArgs> launch_args_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+void request_stop() { g_stop_requested.store(true); }
+
+int run_appliance(const config::Config& config, const RunOptions& options) {
+  std::signal(SIGINT, [](int) { request_stop(); });
+  std::signal(SIGTERM, [](int) { request_stop(); });
+  std::signal(SIGPIPE, SIG_IGN);
+  Appliance appliance(config, options);
+  return appliance.run();
+}
+
+}  // namespace torwart::dataplane::live

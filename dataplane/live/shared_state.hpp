@@ -1,0 +1,40 @@
+#pragma once
+// What workers and the control lcore share. Workers read the snapshot pointer and write only their own
+// counters and rings; the control lcore swaps the pointer and waits for quiescence before freeing.
+#include <array>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/parse.hpp"
+#include "dataplane/snapshot.hpp"
+#include "platform/clock.hpp"
+
+namespace torwart::dataplane::live {
+
+inline constexpr unsigned kMaxWorkers = 16;
+
+struct RxAssignment {
+  uint16_t port;
+  uint16_t queue;
+};
+
+struct SharedState {
+  std::atomic<const Snapshot*> snapshot{nullptr};
+  std::atomic<bool> stop{false};
+  rte_rcu_qsbr* qsbr = nullptr;
+  rte_ring* punt_ring = nullptr;  // workers -> control lcore (multi-producer)
+  // handoff[from][to]: single-producer single-consumer rings for software distribution.
+  std::array<std::array<rte_ring*, kMaxWorkers>, kMaxWorkers> handoff{};
+  unsigned workers = 1;
+  bool software_distribution = true;
+  unsigned burst = 32;
+  unsigned idle_sleep_us = 50;
+  ParseOptions parse_options;
+  platform::TscClock clock;
+};
+
+}  // namespace torwart::dataplane::live
