@@ -112,18 +112,16 @@ class Lab {
     std::string text = lab_config_text(dir + "/control.sock");
     config::Config cfg = load_lab_config(text);
     std::ofstream(config_path_) << text;
+    std::ofstream(log_dir_ + "/torwart.yaml") << text;  // kept with the logs
 
     const std::string prefix = fmt::format("{}{}", kNamespacePrefix, getpid());
     std::cout << "lab: building namespaces " << prefix << "-{app,lan,kdn,inet}"
               << (kernel_router() ? " (HARNESS SELF-TEST: kernel router instead of torwart)" : "")
               << std::endl;
     topology_ = build_topology(prefix, cfg, kernel_router());
-    ctx_ = LabContext{&topology_,
-                      dir,
-                      log_dir_,
-                      find_program("/usr/bin/python3").empty() ? "python3" : "/usr/bin/python3",
-                      options_.bulk_bytes,
-                      options_.verbose};
+    // Debian's own python3 when present (a PATH shim such as pyenv's adds a wrapper process).
+    const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    ctx_ = LabContext{&topology_, dir, log_dir_, python, options_.bulk_bytes, options_.verbose};
     start_appliance();
     servers_ = std::make_unique<Servers>(ctx_);
 
@@ -209,7 +207,9 @@ class Lab {
     Argv argv{fs::absolute(options_.torwart_binary).string(), "stats", "--json", "-c", config_path_};
     CommandResult r = ctx_.run(*topology_.appliance, argv, seconds(10));
     try {
-      std::cout << nlohmann::json::parse(r.output).dump(2) << '\n';
+      auto brace = r.output.find('{');  // tolerate a line of text before the JSON
+      std::cout << nlohmann::json::parse(r.output.substr(brace == std::string::npos ? 0 : brace)).dump(2)
+                << '\n';
     } catch (const std::exception&) {
       std::cout << "  " << describe(argv) << ": " << (r.timed_out ? "timed out" : "failed") << "\n"
                 << r.output;
