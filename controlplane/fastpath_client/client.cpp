@@ -1,0 +1,68 @@
+#include "controlplane/fastpath_client/client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace torwart::controlplane {
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+nlohmann::json fastpath_request(const std::string& socket_path, nlohmann::json request, std::chrono::milliseconds timeout) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof address.sun_path) throw FastPathUnreachable("socket path too long: " + socket_path);
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) throw FastPathUnreachable(std::string("socket: ") + std::strerror(errno));
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    throw FastPathUnreachable("cannot reach torwart run at " + socket_path + ": " + std::strerror(errno) +
+                              " (is it running, and is this the socket named by dataplane.control_socket?)");
+  }
+  if (!request.contains("protocol")) request["protocol"] = 1;
+  const std::string line = request.dump() + "\n";
+  for (size_t sent = 0; sent < line.size();) {
+    const ssize_t n = ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) throw FastPathUnreachable(std::string("send: ") + std::strerror(errno));
+    sent += static_cast<size_t>(n);
+  }
+  std::string response;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[65536];
+  while (response.find('\n') == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd.get(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      throw FastPathUnreachable("no answer from " + socket_path + " within " + std::to_string(timeout.count()) + " ms");
+    }
+    const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    if (n <= 0) throw FastPathUnreachable("torwart run closed the connection without an answer");
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  try {
+    return nlohmann::json::parse(response.substr(0, response.find('\n')));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw FastPathUnreachable(std::string("answer is not JSON: ") + e.what());
+  }
+}
+
+}  // namespace torwart::controlplane

@@ -1,0 +1,51 @@
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/cli/commands.hpp"
+#include "dataplane/cli/config_input.hpp"
+#include "dataplane/live/runtime.hpp"
+#include "platform/mbuf_pool.hpp"
+
+namespace torwart::cli {
+
+int cmd_run(const std::string& config_path, const std::string& log_dir) {
+  auto loaded = load_config_or_report(config_path);
+  if (!loaded) return kExitBadInput;
+  try {
+    return dataplane::live::run_appliance(loaded->config, {loaded->text, loaded->origin, log_dir});
+  } catch (const std::exception& e) {
+    std::cerr << "torwart run: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+int cmd_check(const std::string& config_path, bool json) {
+  auto loaded = load_config_or_report(config_path);
+  if (!loaded) {
+    if (json) std::cout << nlohmann::json{{"valid", false}}.dump() << "\n";
+    return kExitBadInput;
+  }
+  const auto& config = loaded->config;
+  // Limits `run` would refuse at start-up, checked here without touching DPDK.
+  const unsigned needed = platform::minimum_mbufs(config);
+  if (config.dataplane.mbufs < needed) {
+    std::cerr << loaded->origin << ": dataplane.mbufs: " << config.dataplane.mbufs << " buffers are too few for "
+              << config.ports.size() << " ports with " << config.dataplane.workers << " workers; need at least " << needed << "\n";
+    return kExitBadInput;
+  }
+  size_t interfaces = 0;
+  for (const auto& p : config.ports) interfaces += 1 + p.vlans.size();
+  if (json) {
+    std::cout << nlohmann::json{{"valid", true}, {"ports", config.ports.size()}, {"interfaces", interfaces},
+                                {"zones", config.zones.size()}, {"routes", config.routes.size()},
+                                {"neighbours", config.neighbours.size()}}.dump() << "\n";
+  } else {
+    std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces << " interfaces, "
+              << config.zones.size() << " zones, " << config.routes.size() << " routes, " << config.neighbours.size()
+              << " static neighbours\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace torwart::cli

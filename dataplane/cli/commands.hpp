@@ -1,0 +1,25 @@
+#pragma once
+// The `torwart` subcommands. Each returns the process exit code: 0 ok, 1 runtime failure, 2 bad input.
+#include <string>
+#include <vector>
+
+namespace torwart::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+int cmd_run(const std::string& config_path, const std::string& log_dir);
+int cmd_check(const std::string& config_path, bool json);
+int cmd_replay(const std::string& config_path, const std::string& out_dir, const std::vector<std::string>& inputs);
+int cmd_lab(const std::string& self_path, const std::string& log_dir, bool verbose, bool stop_at_first_failure);
+
+struct ControlTarget {
+  std::string config_path;  // the socket is the configuration's dataplane.control_socket
+  std::string socket_path;  // or named directly
+};
+int cmd_status(const ControlTarget& target, bool json);
+int cmd_stats(const ControlTarget& target, bool json);
+int cmd_reload(const ControlTarget& target, const std::string& new_config_path, long long config_version);
+
+}  // namespace torwart::cli

@@ -1,0 +1,102 @@
+// torwart: the fast path of the torwart appliance, and the tools that drive and test it.
+#include <unistd.h>
+
+#include <climits>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "dataplane/cli/commands.hpp"
+
+namespace {
+
+constexpr const char* kExitCodes =
+    "\nEXIT CODES\n"
+    "  0  success\n"
+    "  1  runtime failure (DPDK, ports, the fast path unreachable, a lab check failed)\n"
+    "  2  bad input (configuration, capture or command line); the reason names the file, line and place\n";
+
+std::string self_path(const char* argv0) {
+  char buffer[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string(argv0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace torwart::cli;
+  CLI::App app{
+      "torwart - network security appliance for town halls: DPDK fast path between the town LAN, the\n"
+      "municipal data network (KDN) and the Internet.\n"};
+  app.footer(kExitCodes);
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+
+  std::string config_path, log_dir, socket_path, new_config;
+  bool json = false, verbose = false, stop_first = false;
+  long long config_version = 0;
+  std::vector<std::string> inputs;
+  int exit_code = kExitOk;
+
+  auto* run = app.add_subcommand("run", "Run the appliance live on the ports of CONFIG until SIGINT/SIGTERM.");
+  run->add_option("-c,--config", config_path, "Configuration file (YAML, format 1)")->required();
+  run->add_option("-l,--log-dir", log_dir, "Directory for eve.json")->default_val("/var/log/torwart");
+  run->footer(
+      "Workers poll the ports; the control lcore answers ARP/ND, writes EVE records and serves the control\n"
+      "socket named by dataplane.control_socket (see `torwart status`, `stats`, `reload`). If the control plane\n"
+      "dies, traffic keeps flowing on the last installed configuration.");
+  run->callback([&] { exit_code = cmd_run(config_path, log_dir); });
+
+  auto* check = app.add_subcommand("check", "Validate CONFIG: everything `run` would refuse, with file, line and reason.");
+  check->add_option("-c,--config", config_path, "Configuration file")->required();
+  check->add_flag("--json", json, "Print the verdict as JSON");
+  check->callback([&] { exit_code = cmd_check(config_path, json); });
+
+  auto* replay = app.add_subcommand(
+      "replay", "Feed captures into named ports through the full pipeline, on capture time.");
+  replay->add_option("-c,--config", config_path, "Configuration (default: the built-in one, ports lan, kdn, inet)");
+  replay->add_option("-l,--log-dir", log_dir, "Output directory: PORT.pcap per port, eve.json, counters.json")->required();
+  replay->add_option("inputs", inputs, "PORT=CAPTURE.pcap, one or more (Ethernet captures)")->required();
+  replay->footer(
+      "Packets from all inputs are processed in capture-timestamp order. All timers run on capture time, so\n"
+      "two replays of the same input give byte-identical outputs. Ports' backends are ignored.");
+  replay->callback([&] { exit_code = cmd_replay(config_path, log_dir, inputs); });
+
+  auto* lab = app.add_subcommand(
+      "lab", "Build namespaces for a LAN client, a KDN server and an Internet server, run the appliance between\n"
+             "them, drive ping, TCP, DNS and HTTP through it and report every expectation. Needs root.");
+  lab->add_option("-l,--log-dir", log_dir, "Keep logs here (default: a temporary directory, kept on failure)");
+  lab->add_flag("-v,--verbose", verbose, "Print every command and its output");
+  lab->add_flag("--stop-at-first-failure", stop_first, "Stop after the first failed check");
+  lab->callback([&] { exit_code = cmd_lab(self_path(argv[0]), log_dir, verbose, stop_first); });
+
+  auto add_target = [&](CLI::App* sub) {
+    sub->add_option("-c,--config", config_path, "Find the control socket in this configuration");
+    sub->add_option("-s,--socket", socket_path, "Control socket path")->excludes("--config");
+  };
+  auto* status = app.add_subcommand("status", "Ask a running appliance: configuration version, ports, link state.");
+  add_target(status);
+  status->add_flag("--json", json, "Machine-readable output");
+  status->callback([&] { exit_code = cmd_status({config_path, socket_path}, json); });
+
+  auto* stats = app.add_subcommand("stats", "Ask a running appliance: counters per port and drop reason.");
+  add_target(stats);
+  stats->add_flag("--json", json, "Machine-readable output");
+  stats->callback([&] { exit_code = cmd_stats({config_path, socket_path}, json); });
+
+  auto* reload = app.add_subcommand(
+      "reload", "Validate NEW and swap it in while traffic runs; on refusal the running version stays.");
+  reload->add_option("-c,--config", new_config, "The new configuration file")->required();
+  reload->add_option("-s,--socket", socket_path, "Control socket (default: the new configuration's)");
+  reload->add_option("--config-version", config_version, "Version number to run it under (above the running one)");
+  reload->callback([&] { exit_code = cmd_reload({"", socket_path}, new_config, config_version); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  return exit_code;
+}
