@@ -40,7 +40,7 @@ void Fib::release() {
 void Fib::create(unsigned v4_rules, unsigned v4_long_prefixes, unsigned v6_rules) {
   release();
   rte_lpm_config v4_config{};
-  v4_config.max_rules = v4_rules + 8;
+  v4_config.max_rules = v4_rules + 8;  // + the second half of a default route
   v4_config.number_tbl8s = v4_long_prefixes + 8;  // every prefix longer than /24 may need its own tbl8
   const std::string v4_name = unique_name("fib4");
   v4_ = rte_lpm_create(v4_name.c_str(), SOCKET_ID_ANY, &v4_config);
@@ -54,12 +54,25 @@ void Fib::create(unsigned v4_rules, unsigned v4_long_prefixes, unsigned v6_rules
 }
 
 void Fib::add_v4(uint32_t prefix_host_order, uint8_t length, uint32_t next_hop) {
+  // rte_lpm's shortest prefix is /1: a default route is its two halves.
+  if (length == 0) {
+    add_v4(0, 1, next_hop);
+    add_v4(0x80000000u, 1, next_hop);
+    return;
+  }
   if (rte_lpm_add(v4_, prefix_host_order, length, next_hop) != 0) {
     throw std::runtime_error("cannot add an IPv4 route (table full)");
   }
 }
 
 void Fib::add_v6(const uint8_t* prefix, uint8_t length, uint32_t next_hop) {
+  if (length == 0) {
+    uint8_t half[16] = {};
+    add_v6(half, 1, next_hop);
+    half[0] = 0x80;
+    add_v6(half, 1, next_hop);
+    return;
+  }
   if (rte_lpm6_add(v6_, prefix, length, next_hop) != 0) {
     throw std::runtime_error("cannot add an IPv6 route (table full)");
   }

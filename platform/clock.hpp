@@ -8,14 +8,16 @@
 
 namespace torwart::platform {
 
+// Calibrate only after the EAL has started: before that DPDK does not know the TSC frequency.
 class TscClock {
  public:
-  TscClock() {
+  void calibrate() {
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
     base_tsc_ = rte_rdtsc();
     base_ns_ = static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(now.tv_nsec);
     hz_ = rte_get_tsc_hz();
+    if (hz_ == 0) hz_ = 1;
   }
   uint64_t now_ns() const {
     const uint64_t cycles = rte_rdtsc() - base_tsc_;

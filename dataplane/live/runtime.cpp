@@ -72,6 +72,7 @@ class Appliance {
       throw std::runtime_error("dataplane.mbufs is " + std::to_string(config_.dataplane.mbufs) + ", this configuration needs at least " + std::to_string(needed));
     }
     platform::start_eal(platform::eal_request_for(config_));
+    shared_.clock.calibrate();
     pool_ = platform::create_mbuf_pool("torwart_mbufs", config_.dataplane.mbufs);
     ports_ = platform::open_ports(config_, pool_);
 

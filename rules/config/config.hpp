@@ -18,7 +18,7 @@ struct Dataplane {
   std::vector<unsigned> cpus{0};  // workers are pinned round-robin; the main lcore runs on cpus[0]
   bool hugepages = false;
   unsigned memory_mb = 512;
-  unsigned mbufs = 16383;
+  unsigned mbufs = 32767;
   unsigned burst = 32;
   unsigned rx_descriptors = 1024;
   unsigned tx_descriptors = 1024;
