@@ -27,7 +27,7 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"truncated_udp", "UDP header cut off"},
     {"bad_udp_length", "UDP length below 8 or beyond the datagram"},
     {"truncated_icmp", "ICMP/ICMPv6 header cut off"},
-    {"bad_source_address", "source is multicast, broadcast, loopback or otherwise impossible"},
+    {"bad_source_address", "source is multicast, broadcast, loopback, or link-local/unspecified and would leave its link"},
     {"unknown_vlan", "802.1Q tag with no configured sub-interface"},
     {"not_for_us", "unicast frame addressed to another MAC address"},
     {"spoofed_source", "source address does not belong behind the ingress zone (reverse-path check)"},
@@ -40,7 +40,6 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"slow_path_queue_full", "the control lcore's queue was full"},
     {"tx_queue_full", "the egress port did not accept the packet"},
     {"distribution_queue_full", "the ring to the flow's worker was full"},
-    {"port_down", "egress port link is down"},
 }};
 
 }  // namespace

@@ -41,7 +41,6 @@ enum class DropReason : uint8_t {
   kSlowPathQueueFull,
   kTxQueueFull,
   kDistributionQueueFull,
-  kPortDown,
   kCount
 };
 
