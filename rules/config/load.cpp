@@ -134,6 +134,10 @@ const std::map<std::string, PortBackend, std::less<>> kBackends = {
     {"pci", PortBackend::kPci}, {"af_packet", PortBackend::kAfPacket}, {"pcap", PortBackend::kPcap},
     {"tap", PortBackend::kTap}, {"null", PortBackend::kNull},         {"ring", PortBackend::kRing}};
 
+// A 2 KiB packet buffer holds an Ethernet frame with one VLAN tag up to this MTU.
+constexpr unsigned kMaxMtuWithoutJumbo = 2026;
+constexpr size_t kMaxPortsInConfig = 32;
+
 const std::set<std::string, std::less<>> kRoles = {"lan",   "kdn",   "inet",     "dmz",   "guest",
                                                    "voip",  "wlan",  "transfer", "mirror", "server"};
 
@@ -160,6 +164,9 @@ class ConfigBuilder {
       r_.error(root, "ports", "at least one port is required");
     } else {
       r_.sequence(root["ports"], "ports", [&](const YAML::Node& n, const std::string& p) { read_port(n, p, config); });
+      if (root["ports"].IsSequence() && root["ports"].size() > kMaxPortsInConfig) {
+        r_.error(root["ports"], "ports", std::to_string(root["ports"].size()) + " ports; at most " + std::to_string(kMaxPortsInConfig));
+      }
     }
     if (root["routes"]) {
       r_.sequence(root["routes"], "routes",
@@ -181,7 +188,7 @@ class ConfigBuilder {
       return;
     }
     if (node["workers"]) {
-      if (auto v = r_.number(node["workers"], path + ".workers", 1, 64)) d.workers = *v;
+      if (auto v = r_.number(node["workers"], path + ".workers", 1, 16)) d.workers = *v;
     }
     if (node["cpus"]) {
       d.cpus.clear();
@@ -333,7 +340,13 @@ class ConfigBuilder {
       }
     }
     if (node["mtu"]) {
-      if (auto v = r_.number(node["mtu"], path + ".mtu", 1280, 9000)) port.mtu = *v;
+      if (auto v = r_.number(node["mtu"], path + ".mtu", 1280, 9000)) {
+        if (*v > kMaxMtuWithoutJumbo) {
+          r_.error(node["mtu"], path + ".mtu", "MTU " + std::to_string(*v) + " needs jumbo buffers, which are not supported yet (at most " + std::to_string(kMaxMtuWithoutJumbo) + ")");
+        } else {
+          port.mtu = *v;
+        }
+      }
     }
     if (node["addresses"]) read_addresses(node["addresses"], path + ".addresses", port.addresses);
     if (node["vlans"]) {
@@ -357,7 +370,7 @@ class ConfigBuilder {
           if (auto v = r_.string(n["zone"], p + ".zone")) vlan.zone = *v;
         }
         if (n["mtu"]) {
-          if (auto v = r_.number(n["mtu"], p + ".mtu", 1280, 9000)) vlan.mtu = *v;
+          if (auto v = r_.number(n["mtu"], p + ".mtu", 1280, kMaxMtuWithoutJumbo)) vlan.mtu = *v;
         }
         if (n["addresses"]) read_addresses(n["addresses"], p + ".addresses", vlan.addresses);
         vlan_zone_nodes_.push_back({n["zone"] ? n["zone"] : n, p + ".zone", vlan.zone});

@@ -138,3 +138,24 @@ TEST(ConfigLoad, MissingFileIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace torwart::config
+
+namespace torwart::config {
+namespace {
+
+TEST(ConfigLoad, LimitsThatRunWouldRefuseAreErrorsHere) {
+  auto errors = errors_of(R"(
+dataplane: {workers: 17}
+zones: [{name: lan}]
+ports:
+  - name: lan
+    backend: null
+    mtu: 9000
+)");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].path, "dataplane.workers");
+  EXPECT_EQ(errors[1].path, "ports[0].mtu");
+  EXPECT_NE(errors[1].reason.find("jumbo"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace torwart::config
