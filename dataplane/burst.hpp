@@ -22,8 +22,9 @@ struct Burst {
   // Punted: handed to the control lcore's slow path (ARP, neighbour discovery, unresolved next hops).
   std::array<rte_mbuf*, kMaxBurst> punted;
   uint16_t punted_count = 0;
-  // Generated: packets the box builds in answer (ICMP errors); they run the forwarding stages afterwards.
-  std::array<rte_mbuf*, kMaxBurst> generated;
+  // Generated: packets the box builds (ICMP errors, IPv4 fragments); they run the L2 and output stages
+  // afterwards. Each packet yields at most two (MTU >= 1280 and frames <= 2 KiB), hence twice the burst.
+  std::array<rte_mbuf*, 2 * kMaxBurst> generated;
   uint16_t generated_count = 0;
 
   void drop(rte_mbuf* m, DropReason reason) {
@@ -32,7 +33,7 @@ struct Burst {
   }
   void punt(rte_mbuf* m) { punted[punted_count++] = m; }
   void add_generated(rte_mbuf* m) {
-    if (generated_count < kMaxBurst) {
+    if (generated_count < generated.size()) {
       generated[generated_count++] = m;
     } else {
       rte_pktmbuf_free(m);

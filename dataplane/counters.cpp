@@ -14,6 +14,8 @@ void WorkerCounters::add(const WorkerCounters& other) {
   icmp_errors_rate_limited += other.icmp_errors_rate_limited;
   drop_records_rate_limited += other.drop_records_rate_limited;
   eve_records_lost += other.eve_records_lost;
+  packets_fragmented += other.packets_fragmented;
+  fragments_created += other.fragments_created;
   punted += other.punted;
   handed_off += other.handed_off;
 }

@@ -24,6 +24,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t icmp_errors_rate_limited = 0;
   uint64_t drop_records_rate_limited = 0;
   uint64_t eve_records_lost = 0;  // the EVE ring to the control lcore was full
+  uint64_t packets_fragmented = 0;
+  uint64_t fragments_created = 0;
   uint64_t punted = 0;
   uint64_t handed_off = 0;  // sent to another worker by software distribution
   uint64_t snapshot_version = 0;

@@ -33,7 +33,7 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"spoofed_source", "source address does not belong behind the ingress zone (reverse-path check)"},
     {"no_route", "no route to the destination"},
     {"ttl_exceeded", "TTL or hop limit reached zero (ICMP time exceeded sent)"},
-    {"mtu_exceeded", "larger than the egress MTU and not fragmentable (ICMP sent)"},
+    {"mtu_exceeded", "larger than the egress MTU with DF set or IPv6 (ICMP sent), or no buffers to fragment"},
     {"local_unhandled", "addressed to the box but no local service handles it"},
     {"neighbour_unresolved", "next hop did not answer ARP/neighbour solicitation in time"},
     {"neighbour_queue_full", "too many packets already waiting for this next hop's resolution"},

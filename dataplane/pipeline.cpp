@@ -1,5 +1,7 @@
 #include "dataplane/pipeline.hpp"
 
+#include <algorithm>
+
 #include "dataplane/eve_format.hpp"
 #include "dataplane/stages.hpp"
 
@@ -49,15 +51,16 @@ void pipeline_process(WorkerContext& ctx, Burst& burst) {
   stage_forward(ctx, burst);
   stage_l2_rewrite(ctx, burst);
   stage_output(ctx, burst);
-  if (burst.generated_count > 0) {
+  // Generated packets run the last stages in bursts of their own.
+  for (uint16_t start = 0; start < burst.generated_count; start += kMaxBurst) {
     Burst generated;
-    for (uint16_t i = 0; i < burst.generated_count; ++i) generated.pkts[i] = burst.generated[i];
-    generated.count = burst.generated_count;
-    burst.generated_count = 0;
+    generated.count = std::min<uint16_t>(kMaxBurst, static_cast<uint16_t>(burst.generated_count - start));
+    std::copy_n(burst.generated.begin() + start, generated.count, generated.pkts.begin());
     stage_l2_rewrite(ctx, generated);
     stage_output(ctx, generated);
     pipeline_finish(ctx, generated);
   }
+  burst.generated_count = 0;
   pipeline_finish(ctx, burst);
 }
 

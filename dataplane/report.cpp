@@ -45,6 +45,8 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
           {"icmp_errors_rate_limited", total.icmp_errors_rate_limited},
           {"drop_records_rate_limited", total.drop_records_rate_limited},
           {"eve_records_lost", total.eve_records_lost},
+          {"packets_fragmented", total.packets_fragmented},
+          {"fragments_created", total.fragments_created},
           {"punted_to_slow_path", total.punted},
           {"handed_off_between_workers", total.handed_off}};
 }

@@ -1,4 +1,5 @@
 #include "dataplane/icmp_error.hpp"
+#include "dataplane/ipv4_fragment.hpp"
 #include "dataplane/packet_access.hpp"
 #include "dataplane/stages.hpp"
 
@@ -51,8 +52,11 @@ void stage_forward(WorkerContext& ctx, Burst& burst) {
     }
     const uint16_t mtu = snapshot.interface(meta.out_iface).mtu;
     if (meta.l3_length > mtu) {
-      // IPv4 without DF would be fragmented by a full router; torwart does not fragment (README: absent
-      // features) and answers as if DF were set, which path-MTU discovery handles.
+      if (meta.l3 == L3Kind::kIpv4 && (meta.flags & meta_flag::kDontFragment) == 0) {
+        decrement_ttl(m, meta);
+        if (!fragment_ipv4(ctx, burst, m, mtu)) burst.drop(m, DropReason::kMtuExceeded);
+        continue;
+      }
       send_icmp_error(ctx, burst, m, IcmpErrorKind::kFragmentationNeeded, mtu);
       burst.drop(m, DropReason::kMtuExceeded);
       continue;
