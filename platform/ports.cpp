@@ -63,9 +63,9 @@ std::vector<OpenPort> open_ports(const config::Config& config, rte_mempool* pool
       open.rx_queues = static_cast<uint16_t>(d.workers);
       open.symmetric_rss = true;
     } else {
-      // Every receive queue the device has must be polled: af_packet spreads frames over all its sockets.
-      open.rx_queues = port.backend == config::PortBackend::kAfPacket ? info.max_rx_queues
-                                                                      : std::min<uint16_t>(info.max_rx_queues, static_cast<uint16_t>(d.workers));
+      // As many receive as transmit queues where the device allows (tap insists on it; af_packet spreads
+      // frames over all its queue pairs), spread over the workers; software distribution sorts the flows.
+      open.rx_queues = std::min<uint16_t>(info.max_rx_queues, wanted_tx);
     }
     open.tx_queues = wanted_tx;
     const uint32_t frame = port.mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 4;  // room for one VLAN tag
