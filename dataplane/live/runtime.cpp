@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <utility>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -150,13 +151,13 @@ class Appliance {
 
   // Publishes a snapshot and frees the one it replaces once no worker can still be reading it.
   void install(std::unique_ptr<Snapshot> next) {
-    const Snapshot* previous = shared_.snapshot.exchange(next.get(), std::memory_order_acq_rel);
+    shared_.snapshot.store(next.get(), std::memory_order_release);
     slow_path_->use_snapshot(next.get());
-    current_ = std::move(next);
+    std::unique_ptr<Snapshot> previous = std::exchange(current_, std::move(next));
     if (previous != nullptr) {
+      // Workers may still be inside a burst on the previous snapshot: free it only after each has passed a
+      // quiescent state (or is offline).
       rte_rcu_qsbr_synchronize(shared_.qsbr, RTE_QSBR_THRID_INVALID);
-      retired_.reset(previous);
-      retired_.reset();
     }
   }
 
@@ -302,7 +303,6 @@ class Appliance {
   std::unique_ptr<WorkerContext> control_context_;
   std::unique_ptr<SlowPath> slow_path_;
   std::unique_ptr<Snapshot> current_;
-  std::unique_ptr<const Snapshot> retired_;
   std::unique_ptr<EveFile> eve_;
   boost::asio::io_context io_;
   std::unique_ptr<ControlServer> control_server_;
