@@ -96,9 +96,10 @@ void SlowPath::handle_arp(rte_mbuf* m, Burst& out) {
   const bool for_us = owns_v4(iface, arp->target_ip);
   if (arp->sender_ip != 0) {
     const auto key = NeighbourKey::make_v4(iface.port, iface.vlan_id, arp->sender_ip);
-    // Learn from whoever talks to us; otherwise only refresh what we already asked for (no cache poisoning
-    // by unsolicited replies about addresses we never needed).
-    NeighbourTable::Entry* entry = for_us ? neighbours_.find_or_create(key) : neighbours_.find(key);
+    // Learn from whoever asks us (RFC 826); otherwise only refresh what we already asked for (no cache
+    // poisoning by unsolicited replies about addresses we never needed, even when they name us as target).
+    const bool asks_us = for_us && arp->operation == RTE_ARP_OP_REQUEST;
+    NeighbourTable::Entry* entry = asks_us ? neighbours_.find_or_create(key) : neighbours_.find(key);
     if (entry != nullptr) learned(*entry, arp->sender_mac, out);
   }
   if (for_us && arp->operation == RTE_ARP_OP_REQUEST) {

@@ -1,0 +1,362 @@
+// `torwart replay` end to end: captures built with the packet builder go in, the real binary runs, and every
+// port's output capture, counters.json and eve.json are checked exactly.
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/checksum.hpp"
+#include "tests/support/packet_builder.hpp"
+
+namespace torwart::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kLanMac = "02:00:00:00:01:fe";
+constexpr const char* kKdnMac = "02:00:00:00:02:fe";
+constexpr const char* kInetMac = "02:00:00:00:03:fe";
+constexpr const char* kClientMac = "02:00:00:00:01:10";
+constexpr const char* kKdnGatewayMac = "02:00:00:00:02:01";
+constexpr const char* kInetGatewayMac = "02:00:00:00:03:01";
+constexpr uint64_t kSecond = 1'000'000'000ull;
+constexpr uint64_t kT0 = 1'700'000'000ull * kSecond;  // 2023-11-14T22:13:20Z
+
+struct Packet {
+  uint64_t ns = 0;
+  Bytes bytes;
+};
+
+void write_pcap(const fs::path& path, const std::vector<Packet>& packets, int link_type = DLT_EN10MB) {
+  pcap_t* dead = pcap_open_dead_with_tstamp_precision(link_type, 65535, PCAP_TSTAMP_PRECISION_NANO);
+  ASSERT_NE(dead, nullptr);
+  pcap_dumper_t* dumper = pcap_dump_open(dead, path.c_str());
+  ASSERT_NE(dumper, nullptr) << pcap_geterr(dead);
+  for (const auto& p : packets) {
+    pcap_pkthdr header{};
+    header.ts.tv_sec = static_cast<time_t>(p.ns / kSecond);
+    header.ts.tv_usec = static_cast<suseconds_t>(p.ns % kSecond);
+    header.caplen = header.len = static_cast<uint32_t>(p.bytes.size());
+    pcap_dump(reinterpret_cast<u_char*>(dumper), &header, p.bytes.data());
+  }
+  pcap_dump_close(dumper);
+  pcap_close(dead);
+}
+
+std::vector<Packet> read_pcap(const fs::path& path) {
+  char error[PCAP_ERRBUF_SIZE];
+  pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
+  EXPECT_NE(handle, nullptr) << path << ": " << error;
+  std::vector<Packet> packets;
+  if (handle == nullptr) return packets;
+  EXPECT_EQ(pcap_datalink(handle), DLT_EN10MB);
+  pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  while (pcap_next_ex(handle, &header, &data) == 1) {
+    packets.push_back({uint64_t(header->ts.tv_sec) * kSecond + uint64_t(header->ts.tv_usec),
+                       Bytes(data, data + header->caplen)});
+  }
+  pcap_close(handle);
+  return packets;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+uint16_t be16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b.at(at) << 8 | b.at(at + 1)); }
+std::string mac_at(const Bytes& b, size_t at) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b.at(at), b.at(at + 1), b.at(at + 2),
+                b.at(at + 3), b.at(at + 4), b.at(at + 5));
+  return text;
+}
+std::string ipv4_at(const Bytes& b, size_t at) {
+  return std::to_string(b.at(at)) + "." + std::to_string(b.at(at + 1)) + "." + std::to_string(b.at(at + 2)) + "." +
+         std::to_string(b.at(at + 3));
+}
+bool ipv4_header_valid(const Bytes& b) { return dataplane::internet_checksum(b.data() + 14, 20) == 0; }
+
+struct Result {
+  int exit_code = -1;
+  std::string errors;
+};
+
+class Replay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir = fs::temp_directory_path() /
+          ("torwart_replay_test_" + std::to_string(getpid()) + "_" + info->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir);
+  }
+
+  // Writes the inputs (port -> packets) and runs `torwart replay -l OUT port=port.pcap ...`.
+  Result replay(const std::vector<std::pair<std::string, std::vector<Packet>>>& inputs, const std::string& out = "out") {
+    std::vector<std::string> args;
+    for (const auto& [port, packets] : inputs) {
+      write_pcap(dir / (port + ".in.pcap"), packets);
+      args.push_back(port + "=" + (dir / (port + ".in.pcap")).string());
+    }
+    return run(out, args);
+  }
+  Result run(const std::string& out, const std::vector<std::string>& args) {
+    std::string command = std::string("'") + TORWART_BINARY + "' replay -l '" + (dir / out).string() + "'";
+    for (const auto& a : args) command += " '" + a + "'";
+    command += " 2>'" + (dir / "stderr.txt").string() + "' >/dev/null";
+    const int status = std::system(command.c_str());
+    Result result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.errors = read_text(dir / "stderr.txt");
+    return result;
+  }
+  std::vector<Packet> output(const std::string& port, const std::string& out = "out") {
+    return read_pcap(dir / out / (port + ".pcap"));
+  }
+  nlohmann::json counters(const std::string& out = "out") { return nlohmann::json::parse(read_text(dir / out / "counters.json")); }
+  std::vector<nlohmann::json> eve(const std::string& out = "out") {
+    std::vector<nlohmann::json> records;
+    std::istringstream lines(read_text(dir / out / "eve.json"));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) records.push_back(nlohmann::json::parse(line));
+    }
+    return records;
+  }
+  std::vector<nlohmann::json> drop_records(const std::string& reason) {
+    std::vector<nlohmann::json> found;
+    for (const auto& r : eve()) {
+      if (r.value("event_type", "") == "drop" && r["drop"]["reason"] == reason) found.push_back(r);
+    }
+    return found;
+  }
+
+  fs::path dir;
+};
+
+Bytes from_lan(const Ipv4& ip, const Transport& transport = Udp{}) {
+  return ipv4_frame({.source = kClientMac, .destination = kLanMac}, ip, transport);
+}
+Bytes from_inet(const Ipv4& ip, const Transport& transport = Udp{}) {
+  return ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac}, ip, transport);
+}
+
+TEST_F(Replay, LanToKdnUdpIsForwardedExactly) {
+  const Bytes in = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 42},
+                            Udp{.source_port = 1234, .destination_port = 5678, .payload = Bytes{'h', 'e', 'l', 'l', 'o'}});
+  const Result r = replay({{"lan", {{kT0, in}}}});
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  const auto kdn = output("kdn");
+  ASSERT_EQ(kdn.size(), 1u);
+  const Bytes& out = kdn[0].bytes;
+  EXPECT_EQ(kdn[0].ns, kT0);
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(mac_at(out, 0), kKdnGatewayMac);
+  EXPECT_EQ(mac_at(out, 6), kKdnMac);
+  EXPECT_EQ(out[22], 63);
+  EXPECT_TRUE(ipv4_header_valid(out));
+  // Only TTL and header checksum differ in the IP header; everything after it is identical.
+  Bytes expected(in.begin() + 14, in.end());
+  expected[8] = 63;
+  expected[10] = out[24];
+  expected[11] = out[25];
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), expected);
+  EXPECT_TRUE(output("lan").empty());
+  EXPECT_TRUE(output("inet").empty());
+  const auto c = counters();
+  EXPECT_EQ(c["ports"]["lan"]["rx_packets"], 1);
+  EXPECT_EQ(c["ports"]["kdn"]["tx_packets"], 1);
+  EXPECT_EQ(c["totals"]["dropped"], 0);
+}
+
+TEST_F(Replay, LanToInternetV6IsForwarded) {
+  const Bytes in = ipv6_frame({.source = kClientMac, .destination = kLanMac},
+                              {.source = "2001:db8:10::10", .destination = "2a00:1450::1", .hop_limit = 64},
+                              Tcp{.destination_port = 443, .payload = Bytes(50, 'x')});
+  ASSERT_EQ(replay({{"lan", {{kT0, in}}}}).exit_code, 0);
+  const auto inet = output("inet");
+  ASSERT_EQ(inet.size(), 1u);
+  const Bytes& out = inet[0].bytes;
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(mac_at(out, 0), kInetGatewayMac);
+  EXPECT_EQ(mac_at(out, 6), kInetMac);
+  EXPECT_EQ(out[21], 63);
+  Bytes expected(in.begin() + 14, in.end());
+  expected[7] = 63;
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), expected);
+  EXPECT_TRUE(output("kdn").empty());
+  EXPECT_TRUE(output("lan").empty());
+}
+
+TEST_F(Replay, PingToTheBoxIsAnswered) {
+  const Bytes in = from_lan({.source = "192.168.10.10", .destination = "192.168.10.1"},
+                            icmp_echo_request(7, 9, Bytes(24, 0x5a)));
+  ASSERT_EQ(replay({{"lan", {{kT0, in}}}}).exit_code, 0);
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 1u);
+  const Bytes& out = lan[0].bytes;
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(mac_at(out, 0), kClientMac);
+  EXPECT_EQ(mac_at(out, 6), kLanMac);
+  EXPECT_EQ(ipv4_at(out, 26), "192.168.10.1");
+  EXPECT_EQ(ipv4_at(out, 30), "192.168.10.10");
+  EXPECT_TRUE(ipv4_header_valid(out));
+  EXPECT_EQ(out[34], 0);
+  EXPECT_EQ(dataplane::internet_checksum(out.data() + 34, out.size() - 34), 0);
+  EXPECT_TRUE(std::equal(in.begin() + 38, in.end(), out.begin() + 38));  // id, sequence, payload
+  EXPECT_TRUE(output("kdn").empty());
+}
+
+TEST_F(Replay, TtlOneGetsTimeExceededAndNothingLeavesTowardsKdn) {
+  const Bytes in = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1});
+  ASSERT_EQ(replay({{"lan", {{kT0, in}}}}).exit_code, 0);
+  EXPECT_TRUE(output("kdn").empty());
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 1u);
+  const Bytes& out = lan[0].bytes;
+  EXPECT_EQ(mac_at(out, 0), kClientMac);
+  EXPECT_EQ(out[23], 1);
+  EXPECT_EQ(out[34], 11);
+  EXPECT_EQ(ipv4_at(out, 26), "192.168.10.1");
+  EXPECT_TRUE(ipv4_header_valid(out));
+  EXPECT_TRUE(std::equal(in.begin() + 14, in.end(), out.begin() + 42));
+  const auto c = counters();
+  EXPECT_EQ(c["ports"]["lan"]["drops"]["ttl_exceeded"], 1);
+  EXPECT_EQ(c["icmp_errors_sent"], 1);
+}
+
+TEST_F(Replay, SpoofedSourceFromTheInternetLeavesNothing) {
+  ASSERT_EQ(replay({{"inet", {{kT0, from_inet({.source = "192.168.10.99", .destination = "10.1.2.3"})}}}}).exit_code, 0);
+  EXPECT_TRUE(output("lan").empty());
+  EXPECT_TRUE(output("kdn").empty());
+  EXPECT_TRUE(output("inet").empty());
+  const auto c = counters();
+  EXPECT_EQ(c["ports"]["inet"]["drops"]["spoofed_source"], 1);
+  EXPECT_EQ(c["totals"]["dropped"], 1);
+  const auto records = drop_records("spoofed_source");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["src_ip"], "192.168.10.99");
+  EXPECT_EQ(records[0]["in_iface"], "inet");
+}
+
+TEST_F(Replay, MalformedPacketsAreCountedAndLoggedByReason) {
+  Bytes truncated = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3"});
+  truncated.resize(14 + 12);
+  const Bytes bad_checksum = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .corrupt_checksum = true});
+  Bytes bad_offset = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3"}, Tcp{});
+  bad_offset[14 + 20 + 12] = 0x30;  // data offset 3 (< 5)
+  ASSERT_EQ(replay({{"lan", {{kT0, truncated}, {kT0 + 1000, bad_checksum}, {kT0 + 2000, bad_offset}}}}).exit_code, 0);
+  EXPECT_TRUE(output("kdn").empty());
+  const auto drops = counters()["ports"]["lan"]["drops"];
+  EXPECT_EQ(drops["truncated_ipv4"], 1);
+  EXPECT_EQ(drops["bad_ipv4_checksum"], 1);
+  EXPECT_EQ(drops["bad_tcp_header_length"], 1);
+  EXPECT_EQ(drops.size(), 3u);
+  for (const char* reason : {"truncated_ipv4", "bad_ipv4_checksum", "bad_tcp_header_length"}) {
+    const auto records = drop_records(reason);
+    ASSERT_EQ(records.size(), 1u) << reason;
+    EXPECT_FALSE(records[0].contains("src_ip")) << reason;  // decode failures: no untrusted addresses
+    EXPECT_EQ(records[0]["in_iface"], "lan");
+  }
+}
+
+TEST_F(Replay, UnknownPortNameIsBadInput) {
+  write_pcap(dir / "x.pcap", {{kT0, from_lan({})}});
+  const Result r = run("out", {"wan=" + (dir / "x.pcap").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.errors.find("'wan'"), std::string::npos) << r.errors;
+}
+
+TEST_F(Replay, NonEthernetCaptureIsBadInput) {
+  write_pcap(dir / "raw.pcap", {{kT0, ipv4_datagram({}, Udp{})}}, DLT_RAW);
+  const Result r = run("out", {"lan=" + (dir / "raw.pcap").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.errors.find("raw.pcap"), std::string::npos) << r.errors;
+}
+
+TEST_F(Replay, SameInputsGiveByteIdenticalOutputs) {
+  std::vector<Packet> lan, inet;
+  for (uint64_t i = 0; i < 20; ++i) {
+    lan.push_back({kT0 + i * 150'000'000, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3",
+                                                    .ttl = static_cast<uint8_t>(i % 3 == 0 ? 1 : 64),
+                                                    .id = static_cast<uint16_t>(i)})});
+    inet.push_back({kT0 + i * 150'000'000 + 7, from_inet({.source = i % 4 == 0 ? "192.168.10.5" : "8.8.8.8",
+                                                          .destination = i % 5 == 0 ? "192.168.10.20" : "192.168.10.10"},
+                                                         icmp_echo_request(1, static_cast<uint16_t>(i)))});
+  }
+  lan.push_back({kT0 + 4 * kSecond, from_lan({.source = "192.168.10.10", .destination = "192.168.10.1"},
+                                             icmp_echo_request(2, 2))});
+  ASSERT_EQ(replay({{"lan", lan}, {"inet", inet}}, "one").exit_code, 0);
+  ASSERT_EQ(replay({{"lan", lan}, {"inet", inet}}, "two").exit_code, 0);
+  for (const char* file : {"lan.pcap", "kdn.pcap", "inet.pcap", "eve.json", "counters.json"}) {
+    const std::string one = read_text(dir / "one" / file);
+    EXPECT_FALSE(one.empty()) << file;
+    EXPECT_EQ(one, read_text(dir / "two" / file)) << file;
+  }
+}
+
+TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
+  std::vector<Packet> lan, inet;
+  for (uint16_t id = 1; id <= 6; ++id) {
+    const uint64_t ns = kT0 + id * 1000;
+    if (id % 2 == 1) lan.push_back({ns, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id})});
+    else inet.push_back({ns, from_inet({.source = "8.8.8.8", .destination = "10.1.2.3", .id = id})});
+  }
+  // inet is named first: order must come from the timestamps, not the command line.
+  ASSERT_EQ(replay({{"inet", inet}, {"lan", lan}}).exit_code, 0);
+  const auto kdn = output("kdn");
+  ASSERT_EQ(kdn.size(), 6u);
+  for (uint16_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(be16(kdn[i].bytes, 18), i + 1);
+    EXPECT_EQ(kdn[i].ns, kT0 + (i + 1) * 1000u);
+  }
+}
+
+TEST_F(Replay, UnresolvedNextHopIsRequestedThenDropped) {
+  const Bytes held = from_lan({.source = "192.168.10.10", .destination = "192.168.10.20", .id = 77});
+  const auto filler = [](uint16_t id) { return from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id}); };
+  ASSERT_EQ(replay({{"lan", {{kT0, held},
+                             {kT0 + 1'500'000'000, filler(1)},
+                             {kT0 + 2'500'000'000, filler(2)},
+                             {kT0 + 3'500'000'000, filler(3)},
+                             {kT0 + 5 * kSecond, filler(4)}}}})
+                .exit_code,
+            0);
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 3u);  // three who-has, the held packet never leaves
+  for (const auto& p : lan) {
+    const Bytes& arp = p.bytes;
+    EXPECT_EQ(be16(arp, 12), 0x0806);
+    EXPECT_EQ(mac_at(arp, 0), "ff:ff:ff:ff:ff:ff");
+    EXPECT_EQ(mac_at(arp, 6), kLanMac);
+    EXPECT_EQ(be16(arp, 20), 1);
+    EXPECT_EQ(ipv4_at(arp, 28), "192.168.10.1");
+    EXPECT_EQ(ipv4_at(arp, 38), "192.168.10.20");
+  }
+  EXPECT_EQ(lan[0].ns, kT0);
+  EXPECT_EQ(lan[1].ns, kT0 + 1'500'000'000);
+  EXPECT_EQ(lan[2].ns, kT0 + 2'500'000'000);
+  EXPECT_EQ(output("kdn").size(), 4u);
+  EXPECT_EQ(counters()["ports"]["lan"]["drops"]["neighbour_unresolved"], 1);
+  const auto records = drop_records("neighbour_unresolved");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["timestamp"], "2023-11-14T22:13:23.500000+0000");  // on expiry, not at the end
+  EXPECT_EQ(records[0]["dest_ip"], "192.168.10.20");
+}
+
+}  // namespace
+}  // namespace torwart::test
