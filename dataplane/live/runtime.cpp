@@ -150,13 +150,15 @@ class Appliance {
 
   // Publishes a snapshot and frees the one it replaces once no worker can still be reading it.
   void install(std::unique_ptr<Snapshot> next) {
-    const Snapshot* previous = shared_.snapshot.exchange(next.get(), std::memory_order_acq_rel);
+    // current_ owns the published snapshot: take it out first, so that replacing current_ does not free it
+    // while workers may still read it (and so that it is freed exactly once, after the grace period).
+    std::unique_ptr<const Snapshot> previous = std::move(current_);
+    shared_.snapshot.store(next.get(), std::memory_order_release);
     slow_path_->use_snapshot(next.get());
     current_ = std::move(next);
     if (previous != nullptr) {
       rte_rcu_qsbr_synchronize(shared_.qsbr, RTE_QSBR_THRID_INVALID);
-      retired_.reset(previous);
-      retired_.reset();
+      previous.reset();
     }
   }
 
@@ -302,7 +304,6 @@ class Appliance {
   std::unique_ptr<WorkerContext> control_context_;
   std::unique_ptr<SlowPath> slow_path_;
   std::unique_ptr<Snapshot> current_;
-  std::unique_ptr<const Snapshot> retired_;
   std::unique_ptr<EveFile> eve_;
   boost::asio::io_context io_;
   std::unique_ptr<ControlServer> control_server_;
