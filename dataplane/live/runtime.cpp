@@ -53,6 +53,10 @@ std::string restart_reason(const config::Config& running, const config::Config& 
   return {};
 }
 
+uint64_t stats_interval_ns(const config::Config& config) {
+  return uint64_t{config.dataplane.stats_interval_s} * 1'000'000'000ull;
+}
+
 class Appliance {
  public:
   Appliance(const config::Config& config, const RunOptions& options) : config_(config), options_(options) {}
@@ -164,7 +168,6 @@ class Appliance {
   void control_loop() {
     rte_mbuf* packets[kMaxBurst];
     uint64_t last_tick = 0, last_stats = shared_.clock.now_ns();
-    const uint64_t stats_interval_ns = uint64_t{config_.dataplane.stats_interval_s} * 1'000'000'000ull;
     while (!g_stop_requested.load()) {
       const uint64_t now = shared_.clock.now_ns();
       const auto n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(shared_.punt_ring, reinterpret_cast<void**>(packets), kMaxBurst, nullptr));
@@ -175,7 +178,7 @@ class Appliance {
       }
       unsigned lines = 0;
       for (auto& ring : eve_rings_) lines += ring->drain([this](std::string_view line) { eve_->write(line); });
-      if (now - last_stats >= stats_interval_ns) {
+      if (now - last_stats >= stats_interval_ns_) {
         eve_->write(stats_record(*current_, totals(), now, uptime_s()));
         ++lines;
         last_stats = now;
@@ -263,7 +266,7 @@ class Appliance {
       throw ControlError("configuration refused; version " + std::to_string(current_->version()) + " keeps running", details);
     }
     const auto& candidate = std::get<config::Config>(loaded);
-    if (const std::string reason = restart_reason(config_, candidate); !reason.empty()) {
+    if (const std::string reason = restart_reason(current_->source(), candidate); !reason.empty()) {
       throw ControlError("configuration needs a restart of torwart run: " + reason + "; version " + std::to_string(current_->version()) + " keeps running");
     }
     uint64_t version = current_->version() + 1;
@@ -281,6 +284,8 @@ class Appliance {
     }
     install(std::move(next));
     shared_.burst = candidate.dataplane.burst;
+    shared_.idle_sleep_us = candidate.dataplane.idle_sleep_us;
+    stats_interval_ns_ = stats_interval_ns(candidate);
     origin_ = origin;
     std::cerr << "torwart: configuration version " << version << " from " << origin << " installed (requested by uid "
               << peer.uid << ", pid " << peer.pid << ")\n";
@@ -289,6 +294,7 @@ class Appliance {
 
   config::Config config_;
   RunOptions options_;
+  uint64_t stats_interval_ns_ = stats_interval_ns(config_);
   std::string origin_ = options_.config_origin;
   SharedState shared_;
   rte_mempool* pool_ = nullptr;

@@ -31,8 +31,9 @@ struct SharedState {
   std::array<std::array<rte_ring*, kMaxWorkers>, kMaxWorkers> handoff{};
   unsigned workers = 1;
   bool software_distribution = true;
-  unsigned burst = 32;
-  unsigned idle_sleep_us = 50;
+  // Changed by reloads while workers run: read anew each loop iteration.
+  std::atomic<unsigned> burst{32};
+  std::atomic<unsigned> idle_sleep_us{50};
   ParseOptions parse_options;
   platform::TscClock clock;
 };

@@ -44,8 +44,8 @@ int worker_main(SharedState& shared, WorkerPlan& plan) {
   rte_rcu_qsbr_thread_online(shared.qsbr, plan.id);
   Burst burst;
   unsigned idle_polls = 0;
-  const auto burst_size = static_cast<uint16_t>(shared.burst);
   while (!shared.stop.load(std::memory_order_relaxed)) {
+    const auto burst_size = static_cast<uint16_t>(shared.burst.load(std::memory_order_relaxed));
     ctx.snapshot = shared.snapshot.load(std::memory_order_acquire);
     ctx.counters.snapshot_version = ctx.snapshot->version();
     ctx.now_ns = shared.clock.now_ns();
@@ -72,11 +72,12 @@ int worker_main(SharedState& shared, WorkerPlan& plan) {
     rte_rcu_qsbr_quiescent(shared.qsbr, plan.id);
     if (received > 0) {
       idle_polls = 0;
-    } else if (++idle_polls > kIdlePollsBeforeSleep && shared.idle_sleep_us > 0) {
+    } else if (const unsigned sleep_us = shared.idle_sleep_us.load(std::memory_order_relaxed);
+               ++idle_polls > kIdlePollsBeforeSleep && sleep_us > 0) {
       // Two vCPUs carry the workers and the control lcore: an idle worker yields its CPU. Offline, so a
       // snapshot swap does not wait for a sleeping worker.
       rte_rcu_qsbr_thread_offline(shared.qsbr, plan.id);
-      usleep(shared.idle_sleep_us);
+      usleep(sleep_us);
       rte_rcu_qsbr_thread_online(shared.qsbr, plan.id);
     }
   }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "tests/lab/appliance.hpp"
 #include "tests/lab/cleanup.hpp"
 #include "tests/lab/lab_checks.hpp"
 #include "tests/lab/lab_topology.hpp"
@@ -185,18 +186,14 @@ class Lab {
 
   void start_appliance() {
     if (kernel_router()) return;
-    fs::create_directories(log_dir_ + "/appliance");
-    Argv argv{fs::absolute(options_.torwart_binary).string(),
-              "run",
-              "-c",
-              config_path_,
-              "-l",
-              log_dir_ + "/appliance"};
-    std::cout << "lab: starting " << describe(argv) << " in " << topology_.appliance->name() << std::endl;
-    appliance_ = topology_.appliance->start(argv, log_dir_ + "/appliance.out");
+    appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, options_.torwart_binary, config_path_,
+                                                    log_dir_ + "/appliance", log_dir_ + "/appliance.out");
+    std::cout << "lab: starting " << describe(appliance_->run_argv()) << " in " << topology_.appliance->name()
+              << std::endl;
+    appliance_->start();
   }
 
-  bool appliance_alive() const { return kernel_router() || appliance_.running(); }
+  bool appliance_alive() const { return kernel_router() || (appliance_ && appliance_->alive()); }
 
   void print_stats() {
     std::cout << "\nappliance counters:\n";
@@ -204,12 +201,10 @@ class Lab {
       std::cout << "  (kernel-router self-test: no torwart counters)\n";
       return;
     }
-    Argv argv{fs::absolute(options_.torwart_binary).string(), "stats", "--json", "-c", config_path_};
+    Argv argv{appliance_->binary(), "stats", "--json", "-c", config_path_};
     CommandResult r = ctx_.run(*topology_.appliance, argv, seconds(10));
     try {
-      auto brace = r.output.find('{');  // tolerate a line of text before the JSON
-      std::cout << nlohmann::json::parse(r.output.substr(brace == std::string::npos ? 0 : brace)).dump(2)
-                << '\n';
+      std::cout << parse_json_output(r.output).dump(2) << '\n';  // tolerates a line of text before the JSON
     } catch (const std::exception&) {
       std::cout << "  " << describe(argv) << ": " << (r.timed_out ? "timed out" : "failed") << "\n"
                 << r.output;
@@ -217,15 +212,15 @@ class Lab {
   }
 
   void stop_appliance() {
-    if (kernel_router() || appliance_.pid() <= 0) return;
-    auto status = appliance_.stop(std::chrono::milliseconds(10000));
+    if (kernel_router() || !appliance_ || appliance_->pid() <= 0) return;
+    auto status = appliance_->stop(std::chrono::milliseconds(10000));
     if (status) std::cout << "lab: appliance stopped, exit status " << *status << '\n';
   }
 
   // Stops everything and removes the namespaces (also on errors); keeps the scratch directory on failure.
   void finish() {
     servers_.reset();
-    appliance_.stop();
+    appliance_.reset();  // stops it
     topology_ = Topology{};
     if (!work_dir_.empty()) {
       if (keep_work_dir_) {
@@ -245,7 +240,7 @@ class Lab {
   // Declaration order is teardown order in reverse: servers and appliance go before the namespaces.
   Topology topology_;
   LabContext ctx_;
-  BackgroundProcess appliance_;
+  std::unique_ptr<ApplianceProcess> appliance_;  // refers to topology_.appliance
   std::unique_ptr<Servers> servers_;
 };
 

@@ -1,0 +1,410 @@
+// End-to-end tests: real traffic through `torwart run` between network namespaces built by the lab harness
+// (tests/lab). Each test builds its own topology and appliance and removes both again. Needs root.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/lab/appliance.hpp"
+#include "tests/lab/cleanup.hpp"
+#include "tests/lab/lab_checks.hpp"
+#include "tests/lab/lab_topology.hpp"
+
+namespace torwart::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+std::string torwart_binary() {
+  const char* env = std::getenv("TORWART_BINARY");
+  return env != nullptr && *env != '\0' ? env : TORWART_BINARY_DEFAULT;
+}
+
+std::string script(const std::string& name) {
+  return std::string(TORWART_E2E_SCRIPTS) + "/" + name;
+}
+
+std::string python() {
+  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Replaces the one occurrence of `from`; fails the test when it is missing.
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "configuration text has no '" << from << "'";
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// Inserts `lines` after the line that starts with `key` (at column 0).
+std::string insert_after_line(std::string text, const std::string& key, const std::string& lines) {
+  const auto at = text.find("\n" + key);
+  EXPECT_NE(at, std::string::npos) << "configuration text has no line '" << key << "'";
+  if (at == std::string::npos) return text;
+  text.insert(text.find('\n', at + 1) + 1, lines);
+  return text;
+}
+
+uint64_t counter(const json& j, std::initializer_list<const char*> path) {
+  const json* node = &j;
+  for (const char* key : path) {
+    if (!node->is_object() || !node->contains(key)) return 0;  // absent drop reasons are zero
+    node = &(*node)[key];
+  }
+  return node->get<uint64_t>();
+}
+
+uint64_t lan_drops(const json& stats, const char* reason) {
+  return counter(stats, {"ports", "lan", "drops", reason});
+}
+
+// "1000 packets transmitted, 1000 received, 0% packet loss" -> {1000, 1000}.
+std::pair<long, long> ping_summary(const std::string& output) {
+  const auto at = output.find(" packets transmitted, ");
+  if (at == std::string::npos) return {-1, -1};
+  const auto line_start = output.rfind('\n', at);
+  long sent = std::stol(output.substr(line_start == std::string::npos ? 0 : line_start + 1));
+  long received = std::stol(output.substr(at + sizeof(" packets transmitted, ") - 1));
+  return {sent, received};
+}
+
+std::vector<json> eve_records(const std::string& path) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    try {
+      out.push_back(json::parse(line));
+    } catch (const json::exception&) {
+      out.push_back(json{{"event_type", "unparsable"}, {"line", line}});
+    }
+  }
+  return out;
+}
+
+size_t count_drop_records(const std::vector<json>& records, const std::string& reason, const std::string& iface) {
+  size_t n = 0;
+  for (const auto& r : records) {
+    if (r.value("event_type", "") == "drop" && r.value("in_iface", "") == iface && r.contains("drop") &&
+        r["drop"].value("reason", "") == reason) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+bool namespace_exists(const std::string& name) {
+  for (const auto& n : list_namespaces()) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+// A lab topology matching the default configuration, with `torwart run` between its namespaces.
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "end-to-end tests need root (network namespaces); run them as root";
+    ASSERT_EQ(access(torwart_binary().c_str(), X_OK), 0) << "torwart binary not executable: " << torwart_binary();
+    for (const char* program : {"ip", "ss", "ethtool", "ping", "python3"}) {
+      ASSERT_FALSE(find_program(program).empty()) << program << " missing (scripts/lab-packages.txt)";
+    }
+    install_cleanup_handlers();
+    remove_stale_lab_namespaces();
+    std::string pattern = (fs::temp_directory_path() / "torwart-e2e-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    work_dir_ = pattern;
+    config_text_ = lab_config_text(work_dir_ + "/control.sock");
+    config_ = load_lab_config(config_text_);
+    config_path_ = work_dir_ + "/torwart.yaml";
+    std::ofstream(config_path_) << config_text_;
+
+    static int sequence = 0;
+    prefix_ = std::string(kNamespacePrefix) + std::to_string(getpid()) + "-" + std::to_string(++sequence);
+    topology_ = build_topology(prefix_, config_, false);
+    ctx_ = LabContext{&topology_, work_dir_, work_dir_, python(), 0, false};
+    appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, torwart_binary(), config_path_,
+                                                    work_dir_ + "/eve", work_dir_ + "/appliance.out");
+    appliance_->start();
+    CheckResult ready = wait_ready(ctx_, seconds(30), [this] { return appliance_->alive(); });
+    ASSERT_TRUE(ready.pass) << ready.observed << "\n" << read_file(appliance_->output_log());
+  }
+
+  void TearDown() override {
+    const pid_t pid = appliance_ ? appliance_->pid() : -1;
+    if (appliance_) appliance_->stop();
+    appliance_.reset();
+    const std::vector<std::string> names = {prefix_ + "-app", prefix_ + "-lan", prefix_ + "-kdn",
+                                            prefix_ + "-inet"};
+    topology_ = Topology{};
+    if (!prefix_.empty()) {
+      for (const auto& name : names) EXPECT_FALSE(namespace_exists(name)) << name << " left behind";
+    }
+    if (pid > 0) {
+      EXPECT_TRUE(kill(pid, 0) != 0 && errno == ESRCH) << "appliance pid " << pid << " still exists";
+    }
+    if (!work_dir_.empty()) {
+      if (HasFailure()) {
+        std::cout << "e2e: kept " << work_dir_ << " for inspection\n";
+      } else {
+        std::error_code ec;
+        fs::remove_all(work_dir_, ec);
+      }
+    }
+  }
+
+  std::string write_config(const std::string& name, const std::string& text) {
+    const std::string path = work_dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  CommandResult in(const std::string& role, const Argv& argv, seconds timeout = seconds(20)) {
+    return ctx_.run(role == "app" ? *topology_.appliance : topology_.host(role), argv, timeout);
+  }
+
+  void wait_listening(const std::string& role, const char* flags, int port, const BackgroundProcess& server) {
+    for (auto deadline = Clock::now() + seconds(10); Clock::now() < deadline;) {
+      ASSERT_TRUE(server.running()) << "server exited: " << read_file(server.log_path());
+      CommandResult r = in(role, {"ss", "-H", flags, "sport", "=", ":" + std::to_string(port)});
+      if (r.ok() && r.output.find(std::to_string(port)) != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL() << "nothing listens on port " << port << " in " << role;
+  }
+
+  std::string work_dir_;
+  std::string config_text_;
+  std::string config_path_;
+  std::string prefix_;
+  config::Config config_;
+  Topology topology_;
+  LabContext ctx_;
+  std::unique_ptr<ApplianceProcess> appliance_;  // declared after topology_: stopped before it goes
+};
+
+// 2. Reloads under a running ping stream lose nothing; refused reloads leave the running version alone.
+TEST_F(E2eTest, ReloadUnderTrafficLosesNothing) {
+  const json before = appliance_->stats();
+  ASSERT_EQ(appliance_->status()["config_version"], 1);
+
+  // Compatible changes: an unrelated route and static neighbour, then a zone's anti-spoofing, then burst.
+  const std::string v2 = insert_after_line(
+      insert_after_line(config_text_, "routes:", "  - to: 172.16.0.0/12\n    via: 10.200.0.1\n"),
+      "neighbours:", "  - address: 10.200.0.5\n    mac: 02:00:00:00:02:05\n");
+  const std::string v3 = replace_once(v2, "  - name: inet\n", "  - name: inet\n    antispoof: false\n");
+  const std::string v10 = replace_once(v3, "  burst: 32\n", "  burst: 16\n");
+  const std::string invalid = replace_once(v10, "    via: 10.200.0.1\n", "    via: not-an-address\n");
+  const std::string new_device = replace_once(v10, "device: tw-lan\n", "device: tw-lan9\n");
+
+  BackgroundProcess pinger = topology_.lan->start(
+      {"ping", "-4", "-n", "-i", "0.01", "-c", "1000", "-W", "2", "10.20.0.10"}, work_dir_ + "/ping.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+
+  auto expect_version = [&](uint64_t version) {
+    const json status = appliance_->status();
+    EXPECT_EQ(status["config_version"].get<uint64_t>(), version) << status.dump();
+  };
+  CommandResult r = appliance_->reload(write_config("v2.yaml", v2));
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("version 2 is running"), std::string::npos) << r.output;
+  expect_version(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+
+  r = appliance_->reload(write_config("v3.yaml", v3));
+  EXPECT_TRUE(r.ok()) << r.output;
+  expect_version(3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+
+  r = appliance_->reload(write_config("v10.yaml", v10), 10);
+  EXPECT_TRUE(r.ok()) << r.output;
+  expect_version(10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+
+  r = appliance_->reload(write_config("invalid.yaml", invalid));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  expect_version(10);
+
+  r = appliance_->reload(write_config("device.yaml", new_device));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("needs a restart"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("version 10 keeps running"), std::string::npos) << r.output;
+  expect_version(10);
+
+  r = appliance_->reload(write_config("v10-again.yaml", v10), 5);  // not above the running version
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  expect_version(10);
+
+  for (auto deadline = Clock::now() + seconds(40); pinger.running() && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const auto ping_exit = pinger.stop();
+  const std::string ping_output = read_file(work_dir_ + "/ping.out");
+  EXPECT_EQ(ping_exit, 0) << ping_output;
+  const auto [sent, received] = ping_summary(ping_output);
+  EXPECT_EQ(sent, 1000) << ping_output;
+  EXPECT_EQ(received, 1000) << ping_output;
+  EXPECT_NE(ping_output.find(" 0% packet loss"), std::string::npos) << ping_output;
+
+  const json after = appliance_->stats();
+  EXPECT_EQ(after["config_version"], 10);
+  for (const auto& w : after["workers"]) EXPECT_EQ(w["snapshot_version"], 10) << after["workers"].dump();
+  EXPECT_GE(counter(after, {"ports", "kdn", "tx_packets"}) - counter(before, {"ports", "kdn", "tx_packets"}), 1000u);
+  EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 1000u);
+  for (const char* reason : {"distribution_queue_full", "tx_queue_full", "slow_path_queue_full", "no_route",
+                             "neighbour_unresolved", "spoofed_source"}) {
+    EXPECT_EQ(counter(after, {"drops", reason}), counter(before, {"drops", reason})) << reason;
+  }
+}
+
+// 3. Malformed frames are counted per reason on port lan, logged as EVE drops, and forwarding goes on.
+TEST_F(E2eTest, MalformedFramesAreCountedAndDropped) {
+  struct Kind {
+    const char* kind;    // craft_frames.py
+    const char* reason;  // drop reason
+    int count;
+  };
+  const Kind kinds[] = {{"truncated_ipv4", "truncated_ipv4", 3},
+                        {"bad_ipv4_checksum", "bad_ipv4_checksum", 4},
+                        {"bad_tcp_header_length", "bad_tcp_header_length", 5},
+                        {"ttl_zero", "ttl_exceeded", 2}};
+  const json before = appliance_->stats();
+  for (const auto& k : kinds) {
+    const CommandResult r = in("lan", {python(), script("craft_frames.py"), kHostDevice, "02:00:00:00:01:10",
+                                 "02:00:00:00:01:fe", "192.168.10.10", "198.51.100.10", k.kind,
+                                 std::to_string(k.count)});
+    ASSERT_TRUE(r.ok()) << r.output;
+  }
+  json after;
+  for (auto deadline = Clock::now() + seconds(5); Clock::now() < deadline;) {
+    after = appliance_->stats();
+    bool all = true;
+    for (const auto& k : kinds) {
+      all &= lan_drops(after, k.reason) - lan_drops(before, k.reason) >= static_cast<uint64_t>(k.count);
+    }
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const auto& k : kinds) {
+    EXPECT_EQ(lan_drops(after, k.reason) - lan_drops(before, k.reason), static_cast<uint64_t>(k.count))
+        << k.reason << "\n" << after["ports"]["lan"].dump();
+  }
+
+  CheckResult ping = check_ping(ctx_, "ping-after-malformed", "lan", "198.51.100.10");
+  EXPECT_TRUE(ping.pass) << ping.observed;
+
+  std::vector<json> records;
+  for (auto deadline = Clock::now() + seconds(5); Clock::now() < deadline;) {
+    records = eve_records(appliance_->eve_path());
+    bool all = true;
+    for (const auto& k : kinds) all &= count_drop_records(records, k.reason, "lan") >= static_cast<size_t>(k.count);
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const auto& k : kinds) {
+    EXPECT_EQ(count_drop_records(records, k.reason, "lan"), static_cast<size_t>(k.count))
+        << "EVE drop records with reason " << k.reason << " in " << appliance_->eve_path();
+  }
+}
+
+// 4. TTL / hop limit 1 towards the inet server gets ICMP time exceeded from the appliance's LAN address.
+TEST_F(E2eTest, TtlOneGetsTimeExceeded) {
+  const json before = appliance_->stats();
+  CheckResult ping_v4 = check_ttl_expiry(ctx_, false);
+  EXPECT_TRUE(ping_v4.pass) << ping_v4.observed;
+  CheckResult ping_v6 = check_ttl_expiry(ctx_, true);
+  EXPECT_TRUE(ping_v6.pass) << ping_v6.observed;
+
+  CommandResult udp_v4 = in("lan", {python(), script("udp_ttl_probe.py"), "198.51.100.10", "33434"});
+  EXPECT_TRUE(udp_v4.ok()) << udp_v4.output;
+  EXPECT_NE(udp_v4.output.find("origin=icmp type=11 code=0 offender=192.168.10.1\n"), std::string::npos)
+      << udp_v4.output;
+  CommandResult udp_v6 = in("lan", {python(), script("udp_ttl_probe.py"), "2001:db8:f000::10", "33435"});
+  EXPECT_TRUE(udp_v6.ok()) << udp_v6.output;
+  EXPECT_NE(udp_v6.output.find("origin=icmp6 type=3 code=0 offender=2001:db8:10::1\n"), std::string::npos)
+      << udp_v6.output;
+
+  const json after = appliance_->stats();
+  EXPECT_EQ(lan_drops(after, "ttl_exceeded") - lan_drops(before, "ttl_exceeded"), 4u) << after.dump();
+  EXPECT_GE(counter(after, {"icmp_errors_sent"}) - counter(before, {"icmp_errors_sent"}), 4u) << after.dump();
+}
+
+// 5. SIGTERM stops the appliance cleanly (exit 0) and the last EVE record is the final stats record.
+TEST_F(E2eTest, SigtermStopsCleanlyWithFinalStats) {
+  CheckResult ping = check_ping(ctx_, "ping-before-stop", "lan", "10.20.0.10");
+  ASSERT_TRUE(ping.pass) << ping.observed;
+  const pid_t pid = appliance_->pid();
+  ASSERT_GT(pid, 0);
+  const auto status = appliance_->stop(std::chrono::milliseconds(15000));  // SIGTERM, SIGKILL only after 15 s
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 0) << read_file(appliance_->output_log());
+  EXPECT_NE(read_file(appliance_->output_log()).find("torwart: stopped"), std::string::npos)
+      << read_file(appliance_->output_log());
+  EXPECT_FALSE(fs::exists(work_dir_ + "/control.sock")) << "control socket left behind";
+
+  const std::vector<json> records = eve_records(appliance_->eve_path());
+  ASSERT_FALSE(records.empty());
+  const json& last = records.back();
+  EXPECT_EQ(last.value("event_type", ""), "stats") << last.dump();
+  ASSERT_TRUE(last.contains("stats") && last["stats"].contains("torwart")) << last.dump();
+  EXPECT_GE(counter(last["stats"]["torwart"], {"ports", "lan", "rx_packets"}), 3u) << last.dump();
+  EXPECT_GE(counter(last["stats"]["torwart"], {"ports", "kdn", "tx_packets"}), 3u) << last.dump();
+}
+
+// 6. Two workers with software distribution: a multi-flow exchange hands packets between workers and
+// every datagram and stream byte comes back.
+TEST_F(E2eTest, TwoWorkersShareFlowsWithoutLoss) {
+  const json status = appliance_->status();
+  ASSERT_EQ(status["workers"], 2) << status.dump();
+  ASSERT_EQ(status["distribution"], "software") << status.dump();
+  const json before = appliance_->stats();
+
+  constexpr int kBasePort = 7100;
+  constexpr int kFlows = 8;
+  BackgroundProcess server = topology_.inet->start(
+      {python(), script("echo_flows.py"), "server", "198.51.100.10", std::to_string(kBasePort),
+       std::to_string(kFlows)},
+      work_dir_ + "/echo-server.log");
+  wait_listening("inet", "-lun", kBasePort + kFlows - 1, server);
+  wait_listening("inet", "-ltn", kBasePort + kFlows - 1, server);
+  CommandResult r = in("lan",
+                       {python(), script("echo_flows.py"), "client", "198.51.100.10", std::to_string(kBasePort),
+                        std::to_string(kFlows), "50"},
+                       seconds(60));
+  server.stop();
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("udp_sent=400 udp_echoed=400 tcp_sent=400 tcp_echoed=400"), std::string::npos)
+      << r.output;
+
+  const json after = appliance_->stats();
+  EXPECT_GT(counter(after, {"handed_off_between_workers"}) - counter(before, {"handed_off_between_workers"}), 0u)
+      << after.dump();
+  EXPECT_EQ(counter(after, {"drops", "distribution_queue_full"}), 0u) << after.dump();
+  // Both directions went through: at least one packet per datagram and per echo on each side.
+  EXPECT_GE(counter(after, {"ports", "inet", "tx_packets"}) - counter(before, {"ports", "inet", "tx_packets"}), 800u);
+  EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 800u);
+}
+
+}  // namespace
+}  // namespace torwart::lab
