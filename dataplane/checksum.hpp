@@ -28,6 +28,17 @@ inline uint16_t internet_checksum(const void* data, std::size_t length) {
   return checksum_finish(checksum_accumulate(data, length));
 }
 
+// internet_checksum(data, 20) for the common option-less IPv4 header, as five 32-bit words: the one's
+// complement sum of 32-bit words folds to the same 16-bit sum as that of the 16-bit words.
+inline uint16_t internet_checksum20(const void* data) {
+  uint32_t words[5];
+  std::memcpy(words, data, sizeof words);
+  uint64_t sum = uint64_t{words[0]} + words[1] + words[2] + words[3] + words[4];
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  return checksum_finish(static_cast<uint32_t>(sum));
+}
+
 // IPv4 header checksum over IHL * 4 bytes, computed as though the checksum field were zero, so it serves both
 // to fill the field and to verify it (compare with the stored value). The caller guarantees IHL * 4 bytes.
 inline uint16_t ipv4_header_checksum(const rte_ipv4_hdr& header) {

@@ -87,6 +87,17 @@ TEST(Checksum, IcmpChecksumOfBuiltMessagesIsValid) {
 }
 
 // Rewrites a 16-bit word of an IPv4 header both ways and compares.
+TEST(Checksum, TwentyByteFastPathEqualsTheGeneralSum) {
+  std::mt19937 random(7);
+  uint8_t header[20];
+  for (int round = 0; round < 20000; ++round) {
+    for (auto& byte : header) byte = static_cast<uint8_t>(random());
+    if (round % 4 == 1) std::memset(header, 0xff, sizeof header);  // carries in every word
+    if (round % 4 == 2) std::memset(header, 0, sizeof header);     // the all-zero sum
+    ASSERT_EQ(internet_checksum20(header), internet_checksum(header, 20)) << "round " << round;
+  }
+}
+
 TEST(Checksum, IncrementalUpdateEqualsFullRecompute) {
   std::mt19937 random(1624);
   for (int iteration = 0; iteration < 2000; ++iteration) {

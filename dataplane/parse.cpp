@@ -217,7 +217,8 @@ DropReason parse_ipv4(const Frame& frame, uint32_t offset, const ParseOptions& o
   const uint16_t total_length = load_be16(ip + 2);
   // Shorter than the frame is fine: Ethernet pads small frames to 60 bytes.
   if (total_length < header_length || total_length > available) return DropReason::kBadIpv4TotalLength;
-  if (options.verify_ipv4_checksum && internet_checksum(ip, header_length) != 0) {
+  if (options.verify_ipv4_checksum &&
+      (header_length == kIpv4MinHeaderLength ? internet_checksum20(ip) : internet_checksum(ip, header_length)) != 0) {
     return DropReason::kBadIpv4Checksum;
   }
 

@@ -1,4 +1,5 @@
-// stage_parse on real mbufs; needs the EAL, so it lives in its own binary and starts the EAL once.
+// Stages on real mbufs (stage_parse; the forwarding stages through pipeline_process); needs the EAL, so it
+// lives in its own binary and starts the EAL once.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -10,6 +11,9 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/parse.hpp"
+#include "dataplane/pipeline.hpp"
+#include "dataplane/slow_path.hpp"
+#include "rules/config/load.hpp"
 #include "tests/support/packet_builder.hpp"
 
 namespace torwart::dataplane {
@@ -101,6 +105,97 @@ TEST(StageParse, MultiSegmentFramesNeedAllHeadersInTheFirstSegment) {
   EXPECT_EQ(meta_of(burst.dropped[0]).drop_reason, DropReason::kTruncatedEthernet);
   free_all(burst.pkts.data(), burst.count);
   free_all(burst.dropped.data(), burst.dropped_count);
+}
+
+class RecordingTransmitter final : public Transmitter {
+ public:
+  uint16_t transmit(uint16_t port, rte_mbuf** packets, uint16_t count) override {
+    for (uint16_t i = 0; i < count; ++i) sent.emplace_back(port, packets[i]);
+    return count;
+  }
+  std::vector<std::pair<uint16_t, rte_mbuf*>> sent;
+};
+
+class RecordingPuntSink final : public PuntSink {
+ public:
+  uint16_t punt(rte_mbuf** packets, uint16_t count) override {
+    punted.insert(punted.end(), packets, packets + count);
+    return count;
+  }
+  std::vector<rte_mbuf*> punted;
+};
+
+std::string destination_mac(rte_mbuf* m) {
+  char text[RTE_ETHER_ADDR_FMT_SIZE];
+  rte_ether_format_addr(text, sizeof text, &rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr);
+  return text;
+}
+
+// Packets of one burst interleave gateways, on-link neighbours and an unresolved address: each must leave on
+// its own port with its own next hop's MAC, in order, and only the unresolved ones go to the slow path.
+TEST(StageForwarding, MixedBurstGetsEveryPacketsOwnNextHop) {
+  const auto config =
+      std::get<config::Config>(config::load_config_text(config::default_config_text(), "default"));
+  std::vector<PortBinding> bindings;
+  for (uint16_t i = 0; i < config.ports.size(); ++i) bindings.push_back({config.ports[i].name, i, {}});
+  const auto snapshot = Snapshot::build(config, 1, "test", bindings);
+  NeighbourTable neighbours(64);
+  RecordingTransmitter transmitter;
+  RecordingPuntSink punts, slow_punts;
+  EveRing eve, slow_eve;
+  WorkerContext ctx(0, g_pool, neighbours, transmitter, punts, eve);
+  WorkerContext slow_context(1, g_pool, neighbours, transmitter, slow_punts, slow_eve);
+  SlowPath slow_path(slow_context, neighbours);
+  slow_path.use_snapshot(snapshot.get());
+  ctx.snapshot = snapshot.get();
+
+  struct Case {
+    uint16_t in_port;
+    std::string source, destination;
+    int out_port;  // -1: punted for resolution
+    std::string mac;
+  };
+  const std::vector<Case> cases = {
+      {0, "192.168.10.10", "10.1.2.3", 1, "02:00:00:00:02:01"},      // via the KDN router
+      {0, "192.168.10.10", "198.51.100.7", 2, "02:00:00:00:03:01"},  // via the Internet gateway
+      {1, "10.9.9.9", "192.168.10.10", 0, "02:00:00:00:01:10"},      // on-link LAN client
+      {0, "192.168.10.10", "203.0.113.77", -1, ""},                  // on-link, unresolved
+      {0, "192.168.10.10", "10.4.5.6", 1, "02:00:00:00:02:01"},
+      {1, "10.9.9.9", "198.51.100.8", 2, "02:00:00:00:03:01"},
+      {0, "192.168.10.10", "203.0.113.78", -1, ""},
+      {1, "10.9.9.9", "192.168.10.10", 0, "02:00:00:00:01:10"},
+  };
+  const char* port_macs[] = {"02:00:00:00:01:fe", "02:00:00:00:02:fe", "02:00:00:00:03:fe"};
+  Burst burst;
+  for (const Case& c : cases) {
+    rte_mbuf* m = mbuf_of(test::ipv4_frame({.destination = port_macs[c.in_port]},
+                                           {.source = c.source, .destination = c.destination}, test::Udp{}));
+    m->port = c.in_port;
+    burst.pkts[burst.count++] = m;
+  }
+  const std::vector<rte_mbuf*> order(burst.pkts.begin(), burst.pkts.begin() + burst.count);
+
+  pipeline_receive(ctx, burst, {});
+  pipeline_process(ctx, burst);
+
+  std::vector<std::pair<uint16_t, rte_mbuf*>> expected_sent;
+  std::vector<rte_mbuf*> expected_punted;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].out_port < 0) {
+      expected_punted.push_back(order[i]);
+    } else {
+      EXPECT_EQ(destination_mac(order[i]), cases[i].mac) << "packet " << i;
+    }
+  }
+  for (uint16_t port = 0; port < 3; ++port) {
+    for (size_t i = 0; i < cases.size(); ++i) {
+      if (cases[i].out_port == port) expected_sent.emplace_back(port, order[i]);
+    }
+  }
+  EXPECT_EQ(transmitter.sent, expected_sent);
+  EXPECT_EQ(punts.punted, expected_punted);
+  for (const auto& [port, m] : transmitter.sent) rte_pktmbuf_free(m);
+  free_all(punts.punted.data(), static_cast<uint16_t>(punts.punted.size()));
 }
 
 }  // namespace

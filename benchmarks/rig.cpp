@@ -1,0 +1,71 @@
+#include "benchmarks/rig.hpp"
+
+#include <stdexcept>
+#include <variant>
+
+#include "platform/eal.hpp"
+#include "platform/mbuf_pool.hpp"
+#include "rules/config/load.hpp"
+
+namespace torwart::bench {
+namespace {
+
+constexpr unsigned kPoolMbufs = 8191;
+constexpr uint32_t kNeighbourCapacity = 64;
+
+config::Config benchmark_config(const RigOptions& options) {
+  auto loaded = config::load_config_text(config::default_config_text(), config::kDefaultConfigName);
+  if (!std::holds_alternative<config::Config>(loaded))
+    throw std::runtime_error("the built-in configuration does not load");
+  config::Config config = std::get<config::Config>(std::move(loaded));
+  config.dataplane.workers = 1;  // one receive queue and a transmit queue for the worker on every port
+  config.dataplane.cpus = {options.cpu};
+  config.dataplane.hugepages = options.hugepages;
+  config.dataplane.memory_mb = options.memory_mb;
+  for (auto& port : config.ports) port.backend = config::PortBackend::kNull;
+  return config;
+}
+
+uint16_t port_id(const std::vector<platform::OpenPort>& ports, std::string_view name) {
+  for (const auto& p : ports) {
+    if (p.name == name) return p.port_id;
+  }
+  throw std::runtime_error("no port named " + std::string(name));
+}
+
+}  // namespace
+
+Rig::Rig(const RigOptions& options) : config_(benchmark_config(options)) {
+  platform::EalRequest request = platform::eal_request_for(config_);
+  request.worker_lcores = 0;  // the loops run on the main lcore
+  platform::start_eal(request);
+  clock_.calibrate();
+  rte_mempool* pool = platform::create_mbuf_pool("torwart_bench", kPoolMbufs);
+  ports_ = platform::open_ports(config_, pool);
+  lan_ = port_id(ports_, "lan");
+  kdn_ = port_id(ports_, "kdn");
+  snapshot_ = dataplane::Snapshot::build(config_, 1, "benchmark", platform::bindings_of(ports_));
+  neighbours_ = std::make_unique<dataplane::NeighbourTable>(kNeighbourCapacity);
+  worker_ =
+      std::make_unique<dataplane::WorkerContext>(0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_);
+  slow_context_ =
+      std::make_unique<dataplane::WorkerContext>(1, pool, *neighbours_, transmitter_, no_punt_, slow_eve_);
+  slow_path_ = std::make_unique<dataplane::SlowPath>(*slow_context_, *neighbours_);
+  slow_path_->use_snapshot(snapshot_.get());  // installs the static neighbours
+  worker_->snapshot = snapshot_.get();
+}
+
+Rig::~Rig() {
+  slow_path_.reset();
+  platform::stop_ports(ports_);
+}
+
+BareLoop Rig::bare_loop(Traffic& traffic) const {
+  return BareLoop{.rx_port = lan_, .tx_port = kdn_, .traffic = &traffic};
+}
+
+PipelineLoop Rig::pipeline_loop(Traffic& traffic) {
+  return PipelineLoop{.rx_port = lan_, .traffic = &traffic, .context = worker_.get(), .clock = &clock_};
+}
+
+}  // namespace torwart::bench
