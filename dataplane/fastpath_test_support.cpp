@@ -81,6 +81,7 @@ ports:
     backend: null
     mac: 02:00:00:00:04:fe
     mtu: 1280
+    mss_clamp: auto
     addresses: [172.16.0.1/24, 2001:db8:4::1/64]
 routes:
   - to: 10.0.0.0/8

@@ -49,6 +49,7 @@ void pipeline_process(WorkerContext& ctx, Burst& burst) {
   stage_route(ctx, burst);
   stage_local(ctx, burst);
   stage_forward(ctx, burst);
+  stage_mss_clamp(ctx, burst);
   stage_l2_rewrite(ctx, burst);
   stage_output(ctx, burst);
   // Generated packets run the last stages in bursts of their own.

@@ -6,7 +6,7 @@
 //   [software distribution by symmetric flow hash]     (live, when the NIC has no symmetric RSS)
 //   process:  ingress -> antispoof -> route -> local
 //             -> [conntrack, policy, app layer, IDS, NAT: later issues]
-//             -> forward -> l2_rewrite -> output
+//             -> forward -> mss_clamp -> l2_rewrite -> output
 //             then generated ICMP errors: l2_rewrite -> output
 //             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)
 #include "dataplane/burst.hpp"

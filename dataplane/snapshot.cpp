@@ -64,6 +64,13 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
   }
 
   std::map<std::string, uint16_t, std::less<>> iface_index;
+  auto set_mss_clamp = [](Interface& iface, unsigned clamp) {
+    if (clamp == 0) return;
+    const unsigned v4 = clamp == config::kMssClampAuto ? iface.mtu - 40u : clamp;
+    const unsigned v6 = clamp == config::kMssClampAuto ? iface.mtu - 60u : clamp;
+    iface.mss_clamp_v4 = static_cast<uint16_t>(v4);
+    iface.mss_clamp_v6 = static_cast<uint16_t>(v6);
+  };
   auto add_interface = [&](Interface iface) {
     iface.index = static_cast<uint16_t>(s.interfaces_.size());
     iface.link_local_v6 = link_local_from_mac(iface.mac);
@@ -95,6 +102,7 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     base.zone = zone_index.at(port.zone);
     base.mac = mac;
     base.addresses = port.addresses;
+    set_mss_clamp(base, port.mss_clamp);
     s.untagged_[binding->port] = add_interface(base);
     for (const auto& vlan : port.vlans) {
       Interface sub;
@@ -105,6 +113,7 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
       sub.zone = zone_index.at(vlan.zone);
       sub.mac = mac;
       sub.addresses = vlan.addresses;
+      set_mss_clamp(sub, port.mss_clamp);
       auto& table = s.tagged_[binding->port];
       if (table.size() <= vlan.id) table.resize(vlan.id + 1u, kNoInterface);
       table[vlan.id] = add_interface(sub);

@@ -26,6 +26,9 @@ struct Interface {
   uint16_t vlan_id = 0;  // 0: the untagged interface of the port
   uint16_t mtu = 1500;
   uint16_t zone = 0;
+  // Largest TCP MSS a SYN through this interface may announce; 0: no clamping.
+  uint16_t mss_clamp_v4 = 0;
+  uint16_t mss_clamp_v6 = 0;
   rte_ether_addr mac{};
   std::vector<config::InterfaceAddress> addresses;
   // Source addresses for packets the box itself sends from this interface (ICMP errors, ARP, ND).

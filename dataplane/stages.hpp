@@ -17,6 +17,8 @@ void stage_local(WorkerContext& ctx, Burst& burst);
 // Slot for conntrack, policy, application layer, IDS and NAT (later issues) is here, between local and forward.
 // TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
 void stage_forward(WorkerContext& ctx, Burst& burst);
+// TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.
+void stage_mss_clamp(WorkerContext& ctx, Burst& burst);
 // Next hop's MAC from the neighbour table; unresolved packets go to the slow path, which holds them.
 void stage_l2_rewrite(WorkerContext& ctx, Burst& burst);
 // Groups packets per egress port and hands them to the transmitter.

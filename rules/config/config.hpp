@@ -10,6 +10,8 @@
 
 namespace torwart::config {
 
+inline constexpr unsigned kMssClampAuto = 0xffffffff;
+
 enum class PortBackend { kPci, kAfPacket, kPcap, kTap, kNull, kRing };
 enum class Distribution { kAuto, kRss, kSoftware };
 
@@ -49,6 +51,8 @@ struct Port {
   std::string device;  // interface name, PCI address or file, by backend
   std::optional<MacAddress> mac;
   unsigned mtu = 1500;
+  // TCP MSS clamping for SYNs forwarded through this port: 0 off, kMssClampAuto = MTU - 40 (v4) / - 60 (v6).
+  unsigned mss_clamp = 0;
   std::vector<InterfaceAddress> addresses;
   std::vector<Vlan> vlans;
 };

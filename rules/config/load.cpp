@@ -287,7 +287,7 @@ class ConfigBuilder {
   }
 
   void read_port(const YAML::Node& node, const std::string& path, Config& config) {
-    if (!r_.expect_map(node, path, {"name", "role", "zone", "backend", "device", "mac", "mtu", "addresses", "vlans"})) {
+    if (!r_.expect_map(node, path, {"name", "role", "zone", "backend", "device", "mac", "mtu", "mss_clamp", "addresses", "vlans"})) {
       return;
     }
     Port port;
@@ -346,6 +346,14 @@ class ConfigBuilder {
         } else {
           port.mtu = *v;
         }
+      }
+    }
+    if (node["mss_clamp"]) {
+      const YAML::Node& clamp = node["mss_clamp"];
+      if (clamp.IsScalar() && clamp.Scalar() == "auto") {
+        port.mss_clamp = kMssClampAuto;
+      } else if (auto v = r_.number(clamp, path + ".mss_clamp", 536, 9000)) {
+        port.mss_clamp = *v;
       }
     }
     if (node["addresses"]) read_addresses(node["addresses"], path + ".addresses", port.addresses);
