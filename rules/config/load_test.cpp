@@ -159,3 +159,24 @@ ports:
 
 }  // namespace
 }  // namespace torwart::config
+
+namespace torwart::config {
+namespace {
+
+TEST(ConfigLoad, MssClampTakesAutoOrAValueInRange) {
+  auto result = load_config_text(R"(
+zones: [{name: lan}]
+ports:
+  - {name: a, zone: lan, backend: null, mss_clamp: auto}
+  - {name: b, zone: lan, backend: null, mss_clamp: 1400}
+)", "test.yaml");
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  EXPECT_EQ(std::get<Config>(result).ports[0].mss_clamp, kMssClampAuto);
+  EXPECT_EQ(std::get<Config>(result).ports[1].mss_clamp, 1400u);
+  auto errors = errors_of("zones: [{name: lan}]\nports: [{name: a, zone: lan, backend: null, mss_clamp: 100}]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "ports[0].mss_clamp");
+}
+
+}  // namespace
+}  // namespace torwart::config
