@@ -12,6 +12,7 @@ void WorkerCounters::add(const WorkerCounters& other) {
   }
   icmp_errors_sent += other.icmp_errors_sent;
   icmp_errors_rate_limited += other.icmp_errors_rate_limited;
+  tcp_resets_sent += other.tcp_resets_sent;
   drop_records_rate_limited += other.drop_records_rate_limited;
   eve_records_lost += other.eve_records_lost;
   packets_fragmented += other.packets_fragmented;

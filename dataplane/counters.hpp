@@ -22,6 +22,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   std::array<PortCounters, kMaxPorts> ports{};
   uint64_t icmp_errors_sent = 0;
   uint64_t icmp_errors_rate_limited = 0;
+  uint64_t tcp_resets_sent = 0;
   uint64_t drop_records_rate_limited = 0;
   uint64_t eve_records_lost = 0;  // the EVE ring to the control lcore was full
   uint64_t packets_fragmented = 0;

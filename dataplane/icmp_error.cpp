@@ -69,6 +69,10 @@ rte_mbuf* build_v4(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& met
   switch (kind) {
     case IcmpErrorKind::kTimeExceeded: icmp[0] = 11; break;
     case IcmpErrorKind::kNoRoute: icmp[0] = 3; break;
+    case IcmpErrorKind::kAdministrativelyProhibited:
+      icmp[0] = 3;
+      icmp[1] = 13;
+      break;
     case IcmpErrorKind::kFragmentationNeeded:
       icmp[0] = 3;
       icmp[1] = 4;
@@ -126,6 +130,10 @@ rte_mbuf* build_v6(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& met
   switch (kind) {
     case IcmpErrorKind::kTimeExceeded: icmp[0] = 3; break;
     case IcmpErrorKind::kNoRoute: icmp[0] = 1; break;
+    case IcmpErrorKind::kAdministrativelyProhibited:
+      icmp[0] = 1;
+      icmp[1] = 1;
+      break;
     case IcmpErrorKind::kFragmentationNeeded:
       icmp[0] = 2;
       icmp[6] = static_cast<uint8_t>(mtu >> 8);

@@ -43,6 +43,7 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
           {"drops", drops_json(all_drops)},
           {"icmp_errors_sent", total.icmp_errors_sent},
           {"icmp_errors_rate_limited", total.icmp_errors_rate_limited},
+          {"tcp_resets_sent", total.tcp_resets_sent},
           {"drop_records_rate_limited", total.drop_records_rate_limited},
           {"eve_records_lost", total.eve_records_lost},
           {"packets_fragmented", total.packets_fragmented},
