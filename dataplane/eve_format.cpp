@@ -101,4 +101,44 @@ size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const P
   return json.ok() ? json.size() : 0;
 }
 
+size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, uint64_t unix_ns) {
+  char timestamp[40], start[40], end[40];
+  const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
+  const size_t start_length = format_eve_timestamp(start, sizeof start, flow.start_ns);
+  const size_t end_length = format_eve_timestamp(end, sizeof end, flow.end_ns);
+  char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
+  inet_ntop(flow.ipv6 ? AF_INET6 : AF_INET, flow.src, src, sizeof src);
+  inet_ntop(flow.ipv6 ? AF_INET6 : AF_INET, flow.dst, dst, sizeof dst);
+  char scratch[8];
+  const bool has_ports = flow.protocol == IPPROTO_TCP || flow.protocol == IPPROTO_UDP;
+  FixedJson json(out, capacity);
+  json.open_object()
+      .field("timestamp", std::string_view(timestamp, ts_length))
+      .field("flow_id", flow.flow_id)
+      .field("in_iface", flow.in_iface)
+      .field("event_type", std::string_view("flow"))
+      .field("src_ip", std::string_view(src));
+  if (has_ports) json.field("src_port", uint64_t{flow.src_port});
+  json.field("dest_ip", std::string_view(dst));
+  if (has_ports) json.field("dest_port", uint64_t{flow.dst_port});
+  json.field("proto", proto_name(flow.protocol, scratch))
+      .open_object("flow")
+      .field("pkts_toserver", flow.packets_to_server)
+      .field("pkts_toclient", flow.packets_to_client)
+      .field("bytes_toserver", flow.bytes_to_server)
+      .field("bytes_toclient", flow.bytes_to_client)
+      .field("start", std::string_view(start, start_length))
+      .field("end", std::string_view(end, end_length))
+      .field("age", uint64_t{(flow.end_ns - flow.start_ns) / 1'000'000'000u})
+      .field("state", flow.state)
+      .field("reason", flow.reason)
+      .field("alerted", false)
+      .field("action", flow.action)
+      .close_object();
+  if (!flow.tcp_state.empty()) json.open_object("tcp").field("state", flow.tcp_state).close_object();
+  json.open_object("policy").field("rule", flow.rule).field("out_iface", flow.out_iface).close_object();
+  json.close_object();
+  return json.ok() ? json.size() : 0;
+}
+
 }  // namespace torwart::dataplane

@@ -17,4 +17,28 @@ size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns);
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
                           std::string_view in_iface);
 
+// What a `flow` record says about a finished connection (Suricata's flow event, plus torwart's policy
+// verdict and interfaces). Addresses in network order; ports in host order; times in ns since the epoch.
+struct FlowRecord {
+  uint64_t flow_id = 0;
+  bool ipv6 = false;
+  uint8_t protocol = 0;
+  uint8_t src[16]{};
+  uint8_t dst[16]{};
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint64_t packets_to_server = 0, packets_to_client = 0;
+  uint64_t bytes_to_server = 0, bytes_to_client = 0;
+  uint64_t start_ns = 0, end_ns = 0;
+  std::string_view state;    // "new", "established", "closed"
+  std::string_view reason;   // "timeout", "forced" (evicted), "shutdown"
+  std::string_view action;   // "pass" or "drop"
+  std::string_view rule;     // the policy rule that decided, or "default"
+  std::string_view in_iface, out_iface;
+  std::string_view tcp_state;  // empty for other protocols
+};
+
+// One `flow` record; 0 when it does not fit `capacity`.
+size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, uint64_t unix_ns);
+
 }  // namespace torwart::dataplane

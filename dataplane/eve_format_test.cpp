@@ -1,5 +1,6 @@
 // EVE `drop` records and the fixed-buffer JSON writer. No EAL: the mbuf is a plain struct over a buffer.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 
 #include <memory>
 #include <regex>
@@ -155,6 +156,49 @@ TEST(EveDropRecord, OverflowReturnsZeroAndExactFitWorks) {
   for (size_t capacity : {size_t{0}, size_t{1}, size_t{40}, full - 1}) {
     EXPECT_EQ(format_drop_record(exact.data(), capacity, &m.mbuf, meta, kTime, "lan"), 0u) << capacity;
   }
+}
+
+TEST(EveFlowRecord, SuricataFlowEventWithPolicyVerdict) {
+  FlowRecord flow;
+  flow.flow_id = 1234567;
+  flow.protocol = IPPROTO_TCP;
+  const uint8_t src[4] = {192, 168, 10, 10}, dst[4] = {10, 20, 0, 10};
+  std::copy(std::begin(src), std::end(src), flow.src);
+  std::copy(std::begin(dst), std::end(dst), flow.dst);
+  flow.src_port = 40000;
+  flow.dst_port = 443;
+  flow.packets_to_server = 10;
+  flow.packets_to_client = 8;
+  flow.bytes_to_server = 1000;
+  flow.bytes_to_client = 8000;
+  flow.start_ns = 1'700'000'000'000'000'000ull;
+  flow.end_ns = flow.start_ns + 65'000'000'000ull;
+  flow.state = "closed";
+  flow.reason = "timeout";
+  flow.action = "pass";
+  flow.rule = "lan-web-to-kdn";
+  flow.in_iface = "lan";
+  flow.out_iface = "kdn";
+  flow.tcp_state = "closed";
+  char buffer[1024];
+  const size_t length = format_flow_record(buffer, sizeof buffer, flow, flow.end_ns);
+  ASSERT_GT(length, 0u);
+  const auto j = nlohmann::json::parse(std::string_view(buffer, length));
+  EXPECT_EQ(j["event_type"], "flow");
+  EXPECT_EQ(j["flow_id"], 1234567);
+  EXPECT_EQ(j["src_ip"], "192.168.10.10");
+  EXPECT_EQ(j["dest_port"], 443);
+  EXPECT_EQ(j["proto"], "TCP");
+  EXPECT_EQ(j["flow"]["pkts_toserver"], 10);
+  EXPECT_EQ(j["flow"]["bytes_toclient"], 8000);
+  EXPECT_EQ(j["flow"]["age"], 65);
+  EXPECT_EQ(j["flow"]["start"], "2023-11-14T22:13:20.000000+0000");
+  EXPECT_EQ(j["flow"]["end"], "2023-11-14T22:14:25.000000+0000");
+  EXPECT_EQ(j["flow"]["action"], "pass");
+  EXPECT_EQ(j["tcp"]["state"], "closed");
+  EXPECT_EQ(j["policy"]["rule"], "lan-web-to-kdn");
+  EXPECT_EQ(j["policy"]["out_iface"], "kdn");
+  EXPECT_EQ(format_flow_record(buffer, 100, flow, flow.end_ns), 0u) << "too small: refused, not cut";
 }
 
 TEST(FixedJson, NestedObjectsAndTypes) {
