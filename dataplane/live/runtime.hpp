@@ -1,13 +1,8 @@
 #pragma once
 // `torwart run`: the live appliance. Worker lcores run the pipeline on the current snapshot; the main
 // lcore is the control lcore: slow path, EVE output, stats records, the control socket, snapshot swaps.
-#include <atomic>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "rules/config/config.hpp"
 
@@ -18,15 +13,6 @@ struct RunOptions {
   std::string config_origin;  // file name, for messages
   std::string log_dir;        // EVE output (eve.json)
 };
-
-// The answer to a reload: the version now running, or why the new configuration was refused.
-struct ReloadOutcome {
-  bool applied = false;
-  uint64_t version = 0;
-  std::vector<std::string> errors;
-};
-
-class Runtime;
 
 // Runs until SIGINT/SIGTERM; returns the process exit code. Throws on start-up failure.
 int run_appliance(const config::Config& config, const RunOptions& options);
