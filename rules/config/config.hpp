@@ -70,6 +70,59 @@ struct Neighbour {
   std::string interface;  // optional: found from the connected networks
 };
 
+// --- Objects and policy (FORMAT.md, "objects" and "policy") ---------------------------------------------
+// The loader resolves every object reference, so rules carry flat lists the compiler can expand directly.
+
+inline constexpr uint8_t kProtoIcmp = 1;
+inline constexpr uint8_t kProtoTcp = 6;
+inline constexpr uint8_t kProtoUdp = 17;
+inline constexpr uint8_t kProtoIcmpv6 = 58;
+
+// One protocol with a range of destination ports. For ICMP and ICMPv6 the "port" is type << 8 | code, exactly
+// as the fast path's PacketMeta::dst_port encodes it, so one range covers "a type, any code".
+struct ServiceItem {
+  uint8_t protocol = 0;
+  std::optional<Family> family;  // icmp: IPv4 only, icmpv6: IPv6 only; others: both
+  uint16_t first_port = 0;
+  uint16_t last_port = 0xffff;
+  auto operator<=>(const ServiceItem&) const = default;
+};
+
+struct AddressObject {
+  std::string name;
+  std::vector<IpPrefix> prefixes;  // flattened: nested objects already expanded, duplicates removed
+};
+
+struct ServiceObject {
+  std::string name;
+  std::vector<ServiceItem> items;  // flattened like AddressObject::prefixes
+};
+
+struct Objects {
+  std::vector<AddressObject> addresses;
+  std::vector<ServiceObject> services;
+};
+
+enum class PolicyAction : uint8_t { kAccept, kDrop, kReject };
+
+struct PolicyRule {
+  std::string name;
+  std::vector<std::string> from_zones;  // empty: any zone
+  std::vector<std::string> to_zones;    // empty: any zone
+  std::vector<IpPrefix> source;         // empty: any address (of either family)
+  std::vector<IpPrefix> destination;    // empty: any address
+  std::vector<ServiceItem> service;     // empty: any protocol and port
+  PolicyAction action = PolicyAction::kDrop;
+  bool log = true;
+};
+
+struct Policy {
+  // What matches no rule. Only drop or reject: only connections declared beforehand may pass (BSI R1).
+  PolicyAction default_action = PolicyAction::kDrop;
+  bool default_log = true;
+  std::vector<PolicyRule> rules;  // first match wins
+};
+
 struct Config {
   unsigned format = 1;
   std::string name;
@@ -78,8 +131,11 @@ struct Config {
   std::vector<Port> ports;
   std::vector<Route> routes;
   std::vector<Neighbour> neighbours;
+  Objects objects;
+  Policy policy;  // without a `policy` section: drop and log everything, no rules
 };
 
 const char* to_string(PortBackend backend);
+const char* to_string(PolicyAction action);
 
 }  // namespace torwart::config

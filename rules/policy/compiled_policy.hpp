@@ -1,0 +1,71 @@
+#pragma once
+// The firewall policy compiled into an immutable rte_acl classifier: one context for IPv4, one for IPv6.
+// First match wins (rule order becomes ACL priority); what matches no rule gets the default verdict.
+// Needs the DPDK EAL (rte_acl allocates from DPDK memory). classify() may run on many lcores at once.
+#include <rte_acl.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "rules/config/config.hpp"
+#include "rules/policy/policy_query.hpp"
+
+namespace torwart::policy {
+
+// Maps a zone name to the index the dataplane puts into PolicyQuery::from_zone/to_zone (Snapshot::zones()).
+using ZoneIndexLookup = std::function<std::optional<unsigned>(std::string_view zone_name)>;
+
+// The index of each zone in config.zones: how dataplane::Snapshot numbers them.
+ZoneIndexLookup zones_in_config_order(const config::Config& config);
+
+// One policy rule's expansion into ACL entries is capped: a group product this large is almost always an
+// accident, and it would slow every rebuild.
+inline constexpr uint64_t kMaxEntriesPerRule = 4096;
+
+struct CompileError {
+  std::string rule;  // the policy rule's name; empty when the error concerns the whole policy
+  std::string reason;
+  std::string to_string() const;  // "policy rule 'NAME': REASON"
+};
+
+class CompiledPolicy;
+using CompileResult = std::variant<std::unique_ptr<CompiledPolicy>, std::vector<CompileError>>;
+
+class CompiledPolicy {
+ public:
+  static CompileResult compile(const config::Config& config, const ZoneIndexLookup& zone_index);
+
+  ~CompiledPolicy();
+  CompiledPolicy(const CompiledPolicy&) = delete;
+  CompiledPolicy& operator=(const CompiledPolicy&) = delete;
+
+  // One verdict per query, in order. Queries of both families may be mixed in one burst.
+  void classify(const PolicyQuery* queries[], PolicyVerdict* out, unsigned n) const;
+  PolicyVerdict classify(const PolicyQuery& query) const;
+
+  size_t rule_count() const { return verdicts_.size(); }
+  size_t acl_entries_v4() const { return entries_v4_; }
+  size_t acl_entries_v6() const { return entries_v6_; }
+  size_t acl_contexts() const { return v4_.size() + v6_.size(); }
+
+ private:
+  CompiledPolicy() = default;
+  PolicyVerdict verdict_of(uint32_t acl_userdata) const;
+
+  std::vector<std::string> names_;       // rule names; verdicts point into them
+  std::vector<PolicyVerdict> verdicts_;  // per rule
+  PolicyVerdict default_verdict_;
+  // Usually one context per family, none when no rule has an entry of that family, more when rte_acl could
+  // not fit the entries into one (see build_split in the .cpp).
+  std::vector<rte_acl_ctx*> v4_;
+  std::vector<rte_acl_ctx*> v6_;
+  size_t entries_v4_ = 0;
+  size_t entries_v6_ = 0;
+};
+
+}  // namespace torwart::policy
