@@ -19,6 +19,9 @@ void WorkerCounters::add(const WorkerCounters& other) {
   fragments_created += other.fragments_created;
   punted += other.punted;
   handed_off += other.handed_off;
+  datagrams_reassembled += other.datagrams_reassembled;
+  fragments_held += other.fragments_held;
+  fragments_resteered += other.fragments_resteered;
 }
 
 }  // namespace torwart::dataplane

@@ -29,6 +29,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t fragments_created = 0;
   uint64_t punted = 0;
   uint64_t handed_off = 0;  // sent to another worker by software distribution
+  uint64_t datagrams_reassembled = 0;  // complete, valid fragmented datagrams released
+  uint64_t fragments_held = 0;         // a gauge: fragments waiting for their datagram now
+  uint64_t fragments_resteered = 0;    // released fragments handed to their flow's worker
   uint64_t snapshot_version = 0;
 
   void add(const WorkerCounters& other);

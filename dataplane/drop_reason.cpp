@@ -40,6 +40,13 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"slow_path_queue_full", "the control lcore's queue was full"},
     {"tx_queue_full", "the egress port did not accept the packet"},
     {"distribution_queue_full", "the ring to the flow's worker was full"},
+    {"fragment_overlap", "fragments of one datagram overlap or disagree on its length (the whole datagram is dropped)"},
+    {"fragment_duplicate", "exact copy of a fragment already held (only the copy is dropped)"},
+    {"fragment_too_large", "fragment ends beyond 65535 bytes of IPv4 datagram or IPv6 payload (the whole datagram is dropped)"},
+    {"fragment_too_small", "first fragment without the complete TCP/UDP/ICMP header, an empty fragment, or a non-last fragment not a multiple of 8 bytes (the whole datagram is dropped)"},
+    {"fragment_too_many", "more than 64 fragments for one datagram (the whole datagram is dropped)"},
+    {"fragment_memory_full", "the worker's reassembly table was full (new datagrams are refused; a held one that cannot grow is dropped)"},
+    {"fragment_timeout", "datagram still incomplete 30 s (packet time) after its first fragment arrived (held fragments dropped)"},
 }};
 
 }  // namespace

@@ -41,6 +41,14 @@ enum class DropReason : uint8_t {
   kSlowPathQueueFull,
   kTxQueueFull,
   kDistributionQueueFull,
+  // Reassembly (stage_reassembly): all but kFragmentDuplicate drop every held fragment of the datagram.
+  kFragmentOverlap,
+  kFragmentDuplicate,
+  kFragmentTooLarge,
+  kFragmentTooSmall,
+  kFragmentTooMany,
+  kFragmentMemoryFull,
+  kFragmentTimeout,
   kCount
 };
 

@@ -60,11 +60,17 @@ TEST_F(FragmentTest, OnlyCopiedOptionsGoIntoLaterFragments) {
 }
 
 TEST_F(FragmentTest, AFragmentIsFragmentedFurtherWithOffsetsAddedUp) {
-  // A first fragment (MF set) of some larger datagram: the pieces keep MF, the offsets start at 0.
-  run(kLan, {lan_udp(1400, {.more_fragments = true})});
+  // A first fragment (MF set) of a larger datagram: the pieces keep MF, the offsets start at 0. Reassembly
+  // holds it until the datagram's last fragment (1408 bytes on) has come too.
+  test::Ipv4 last{.source = "192.168.10.10", .destination = "172.16.0.10", .id = 0x1234, .fragment_offset = 176};
+  run(kLan, {lan_udp(1400, {.more_fragments = true}),
+             test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac}, last,
+                              test::RawTransport{17, Bytes(8, 1)})});
   const auto& out = sent_on(kSmall);
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_TRUE(be16(out[1], 20) & 0x2000) << "the original's MF survives on its last piece";
+  ASSERT_EQ(out.size(), 3u) << "the small last fragment, then the first one's two pieces";
+  EXPECT_EQ(be16(out[0], 20) & 0x1fff, 176);
+  EXPECT_EQ(be16(out[1], 20) & 0x1fff, 0);
+  EXPECT_TRUE(be16(out[2], 20) & 0x2000) << "the original's MF survives on its last piece";
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ inline constexpr uint16_t kIcmpError = 1 << 6;          // ICMP/ICMPv6 error mes
 inline constexpr uint16_t kDontFragment = 1 << 7;
 inline constexpr uint16_t kL2Multicast = 1 << 8;  // broadcast or multicast destination MAC
 inline constexpr uint16_t kAwaitingResolution = 1 << 9;  // punted because the next hop's MAC is unknown
+// A fragment of a datagram that reassembly found complete and valid: it carries the first fragment's ports and
+// the flow's full hash, and reassembly lets it pass (also when another worker handed it over).
+inline constexpr uint16_t kReassembled = 1 << 10;
 }  // namespace meta_flag
 
 inline constexpr uint16_t kNoInterface = 0xffff;
@@ -33,7 +36,7 @@ struct PacketMeta {
   uint16_t l3_length;  // IP datagram length from the IP header (v4 total length, v6 40 + payload length)
   uint16_t vlan_id;    // 0 when untagged
   uint16_t flags;      // meta_flag::*
-  uint16_t src_port;   // TCP/UDP ports, host order; ICMP: identifier for echo, else 0
+  uint16_t src_port;   // TCP/UDP ports, host order; ICMP: identifier for echo, else 0 (see kReassembled)
   uint16_t dst_port;   // ICMP: type << 8 | code
   uint16_t in_iface;   // logical interface (port or VLAN sub-interface) the packet arrived on
   uint16_t out_iface;
@@ -45,6 +48,7 @@ struct PacketMeta {
   uint8_t reserved[3];
   uint32_t flow_hash;  // symmetric: both directions of a connection hash alike
   uint32_t next_hop;   // index into the snapshot's next-hop table
+  uint16_t fragment_header;  // IPv6 fragments: offset of the fragment header from the start of the frame
 };
 static_assert(sizeof(PacketMeta) <= 48, "packet metadata must stay within one cache line with the mbuf priv");
 

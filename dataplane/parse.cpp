@@ -1,11 +1,10 @@
 #include "dataplane/parse.hpp"
 
-#include <nmmintrin.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "dataplane/checksum.hpp"
+#include "dataplane/flow_hash.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -52,12 +51,6 @@ uint16_t load_be16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] << 8 | p[1]);
 }
 
-uint32_t load_raw32(const uint8_t* p) {
-  uint32_t value;
-  std::memcpy(&value, p, sizeof(value));
-  return value;
-}
-
 // kNone when [0, end) may be read; otherwise `truncated` when the frame itself is too short, or
 // truncated_ethernet when the header continues in a later segment (see parse.hpp).
 DropReason require(const Frame& frame, uint32_t end, DropReason truncated) {
@@ -65,47 +58,6 @@ DropReason require(const Frame& frame, uint32_t end, DropReason truncated) {
   if (end > frame.readable) return DropReason::kTruncatedEthernet;
   return DropReason::kNone;
 }
-
-// Symmetric flow hash: each (address, port) endpoint is hashed in a fixed order (lower one first), so both
-// directions give the same value. CRC32C is one instruction per word on every machine we build for
-// (-march=x86-64-v3 implies SSE4.2).
-class FlowHasher {
- public:
-  explicit FlowHasher(uint8_t protocol) : crc_(_mm_crc32_u32(0x7f3a5c1du, protocol)) {}
-
-  void endpoints_v4(uint32_t a, uint16_t port_a, uint32_t b, uint16_t port_b) {
-    if (a > b || (a == b && port_a > port_b)) {
-      std::swap(a, b);
-      std::swap(port_a, port_b);
-    }
-    crc_ = _mm_crc32_u32(crc_, a);
-    crc_ = _mm_crc32_u32(crc_, b);
-    crc_ = _mm_crc32_u32(crc_, static_cast<uint32_t>(port_a) << 16 | port_b);
-  }
-
-  void endpoints_v6(const uint8_t* a, uint16_t port_a, const uint8_t* b, uint16_t port_b) {
-    const int order = std::memcmp(a, b, 16);
-    if (order > 0 || (order == 0 && port_a > port_b)) {
-      std::swap(a, b);
-      std::swap(port_a, port_b);
-    }
-    add_address_v6(a);
-    add_address_v6(b);
-    crc_ = _mm_crc32_u32(crc_, static_cast<uint32_t>(port_a) << 16 | port_b);
-  }
-
-  uint32_t value() const { return crc_; }
-
- private:
-  void add_address_v6(const uint8_t* address) {
-    uint64_t halves[2];
-    std::memcpy(halves, address, sizeof(halves));
-    crc_ = static_cast<uint32_t>(_mm_crc32_u64(crc_, halves[0]));
-    crc_ = static_cast<uint32_t>(_mm_crc32_u64(crc_, halves[1]));
-  }
-
-  uint32_t crc_;
-};
 
 bool is_icmpv4_error(uint8_t type) {
   return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
@@ -125,30 +77,34 @@ DropReason parse_l4(const Frame& frame, uint32_t offset, uint32_t datagram_remai
                     PacketMeta& meta) {
   const uint8_t* l4 = frame.data + offset;
   const uint8_t icmp_protocol = ipv6 ? kProtoIcmpv6 : kProtoIcmp;
+  // A first fragment may stop inside the transport header, and a UDP length covers the whole datagram, not the
+  // fragment: such a fragment goes on without a transport view and reassembly refuses it (fragment_too_small).
+  const bool fragment = (meta.flags & meta_flag::kFragment) != 0;
   if (meta.ip_proto == kProtoTcp) {
-    if (datagram_remaining < kTcpMinHeaderLength) return DropReason::kTruncatedTcp;
+    if (datagram_remaining < kTcpMinHeaderLength) return fragment ? DropReason::kNone : DropReason::kTruncatedTcp;
     if (auto r = require(frame, offset + kTcpMinHeaderLength, DropReason::kTruncatedTcp);
         r != DropReason::kNone) {
       return r;
     }
     const uint32_t header_length = static_cast<uint32_t>(l4[12] >> 4) * 4;
-    if (header_length < kTcpMinHeaderLength || header_length > datagram_remaining) {
-      return DropReason::kBadTcpHeaderLength;
-    }
+    if (header_length < kTcpMinHeaderLength) return DropReason::kBadTcpHeaderLength;
+    if (header_length > datagram_remaining) return fragment ? DropReason::kNone : DropReason::kBadTcpHeaderLength;
     meta.src_port = load_be16(l4);
     meta.dst_port = load_be16(l4 + 2);
   } else if (meta.ip_proto == kProtoUdp) {
-    if (datagram_remaining < kUdpHeaderLength) return DropReason::kTruncatedUdp;
+    if (datagram_remaining < kUdpHeaderLength) return fragment ? DropReason::kNone : DropReason::kTruncatedUdp;
     if (auto r = require(frame, offset + kUdpHeaderLength, DropReason::kTruncatedUdp);
         r != DropReason::kNone) {
       return r;
     }
     const uint16_t udp_length = load_be16(l4 + 4);
-    if (udp_length < kUdpHeaderLength || udp_length > datagram_remaining) return DropReason::kBadUdpLength;
+    if (udp_length < kUdpHeaderLength || (udp_length > datagram_remaining && !fragment)) {
+      return DropReason::kBadUdpLength;
+    }
     meta.src_port = load_be16(l4);
     meta.dst_port = load_be16(l4 + 2);
   } else if (meta.ip_proto == icmp_protocol) {
-    if (datagram_remaining < kIcmpHeaderLength) return DropReason::kTruncatedIcmp;
+    if (datagram_remaining < kIcmpHeaderLength) return fragment ? DropReason::kNone : DropReason::kTruncatedIcmp;
     if (auto r = require(frame, offset + kIcmpHeaderLength, DropReason::kTruncatedIcmp);
         r != DropReason::kNone) {
       return r;
@@ -165,33 +121,11 @@ DropReason parse_l4(const Frame& frame, uint32_t offset, uint32_t datagram_remai
   return DropReason::kNone;
 }
 
-// The transport identifiers that join the flow hash, as (source side, destination side). None for fragments:
-// every fragment of a datagram must hash alike so that they meet on one worker, and only the first carries
-// the transport header. For ICMP the type/code "port" differs between request and reply, but the echo
-// identifier is the same both ways, so it stands on both sides.
-struct HashPorts {
-  uint16_t source = 0;
-  uint16_t destination = 0;
-};
-
+// None for fragments: every fragment of a datagram must hash alike so that they meet on one worker, and only
+// the first carries the transport header (reassembly adds the ports once it has them).
 HashPorts hash_ports(const PacketMeta& meta) {
   if ((meta.flags & meta_flag::kFragment) || !meta.l4_present) return {};
-  if (meta.ip_proto == kProtoTcp || meta.ip_proto == kProtoUdp) return {meta.src_port, meta.dst_port};
-  return {meta.src_port, meta.src_port};  // ICMP: the echo identifier, 0 for other messages
-}
-
-uint32_t ipv4_flow_hash(const uint8_t* ip, const PacketMeta& meta) {
-  const HashPorts ports = hash_ports(meta);
-  FlowHasher hasher(meta.ip_proto);
-  hasher.endpoints_v4(load_raw32(ip + 12), ports.source, load_raw32(ip + 16), ports.destination);
-  return hasher.value();
-}
-
-uint32_t ipv6_flow_hash(const uint8_t* ip, const PacketMeta& meta) {
-  const HashPorts ports = hash_ports(meta);
-  FlowHasher hasher(meta.ip_proto);
-  hasher.endpoints_v6(ip + 8, ports.source, ip + 24, ports.destination);
-  return hasher.value();
+  return transport_hash_ports(meta);
 }
 
 bool is_impossible_ipv4_source(const uint8_t* source) {
@@ -268,7 +202,7 @@ DropReason parse_ipv4(const Frame& frame, uint32_t offset, const ParseOptions& o
     return DropReason::kBadSourceAddress;
   }
 
-  meta.flow_hash = ipv4_flow_hash(ip, meta);
+  meta.flow_hash = ipv4_flow_hash(ip, meta.ip_proto, hash_ports(meta));
   return DropReason::kNone;
 }
 
@@ -328,7 +262,10 @@ DropReason parse_ipv6(const Frame& frame, uint32_t offset, PacketMeta& meta) {
           const uint16_t fragment_field = load_be16(header + 2);
           const uint16_t fragment_offset = fragment_field >> 3;
           // An atomic fragment (offset 0, no more fragments) is a whole datagram (RFC 6946).
-          if (fragment_offset != 0 || (fragment_field & 1)) meta.flags |= meta_flag::kFragment;
+          if ((fragment_offset != 0 || (fragment_field & 1)) && !(meta.flags & meta_flag::kFragment)) {
+            meta.flags |= meta_flag::kFragment;
+            meta.fragment_header = static_cast<uint16_t>(position);  // reassembly reads id and offset there
+          }
           if (fragment_offset != 0) {
             meta.flags |= meta_flag::kLaterFragment;
             walking = false;  // what follows is the middle of someone else's payload
@@ -368,7 +305,7 @@ DropReason parse_ipv6(const Frame& frame, uint32_t offset, PacketMeta& meta) {
   // Duplicate address detection sends neighbour solicitations from ::.
   if (is_all_zero_but_last(source, 0) && meta.ip_proto != kProtoIcmpv6) return DropReason::kBadSourceAddress;
 
-  meta.flow_hash = ipv6_flow_hash(ip, meta);
+  meta.flow_hash = ipv6_flow_hash(ip, meta.ip_proto, hash_ports(meta));
   return DropReason::kNone;
 }
 

@@ -224,6 +224,35 @@ TEST(ParseFrame, Ipv6LaterFragmentHasNoTransportView) {
   EXPECT_EQ(meta.ip_proto, 6);
 }
 
+TEST(ParseFrame, Ipv6FragmentRecordsWhereItsFragmentHeaderIs) {
+  test::Ipv6 ip;
+  ip.extensions = {test::destination_options(), test::fragment_header(100, false, 77)};
+  PacketMeta meta;
+  ASSERT_EQ(parse(test::ipv6_frame({}, ip, test::RawTransport{6, Bytes(40, 0)}), meta), DropReason::kNone);
+  EXPECT_EQ(meta.fragment_header, 14 + 40 + 8);
+}
+
+// Reassembly judges first fragments that cut the transport header (fragment_too_small); a UDP length counts
+// the whole datagram, not the fragment.
+TEST(ParseFrame, FirstFragmentsMayCutTheTransportHeaderOrCarryTheWholeUdpLength) {
+  PacketMeta meta;
+  ASSERT_EQ(parse(test::ipv4_frame({}, {.more_fragments = true}, test::RawTransport{6, Bytes(16, 0)}), meta),
+            DropReason::kNone);
+  EXPECT_EQ(meta.l4_present, 0);
+  EXPECT_EQ(meta.ip_proto, 6);
+  const Bytes udp = test::ipv4_datagram({}, test::Udp{.payload = Bytes(100, 1)});
+  const Bytes first_half(udp.begin() + 20, udp.begin() + 20 + 56);
+  ASSERT_EQ(parse(test::ipv4_frame({}, {.more_fragments = true}, test::RawTransport{17, first_half}), meta),
+            DropReason::kNone);
+  EXPECT_EQ(meta.l4_present, 1);
+  EXPECT_EQ(meta.dst_port, 53);
+  // Unfragmented, the same cuts are still refused.
+  EXPECT_EQ(parse(test::ipv4_frame({}, {}, test::RawTransport{6, Bytes(16, 0)}), meta),
+            DropReason::kTruncatedTcp);
+  EXPECT_EQ(parse(test::ipv4_frame({}, {}, test::RawTransport{17, first_half}), meta),
+            DropReason::kBadUdpLength);
+}
+
 TEST(ParseFrame, Ipv6AtomicFragmentIsAWholeDatagram) {
   test::Ipv6 ip;
   ip.extensions = {test::fragment_header(0, false, 77)};

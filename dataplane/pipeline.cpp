@@ -43,9 +43,10 @@ void pipeline_receive(WorkerContext& ctx, Burst& burst, const ParseOptions& opti
   pipeline_finish(ctx, burst);
 }
 
-void pipeline_process(WorkerContext& ctx, Burst& burst) {
-  stage_ingress(ctx, burst);
-  stage_antispoof(ctx, burst);
+namespace {
+
+// Everything after reassembly; released fragments join here.
+void process_from_route(WorkerContext& ctx, Burst& burst) {
   stage_route(ctx, burst);
   stage_local(ctx, burst);
   stage_forward(ctx, burst);
@@ -63,6 +64,56 @@ void pipeline_process(WorkerContext& ctx, Burst& burst) {
   }
   burst.generated_count = 0;
   pipeline_finish(ctx, burst);
+}
+
+// Hands a run of released fragments (one owner, in release order) to their flow's worker.
+void steer(WorkerContext& ctx, unsigned owner, rte_mbuf** run, uint16_t count) {
+  const uint16_t sent = ctx.steering->hand_off(owner, run, count);
+  ctx.counters.fragments_resteered += sent;
+  if (sent == count) return;
+  Burst refused;
+  for (uint16_t i = sent; i < count; ++i) refused.drop(run[i], DropReason::kDistributionQueueFull);
+  pipeline_finish(ctx, refused);
+}
+
+// Fragments of complete datagrams, in release order. Live, their flow (hashed with ports now) may belong to
+// another worker than the one their addresses led to: that worker gets them, so that a flow's packets,
+// fragmented or not, all meet on one worker.
+void process_released(WorkerContext& ctx) {
+  FragmentTable& table = ctx.fragments;
+  rte_mbuf** ready = table.ready();
+  const uint32_t n = table.ready_count();
+  Burst local;
+  for (uint32_t i = 0; i < n;) {
+    const unsigned owner =
+        ctx.steering != nullptr ? ctx.steering->owner(meta_of(ready[i]).flow_hash) : ctx.worker_id;
+    if (owner == ctx.worker_id) {
+      local.pkts[local.count++] = ready[i++];
+      if (local.count == kMaxBurst) {
+        process_from_route(ctx, local);
+        local.count = 0;
+      }
+      continue;
+    }
+    rte_mbuf* run[kMaxBurst];
+    uint16_t run_length = 0;
+    while (i < n && run_length < kMaxBurst && ctx.steering->owner(meta_of(ready[i]).flow_hash) == owner) {
+      run[run_length++] = ready[i++];
+    }
+    steer(ctx, owner, run, run_length);
+  }
+  if (local.count > 0) process_from_route(ctx, local);
+  table.clear_ready();
+}
+
+}  // namespace
+
+void pipeline_process(WorkerContext& ctx, Burst& burst) {
+  stage_ingress(ctx, burst);
+  stage_antispoof(ctx, burst);
+  stage_reassembly(ctx, burst);
+  process_from_route(ctx, burst);
+  if (ctx.fragments.ready_count() > 0) process_released(ctx);
 }
 
 void pipeline_finish(WorkerContext& ctx, Burst& burst) {

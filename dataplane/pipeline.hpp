@@ -4,11 +4,13 @@
 //
 //   receive:  count rx -> parse                       (on the worker that polled the queue)
 //   [software distribution by symmetric flow hash]     (live, when the NIC has no symmetric RSS)
-//   process:  ingress -> antispoof -> route -> local
+//   process:  ingress -> antispoof -> reassembly -> route -> local
 //             -> [conntrack, policy, app layer, IDS, NAT: later issues]
 //             -> forward -> mss_clamp -> l2_rewrite -> output
 //             then generated ICMP errors: l2_rewrite -> output
 //             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)
+//             then fragments reassembly released: to their flow's worker (ctx.steering), or route -> output
+//             here, in bursts of their own
 #include "dataplane/burst.hpp"
 #include "dataplane/parse.hpp"
 #include "dataplane/worker_context.hpp"

@@ -49,7 +49,10 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
           {"packets_fragmented", total.packets_fragmented},
           {"fragments_created", total.fragments_created},
           {"punted_to_slow_path", total.punted},
-          {"handed_off_between_workers", total.handed_off}};
+          {"handed_off_between_workers", total.handed_off},
+          {"datagrams_reassembled", total.datagrams_reassembled},
+          {"fragments_held", total.fragments_held},
+          {"fragments_resteered", total.fragments_resteered}};
 }
 
 std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s) {

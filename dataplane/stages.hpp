@@ -10,6 +10,10 @@ namespace torwart::dataplane {
 void stage_ingress(WorkerContext& ctx, Burst& burst);
 // Reverse-path check per zone: the source must route back into the zone it came from.
 void stage_antispoof(WorkerContext& ctx, Burst& burst);
+// Virtual reassembly: holds fragments until their datagram is complete and valid, then queues them in offset
+// order on ctx.fragments' ready list with the flow's ports and hash (pipeline.cpp runs them on from route);
+// drops overlapping, oversized, tiny, too many and timed-out ones. Anything else passes untouched.
+void stage_reassembly(WorkerContext& ctx, Burst& burst);
 // Longest-prefix match on the destination: next hop, egress interface, or the box itself.
 void stage_route(WorkerContext& ctx, Burst& burst);
 // Packets for the box: answers echo requests in place, drops what no local service handles.

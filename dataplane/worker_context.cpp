@@ -15,13 +15,15 @@ std::array<TokenBucket, kDropReasonCount> make_buckets(const RateLimits& limits)
 }  // namespace
 
 WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table,
-                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits)
+                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits,
+                             const FragmentLimits& fragment_limits)
     : worker_id(id),
       pool(mbuf_pool),
       neighbours(neighbour_table),
       transmitter(tx),
       punt(punt_sink),
       eve(eve_ring),
+      fragments(fragment_limits),
       icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),
       drop_records(make_buckets(limits)) {}
 

@@ -7,6 +7,7 @@
 
 #include "dataplane/counters.hpp"
 #include "dataplane/eve_ring.hpp"
+#include "dataplane/fragment_table.hpp"
 #include "dataplane/neighbour_table.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/token_bucket.hpp"
@@ -28,6 +29,17 @@ class PuntSink {
   virtual uint16_t punt(rte_mbuf** packets, uint16_t count) = 0;
 };
 
+// Live software distribution: which worker owns a flow, and the hand-off to it. Reassembly uses it for
+// fragments whose flow (hashed with the ports it learnt) belongs to another worker. Absent (nullptr) in replay
+// and tests, where one worker owns every flow.
+class FlowSteering {
+ public:
+  virtual ~FlowSteering() = default;
+  virtual unsigned owner(uint32_t flow_hash) const = 0;
+  // Hands `packets`, all owned by `worker`, over in order; returns how many were taken (a prefix).
+  virtual uint16_t hand_off(unsigned worker, rte_mbuf** packets, uint16_t count) = 0;
+};
+
 struct RateLimits {
   uint32_t icmp_errors_per_second = 100;
   uint32_t icmp_error_burst = 50;
@@ -37,7 +49,8 @@ struct RateLimits {
 
 struct WorkerContext {
   WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table, Transmitter& tx,
-                PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits = {});
+                PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits = {},
+                const FragmentLimits& fragment_limits = {});
 
   unsigned worker_id;
   const Snapshot* snapshot = nullptr;  // valid between two quiescent-state reports
@@ -48,6 +61,8 @@ struct WorkerContext {
   PuntSink& punt;
   EveRing& eve;
   WorkerCounters counters;
+  FragmentTable fragments;            // preallocated at construction
+  FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;
 };

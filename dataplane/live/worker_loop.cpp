@@ -36,10 +36,29 @@ void distribute(SharedState& shared, WorkerContext& ctx, Burst& burst) {
   }
 }
 
+// Released fragments go to their flow's worker over the same rings as distribute(): this worker is still the
+// only producer on its rings, and a ring keeps the fragments' release order.
+class RingSteering final : public FlowSteering {
+ public:
+  RingSteering(SharedState& shared, unsigned self) : shared_(shared), self_(self) {}
+  unsigned owner(uint32_t flow_hash) const override { return flow_hash % shared_.workers; }
+  uint16_t hand_off(unsigned worker, rte_mbuf** packets, uint16_t count) override {
+    return static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
+        shared_.handoff[self_][worker], reinterpret_cast<void* const*>(packets), count, nullptr));
+  }
+
+ private:
+  SharedState& shared_;
+  unsigned self_;
+};
+
 }  // namespace
 
 int worker_main(SharedState& shared, WorkerPlan& plan) {
   WorkerContext& ctx = *plan.context;
+  RingSteering steering(shared, plan.id);
+  // With NIC RSS (no software distribution) there is no hand-off: fragments stay where the NIC put them.
+  if (shared.software_distribution && shared.workers > 1) ctx.steering = &steering;
   rte_rcu_qsbr_thread_register(shared.qsbr, plan.id);
   rte_rcu_qsbr_thread_online(shared.qsbr, plan.id);
   Burst burst;
@@ -81,6 +100,7 @@ int worker_main(SharedState& shared, WorkerPlan& plan) {
       rte_rcu_qsbr_thread_online(shared.qsbr, plan.id);
     }
   }
+  ctx.steering = nullptr;
   rte_rcu_qsbr_thread_offline(shared.qsbr, plan.id);
   rte_rcu_qsbr_thread_unregister(shared.qsbr, plan.id);
   return 0;

@@ -183,6 +183,56 @@ TEST_F(Replay, LanToKdnUdpIsForwardedExactly) {
   EXPECT_EQ(c["totals"]["dropped"], 0);
 }
 
+// Bytes [offset, offset + length) of a UDP datagram's transport bytes as one fragment from the LAN client.
+Bytes lan_fragment(const Bytes& l4, uint32_t offset, uint32_t length, bool more) {
+  const Ipv4 ip{.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 99, .more_fragments = more,
+                .fragment_offset = static_cast<uint16_t>(offset / 8)};
+  return from_lan(ip, RawTransport{17, Bytes(l4.begin() + offset, l4.begin() + offset + length)});
+}
+
+Bytes udp_transport_bytes(size_t payload) {
+  const Bytes datagram = ipv4_datagram({.source = "192.168.10.10", .destination = "10.1.2.3"},
+                                       Udp{.source_port = 1234, .destination_port = 5678, .payload = Bytes(payload, 'f')});
+  return Bytes(datagram.begin() + 20, datagram.end());
+}
+
+TEST_F(Replay, FragmentedUdpLeavesKdnAsTheSameFragments) {
+  const Bytes l4 = udp_transport_bytes(1000);  // 1008 bytes: 504 + 504
+  const std::vector<Bytes> in = {lan_fragment(l4, 0, 504, true), lan_fragment(l4, 504, 504, false)};
+  ASSERT_EQ(replay({{"lan", {{kT0, in[1]}, {kT0 + 1000, in[0]}}}}).exit_code, 0);
+  const auto kdn = output("kdn");
+  ASSERT_EQ(kdn.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const Bytes& out = kdn[i].bytes;
+    ASSERT_EQ(out.size(), in[i].size()) << "in offset order, each unchanged in size";
+    EXPECT_EQ(mac_at(out, 0), kKdnGatewayMac);
+    EXPECT_TRUE(ipv4_header_valid(out));
+    Bytes expected(in[i].begin() + 14, in[i].end());
+    expected[8] = 63;
+    expected[10] = out[24];
+    expected[11] = out[25];
+    EXPECT_EQ(Bytes(out.begin() + 14, out.end()), expected);
+  }
+  const auto c = counters();
+  EXPECT_EQ(c["datagrams_reassembled"], 1);
+  EXPECT_EQ(c["fragments_held"], 0);
+  EXPECT_EQ(c["totals"]["dropped"], 0);
+  EXPECT_EQ(c["ports"]["kdn"]["tx_packets"], 2);
+}
+
+TEST_F(Replay, OverlappingFragmentsLeaveNothingAndAreCounted) {
+  const Bytes l4 = udp_transport_bytes(1000);
+  const std::vector<Packet> in = {{kT0, lan_fragment(l4, 0, 504, true)},
+                                  {kT0 + 1000, lan_fragment(l4, 496, 512, false)}};  // overlaps by 8 bytes
+  ASSERT_EQ(replay({{"lan", in}}).exit_code, 0);
+  EXPECT_TRUE(output("kdn").empty());
+  const auto c = counters();
+  EXPECT_EQ(c["ports"]["lan"]["drops"]["fragment_overlap"], 2);
+  EXPECT_EQ(c["drops"]["fragment_overlap"], 2);
+  EXPECT_EQ(c["datagrams_reassembled"], 0);
+  EXPECT_EQ(drop_records("fragment_overlap").size(), 2u);
+}
+
 TEST_F(Replay, LanToInternetV6IsForwarded) {
   const Bytes in = ipv6_frame({.source = kClientMac, .destination = kLanMac},
                               {.source = "2001:db8:10::10", .destination = "2a00:1450::1", .hop_limit = 64},
