@@ -40,6 +40,9 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"slow_path_queue_full", "the control lcore's queue was full"},
     {"tx_queue_full", "the egress port did not accept the packet"},
     {"distribution_queue_full", "the ring to the flow's worker was full"},
+    {"invalid_tcp_state", "TCP segment the connection's state does not allow (e.g. not a SYN but no connection)"},
+    {"tcp_out_of_window", "TCP sequence, acknowledgement or RST outside the window the peers announced"},
+    {"flow_table_full", "no room for a new flow and no expired or unestablished flow to evict"},
 }};
 
 }  // namespace

@@ -1,11 +1,10 @@
 #include "dataplane/parse.hpp"
 
-#include <nmmintrin.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "dataplane/checksum.hpp"
+#include "dataplane/flow_hash.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -65,47 +64,6 @@ DropReason require(const Frame& frame, uint32_t end, DropReason truncated) {
   if (end > frame.readable) return DropReason::kTruncatedEthernet;
   return DropReason::kNone;
 }
-
-// Symmetric flow hash: each (address, port) endpoint is hashed in a fixed order (lower one first), so both
-// directions give the same value. CRC32C is one instruction per word on every machine we build for
-// (-march=x86-64-v3 implies SSE4.2).
-class FlowHasher {
- public:
-  explicit FlowHasher(uint8_t protocol) : crc_(_mm_crc32_u32(0x7f3a5c1du, protocol)) {}
-
-  void endpoints_v4(uint32_t a, uint16_t port_a, uint32_t b, uint16_t port_b) {
-    if (a > b || (a == b && port_a > port_b)) {
-      std::swap(a, b);
-      std::swap(port_a, port_b);
-    }
-    crc_ = _mm_crc32_u32(crc_, a);
-    crc_ = _mm_crc32_u32(crc_, b);
-    crc_ = _mm_crc32_u32(crc_, static_cast<uint32_t>(port_a) << 16 | port_b);
-  }
-
-  void endpoints_v6(const uint8_t* a, uint16_t port_a, const uint8_t* b, uint16_t port_b) {
-    const int order = std::memcmp(a, b, 16);
-    if (order > 0 || (order == 0 && port_a > port_b)) {
-      std::swap(a, b);
-      std::swap(port_a, port_b);
-    }
-    add_address_v6(a);
-    add_address_v6(b);
-    crc_ = _mm_crc32_u32(crc_, static_cast<uint32_t>(port_a) << 16 | port_b);
-  }
-
-  uint32_t value() const { return crc_; }
-
- private:
-  void add_address_v6(const uint8_t* address) {
-    uint64_t halves[2];
-    std::memcpy(halves, address, sizeof(halves));
-    crc_ = static_cast<uint32_t>(_mm_crc32_u64(crc_, halves[0]));
-    crc_ = static_cast<uint32_t>(_mm_crc32_u64(crc_, halves[1]));
-  }
-
-  uint32_t crc_;
-};
 
 bool is_icmpv4_error(uint8_t type) {
   return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
