@@ -1,9 +1,10 @@
 #pragma once
 // The TCP state machine and window tracking, on a segment already read from the packet.
 //
-// Window tracking follows the reasoning of OpenBSD pf's (Rooij, "Real stateful TCP packet filtering"): for
-// each side S we know the highest sequence it sent (seq_end) and how far the other side R has allowed it to
-// send (max_end = R's ack + R's scaled window). A segment from S with sequence [seq, end) is acceptable when
+// Window tracking follows the reasoning behind OpenBSD pf's (G. van Rooij, "Real stateful TCP packet
+// filtering in IP Filter"): for each side S we know the highest sequence it sent (seq_end) and how far the
+// other side R has allowed it to send (max_end = R's ack + R's scaled window). A segment from S with sequence
+// [seq, end) is acceptable when
 //   end <= S.max_end                      it stays inside the window R announced (a zero window still admits
 //                                         one octet, for window probes);
 //   seq >= S.seq_end - R's max window     a retransmission reaches back at most one window of R;
