@@ -47,6 +47,9 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"fragment_too_many", "more than 64 fragments for one datagram (the whole datagram is dropped)"},
     {"fragment_memory_full", "the worker's reassembly table was full (new datagrams are refused; a held one that cannot grow is dropped)"},
     {"fragment_timeout", "datagram still incomplete 30 s (packet time) after its first fragment arrived (held fragments dropped)"},
+    {"invalid_tcp_state", "TCP segment the connection's state does not allow (e.g. not a SYN but no connection)"},
+    {"tcp_out_of_window", "TCP sequence, acknowledgement or RST outside the window the peers announced"},
+    {"flow_table_full", "no room for a new flow and no expired or unestablished flow to evict"},
 }};
 
 }  // namespace

@@ -49,6 +49,9 @@ enum class DropReason : uint8_t {
   kFragmentTooMany,
   kFragmentMemoryFull,
   kFragmentTimeout,
+  kInvalidTcpState,  // TCP segment the connection's state does not allow
+  kTcpOutOfWindow,   // TCP sequence or acknowledgement outside the tracked window
+  kFlowTableFull,    // no room for a new flow and nothing evictable
   kCount
 };
 

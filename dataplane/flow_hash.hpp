@@ -1,7 +1,7 @@
 #pragma once
-// The symmetric flow hash that steers packets to workers. Parse computes it for every packet; reassembly
-// computes it again for fragments once the first fragment's ports are known, and must get exactly the value
-// an unfragmented packet of the same flow gets, so both share this code.
+// The symmetric flow hash that steers both directions of a connection to one worker. Parse computes it for
+// every packet; reassembly computes it again for fragments once the first fragment's ports are known, and
+// connection tracking for the packet quoted in an ICMP error. All must agree bit for bit: one definition.
 #include <nmmintrin.h>
 
 #include <cstdint>
