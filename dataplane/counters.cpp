@@ -17,6 +17,13 @@ void WorkerCounters::add(const WorkerCounters& other) {
   eve_records_lost += other.eve_records_lost;
   packets_fragmented += other.packets_fragmented;
   fragments_created += other.fragments_created;
+  flows_ended += other.flows_ended;
+  policy_rechecks += other.policy_rechecks;
+  flows_active += other.flows_active;
+  flows_created += other.flows_created;
+  flows_expired += other.flows_expired;
+  flows_evicted += other.flows_evicted;
+  flows_refused += other.flows_refused;
   punted += other.punted;
   handed_off += other.handed_off;
   datagrams_reassembled += other.datagrams_reassembled;

@@ -27,6 +27,14 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t eve_records_lost = 0;  // the EVE ring to the control lcore was full
   uint64_t packets_fragmented = 0;
   uint64_t fragments_created = 0;
+  uint64_t flows_ended = 0;
+  uint64_t policy_rechecks = 0;  // flows asked again after a reload
+  // Copied from the worker's flow table after every burst (conntrack::ConntrackCounters).
+  uint64_t flows_active = 0;  // a gauge
+  uint64_t flows_created = 0;
+  uint64_t flows_expired = 0;
+  uint64_t flows_evicted = 0;
+  uint64_t flows_refused = 0;  // table full of established flows
   uint64_t punted = 0;
   uint64_t handed_off = 0;  // sent to another worker by software distribution
   uint64_t datagrams_reassembled = 0;  // complete, valid fragmented datagrams released

@@ -50,6 +50,9 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"invalid_tcp_state", "TCP segment the connection's state does not allow (e.g. not a SYN but no connection)"},
     {"tcp_out_of_window", "TCP sequence, acknowledgement or RST outside the window the peers announced"},
     {"flow_table_full", "no room for a new flow and no expired or unestablished flow to evict"},
+    {"policy_drop", "no policy rule allowed the new connection (or a drop rule matched)"},
+    {"policy_reject", "a reject rule matched: dropped and answered with TCP RST or ICMP administratively prohibited"},
+    {"unrelated_icmp_error", "ICMP error that quotes no connection the box tracks"},
 }};
 
 }  // namespace

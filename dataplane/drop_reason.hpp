@@ -30,12 +30,12 @@ enum class DropReason : uint8_t {
   kTruncatedIcmp,
   kBadSourceAddress,  // multicast, broadcast, loopback or unspecified where not allowed
   kUnknownVlan,
-  kNotForUs,          // unicast frame for another MAC
-  kSpoofedSource,     // source does not belong behind the ingress zone
+  kNotForUs,       // unicast frame for another MAC
+  kSpoofedSource,  // source does not belong behind the ingress zone
   kNoRoute,
   kTtlExceeded,
   kMtuExceeded,
-  kLocalUnhandled,    // addressed to the box, but no local service answers it
+  kLocalUnhandled,  // addressed to the box, but no local service answers it
   kNeighbourUnresolved,
   kNeighbourQueueFull,
   kSlowPathQueueFull,
@@ -49,9 +49,12 @@ enum class DropReason : uint8_t {
   kFragmentTooMany,
   kFragmentMemoryFull,
   kFragmentTimeout,
-  kInvalidTcpState,  // TCP segment the connection's state does not allow
-  kTcpOutOfWindow,   // TCP sequence or acknowledgement outside the tracked window
-  kFlowTableFull,    // no room for a new flow and nothing evictable
+  kInvalidTcpState,     // TCP segment the connection's state does not allow
+  kTcpOutOfWindow,      // TCP sequence or acknowledgement outside the tracked window
+  kFlowTableFull,       // no room for a new flow and nothing evictable
+  kPolicyDrop,          // a policy rule (or the default) said drop
+  kPolicyReject,        // a policy rule said reject: dropped, and answered with TCP RST / ICMP
+  kUnrelatedIcmpError,  // an ICMP error quoting no tracked flow
   kCount
 };
 
@@ -68,6 +71,8 @@ inline bool is_decode_failure(DropReason reason) {
   return reason >= DropReason::kTruncatedEthernet && reason <= DropReason::kTruncatedIcmp;
 }
 
-inline std::string_view drop_reason_name(DropReason reason) { return drop_reason_info(reason).name; }
+inline std::string_view drop_reason_name(DropReason reason) {
+  return drop_reason_info(reason).name;
+}
 
 }  // namespace torwart::dataplane

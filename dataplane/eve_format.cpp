@@ -39,7 +39,7 @@ size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns) {
 }
 
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
-                          std::string_view in_iface) {
+                          std::string_view in_iface, std::string_view policy_rule) {
   char timestamp[40];
   const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
   FixedJson json(out, capacity);
@@ -96,7 +96,9 @@ size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const P
       if (tcp->tcp_flags & RTE_TCP_FIN_FLAG) json.field("fin", true);
     }
   }
-  json.field("reason", drop_reason_name(meta.drop_reason)).close_object();
+  json.field("reason", drop_reason_name(meta.drop_reason));
+  if (!policy_rule.empty()) json.field("policy_rule", policy_rule);
+  json.close_object();
   json.close_object();
   return json.ok() ? json.size() : 0;
 }

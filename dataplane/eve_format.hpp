@@ -14,8 +14,9 @@ namespace torwart::dataplane {
 size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns);
 
 // One `drop` record for a packet the fast path dropped; 0 when it does not fit `capacity`.
+// `policy_rule` names the policy rule behind a policy_drop/policy_reject ("default" for the default verdict).
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
-                          std::string_view in_iface);
+                          std::string_view in_iface, std::string_view policy_rule = {});
 
 // What a `flow` record says about a finished connection (Suricata's flow event, plus torwart's policy
 // verdict and interfaces). Addresses in network order; ports in host order; times in ns since the epoch.

@@ -104,6 +104,13 @@ neighbours:
   - {address: 192.168.30.10, mac: "02:00:00:00:05:10"}
   - {address: 172.16.0.10, mac: "02:00:00:00:04:10"}
   - {address: "2001:db8:4::10", mac: "02:00:00:00:04:10"}
+policy:
+  rules:
+    # Most fast-path tests are about forwarding: everything passes here except what the policy tests name.
+    - {name: kdn-syslog-refused, from: [lan], to: [kdn], service: [udp/514], action: reject}
+    - {name: kdn-telnet-dropped, from: [lan], to: [kdn], service: [tcp/23], action: drop}
+    - {name: inbound-ssh-dropped, from: [inet], to: [lan], service: [tcp/22], action: drop}
+    - {name: everything-else, action: accept}
 )";
   return text;
 }

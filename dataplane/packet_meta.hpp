@@ -9,6 +9,10 @@
 
 namespace torwart::dataplane {
 
+namespace conntrack {
+struct Flow;
+}  // namespace conntrack
+
 enum class L3Kind : uint8_t { kNone = 0, kIpv4, kIpv6, kArp };
 
 namespace meta_flag {
@@ -20,15 +24,23 @@ inline constexpr uint16_t kIpv6ExtHeaders = 1 << 4;
 inline constexpr uint16_t kLocallyOriginated = 1 << 5;  // built or turned around by the box itself
 inline constexpr uint16_t kIcmpError = 1 << 6;          // ICMP/ICMPv6 error message
 inline constexpr uint16_t kDontFragment = 1 << 7;
-inline constexpr uint16_t kL2Multicast = 1 << 8;  // broadcast or multicast destination MAC
+inline constexpr uint16_t kL2Multicast = 1 << 8;         // broadcast or multicast destination MAC
 inline constexpr uint16_t kAwaitingResolution = 1 << 9;  // punted because the next hop's MAC is unknown
-// A fragment of a datagram that reassembly found complete and valid: it carries the first fragment's ports and
-// the flow's full hash, and reassembly lets it pass (also when another worker handed it over).
+// A fragment of a datagram that reassembly found complete and valid: it carries the first fragment's ports
+// and the flow's full hash, and reassembly lets it pass (also when another worker handed it over).
 inline constexpr uint16_t kReassembled = 1 << 10;
+inline constexpr uint16_t kNewFlow = 1 << 11;  // no tracked flow yet: the policy decides
+inline constexpr uint16_t kStateless = 1
+                                       << 12;  // not trackable (e.g. ICMP other than echo): policy per packet
+inline constexpr uint16_t kNoLog = 1 << 13;    // the deciding policy rule asked for no log record
+inline constexpr uint16_t kPolicyRecheck = 1 << 14;  // flow decided under an older configuration: ask again
+inline constexpr uint16_t kReplyDirection =
+    1 << 15;  // a tracked flow's packet travelling responder -> originator
 }  // namespace meta_flag
 
 inline constexpr uint16_t kNoInterface = 0xffff;
 inline constexpr uint32_t kNoNextHop = 0xffffffff;
+inline constexpr uint16_t kNoPolicyRuleInMeta = 0xffff;  // PacketMeta::policy_rule: default or undecided
 
 struct PacketMeta {
   uint16_t l3_offset;  // from the start of the frame
@@ -45,15 +57,19 @@ struct PacketMeta {
   uint8_t l4_present;
   uint8_t ttl;
   DropReason drop_reason;
-  uint8_t reserved[3];
-  uint32_t flow_hash;  // symmetric: both directions of a connection hash alike
-  uint32_t next_hop;   // index into the snapshot's next-hop table
+  uint8_t reserved;
+  uint16_t policy_rule;      // the policy rule that decided (rule index; 0xffff: default or undecided)
+  uint32_t flow_hash;        // symmetric: both directions of a connection hash alike
+  uint32_t next_hop;         // index into the snapshot's next-hop table
   uint16_t fragment_header;  // IPv6 fragments: offset of the fragment header from the start of the frame
+  conntrack::Flow* flow;     // the tracked connection, once conntrack or policy found or created it
 };
 static_assert(sizeof(PacketMeta) <= 48, "packet metadata must stay within one cache line with the mbuf priv");
 
 inline constexpr uint16_t kMbufPrivSize = RTE_ALIGN_CEIL(sizeof(PacketMeta), RTE_MBUF_PRIV_ALIGN);
 
-inline PacketMeta& meta_of(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
+inline PacketMeta& meta_of(rte_mbuf* m) {
+  return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m));
+}
 
 }  // namespace torwart::dataplane

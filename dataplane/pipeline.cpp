@@ -8,7 +8,15 @@
 namespace torwart::dataplane {
 namespace {
 
+// The policy rule behind a policy drop, for the record ("default" for the default verdict).
+std::string_view policy_rule_name(const WorkerContext& ctx, const PacketMeta& meta) {
+  if (meta.drop_reason != DropReason::kPolicyDrop && meta.drop_reason != DropReason::kPolicyReject) return {};
+  const auto& rules = ctx.snapshot->source().policy.rules;
+  return meta.policy_rule < rules.size() ? std::string_view(rules[meta.policy_rule].name) : "default";
+}
+
 void log_drop(WorkerContext& ctx, rte_mbuf* m, const PacketMeta& meta) {
+  if (meta.flags & meta_flag::kNoLog) return;  // the deciding policy rule said `log: false`
   if (!ctx.drop_records[static_cast<unsigned>(meta.drop_reason)].take(ctx.now_ns)) {
     ++ctx.counters.drop_records_rate_limited;
     return;
@@ -19,9 +27,12 @@ void log_drop(WorkerContext& ctx, rte_mbuf* m, const PacketMeta& meta) {
     return;
   }
   std::string_view iface;
-  if (meta.in_iface != kNoInterface && !is_decode_failure(meta.drop_reason) && ctx.snapshot != nullptr) iface = ctx.snapshot->interface(meta.in_iface).name;
-  else if (ctx.snapshot != nullptr && m->port < kMaxPorts) iface = ctx.snapshot->port_name(m->port);
-  const size_t length = format_drop_record(slot, EveRing::kMaxRecord, m, meta, ctx.now_ns, iface);
+  if (meta.in_iface != kNoInterface && !is_decode_failure(meta.drop_reason) && ctx.snapshot != nullptr)
+    iface = ctx.snapshot->interface(meta.in_iface).name;
+  else if (ctx.snapshot != nullptr && m->port < kMaxPorts)
+    iface = ctx.snapshot->port_name(m->port);
+  const size_t length =
+      format_drop_record(slot, EveRing::kMaxRecord, m, meta, ctx.now_ns, iface, policy_rule_name(ctx, meta));
   if (length == 0) {
     ++ctx.counters.eve_records_lost;
     return;
@@ -45,10 +56,22 @@ void pipeline_receive(WorkerContext& ctx, Burst& burst, const ParseOptions& opti
 
 namespace {
 
+void publish_flow_counters(WorkerContext& ctx) {
+  const conntrack::ConntrackCounters& table = ctx.flows.counters();
+  ctx.counters.flows_active = table.size;
+  ctx.counters.flows_created = table.created;
+  ctx.counters.flows_expired = table.expired;
+  ctx.counters.flows_evicted = table.evicted;
+  ctx.counters.flows_refused = table.refused;
+}
+
 // Everything after reassembly; released fragments join here.
 void process_from_route(WorkerContext& ctx, Burst& burst) {
   stage_route(ctx, burst);
   stage_local(ctx, burst);
+  stage_conntrack(ctx, burst);
+  stage_policy(ctx, burst);
+  publish_flow_counters(ctx);
   stage_forward(ctx, burst);
   stage_mss_clamp(ctx, burst);
   stage_l2_rewrite(ctx, burst);
@@ -130,7 +153,8 @@ void pipeline_finish(WorkerContext& ctx, Burst& burst) {
     for (uint16_t i = taken; i < burst.punted_count; ++i) {
       rte_mbuf* m = burst.punted[i];
       meta_of(m).drop_reason = DropReason::kSlowPathQueueFull;
-      ++ctx.counters.ports[m->port < kMaxPorts ? m->port : 0].drops[static_cast<unsigned>(DropReason::kSlowPathQueueFull)];
+      ++ctx.counters.ports[m->port < kMaxPorts ? m->port : 0]
+            .drops[static_cast<unsigned>(DropReason::kSlowPathQueueFull)];
       rte_pktmbuf_free(m);
     }
   }

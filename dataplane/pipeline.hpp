@@ -5,7 +5,7 @@
 //   receive:  count rx -> parse                       (on the worker that polled the queue)
 //   [software distribution by symmetric flow hash]     (live, when the NIC has no symmetric RSS)
 //   process:  ingress -> antispoof -> reassembly -> route -> local
-//             -> [conntrack, policy, app layer, IDS, NAT: later issues]
+//             -> conntrack -> policy -> [app layer, IDS, NAT: later issues]
 //             -> forward -> mss_clamp -> l2_rewrite -> output
 //             then generated ICMP errors: l2_rewrite -> output
 //             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)

@@ -52,7 +52,15 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
           {"handed_off_between_workers", total.handed_off},
           {"datagrams_reassembled", total.datagrams_reassembled},
           {"fragments_held", total.fragments_held},
-          {"fragments_resteered", total.fragments_resteered}};
+          {"fragments_resteered", total.fragments_resteered},
+          {"flows",
+           {{"active", total.flows_active},
+            {"created", total.flows_created},
+            {"ended", total.flows_ended},
+            {"expired", total.flows_expired},
+            {"evicted", total.flows_evicted},
+            {"refused", total.flows_refused},
+            {"policy_rechecks", total.policy_rechecks}}}};
 }
 
 std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s) {

@@ -173,6 +173,14 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
   }
   s.next_hops_ = hops.take();
 
+  auto compiled = policy::CompiledPolicy::compile(config, policy::zones_in_config_order(config));
+  if (auto* errors = std::get_if<std::vector<policy::CompileError>>(&compiled)) {
+    std::string message = "the policy does not compile:";
+    for (const auto& e : *errors) message += " " + e.to_string() + ";";
+    throw std::runtime_error(message);
+  }
+  s.policy_ = std::move(std::get<std::unique_ptr<policy::CompiledPolicy>>(compiled));
+
   for (const auto& n : config.neighbours) {
     const Interface& iface = s.interfaces_[iface_index.at(n.interface)];
     s.static_neighbours_.push_back({iface.port, iface.vlan_id, n.address, to_ether(n.mac)});

@@ -13,6 +13,7 @@
 #include "dataplane/fib.hpp"
 #include "dataplane/packet_meta.hpp"
 #include "rules/config/config.hpp"
+#include "rules/policy/compiled_policy.hpp"
 
 namespace torwart::dataplane {
 
@@ -84,6 +85,7 @@ class Snapshot {
   const NextHop& next_hop(uint32_t index) const { return next_hops_[index]; }
   const std::vector<StaticNeighbour>& static_neighbours() const { return static_neighbours_; }
   const Fib& fib() const { return fib_; }
+  const policy::CompiledPolicy& policy() const { return *policy_; }
 
   // The logical interface a frame arriving on (port, vlan) belongs to, or kNoInterface.
   uint16_t interface_of(uint16_t port, uint16_t vlan_id) const {
@@ -108,6 +110,7 @@ class Snapshot {
   std::vector<uint16_t> port_ids_;
   std::array<std::string, kMaxPorts> port_names_;
   Fib fib_;
+  std::unique_ptr<policy::CompiledPolicy> policy_;
 };
 
 }  // namespace torwart::dataplane

@@ -18,7 +18,12 @@ void stage_reassembly(WorkerContext& ctx, Burst& burst);
 void stage_route(WorkerContext& ctx, Burst& burst);
 // Packets for the box: answers echo requests in place, drops what no local service handles.
 void stage_local(WorkerContext& ctx, Burst& burst);
-// Slot for conntrack, policy, application layer, IDS and NAT (later issues) is here, between local and forward.
+// Known connections: tracked (TCP state, windows); ICMP errors must quote one; the rest is new.
+void stage_conntrack(WorkerContext& ctx, Burst& burst);
+// New connections (and untrackable packets) are decided by the policy: accept creates the flow; drop and
+// reject (TCP RST / ICMP administratively prohibited) end them. After a reload, known flows are asked again.
+void stage_policy(WorkerContext& ctx, Burst& burst);
+// Slot for the application layer, IDS and NAT (later issues) is here, between policy and forward.
 // TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
 void stage_forward(WorkerContext& ctx, Burst& burst);
 // TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.

@@ -428,13 +428,19 @@ TEST_F(ForwardTest, TooBigForTheEgressMtuV6SendsPacketTooBig) {
 
 TEST_F(ForwardTest, NoErrorsAboutIcmpErrorsOrLaterFragments) {
   const Bytes quoted = test::ipv4_datagram({.source = "10.1.2.3", .destination = "192.168.10.10"}, test::Udp{});
+  const Bytes quoted_v6 = test::ipv6_datagram({.source = "2a00::1", .destination = "2001:db8:10::10"}, test::Udp{});
+  // The quoted datagrams passed the box first: the errors belong to known connections.
+  run(kKdn, {test::ipv4_frame({.source = "02:00:00:00:02:01", .destination = "02:00:00:00:02:fe"},
+                              {.source = "10.1.2.3", .destination = "192.168.10.10"}, test::Udp{})});
+  run(kInet, {test::ipv6_frame({.source = "02:00:00:00:03:01", .destination = "02:00:00:00:03:fe"},
+                               {.source = "2a00::1", .destination = "2001:db8:10::10"}, test::Udp{})});
+  ASSERT_EQ(sent_on(kLan).size(), 2u);
   run(kLan, {lan_v4({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1}, test::icmp_error(3, 3, quoted)),
              lan_v6({.source = "2001:db8:10::10", .destination = "2a00::1", .hop_limit = 1},
-                    test::icmpv6_error(1, 0, test::ipv6_datagram({.source = "2a00::1", .destination = "2001:db8:10::10"},
-                                                                  test::Udp{})))});
+                    test::icmpv6_error(1, 0, quoted_v6))});
   EXPECT_EQ(drops(kLan, DropReason::kTtlExceeded), 2u);
   EXPECT_EQ(ctx->counters.icmp_errors_sent, 0u);
-  EXPECT_EQ(tx.total(), 0u);
+  EXPECT_EQ(tx.total(), 2u) << "nothing beyond the two quoted datagrams";
   // A fragmented datagram (reassembly releases it whole): only its first fragment gets one.
   run(kLan, {lan_v4({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1, .fragment_offset = 9},
                     test::RawTransport{17, Bytes(64, 9)}),

@@ -14,15 +14,22 @@ std::array<TokenBucket, kDropReasonCount> make_buckets(const RateLimits& limits)
 
 }  // namespace
 
+conntrack::FlowTableConfig flow_table_config(const config::Config& config) {
+  conntrack::FlowTableConfig table;
+  table.max_flows = config.dataplane.flows_per_worker;
+  return table;
+}
+
 WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table,
                              Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits,
-                             const FragmentLimits& fragment_limits)
+                             const FragmentLimits& fragment_limits, const conntrack::FlowTableConfig& flow_table)
     : worker_id(id),
       pool(mbuf_pool),
       neighbours(neighbour_table),
       transmitter(tx),
       punt(punt_sink),
       eve(eve_ring),
+      flows(flow_table, static_cast<uint16_t>(id)),
       fragments(fragment_limits),
       icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),
       drop_records(make_buckets(limits)) {}

@@ -5,6 +5,7 @@
 
 #include <rte_mempool.h>
 
+#include "dataplane/conntrack/flow_table.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/eve_ring.hpp"
 #include "dataplane/fragment_table.hpp"
@@ -47,10 +48,15 @@ struct RateLimits {
   uint32_t drop_record_burst = 50;
 };
 
+// The flow table a worker gets from the configuration; the control lcore's slow path tracks no connections
+// and gets the smallest table.
+conntrack::FlowTableConfig flow_table_config(const config::Config& config);
+inline const conntrack::FlowTableConfig kSlowPathFlowTable{1024, {}, -1};
+
 struct WorkerContext {
   WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table, Transmitter& tx,
                 PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits = {},
-                const FragmentLimits& fragment_limits = {});
+                const FragmentLimits& fragment_limits = {}, const conntrack::FlowTableConfig& flow_table = {});
 
   unsigned worker_id;
   const Snapshot* snapshot = nullptr;  // valid between two quiescent-state reports
@@ -61,6 +67,7 @@ struct WorkerContext {
   PuntSink& punt;
   EveRing& eve;
   WorkerCounters counters;
+  conntrack::FlowTable flows;  // this worker's connections: both directions of each meet here
   FragmentTable fragments;            // preallocated at construction
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;

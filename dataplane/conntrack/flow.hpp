@@ -65,13 +65,16 @@ inline constexpr uint8_t kAppPending = 1 << 3;  // verdict waits for the applica
 
 inline constexpr uint16_t kNoPolicyRule = 0xffff;
 
-// 160 bytes, 8-byte aligned rather than cache-line aligned to keep the pool dense; the tuples a lookup
+// 168 bytes, 8-byte aligned rather than cache-line aligned to keep the pool dense; the tuples a lookup
 // compares come first, the TCP state right after them.
 struct Flow {
   FlowTuple tuple[2];  // [Direction]: as packets of that direction arrive at the box
   FlowState state;
   uint8_t flags;         // flow_flag::*
   uint16_t policy_rule;  // index of the policy rule that decided, kNoPolicyRule before
+  // The configuration version (low 32 bits) whose policy decided this flow: after a reload the flow's next
+  // packet asks the new policy again, so that a policy change also ends flows it no longer allows.
+  uint32_t policy_version;
   TcpPeer tcp[2];        // [Direction]: the side that sends packets of that direction
   uint64_t last_seen_ns;
   uint64_t first_seen_ns;
@@ -84,6 +87,6 @@ struct Flow {
   const FlowTuple& original() const { return tuple[0]; }
   const FlowTuple& reply() const { return tuple[1]; }
 };
-static_assert(sizeof(Flow) == 160, "Flow layout changed: re-measure bytes per flow");
+static_assert(sizeof(Flow) == 168, "Flow layout changed: re-measure bytes per flow");
 
 }  // namespace torwart::dataplane::conntrack

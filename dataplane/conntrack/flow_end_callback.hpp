@@ -10,7 +10,8 @@
 
 namespace torwart::dataplane::conntrack {
 
-enum class FlowEndReason : uint8_t { kTimeout, kEvicted, kRemoved };
+// kShutdown: the table is emptied because the appliance or a replay ends; the flow was still open.
+enum class FlowEndReason : uint8_t { kTimeout, kEvicted, kRemoved, kShutdown };
 
 class FlowEndCallback {
  public:

@@ -160,6 +160,7 @@ void FlowTable::release(uint32_t index, FlowEndReason reason, FlowEndCallback on
       ++counters_.evicted;
       break;
     case FlowEndReason::kRemoved:
+    case FlowEndReason::kShutdown:
       ++counters_.removed;
       break;
   }
@@ -190,7 +191,8 @@ uint32_t FlowTable::take_free_flow(uint64_t now_ns, FlowEndCallback on_end) {
         victim_expired = true;
         break;
       }
-      if (is_established(flow.state)) continue;
+      // Seen at this very time: packets of the current burst may still refer to it.
+      if (is_established(flow.state) || flow.last_seen_ns >= now_ns) continue;
       const uint64_t deadline = flow.last_seen_ns + timeouts_.for_state(flow.state);
       if (victim == kNone || deadline < victim_deadline) {
         victim = i;
@@ -248,6 +250,16 @@ unsigned FlowTable::expire(uint64_t now_ns, unsigned budget, FlowEndCallback on_
     }
   }
   return removed;
+}
+
+unsigned FlowTable::end_all(FlowEndCallback on_end) {
+  unsigned ended = 0;
+  for (uint32_t i = 0; i < max_flows_; ++i) {
+    if (flows_[i].state == FlowState::kFree) continue;
+    release(i, FlowEndReason::kShutdown, on_end);
+    ++ended;
+  }
+  return ended;
 }
 
 }  // namespace torwart::dataplane::conntrack

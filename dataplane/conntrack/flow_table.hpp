@@ -17,7 +17,8 @@
 //
 // Eviction when full: the table scans a bounded window (kEvictionScan slots) from a rotating cursor and
 // removes, in this order, an expired flow, else the non-established flow (handshake, closing, unreplied) that
-// would expire soonest. Established flows are never evicted: if the window holds nothing else, the new flow
+// would expire soonest; a flow seen at the current time (the burst being processed refers to it) is never
+// the victim. Established flows are never evicted: if the window holds nothing else, the new flow
 // is refused (flow_table_full). A flood of new connections thus cannot push out working ones, and the cost of
 // a refusal is bounded.
 #include <cstdint>
@@ -102,6 +103,10 @@ class FlowTable {
   // returns how many it removed. Call once per burst (or idle loop) with a small budget: the whole table is
   // swept every max_flows / budget calls.
   unsigned expire(uint64_t now_ns, unsigned budget, FlowEndCallback on_end);
+
+  // Removes every flow (on_end called with kShutdown): at the end of a replay or of `torwart run`, so that
+  // open connections get their EVE flow record too. Not for the fast path: it visits the whole pool.
+  unsigned end_all(FlowEndCallback on_end);
 
   bool expired(const Flow& flow, uint64_t now_ns) const { return is_expired(flow, now_ns, timeouts_); }
   uint64_t timeout_of(const Flow& flow) const { return timeouts_.for_state(flow.state); }

@@ -202,7 +202,7 @@ TEST(FlowTable, BytesPerFlow) {
   std::printf("conntrack: %u flows take %.1f MB, %.1f bytes per flow (flow entry %zu)\n", kFlows,
               static_cast<double>(table.memory_bytes()) / 1e6, per_flow, sizeof(Flow));
   RecordProperty("bytes_per_flow", static_cast<int>(per_flow + 0.5));
-  EXPECT_LT(per_flow, 184.0);
+  EXPECT_LT(per_flow, 192.0);  // 168-byte entry plus about 21 bytes of index
 }
 
 // Random creations (a third of them NAT-style), lookups, traffic and expiry against a plain reference.

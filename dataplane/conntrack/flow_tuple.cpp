@@ -50,16 +50,21 @@ bool is_icmp_echo(uint8_t protocol, uint8_t type) {
 
 bool tuple_of_packet(const PacketMeta& meta, const rte_mbuf* m, FlowTuple& out) {
   if (meta.l3 != L3Kind::kIpv4 && meta.l3 != L3Kind::kIpv6) return false;
-  if (meta.flags & (meta_flag::kLaterFragment | meta_flag::kIcmpError)) return false;
+  if (meta.flags & meta_flag::kIcmpError) return false;
+  // A later fragment carries no transport header; once reassembly released it, meta holds its first
+  // fragment's ports.
+  const bool reassembled = (meta.flags & meta_flag::kReassembled) != 0;
+  if ((meta.flags & meta_flag::kLaterFragment) && !reassembled) return false;
+  const bool ports_known = meta.l4_present || reassembled;
   uint16_t source_port = 0;
   uint16_t destination_port = 0;
   const uint8_t protocol = meta.ip_proto;
   if (protocol == kProtoTcp || protocol == kProtoUdp) {
-    if (!meta.l4_present) return false;
+    if (!ports_known) return false;
     source_port = meta.src_port;
     destination_port = meta.dst_port;
   } else if (protocol == kProtoIcmp || protocol == kProtoIcmpv6) {
-    if (!meta.l4_present || !is_icmp_echo(protocol, static_cast<uint8_t>(meta.dst_port >> 8))) return false;
+    if (!ports_known || !is_icmp_echo(protocol, static_cast<uint8_t>(meta.dst_port >> 8))) return false;
     source_port = destination_port = meta.src_port;  // the echo identifier
   }
   const uint8_t* ip = rte_pktmbuf_mtod_offset(m, const uint8_t*, meta.l3_offset);

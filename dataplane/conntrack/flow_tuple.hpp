@@ -46,8 +46,9 @@ FlowTuple make_ipv6_tuple(const uint8_t* source, const uint8_t* destination, uin
                           uint16_t destination_port, uint8_t protocol);
 
 // The packet's tuple, from headers parse has validated. False for what cannot be tracked by its own tuple:
-// ARP, non-IP, later fragments (no transport header), ICMP errors (they belong to the flow they quote, see
-// icmp_error_match.hpp) and ICMP messages other than echo. IP protocols other than TCP/UDP/ICMP get ports 0.
+// ARP, non-IP, later fragments not released by reassembly (no ports known), ICMP errors (they belong to the
+// flow they quote, see icmp_error_match.hpp) and ICMP messages other than echo. IP protocols other than
+// TCP/UDP/ICMP get ports 0.
 bool tuple_of_packet(const PacketMeta& meta, const rte_mbuf* m, FlowTuple& out);
 
 // Hash for the flow table's index. Directional (a tuple and its mirror hash differently) so that the two keys

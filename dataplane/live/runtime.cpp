@@ -47,7 +47,8 @@ std::string restart_reason(const config::Config& running, const config::Config& 
   const auto& e = candidate.dataplane;
   if (d.workers != e.workers || d.cpus != e.cpus || d.hugepages != e.hugepages || d.memory_mb != e.memory_mb ||
       d.mbufs != e.mbufs || d.rx_descriptors != e.rx_descriptors || d.tx_descriptors != e.tx_descriptors ||
-      d.distribution != e.distribution || d.control_socket != e.control_socket) {
+      d.distribution != e.distribution || d.control_socket != e.control_socket ||
+      d.flows_per_worker != e.flows_per_worker) {
     return "the dataplane section changed (only burst, stats_interval and idle_sleep_us apply live)";
   }
   return {};
@@ -105,11 +106,15 @@ class Appliance {
     for (unsigned w = 0; w < workers; ++w) {
       transmitters_.push_back(std::make_unique<QueueTransmitter>(static_cast<uint16_t>(w)));
       eve_rings_.push_back(std::make_unique<EveRing>());
-      contexts_.push_back(std::make_unique<WorkerContext>(w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back()));
+      contexts_.push_back(std::make_unique<WorkerContext>(w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_,
+                                                          *eve_rings_.back(), RateLimits{}, FragmentLimits{},
+                                                          flow_table_config(config_)));
     }
     control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
     eve_rings_.push_back(std::make_unique<EveRing>());
-    control_context_ = std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_, refusing_sink_, *eve_rings_.back());
+    control_context_ = std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_, refusing_sink_,
+                                                       *eve_rings_.back(), RateLimits{}, FragmentLimits{},
+                                                       kSlowPathFlowTable);
     slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
 
     install(Snapshot::build(config_, 1, config_digest(options_.config_text), platform::bindings_of(ports_)));

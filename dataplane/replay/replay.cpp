@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/config_digest.hpp"
+#include "dataplane/flow_log.hpp"
 #include "dataplane/pipeline.hpp"
 #include "dataplane/replay/capture_merge.hpp"
 #include "dataplane/report.hpp"
@@ -116,8 +117,10 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   CollectingPuntSink punts;
   CollectingPuntSink refusing;  // the slow path never punts; kept apart from the worker's sink
   EveRing worker_eve, slow_eve;
-  WorkerContext worker(0, pool, neighbours, transmitter, punts, worker_eve);
-  WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve);
+  WorkerContext worker(0, pool, neighbours, transmitter, punts, worker_eve, RateLimits{}, FragmentLimits{},
+                       flow_table_config(config));
+  WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve, RateLimits{}, FragmentLimits{},
+                             kSlowPathFlowTable);
   worker.snapshot = snapshot.get();
   SlowPath slow_path(slow_context, neighbours);
   slow_path.use_snapshot(snapshot.get());
@@ -169,6 +172,10 @@ ReplaySummary run_replay(const ReplayOptions& options) {
     }
   }
   slow_path.flush_pending();
+  {
+    FlowEndLogger on_end(worker);
+    worker.flows.end_all(on_end);  // connections still open get their flow record, as Suricata writes them
+  }
   drain();
   const WorkerCounters total = totals();
   eve.write(stats_record(*snapshot, total, now, (now - first_ns) / 1'000'000'000ull));

@@ -28,6 +28,7 @@ struct Dataplane {
   std::string control_socket = "/run/torwart/control.sock";
   unsigned stats_interval_s = 10;
   unsigned idle_sleep_us = 50;  // workers sleep this long after many empty polls; 0 = busy-poll always
+  unsigned flows_per_worker = 131072;  // connection-tracking table size per worker
 };
 
 struct Zone {

@@ -83,7 +83,8 @@ class ConfigBuilder {
     const std::string path = "dataplane";
     if (!r_.expect_map(node, path,
                        {"workers", "cpus", "hugepages", "memory_mb", "mbufs", "burst", "rx_descriptors",
-                        "tx_descriptors", "distribution", "control_socket", "stats_interval", "idle_sleep_us"})) {
+                        "tx_descriptors", "distribution", "control_socket", "stats_interval", "idle_sleep_us",
+                        "flows_per_worker"})) {
       return;
     }
     if (node["workers"]) {
@@ -136,6 +137,9 @@ class ConfigBuilder {
         if (*v == 0) r_.error(node["stats_interval"], path + ".stats_interval", "must be at least 1s");
         else d.stats_interval_s = *v;
       }
+    }
+    if (node["flows_per_worker"]) {
+      if (auto v = r_.number(node["flows_per_worker"], path + ".flows_per_worker", 1024, 1u << 24)) d.flows_per_worker = *v;
     }
     if (node["idle_sleep_us"]) {
       if (auto v = r_.number(node["idle_sleep_us"], path + ".idle_sleep_us", 0, 10000)) d.idle_sleep_us = *v;

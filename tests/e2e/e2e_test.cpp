@@ -135,7 +135,10 @@ class E2eTest : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "torwart-e2e-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     work_dir_ = pattern;
-    config_text_ = lab_config_text(work_dir_ + "/control.sock");
+    // The default policy, plus the echo ports TwoWorkersShareFlowsWithoutLoss uses, as a provider would add them.
+    config_text_ = insert_after_line(lab_config_text(work_dir_ + "/control.sock"), "  rules:",
+                                     "    - {name: e2e-echo, from: [lan], to: [inet], service: [tcp/7100-7107, "
+                                     "udp/7100-7107], action: accept}\n");
     config_ = load_lab_config(config_text_);
     config_path_ = work_dir_ + "/torwart.yaml";
     std::ofstream(config_path_) << config_text_;

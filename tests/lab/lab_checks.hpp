@@ -46,7 +46,7 @@ class Servers {
 
 inline constexpr char kLabDnsName[] = "lab.torwart.test";
 inline constexpr int kHttpPort = 8080;
-inline constexpr int kBulkPort = 5201;
+inline constexpr int kBulkPort = 443;  // plain TCP on the HTTPS port: the default policy lets LAN clients reach it
 
 CheckResult check_ping(const LabContext& ctx, const std::string& name, const std::string& from_role,
                        const std::string& address);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/checksum.hpp"
+#include "rules/config/load.hpp"
 #include "tests/support/packet_builder.hpp"
 
 namespace torwart::test {
@@ -107,8 +108,10 @@ class Replay : public ::testing::Test {
   }
 
   // Writes the inputs (port -> packets) and runs `torwart replay -l OUT port=port.pcap ...`.
-  Result replay(const std::vector<std::pair<std::string, std::vector<Packet>>>& inputs, const std::string& out = "out") {
+  Result replay(const std::vector<std::pair<std::string, std::vector<Packet>>>& inputs, const std::string& out = "out",
+                const std::string& config = "") {
     std::vector<std::string> args;
+    if (!config.empty()) args = {"-c", config};
     for (const auto& [port, packets] : inputs) {
       write_pcap(dir / (port + ".in.pcap"), packets);
       args.push_back(port + "=" + (dir / (port + ".in.pcap")).string());
@@ -124,6 +127,14 @@ class Replay : public ::testing::Test {
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     result.errors = read_text(dir / "stderr.txt");
     return result;
+  }
+  // The default's ports and routes with a policy that accepts everything, for tests about forwarding alone.
+  std::string permissive_config() {
+    std::string text(config::default_config_text());
+    text = text.substr(0, text.find("\npolicy:") + 1) + "policy:\n  rules:\n    - {name: all, action: accept}\n";
+    const fs::path path = dir / "permissive.yaml";
+    std::ofstream(path) << text;
+    return path.string();
   }
   std::vector<Packet> output(const std::string& port, const std::string& out = "out") {
     return read_pcap(dir / out / (port + ".pcap"));
@@ -157,7 +168,7 @@ Bytes from_inet(const Ipv4& ip, const Transport& transport = Udp{}) {
 
 TEST_F(Replay, LanToKdnUdpIsForwardedExactly) {
   const Bytes in = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 42},
-                            Udp{.source_port = 1234, .destination_port = 5678, .payload = Bytes{'h', 'e', 'l', 'l', 'o'}});
+                            Udp{.source_port = 1234, .destination_port = 53, .payload = Bytes{'h', 'e', 'l', 'l', 'o'}});
   const Result r = replay({{"lan", {{kT0, in}}}});
   ASSERT_EQ(r.exit_code, 0) << r.errors;
   const auto kdn = output("kdn");
@@ -192,7 +203,7 @@ Bytes lan_fragment(const Bytes& l4, uint32_t offset, uint32_t length, bool more)
 
 Bytes udp_transport_bytes(size_t payload) {
   const Bytes datagram = ipv4_datagram({.source = "192.168.10.10", .destination = "10.1.2.3"},
-                                       Udp{.source_port = 1234, .destination_port = 5678, .payload = Bytes(payload, 'f')});
+                                       Udp{.source_port = 1234, .destination_port = 53, .payload = Bytes(payload, 'f')});
   return Bytes(datagram.begin() + 20, datagram.end());
 }
 
@@ -367,7 +378,7 @@ TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
     else inet.push_back({ns, from_inet({.source = "8.8.8.8", .destination = "10.1.2.3", .id = id})});
   }
   // inet is named first: order must come from the timestamps, not the command line.
-  ASSERT_EQ(replay({{"inet", inet}, {"lan", lan}}).exit_code, 0);
+  ASSERT_EQ(replay({{"inet", inet}, {"lan", lan}}, "out", permissive_config()).exit_code, 0);
   const auto kdn = output("kdn");
   ASSERT_EQ(kdn.size(), 6u);
   for (uint16_t i = 0; i < 6; ++i) {
@@ -383,7 +394,8 @@ TEST_F(Replay, UnresolvedNextHopIsRequestedThenDropped) {
                              {kT0 + 1'500'000'000, filler(1)},
                              {kT0 + 2'500'000'000, filler(2)},
                              {kT0 + 3'500'000'000, filler(3)},
-                             {kT0 + 5 * kSecond, filler(4)}}}})
+                             {kT0 + 5 * kSecond, filler(4)}}}},
+                   "out", permissive_config())
                 .exit_code,
             0);
   const auto lan = output("lan");

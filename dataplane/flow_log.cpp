@@ -1,0 +1,79 @@
+#include "dataplane/flow_log.hpp"
+
+#include <cstring>
+
+#include "dataplane/eve_format.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+const char* end_reason_name(conntrack::FlowEndReason reason) {
+  switch (reason) {
+    case conntrack::FlowEndReason::kTimeout:
+      return "timeout";
+    case conntrack::FlowEndReason::kEvicted:
+      return "forced";
+    case conntrack::FlowEndReason::kRemoved:
+      return "policy";
+    case conntrack::FlowEndReason::kShutdown:
+      return "shutdown";
+  }
+  return "unknown";
+}
+
+// The interface the snapshot routes `address` to (the flow's interfaces are not stored per flow).
+std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const uint8_t* address) {
+  uint32_t hop = kNoNextHop;
+  if (ipv6) {
+    hop = snapshot.fib().lookup_v6(address);
+  } else {
+    uint32_t be;
+    std::memcpy(&be, address, 4);
+    hop = snapshot.fib().lookup_v4(rte_be_to_cpu_32(be));
+  }
+  if (hop == kNoNextHop || snapshot.next_hop(hop).iface == kNoInterface) return {};
+  return snapshot.interface(snapshot.next_hop(hop).iface).name;
+}
+
+}  // namespace
+
+void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
+  ++ctx_.counters.flows_ended;
+  if ((flow.flags & conntrack::flow_flag::kLog) == 0 || ctx_.snapshot == nullptr) return;
+  const conntrack::FlowTuple& original = flow.original();
+  FlowRecord record;
+  record.flow_id = flow.id;
+  record.ipv6 = original.family == 6;
+  record.protocol = original.protocol;
+  std::memcpy(record.src, original.source, 16);
+  std::memcpy(record.dst, original.destination, 16);
+  record.src_port = original.source_port;
+  record.dst_port = original.destination_port;
+  record.packets_to_server = flow.packets[0];
+  record.packets_to_client = flow.packets[1];
+  record.bytes_to_server = flow.bytes[0];
+  record.bytes_to_client = flow.bytes[1];
+  record.start_ns = flow.first_seen_ns;
+  record.end_ns = flow.last_seen_ns;
+  record.state = conntrack::is_established(flow.state) ? "established" : "closed";
+  record.reason = end_reason_name(reason);
+  record.action = "pass";
+  const auto& rules = ctx_.snapshot->source().policy.rules;
+  record.rule = flow.policy_rule < rules.size() ? std::string_view(rules[flow.policy_rule].name) : "default";
+  record.in_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.source);
+  record.out_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.destination);
+  if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
+  char* slot = ctx_.eve.reserve();
+  if (slot == nullptr) {
+    ++ctx_.counters.eve_records_lost;
+    return;
+  }
+  const size_t length = format_flow_record(slot, EveRing::kMaxRecord, record, ctx_.now_ns);
+  if (length == 0) {
+    ++ctx_.counters.eve_records_lost;
+    return;
+  }
+  ctx_.eve.commit(static_cast<uint32_t>(length));
+}
+
+}  // namespace torwart::dataplane

@@ -1,0 +1,18 @@
+#pragma once
+// EVE `flow` records for connections that end (timeout, eviction, policy change), for flows whose deciding
+// policy rule asked for logging (BSI R12: when, which interface, what).
+#include "dataplane/conntrack/flow_end_callback.hpp"
+#include "dataplane/worker_context.hpp"
+
+namespace torwart::dataplane {
+
+class FlowEndLogger {
+ public:
+  explicit FlowEndLogger(WorkerContext& ctx) : ctx_(ctx) {}
+  void operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason);
+
+ private:
+  WorkerContext& ctx_;
+};
+
+}  // namespace torwart::dataplane

@@ -1,0 +1,68 @@
+// Connection tracking: packets of known connections are tracked (TCP state and window) and keep their flow;
+// ICMP errors must quote a known connection; everything else is new and goes to the policy stage.
+#include "dataplane/conntrack/icmp_error_match.hpp"
+#include "dataplane/flow_log.hpp"
+#include "dataplane/stages.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+// Flows looked at per burst by the expiry sweep: the whole table is visited every capacity/budget bursts,
+// while a single burst never pays for more than this.
+constexpr unsigned kExpiryBudget = 32;
+
+}  // namespace
+
+void stage_conntrack(WorkerContext& ctx, Burst& burst) {
+  FlowEndLogger on_end(ctx);
+  ctx.flows.expire(ctx.now_ns, kExpiryBudget, on_end);
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.pkts[i];
+    PacketMeta& meta = meta_of(m);
+    meta.flow = nullptr;
+    meta.policy_rule = kNoPolicyRuleInMeta;
+    if (meta.flags & meta_flag::kLocallyOriginated) {  // the box's own answers (echo replies)
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    if (meta.flags & meta_flag::kIcmpError) {
+      const conntrack::LookupResult related =
+          conntrack::match_icmp_error(ctx.flows, meta, m, ctx.now_ns, on_end);
+      if (related.flow == nullptr) {
+        burst.drop(m, DropReason::kUnrelatedIcmpError);
+        continue;
+      }
+      meta.flow = related.flow;  // errors about allowed connections pass (PMTU discovery needs them)
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    conntrack::FlowTuple tuple;
+    if (!conntrack::tuple_of_packet(meta, m, tuple)) {
+      meta.flags |= meta_flag::kStateless;
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
+    if (found.flow == nullptr) {
+      meta.flags |= meta_flag::kNewFlow;
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    const conntrack::TrackVerdict verdict =
+        ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
+    if (verdict != conntrack::TrackVerdict::kAccept) {
+      burst.drop(m, conntrack::drop_reason_of(verdict));
+      continue;
+    }
+    meta.flow = found.flow;
+    meta.policy_rule = found.flow->policy_rule;
+    if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
+    if (found.flow->policy_version != static_cast<uint32_t>(ctx.snapshot->version()))
+      meta.flags |= meta_flag::kPolicyRecheck;
+    burst.pkts[kept++] = m;
+  }
+  burst.count = kept;
+}
+
+}  // namespace torwart::dataplane

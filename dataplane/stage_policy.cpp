@@ -1,0 +1,211 @@
+// The policy decides every new connection (and every packet that cannot be tracked) by zone pair, addresses
+// and service; only what a rule accepts passes (BSI R1). Accepted connections are created in the flow table,
+// so their later packets, in both directions, never come here again, until a reload changes the policy.
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "dataplane/conntrack/track.hpp"
+#include "dataplane/flow_log.hpp"
+#include "dataplane/icmp_error.hpp"
+#include "dataplane/packet_access.hpp"
+#include "dataplane/stages.hpp"
+#include "dataplane/tcp_reset.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+constexpr uint16_t kNeedsDecision = meta_flag::kNewFlow | meta_flag::kStateless | meta_flag::kPolicyRecheck;
+
+policy::PolicyQuery query_of(const Snapshot& snapshot, rte_mbuf* m, const PacketMeta& meta) {
+  policy::PolicyQuery q;
+  q.proto = meta.ip_proto;
+  q.from_zone = static_cast<uint8_t>(snapshot.interface(meta.in_iface).zone);
+  q.to_zone = static_cast<uint8_t>(snapshot.interface(meta.out_iface).zone);
+  q.src_port = meta.src_port;
+  q.dst_port = meta.dst_port;
+  if (meta.l3 == L3Kind::kIpv4) {
+    q.family = config::Family::kIpv4;
+    const rte_ipv4_hdr* ip = ipv4_of(m, meta);
+    std::memcpy(q.src.data(), &ip->src_addr, 4);
+    std::memcpy(q.dst.data(), &ip->dst_addr, 4);
+  } else {
+    q.family = config::Family::kIpv6;
+    const rte_ipv6_hdr* ip = ipv6_of(m, meta);
+    std::memcpy(q.src.data(), ip->src_addr, 16);
+    std::memcpy(q.dst.data(), ip->dst_addr, 16);
+  }
+  return q;
+}
+
+// After a reload a known flow is asked again as its first packet was asked: from its originator, whichever
+// direction the packet that triggers the question travels in.
+policy::PolicyQuery query_of_flow(const Snapshot& snapshot, const conntrack::Flow& flow,
+                                  const PacketMeta& meta) {
+  const conntrack::FlowTuple& original = flow.original();
+  const bool reply = (meta.flags & meta_flag::kReplyDirection) != 0;
+  policy::PolicyQuery q;
+  q.family = original.is_ipv6() ? config::Family::kIpv6 : config::Family::kIpv4;
+  q.proto = original.protocol;
+  const uint16_t from = reply ? meta.out_iface : meta.in_iface;
+  const uint16_t to = reply ? meta.in_iface : meta.out_iface;
+  q.from_zone = static_cast<uint8_t>(snapshot.interface(from).zone);
+  q.to_zone = static_cast<uint8_t>(snapshot.interface(to).zone);
+  q.src_port = original.source_port;
+  q.dst_port = original.destination_port;
+  if (original.protocol == IPPROTO_ICMP) q.dst_port = 8 << 8;  // the echo request that opened the flow
+  if (original.protocol == IPPROTO_ICMPV6) q.dst_port = 128 << 8;
+  std::memcpy(q.src.data(), original.source, 16);
+  std::memcpy(q.dst.data(), original.destination, 16);
+  return q;
+}
+
+void refuse(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyVerdict& verdict) {
+  PacketMeta& meta = meta_of(m);
+  meta.policy_rule = verdict.is_default() ? kNoPolicyRuleInMeta : static_cast<uint16_t>(verdict.rule);
+  if (!verdict.log) meta.flags |= meta_flag::kNoLog;
+  if (verdict.action == config::PolicyAction::kReject) {
+    if (meta.ip_proto == IPPROTO_TCP) {
+      send_tcp_reset(ctx, burst, m);
+    } else {
+      send_icmp_error(ctx, burst, m, IcmpErrorKind::kAdministrativelyProhibited);
+    }
+    burst.drop(m, DropReason::kPolicyReject);
+  } else {
+    burst.drop(m, DropReason::kPolicyDrop);
+  }
+}
+
+uint8_t flow_flags_of(const policy::PolicyVerdict& verdict) {
+  return static_cast<uint8_t>(conntrack::flow_flag::kPolicyDecided |
+                              (verdict.log ? conntrack::flow_flag::kLog : 0));
+}
+
+// A packet of a connection that an earlier packet of this burst opened (conntrack looked before that): it
+// belongs to that flow, whatever the policy says about it on its own (a later fragment, a reply).
+bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogger& on_end) {
+  PacketMeta& meta = meta_of(m);
+  conntrack::FlowTuple tuple;
+  if (!conntrack::tuple_of_packet(meta, m, tuple)) return false;
+  const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
+  if (found.flow == nullptr) return false;
+  const conntrack::TrackVerdict tracked = ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
+  if (tracked != conntrack::TrackVerdict::kAccept) {
+    burst.drop(m, conntrack::drop_reason_of(tracked));
+    return true;
+  }
+  meta.flow = found.flow;
+  meta.policy_rule = found.flow->policy_rule;
+  return true;
+}
+
+// Creates the connection the policy accepted and tracks its first packet; false when it must be dropped
+// (with the reason already given to the burst).
+bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyVerdict& verdict,
+               FlowEndLogger& on_end) {
+  PacketMeta& meta = meta_of(m);
+  if (!conntrack::may_open(meta, m)) {
+    burst.drop(m, DropReason::kInvalidTcpState);  // e.g. a mid-stream segment of a connection never seen
+    return false;
+  }
+  conntrack::FlowTuple tuple;
+  conntrack::tuple_of_packet(meta, m, tuple);
+  const conntrack::CreateResult created =
+      ctx.flows.create(tuple, conntrack::mirror(tuple), ctx.now_ns, on_end);
+  if (created.flow == nullptr) {
+    burst.drop(m, DropReason::kFlowTableFull);
+    return false;
+  }
+  conntrack::Flow* flow = created.flow;
+  flow->policy_rule = verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
+  flow->flags = flow_flags_of(verdict);
+  flow->policy_version = static_cast<uint32_t>(ctx.snapshot->version());
+  const conntrack::TrackVerdict tracked =
+      ctx.flows.track(*flow, conntrack::Direction::kOriginal, meta, m, ctx.now_ns);
+  if (tracked != conntrack::TrackVerdict::kAccept) {
+    burst.drop(m, conntrack::drop_reason_of(tracked));
+    return false;
+  }
+  meta.flow = flow;
+  meta.policy_rule = flow->policy_rule;
+  return true;
+}
+
+}  // namespace
+
+void stage_policy(WorkerContext& ctx, Burst& burst) {
+  const Snapshot& snapshot = *ctx.snapshot;
+  policy::PolicyQuery queries[kMaxBurst];
+  const policy::PolicyQuery* query_pointers[kMaxBurst];
+  policy::PolicyVerdict verdicts[kMaxBurst];
+  uint16_t asking[kMaxBurst];
+  unsigned asked = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    const PacketMeta& meta = meta_of(burst.pkts[i]);
+    if ((meta.flags & kNeedsDecision) == 0) continue;
+    queries[asked] = (meta.flags & meta_flag::kPolicyRecheck) ? query_of_flow(snapshot, *meta.flow, meta)
+                                                              : query_of(snapshot, burst.pkts[i], meta);
+    query_pointers[asked] = &queries[asked];
+    asking[asked++] = i;
+  }
+  if (asked == 0) return;
+  snapshot.policy().classify(query_pointers, verdicts, asked);
+
+  FlowEndLogger on_end(ctx);
+  unsigned next = 0;
+  unsigned opened = 0;  // flows this burst created: later packets of the burst may belong to them
+  const conntrack::Flow* ended[kMaxBurst];  // flows a recheck ended: other packets of the burst may name them
+  unsigned ended_count = 0;
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.pkts[i];
+    if (next == asked || asking[next] != i) {
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    const policy::PolicyVerdict& verdict = verdicts[next++];
+    PacketMeta& meta = meta_of(m);
+    const bool accepted = verdict.action == config::PolicyAction::kAccept;
+    if (meta.flags & meta_flag::kPolicyRecheck) {
+      ++ctx.counters.policy_rechecks;
+      const bool ended_already = std::find(ended, ended + ended_count, meta.flow) != ended + ended_count;
+      if (!accepted || ended_already) {
+        // The new policy no longer allows this connection (an earlier packet of the burst may have ended it).
+        if (!ended_already) {
+          ctx.flows.remove(meta.flow, on_end);
+          ended[ended_count++] = meta.flow;
+        }
+        meta.flow = nullptr;
+        refuse(ctx, burst, m, verdict);
+        continue;
+      }
+      meta.flow->policy_rule =
+          verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
+      meta.flow->flags =
+          static_cast<uint8_t>((meta.flow->flags & ~conntrack::flow_flag::kLog) | flow_flags_of(verdict));
+      meta.flow->policy_version = static_cast<uint32_t>(snapshot.version());
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    const bool is_new = (meta.flags & meta_flag::kNewFlow) != 0;
+    if (is_new && opened > 0 && join_opened_flow(ctx, burst, m, on_end)) {
+      if (meta.flow != nullptr) burst.pkts[kept++] = m;
+      continue;
+    }
+    if (!accepted) {
+      refuse(ctx, burst, m, verdict);
+      continue;
+    }
+    if (!is_new) {  // stateless: decided per packet
+      burst.pkts[kept++] = m;
+      continue;
+    }
+    if (open_flow(ctx, burst, m, verdict, on_end)) {
+      ++opened;
+      burst.pkts[kept++] = m;
+    }
+  }
+  burst.count = kept;
+}
+
+}  // namespace torwart::dataplane
