@@ -55,6 +55,8 @@ enum class DropReason : uint8_t {
   kPolicyDrop,          // a policy rule (or the default) said drop
   kPolicyReject,        // a policy rule said reject: dropped, and answered with TCP RST / ICMP
   kUnrelatedIcmpError,  // an ICMP error quoting no tracked flow
+  kSynCookieInvalid,    // an ACK that answers no SYN cookie the box sent (forged, foreign or expired)
+  kHalfOpenLimit,       // the zone's hard limit of half-open connections was reached
   kCount
 };
 

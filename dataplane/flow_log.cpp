@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "dataplane/eve_format.hpp"
+#include "dataplane/synflood/syn_proxy.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -38,6 +39,7 @@ std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const ui
 }  // namespace
 
 void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
+  synflood::flow_ended(ctx_, flow);  // half-open accounting must see every flow that leaves
   ++ctx_.counters.flows_ended;
   if ((flow.flags & conntrack::flow_flag::kLog) == 0 || ctx_.snapshot == nullptr) return;
   const conntrack::FlowTuple& original = flow.original();

@@ -63,6 +63,7 @@ void publish_flow_counters(WorkerContext& ctx) {
   ctx.counters.flows_expired = table.expired;
   ctx.counters.flows_evicted = table.evicted;
   ctx.counters.flows_refused = table.refused;
+  ctx.counters.half_open = ctx.synflood.half_open_total();
 }
 
 // Everything after reassembly; released fragments join here.

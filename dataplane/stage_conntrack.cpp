@@ -3,6 +3,7 @@
 #include "dataplane/conntrack/icmp_error_match.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/stages.hpp"
+#include "dataplane/synflood/syn_proxy.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -49,12 +50,16 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       burst.pkts[kept++] = m;
       continue;
     }
+    synflood::before_track(ctx, *found.flow, found.direction, m);  // SYN proxy: client acks to server space
     const conntrack::TrackVerdict verdict =
         ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
     if (verdict != conntrack::TrackVerdict::kAccept) {
       burst.drop(m, conntrack::drop_reason_of(verdict));
       continue;
     }
+    // Half-open accounting; the SYN proxy answers the server's SYN-ACK itself and translates server seqs.
+    if (synflood::after_track(ctx, burst, *found.flow, found.direction, m) == synflood::Outcome::kConsumed)
+      continue;
     meta.flow = found.flow;
     meta.policy_rule = found.flow->policy_rule;
     if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;

@@ -30,6 +30,7 @@ WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const Neighbou
       punt(punt_sink),
       eve(eve_ring),
       flows(flow_table, static_cast<uint16_t>(id)),
+      synflood(flows.capacity(), flow_table.socket_id),
       fragments(fragment_limits),
       icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),
       drop_records(make_buckets(limits)) {}

@@ -11,6 +11,7 @@
 #include "dataplane/fragment_table.hpp"
 #include "dataplane/neighbour_table.hpp"
 #include "dataplane/snapshot.hpp"
+#include "dataplane/synflood/half_open.hpp"
 #include "dataplane/token_bucket.hpp"
 
 namespace torwart::dataplane {
@@ -68,6 +69,7 @@ struct WorkerContext {
   EveRing& eve;
   WorkerCounters counters;
   conntrack::FlowTable flows;  // this worker's connections: both directions of each meet here
+  synflood::SynFloodState synflood;  // half-open counts per zone, SYN-proxy state per flow slot
   FragmentTable fragments;            // preallocated at construction
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
