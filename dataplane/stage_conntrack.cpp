@@ -50,7 +50,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       burst.pkts[kept++] = m;
       continue;
     }
-    synflood::before_track(ctx, *found.flow, found.direction, m);  // SYN proxy: client acks to server space
+    synflood::before_track(ctx, burst, *found.flow, found.direction, m);  // SYN proxy: client acks to server space
     const conntrack::TrackVerdict verdict =
         ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
     if (verdict != conntrack::TrackVerdict::kAccept) {

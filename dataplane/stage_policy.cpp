@@ -90,7 +90,7 @@ bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogg
   if (!conntrack::tuple_of_packet(meta, m, tuple)) return false;
   const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
   if (found.flow == nullptr) return false;
-  synflood::before_track(ctx, *found.flow, found.direction, m);
+  synflood::before_track(ctx, burst, *found.flow, found.direction, m);
   const conntrack::TrackVerdict tracked = ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
   if (tracked != conntrack::TrackVerdict::kAccept) {
     burst.drop(m, conntrack::drop_reason_of(tracked));

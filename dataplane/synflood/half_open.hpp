@@ -22,12 +22,13 @@ inline constexpr uint8_t kProxied = 1 << 1;  // opened by a valid SYN cookie: th
 inline constexpr uint8_t kServerAnswered = 1 << 2;  // the server's SYN-ACK arrived: seq_delta is known
 }  // namespace side_flag
 
-// 12 bytes per flow slot.
+// 16 bytes per flow slot.
 struct FlowSide {
   uint32_t cookie_isn;  // proxied: the box's ISN towards the client (the cookie)
-  uint32_t
-      seq_delta;  // proxied: server ISN - cookie ISN, added to the client's acks, taken off the server's seqs
+  // proxied: server ISN - cookie ISN, added to the client's acks, taken off the server's seqs
+  uint32_t seq_delta;
   uint16_t client_window;  // proxied: the window the client's ACK announced, for the box's ACK to the server
+  uint16_t server_mss;     // proxied: the MSS the box's SYN to the server announces (from the cookie)
   uint8_t zone;            // the zone the flow's first packet came from
   uint8_t flags;           // side_flag::*
 };

@@ -76,12 +76,19 @@ Addresses addresses_of(rte_mbuf* m, const PacketMeta& meta) {
   return {true, ip->src_addr, ip->dst_addr};
 }
 
-// The largest MSS the box may announce for the egress interface of the packet (towards the server).
-uint16_t mss_for(const WorkerContext& ctx, const PacketMeta& meta, unsigned mss_index) {
-  uint16_t mss = kCookieMss[mss_index];
+// The MSS the box announces in a handshake segment of its own for a connection like `meta`'s: at most `mss`,
+// the egress MTU's, and `mss_clamp` of both interfaces (stage_mss_clamp never sees the box's own segments).
+uint16_t mss_for(const WorkerContext& ctx, const PacketMeta& meta, uint16_t mss) {
+  const bool v6 = meta.l3 == L3Kind::kIpv6;
+  for (const uint16_t index : {meta.in_iface, meta.out_iface}) {
+    if (index == kNoInterface) continue;
+    const Interface& iface = ctx.snapshot->interface(index);
+    const uint16_t clamp = v6 ? iface.mss_clamp_v6 : iface.mss_clamp_v4;
+    if (clamp != 0) mss = std::min(mss, clamp);
+  }
   if (meta.out_iface != kNoInterface) {
     const uint16_t mtu = ctx.snapshot->interface(meta.out_iface).mtu;
-    const uint16_t headers = meta.l3 == L3Kind::kIpv6 ? 60 : 40;
+    const uint16_t headers = v6 ? 60 : 40;
     if (mtu > headers) mss = std::min<uint16_t>(mss, static_cast<uint16_t>(mtu - headers));
   }
   return mss;
@@ -127,6 +134,16 @@ void set_ack(rte_tcp_hdr* tcp, uint32_t ack) {
   tcp->recv_ack = new_value;
 }
 
+// The box's SYN to the server in the client's name, continuing the client's segment `m`.
+SegmentSpec server_syn(rte_mbuf* m, const PacketMeta& meta, uint32_t client_isn, const FlowSide& side) {
+  SegmentSpec spec = onward_from(m, meta);
+  spec.seq = client_isn;
+  spec.flags = RTE_TCP_SYN_FLAG;
+  spec.window = side.client_window;
+  spec.mss = side.server_mss;
+  return spec;
+}
+
 void send_cookie(WorkerContext& ctx, Burst& burst, rte_mbuf* syn, const PacketMeta& meta, uint8_t zone) {
   conntrack::FlowTuple tuple;
   if (!conntrack::tuple_of_packet(meta, syn, tuple)) return;
@@ -137,7 +154,7 @@ void send_cookie(WorkerContext& ctx, Burst& burst, rte_mbuf* syn, const PacketMe
   spec.ack = client_isn + 1;
   spec.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
   spec.window = 0;  // no data before the server side is open: the window update says when
-  spec.mss = mss_for(ctx, meta, mss_index);
+  spec.mss = mss_for(ctx, meta, kCookieMss[mss_index]);
   rte_mbuf* answer = build_tcp_segment(ctx, spec);
   if (answer == nullptr) return;
   ++ctx.counters.syn_cookies_sent;
@@ -179,12 +196,8 @@ GateResult accept_cookie(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const Pa
   side.cookie_isn = cookie;
   side.client_window = segment.window;
 
-  SegmentSpec spec = onward_from(m, meta);
-  spec.seq = client_isn;
-  spec.flags = RTE_TCP_SYN_FLAG;
-  spec.window = segment.window;
-  spec.mss = *mss;
-  rte_mbuf* syn = build_tcp_segment(ctx, spec);
+  side.server_mss = mss_for(ctx, meta, *mss);
+  rte_mbuf* syn = build_tcp_segment(ctx, server_syn(m, meta, client_isn, side));
   if (syn == nullptr || ctx.flows.track(flow, conntrack::Direction::kOriginal, meta_of(syn), syn,
                                         ctx.now_ns) != conntrack::TrackVerdict::kAccept) {
     // No buffer: forget the flow; the client's next segment still carries the cookie and tries again.
@@ -267,15 +280,23 @@ void note_tracked(WorkerContext& ctx, const conntrack::Flow& flow) {
   ctx.synflood.note(ctx.flows.slot_of(flow), flow.state);
 }
 
-void before_track(WorkerContext& ctx, const conntrack::Flow& flow, conntrack::Direction direction,
-                  rte_mbuf* m) {
+void before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
+                  conntrack::Direction direction, rte_mbuf* m) {
   if (direction != conntrack::Direction::kOriginal) return;
   const FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
-  constexpr uint8_t kTranslated = side_flag::kProxied | side_flag::kServerAnswered;
-  if ((side.flags & kTranslated) != kTranslated) return;
+  if (!(side.flags & side_flag::kProxied)) return;
   const PacketMeta& meta = meta_of(m);
   if (!has_tcp_header(meta)) return;
   rte_tcp_hdr* tcp = tcp_of(m, meta);
+  if (!(side.flags & side_flag::kServerAnswered)) {
+    // The server has not answered the box's SYN (lost?): send it again. The client's segment itself is
+    // refused by the tracker: nothing passes before the server side is open.
+    if (flow.state == conntrack::FlowState::kTcpSynSent && !(tcp->tcp_flags & RTE_TCP_SYN_FLAG)) {
+      if (rte_mbuf* syn = build_tcp_segment(ctx, server_syn(m, meta, flow.tcp[0].seq_end - 1, side)))
+        burst.add_generated(syn);
+    }
+    return;
+  }
   if (tcp->tcp_flags & RTE_TCP_ACK_FLAG) set_ack(tcp, rte_be_to_cpu_32(tcp->recv_ack) + side.seq_delta);
 }
 

@@ -48,10 +48,12 @@ void flow_opened(WorkerContext& ctx, const conntrack::Flow& flow, const PacketMe
 void note_tracked(WorkerContext& ctx, const conntrack::Flow& flow);
 
 // stage_conntrack, around FlowTable::track of a packet of a known flow. before_track moves a proxied flow's
-// client acknowledgement into the server's sequence space; after_track (only for accepted packets) does the
-// accounting, answers the server's SYN-ACK (kConsumed) and translates the server's sequence numbers.
-void before_track(WorkerContext& ctx, const conntrack::Flow& flow, conntrack::Direction direction,
-                  rte_mbuf* m);
+// client acknowledgement into the server's sequence space (and while the server has not answered yet, sends
+// it the SYN again: the client's segments are the only retransmission timer the proxy has); after_track (only
+// for accepted packets) does the accounting, answers the server's SYN-ACK (kConsumed) and translates the
+// server's sequence numbers.
+void before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
+                  conntrack::Direction direction, rte_mbuf* m);
 Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::Direction direction,
                     rte_mbuf* m);
 

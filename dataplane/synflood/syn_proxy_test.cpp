@@ -273,5 +273,101 @@ TEST_F(SynFloodTest, ValidCookieAtTheHardLimitOpensNothing) {
   EXPECT_EQ(drops(kInet, DropReason::kHalfOpenLimit), 1u);
 }
 
+TEST_F(SynFloodTest, ClientSegmentsResendALostServerSyn) {
+  configure("{cookies_above: 0, half_open_limit: 10}");
+  const uint32_t cookie = be32(send(kInet, from_client(1000, 0, flag::kSyn)).first.at(0), kTcp + 4);
+  ASSERT_EQ(send(kInet, from_client(1001, cookie + 1, flag::kAck)).second.size(), 1u);
+  // The SYN to the server is lost; the client probes its zero window.
+  auto [inet, lan] = send(kInet, from_client(1000, cookie + 1, flag::kAck));
+  ASSERT_EQ(lan.size(), 1u);
+  EXPECT_EQ(lan[0][kTcp + 13], RTE_TCP_SYN_FLAG);
+  EXPECT_EQ(be32(lan[0], kTcp + 4), 1000u);
+  EXPECT_EQ(be16(lan[0], kTcp + 22), 536) << "the client's SYN had no MSS option";
+  EXPECT_TRUE(ipv4_l4_checksum_valid(lan[0], 14));
+  EXPECT_EQ(drops(kInet, DropReason::kInvalidTcpState), 1u) << "the probe itself waits for the server side";
+  EXPECT_EQ(ctx->counters.syn_proxied_flows, 1u);
+}
+
+TEST_F(SynFloodTest, ProxyAnnouncesAtMostTheClampedMss) {
+  configure("{cookies_above: 0, half_open_limit: 10}");
+  // To the host behind `small` (MTU 1280, mss_clamp auto: 1240).
+  const Bytes syn = test::ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                                     {.source = kClient, .destination = "172.16.0.10"},
+                                     test::Tcp{.source_port = 40000,
+                                               .destination_port = 80,
+                                               .sequence = 50,
+                                               .flags = flag::kSyn,
+                                               .options = {2, 4, 0x05, 0xb4}});
+  tx.sent.clear();
+  run(kInet, {syn});
+  ASSERT_EQ(tx.sent[kInet].size(), 1u);
+  EXPECT_EQ(be16(tx.sent[kInet][0], kTcp + 22), 1240);
+  const uint32_t cookie = be32(tx.sent[kInet][0], kTcp + 4);
+  const Bytes ack = test::ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                                     {.source = kClient, .destination = "172.16.0.10"},
+                                     test::Tcp{.source_port = 40000,
+                                               .destination_port = 80,
+                                               .sequence = 51,
+                                               .acknowledgement = cookie + 1,
+                                               .flags = flag::kAck});
+  tx.sent.clear();
+  run(kInet, {ack});
+  ASSERT_EQ(tx.sent[kSmall].size(), 1u);
+  EXPECT_EQ(be16(tx.sent[kSmall][0], kTcp + 22), 1240)
+      << "the cookie kept 1460; the SYN to the server is clamped too";
+}
+
+TEST_F(SynFloodTest, Ipv6HandshakeAndTranslation) {
+  configure("{cookies_above: 0, half_open_limit: 10}");
+  constexpr size_t kTcp6 = 14 + 40;
+  const char* const client = "2001:db8:f000::7";
+  const char* const server = "2001:db8:10::10";
+  auto client_frame = [&](uint32_t seq, uint32_t ack, uint8_t flags, Bytes payload = {}) {
+    return test::ipv6_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                            {.source = client, .destination = server},
+                            test::Tcp{.source_port = 40000,
+                                      .destination_port = 80,
+                                      .sequence = seq,
+                                      .acknowledgement = ack,
+                                      .flags = flags,
+                                      .window = 2000,
+                                      .options = flags == flag::kSyn ? Bytes{2, 4, 0x05, 0xa0} : Bytes{},
+                                      .payload = std::move(payload)});
+  };
+  auto server_frame = [&](uint32_t seq, uint32_t ack, uint8_t flags, Bytes payload = {}) {
+    return test::ipv6_frame({.source = kLanClientMac, .destination = kLanMac},
+                            {.source = server, .destination = client},
+                            test::Tcp{.source_port = 80,
+                                      .destination_port = 40000,
+                                      .sequence = seq,
+                                      .acknowledgement = ack,
+                                      .flags = flags,
+                                      .window = 30000,
+                                      .payload = std::move(payload)});
+  };
+  auto [inet, lan] = send(kInet, client_frame(7, 0, flag::kSyn));
+  ASSERT_EQ(inet.size(), 1u);
+  EXPECT_TRUE(ipv6_l4_checksum_valid(inet[0], 14));
+  EXPECT_EQ(be16(inet[0], kTcp6 + 22), 1440) << "MSS 1440 announced, kept by the cookie";
+  const uint32_t cookie = be32(inet[0], kTcp6 + 4);
+  std::tie(inet, lan) = send(kInet, client_frame(8, cookie + 1, flag::kAck));
+  ASSERT_EQ(lan.size(), 1u);
+  EXPECT_TRUE(ipv6_l4_checksum_valid(lan[0], 14));
+  EXPECT_EQ(be32(lan[0], kTcp6 + 4), 7u);
+  std::tie(inet, lan) = send(kLan, server_frame(0xfffffff0u, 8, flag::kSyn | flag::kAck));  // wraps around
+  ASSERT_EQ(lan.size(), 1u);
+  ASSERT_EQ(inet.size(), 1u);
+  EXPECT_TRUE(ipv6_l4_checksum_valid(lan[0], 14));
+  EXPECT_TRUE(ipv6_l4_checksum_valid(inet[0], 14));
+  std::tie(inet, lan) = send(kLan, server_frame(0xfffffff1u, 8, flag::kAck | flag::kPsh, Bytes(100, 'x')));
+  ASSERT_EQ(inet.size(), 1u);
+  EXPECT_EQ(be32(inet[0], kTcp6 + 4), cookie + 1);
+  EXPECT_TRUE(ipv6_l4_checksum_valid(inet[0], 14));
+  std::tie(inet, lan) = send(kInet, client_frame(8, cookie + 101, flag::kAck));
+  ASSERT_EQ(lan.size(), 1u);
+  EXPECT_EQ(be32(lan[0], kTcp6 + 8), 0xfffffff1u + 100);
+  EXPECT_TRUE(ipv6_l4_checksum_valid(lan[0], 14));
+}
+
 }  // namespace
 }  // namespace torwart::dataplane::testing_support
