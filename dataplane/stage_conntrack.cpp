@@ -50,7 +50,8 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       burst.pkts[kept++] = m;
       continue;
     }
-    synflood::before_track(ctx, burst, *found.flow, found.direction, m);  // SYN proxy: client acks to server space
+    // SYN proxy: a proxied flow's client acknowledgements into the server's sequence space.
+    const conntrack::FlowState before = synflood::before_track(ctx, burst, *found.flow, found.direction, m);
     const conntrack::TrackVerdict verdict =
         ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
     if (verdict != conntrack::TrackVerdict::kAccept) {
@@ -58,7 +59,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       continue;
     }
     // Half-open accounting; the SYN proxy answers the server's SYN-ACK itself and translates server seqs.
-    if (synflood::after_track(ctx, burst, *found.flow, found.direction, m) == synflood::Outcome::kConsumed)
+    if (synflood::after_track(ctx, burst, *found.flow, before, found.direction, m) == synflood::Outcome::kConsumed)
       continue;
     meta.flow = found.flow;
     meta.policy_rule = found.flow->policy_rule;

@@ -90,13 +90,13 @@ bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogg
   if (!conntrack::tuple_of_packet(meta, m, tuple)) return false;
   const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
   if (found.flow == nullptr) return false;
-  synflood::before_track(ctx, burst, *found.flow, found.direction, m);
+  const conntrack::FlowState before = synflood::before_track(ctx, burst, *found.flow, found.direction, m);
   const conntrack::TrackVerdict tracked = ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
   if (tracked != conntrack::TrackVerdict::kAccept) {
     burst.drop(m, conntrack::drop_reason_of(tracked));
     return true;
   }
-  if (synflood::after_track(ctx, burst, *found.flow, found.direction, m) == synflood::Outcome::kConsumed) {
+  if (synflood::after_track(ctx, burst, *found.flow, before, found.direction, m) == synflood::Outcome::kConsumed) {
     meta.flow = nullptr;
     return true;
   }
@@ -115,7 +115,7 @@ bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::Poli
   if (gate.proxied_flow != nullptr) {
     gate.proxied_flow->policy_rule =
         verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
-    gate.proxied_flow->flags = flow_flags_of(verdict);
+    gate.proxied_flow->flags |= flow_flags_of(verdict);  // keeps kSynProxied
     gate.proxied_flow->policy_version = static_cast<uint32_t>(ctx.snapshot->version());
   }
   if (gate.outcome == synflood::Outcome::kConsumed) return false;

@@ -18,7 +18,7 @@ inline constexpr unsigned kMaxZones = 256;  // zone indices as the policy sees t
 
 namespace side_flag {
 inline constexpr uint8_t kCounted = 1 << 0;  // counted in half_open[zone]
-inline constexpr uint8_t kProxied = 1 << 1;  // opened by a valid SYN cookie: the box did the handshakes
+// (Whether a flow is proxied is flow_flag::kSynProxied in the flow itself: tested on every packet.)
 inline constexpr uint8_t kServerAnswered = 1 << 2;  // the server's SYN-ACK arrived: seq_delta is known
 }  // namespace side_flag
 

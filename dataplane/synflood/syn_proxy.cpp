@@ -192,7 +192,7 @@ GateResult accept_cookie(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const Pa
   conntrack::Flow& flow = *created.flow;
   flow_opened(ctx, flow, meta);
   FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
-  side.flags |= side_flag::kProxied;
+  flow.flags |= conntrack::flow_flag::kSynProxied;
   side.cookie_isn = cookie;
   side.client_window = segment.window;
 
@@ -280,13 +280,13 @@ void note_tracked(WorkerContext& ctx, const conntrack::Flow& flow) {
   ctx.synflood.note(ctx.flows.slot_of(flow), flow.state);
 }
 
-void before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
-                  conntrack::Direction direction, rte_mbuf* m) {
-  if (direction != conntrack::Direction::kOriginal) return;
-  const FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
-  if (!(side.flags & side_flag::kProxied)) return;
+conntrack::FlowState before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
+                                  conntrack::Direction direction, rte_mbuf* m) {
+  if (direction != conntrack::Direction::kOriginal || !(flow.flags & conntrack::flow_flag::kSynProxied))
+    return flow.state;
   const PacketMeta& meta = meta_of(m);
-  if (!has_tcp_header(meta)) return;
+  if (!has_tcp_header(meta)) return flow.state;
+  const FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
   rte_tcp_hdr* tcp = tcp_of(m, meta);
   if (!(side.flags & side_flag::kServerAnswered)) {
     // The server has not answered the box's SYN (lost?): send it again. The client's segment itself is
@@ -295,17 +295,19 @@ void before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
       if (rte_mbuf* syn = build_tcp_segment(ctx, server_syn(m, meta, flow.tcp[0].seq_end - 1, side)))
         burst.add_generated(syn);
     }
-    return;
+    return flow.state;
   }
   if (tcp->tcp_flags & RTE_TCP_ACK_FLAG) set_ack(tcp, rte_be_to_cpu_32(tcp->recv_ack) + side.seq_delta);
+  return flow.state;
 }
 
-Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::Direction direction,
-                    rte_mbuf* m) {
-  note_tracked(ctx, flow);
-  FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
-  if (!(side.flags & side_flag::kProxied) || direction != conntrack::Direction::kReply)
+Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::FlowState before,
+                    conntrack::Direction direction, rte_mbuf* m) {
+  // Counted exactly while half-open: only a packet that is, or was, in the handshake can change that.
+  if (is_half_open(before) || is_half_open(flow.state)) note_tracked(ctx, flow);
+  if (!(flow.flags & conntrack::flow_flag::kSynProxied) || direction != conntrack::Direction::kReply)
     return Outcome::kContinue;
+  FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
   const PacketMeta& meta = meta_of(m);
   if (!has_tcp_header(meta)) return Outcome::kContinue;
   rte_tcp_hdr* tcp = tcp_of(m, meta);

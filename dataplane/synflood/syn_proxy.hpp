@@ -49,13 +49,15 @@ void note_tracked(WorkerContext& ctx, const conntrack::Flow& flow);
 
 // stage_conntrack, around FlowTable::track of a packet of a known flow. before_track moves a proxied flow's
 // client acknowledgement into the server's sequence space (and while the server has not answered yet, sends
-// it the SYN again: the client's segments are the only retransmission timer the proxy has); after_track (only
-// for accepted packets) does the accounting, answers the server's SYN-ACK (kConsumed) and translates the
-// server's sequence numbers.
-void before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
-                  conntrack::Direction direction, rte_mbuf* m);
-Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::Direction direction,
-                    rte_mbuf* m);
+// it the SYN again: the client's segments are the only retransmission timer the proxy has) and returns the
+// flow's state before tracking; after_track (only for accepted packets) gets it back, does the accounting,
+// answers the server's SYN-ACK (kConsumed) and translates the server's sequence numbers. For a flow that is
+// neither proxied nor in or out of its handshake they touch nothing but the flow itself (no per-packet cost
+// beyond two flag tests).
+conntrack::FlowState before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
+                                  conntrack::Direction direction, rte_mbuf* m);
+Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::FlowState before,
+                    conntrack::Direction direction, rte_mbuf* m);
 
 // The flow-end callback (FlowEndLogger): the flow leaves the table.
 void flow_ended(WorkerContext& ctx, const conntrack::Flow& flow);

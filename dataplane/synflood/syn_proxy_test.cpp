@@ -19,7 +19,7 @@ const char* const kClient = "198.51.100.7";
 const char* const kServer = "192.168.10.10";
 
 // The fast-path test configuration with `syn_flood` settings for the inet zone.
-std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood) {
+std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood, uint64_t version = 1) {
   std::string text = test_config_text();
   const std::string zone = "  - name: inet\n";
   text.insert(text.find(zone) + zone.size(), "    syn_flood: " + syn_flood + "\n");
@@ -29,7 +29,7 @@ std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood) {
   const auto& config = std::get<config::Config>(loaded);
   std::vector<PortBinding> bindings;
   for (uint16_t i = 0; i < config.ports.size(); ++i) bindings.push_back({config.ports[i].name, i, {}});
-  return Snapshot::build(config, 1, "test", bindings);
+  return Snapshot::build(config, version, "test", bindings);
 }
 
 class SynFloodTest : public FastPath {
@@ -220,6 +220,14 @@ TEST_F(SynFloodTest, ProxiedHandshakePacketByPacket) {
   EXPECT_EQ(be32(inet[0], kTcp + 4), cookie + 1);
   EXPECT_EQ(be32(inet[0], kTcp + 8), 1004u);
   EXPECT_TRUE(ipv4_l4_checksum_valid(inet[0], 14));
+
+  // After a reload the policy asks again; the flow stays proxied.
+  std::unique_ptr<Snapshot> reloaded = snapshot_with_inet("{cookies_above: 0, half_open_limit: 10}", 2);
+  ctx->snapshot = reloaded.get();
+  std::tie(inet, lan) = send(kLan, from_server(kServerIsn + 3, 1004, flag::kAck));
+  ASSERT_EQ(inet.size(), 1u);
+  EXPECT_EQ(be32(inet[0], kTcp + 4), cookie + 3);
+  EXPECT_EQ(ctx->counters.policy_rechecks, 1u);
 
   // 6. A retransmitted SYN-ACK (the box's ACK was lost) is acknowledged again, not forwarded.
   std::tie(inet, lan) = send(kLan, from_server(kServerIsn, 1001, flag::kSyn | flag::kAck));
