@@ -312,7 +312,9 @@ Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, con
   if (!has_tcp_header(meta)) return Outcome::kContinue;
   rte_tcp_hdr* tcp = tcp_of(m, meta);
   if (tcp->tcp_flags & RTE_TCP_SYN_FLAG) {
-    answer_server(ctx, burst, flow, side, m, meta);
+    // The client has its handshake already: the server's SYN-ACK is the box's to answer. A bare SYN (a
+    // simultaneous open) has nothing the client could use and nothing to acknowledge.
+    if (tcp->tcp_flags & RTE_TCP_ACK_FLAG) answer_server(ctx, burst, flow, side, m, meta);
     rte_pktmbuf_free(m);
     return Outcome::kConsumed;
   }

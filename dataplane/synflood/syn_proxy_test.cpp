@@ -294,6 +294,10 @@ TEST_F(SynFloodTest, ClientSegmentsResendALostServerSyn) {
   EXPECT_TRUE(ipv4_l4_checksum_valid(lan[0], 14));
   EXPECT_EQ(drops(kInet, DropReason::kInvalidTcpState), 1u) << "the probe itself waits for the server side";
   EXPECT_EQ(ctx->counters.syn_proxied_flows, 1u);
+  // A bare SYN from the server (simultaneous open) is taken, not forwarded or answered.
+  std::tie(inet, lan) = send(kLan, from_server(4000, 0, flag::kSyn));
+  EXPECT_TRUE(inet.empty());
+  EXPECT_TRUE(lan.empty());
 }
 
 TEST_F(SynFloodTest, ProxyAnnouncesAtMostTheClampedMss) {
