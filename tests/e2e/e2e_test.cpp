@@ -448,14 +448,17 @@ TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
   EXPECT_GE(counter(stats, {"flows", "policy_rechecks"}), 2u) << stats.dump();
   EXPECT_GE(counter(stats, {"drops", "policy_drop"}), 1u) << stats.dump();
   appliance_->stop();  // flushes the EVE file
-  size_t ended_by_policy = 0;
+  size_t ended_by_policy = 0, kept_then_closed = 0;
   for (const auto& record : eve_records(appliance_->eve_path())) {
-    if (record.value("event_type", "") == "flow" && record.value("dest_port", 0) == kEnded &&
-        record["flow"].value("reason", "") == "policy") {
-      ++ended_by_policy;
-    }
+    if (record.value("event_type", "") != "flow") continue;
+    const std::string reason = record["flow"].value("reason", "");
+    if (record.value("dest_port", 0) == kEnded && reason == "policy") ++ended_by_policy;
+    // The kept connection was closed by the client: its flow ends by timeout or, still in the table when
+    // the appliance stops, with "shutdown".
+    if (record.value("dest_port", 0) == kKept && (reason == "shutdown" || reason == "timeout")) ++kept_then_closed;
   }
   EXPECT_EQ(ended_by_policy, 1u);
+  EXPECT_EQ(kept_then_closed, 1u);
 }
 
 }  // namespace
