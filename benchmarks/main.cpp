@@ -93,6 +93,7 @@ int run(const Options& options) {
   if (options.profile != "imix") profiles.push_back(Profile::k64);
   if (options.profile != "64") profiles.push_back(Profile::kImix);
   std::vector<ProfileResult> results;
+  results.reserve(profiles.size());
   for (const Profile profile : profiles) results.push_back(run_profile(rig, profile, options));
   RunDescription description = describe_run(options.rig.hugepages, rig.clock().hz(), options.plan, options.frames);
   description.scenario = fmt::format(
@@ -118,7 +119,9 @@ int run(const Options& options) {
 }  // namespace
 }  // namespace torwart::bench
 
-int main(int argc, char** argv) {
+namespace {
+
+int bench_main(int argc, char** argv) {
   using torwart::bench::Options;
   Options options;
   CLI::App app{"torwart_bench: forwarding pipeline vs bare rx/tx loop on net_null ports, preloaded traffic"};
@@ -163,6 +166,17 @@ int main(int argc, char** argv) {
   try {
     return torwart::bench::run(options);
   } catch (const std::exception& e) {
+    std::fprintf(stderr, "torwart_bench: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return bench_main(argc, argv);
+  } catch (const std::exception& e) {  // e.g. from CLI11 before parsing completes
     std::fprintf(stderr, "torwart_bench: %s\n", e.what());
     return 1;
   }

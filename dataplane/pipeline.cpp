@@ -12,6 +12,7 @@ namespace {
 
 // The policy rule behind a policy drop, for the record ("default" for the default verdict).
 std::string_view policy_rule_name(const WorkerContext& ctx, const PacketMeta& meta) {
+  if (ctx.snapshot == nullptr) return {};
   if (meta.drop_reason != DropReason::kPolicyDrop && meta.drop_reason != DropReason::kPolicyReject) return {};
   const auto& rules = ctx.snapshot->source().policy.rules;
   return meta.policy_rule < rules.size() ? std::string_view(rules[meta.policy_rule].name) : "default";

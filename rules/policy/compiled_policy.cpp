@@ -30,7 +30,7 @@ std::atomic<uint64_t> g_context_counter{0};
 
 uint32_t word_at(const std::array<uint8_t, 16>& bytes, unsigned word) {
   uint32_t be;
-  std::memcpy(&be, bytes.data() + 4 * word, 4);
+  std::memcpy(&be, bytes.data() + size_t{4} * word, 4);
   return rte_be_to_cpu_32(be);
 }
 

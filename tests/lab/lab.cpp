@@ -55,6 +55,7 @@ std::string make_temp_dir() {
 void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
   const std::vector<std::string> header{"CHECK", "SENT", "EXPECTED", "OBSERVED", "RESULT"};
   std::vector<size_t> width;
+  width.reserve(header.size());
   for (const auto& h : header) width.push_back(h.size());
   auto cells = [&](const CheckResult& r) {
     std::string result = r.pass ? "PASS" : "FAIL";

@@ -373,7 +373,7 @@ TEST_F(Replay, SameInputsGiveByteIdenticalOutputs) {
 TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
   std::vector<Packet> lan, inet;
   for (uint16_t id = 1; id <= 6; ++id) {
-    const uint64_t ns = kT0 + id * 1000;
+    const uint64_t ns = kT0 + uint64_t{id} * 1000;
     if (id % 2 == 1) lan.push_back({ns, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id})});
     else inet.push_back({ns, from_inet({.source = "8.8.8.8", .destination = "10.1.2.3", .id = id})});
   }
@@ -383,7 +383,7 @@ TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
   ASSERT_EQ(kdn.size(), 6u);
   for (uint16_t i = 0; i < 6; ++i) {
     EXPECT_EQ(be16(kdn[i].bytes, 18), i + 1);
-    EXPECT_EQ(kdn[i].ns, kT0 + (i + 1) * 1000u);
+    EXPECT_EQ(kdn[i].ns, kT0 + (i + 1) * uint64_t{1000});
   }
 }
 
