@@ -2,13 +2,16 @@
 
 #include <cstring>
 
+#include <rte_byteorder.h>
+
 namespace torwart::dataplane::synflood {
 namespace {
 
+// SipHash reads its input as little-endian words: one load on x86, a byte swap elsewhere.
 uint64_t load_le64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
-  return v;
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return rte_le_to_cpu_64(v);
 }
 
 uint64_t rotl(uint64_t x, int b) {
