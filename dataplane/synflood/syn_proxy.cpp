@@ -280,12 +280,9 @@ void note_tracked(WorkerContext& ctx, const conntrack::Flow& flow) {
   ctx.synflood.note(ctx.flows.slot_of(flow), flow.state);
 }
 
-conntrack::FlowState before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
-                                  conntrack::Direction direction, rte_mbuf* m) {
-  if (direction != conntrack::Direction::kOriginal || !(flow.flags & conntrack::flow_flag::kSynProxied))
-    return flow.state;
+void client_segment(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow, rte_mbuf* m) {
   const PacketMeta& meta = meta_of(m);
-  if (!has_tcp_header(meta)) return flow.state;
+  if (!has_tcp_header(meta)) return;
   const FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
   rte_tcp_hdr* tcp = tcp_of(m, meta);
   if (!(side.flags & side_flag::kServerAnswered)) {
@@ -295,18 +292,12 @@ conntrack::FlowState before_track(WorkerContext& ctx, Burst& burst, const conntr
       if (rte_mbuf* syn = build_tcp_segment(ctx, server_syn(m, meta, flow.tcp[0].seq_end - 1, side)))
         burst.add_generated(syn);
     }
-    return flow.state;
+    return;
   }
   if (tcp->tcp_flags & RTE_TCP_ACK_FLAG) set_ack(tcp, rte_be_to_cpu_32(tcp->recv_ack) + side.seq_delta);
-  return flow.state;
 }
 
-Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::FlowState before,
-                    conntrack::Direction direction, rte_mbuf* m) {
-  // Counted exactly while half-open: only a packet that is, or was, in the handshake can change that.
-  if (is_half_open(before) || is_half_open(flow.state)) note_tracked(ctx, flow);
-  if (!(flow.flags & conntrack::flow_flag::kSynProxied) || direction != conntrack::Direction::kReply)
-    return Outcome::kContinue;
+Outcome server_segment(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, rte_mbuf* m) {
   FlowSide& side = ctx.synflood.side(ctx.flows.slot_of(flow));
   const PacketMeta& meta = meta_of(m);
   if (!has_tcp_header(meta)) return Outcome::kContinue;

@@ -23,6 +23,7 @@
 #include "dataplane/burst.hpp"
 #include "dataplane/conntrack/flow.hpp"
 #include "dataplane/conntrack/flow_end_callback.hpp"
+#include "dataplane/synflood/half_open.hpp"
 #include "dataplane/worker_context.hpp"
 
 namespace torwart::dataplane::synflood {
@@ -47,17 +48,32 @@ void flow_opened(WorkerContext& ctx, const conntrack::Flow& flow, const PacketMe
 // After any accepted FlowTable::track of a flow not handled by after_track: half-open accounting.
 void note_tracked(WorkerContext& ctx, const conntrack::Flow& flow);
 
+// The slow paths of before_track and after_track: a proxied flow's client and server segments.
+void client_segment(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow, rte_mbuf* m);
+Outcome server_segment(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, rte_mbuf* m);
+
 // stage_conntrack, around FlowTable::track of a packet of a known flow. before_track moves a proxied flow's
 // client acknowledgement into the server's sequence space (and while the server has not answered yet, sends
 // it the SYN again: the client's segments are the only retransmission timer the proxy has) and returns the
 // flow's state before tracking; after_track (only for accepted packets) gets it back, does the accounting,
-// answers the server's SYN-ACK (kConsumed) and translates the server's sequence numbers. For a flow that is
-// neither proxied nor in or out of its handshake they touch nothing but the flow itself (no per-packet cost
-// beyond two flag tests).
-conntrack::FlowState before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
-                                  conntrack::Direction direction, rte_mbuf* m);
-Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, conntrack::FlowState before,
-                    conntrack::Direction direction, rte_mbuf* m);
+// answers the server's SYN-ACK (kConsumed) and translates the server's sequence numbers. Inline: for a flow
+// that is neither proxied nor in or out of its handshake they cost a few flag tests and touch nothing but the
+// flow itself.
+inline conntrack::FlowState before_track(WorkerContext& ctx, Burst& burst, const conntrack::Flow& flow,
+                                         conntrack::Direction direction, rte_mbuf* m) {
+  if ((flow.flags & conntrack::flow_flag::kSynProxied) && direction == conntrack::Direction::kOriginal)
+    client_segment(ctx, burst, flow, m);
+  return flow.state;
+}
+
+inline Outcome after_track(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow,
+                           conntrack::FlowState before, conntrack::Direction direction, rte_mbuf* m) {
+  // Counted exactly while half-open: only a packet that is, or was, in the handshake can change that.
+  if (is_half_open(before) || is_half_open(flow.state)) note_tracked(ctx, flow);
+  if ((flow.flags & conntrack::flow_flag::kSynProxied) && direction == conntrack::Direction::kReply)
+    return server_segment(ctx, burst, flow, m);
+  return Outcome::kContinue;
+}
 
 // The flow-end callback (FlowEndLogger): the flow leaves the table.
 void flow_ended(WorkerContext& ctx, const conntrack::Flow& flow);
