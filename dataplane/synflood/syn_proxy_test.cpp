@@ -28,7 +28,8 @@ std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood, uint6
     throw std::runtime_error(errors->front().to_string());
   const auto& config = std::get<config::Config>(loaded);
   std::vector<PortBinding> bindings;
-  for (uint16_t i = 0; i < config.ports.size(); ++i) bindings.push_back({config.ports[i].name, i, {}});
+  for (size_t i = 0; i < config.ports.size(); ++i)
+    bindings.push_back({config.ports[i].name, static_cast<uint16_t>(i), {}});
   return Snapshot::build(config, version, "test", bindings);
 }
 

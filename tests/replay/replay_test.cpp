@@ -433,7 +433,7 @@ TEST_F(Replay, SynFloodIsAnsweredWithCookiesReproducibly) {
   std::vector<Packet> inet;
   for (uint32_t i = 0; i < 200; ++i) {
     const std::string source = "100.64." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
-    inet.push_back({kT0 + i * 1000, from_inet({.source = source, .destination = "192.168.10.10"},
+    inet.push_back({kT0 + uint64_t{i} * 1000, from_inet({.source = source, .destination = "192.168.10.10"},
                                               Tcp{.source_port = static_cast<uint16_t>(1024 + i),
                                                   .destination_port = 8080,
                                                   .sequence = i * 7919u,
