@@ -18,11 +18,16 @@ constexpr size_t kTcp = 14 + 20;  // IPv4 without options, no VLAN tag
 const char* const kClient = "198.51.100.7";
 const char* const kServer = "192.168.10.10";
 
-// The fast-path test configuration with `syn_flood` settings for the inet zone.
-std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood, uint64_t version = 1) {
+// The fast-path test configuration with `syn_flood` settings for the inet zone (and a first policy rule).
+std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood, uint64_t version = 1,
+                                             const std::string& first_rule = "") {
   std::string text = test_config_text();
   const std::string zone = "  - name: inet\n";
   text.insert(text.find(zone) + zone.size(), "    syn_flood: " + syn_flood + "\n");
+  if (!first_rule.empty()) {
+    const std::string rules = "  rules:\n";
+    text.insert(text.find(rules) + rules.size(), "    - " + first_rule + "\n");
+  }
   auto loaded = config::load_config_text(text, "unit.yaml");
   if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded))
     throw std::runtime_error(errors->front().to_string());
@@ -108,6 +113,21 @@ TEST_F(SynFloodTest, HalfOpenCountFollowsHandshakeAndExpiry) {
   EXPECT_EQ(half_open(), 0u);
   EXPECT_EQ(ctx->counters.half_open, 0u);
   EXPECT_EQ(ctx->counters.syn_cookies_sent, 0u);
+}
+
+TEST_F(SynFloodTest, FlowsAReloadEndsLeaveTheCount) {
+  configure("{cookies_above: 10, half_open_limit: 20}");
+  send(kInet, from_client(100, 0, flag::kSyn, 40000));
+  send(kInet, from_client(200, 0, flag::kSyn, 40001));
+  EXPECT_EQ(half_open(), 2u);
+  std::unique_ptr<Snapshot> reloaded =
+      snapshot_with_inet("{cookies_above: 10, half_open_limit: 20}", 2,
+                         "{name: no-inbound-web, from: [inet], to: [lan], service: [tcp/80], action: drop}");
+  ctx->snapshot = reloaded.get();
+  send(kInet, from_client(100, 0, flag::kSyn, 40000));  // retransmitted: the new policy ends the flow
+  EXPECT_EQ(drops(kInet, DropReason::kPolicyDrop), 1u);
+  EXPECT_EQ(half_open(), 1u);
+  EXPECT_EQ(half_open(), half_open_in_table({40000, 40001}));
 }
 
 TEST_F(SynFloodTest, HalfOpenCountStaysExactThroughEvictionAndResets) {
