@@ -49,7 +49,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t nat_ports_exhausted_icmp = 0;
   uint64_t nat_packets_translated = 0;
   uint64_t nat_icmp_errors_translated = 0;
-  uint64_t nat_steered = 0;  // packets software distribution sent to another worker by NAT steering
+  uint64_t nat_steered = 0;  // packets NAT steering gave another worker than the symmetric flow hash would
   uint64_t snapshot_version = 0;
 
   void add(const WorkerCounters& other);

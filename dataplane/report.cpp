@@ -71,7 +71,7 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
               {"icmp", total.nat_ports_exhausted_icmp}}},
             {"packets_translated", total.nat_packets_translated},
             {"icmp_errors_translated", total.nat_icmp_errors_translated},
-            {"steered_to_other_worker", total.nat_steered}}}};
+            {"steered_by_nat", total.nat_steered}}}};
 }
 
 std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s) {

@@ -24,7 +24,7 @@ void distribute(SharedState& shared, WorkerContext& ctx, Burst& burst) {
     // Translated flows meet on the worker NAT steering names (nat_steering.hpp), before any stage runs.
     if (const auto nat_owner = nat::steering_owner(*ctx.snapshot, meta, m, shared.workers)) {
       meta.nat_flags |= nat_flag::kSteered;
-      if (*nat_owner != target && *nat_owner != ctx.worker_id) ++ctx.counters.nat_steered;
+      if (*nat_owner != target) ++ctx.counters.nat_steered;
       target = *nat_owner;
     }
     if (target == ctx.worker_id) {
