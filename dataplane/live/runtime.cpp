@@ -51,6 +51,10 @@ std::string restart_reason(const config::Config& running, const config::Config& 
       d.flows_per_worker != e.flows_per_worker) {
     return "the dataplane section changed (only burst, stats_interval and idle_sleep_us apply live)";
   }
+  // Live mappings own ports in per-worker slices of these ranges, and the NAT tables were sized at start-up.
+  if (running.nat.source != candidate.nat.source || running.nat.empty() != candidate.nat.empty()) {
+    return "the source NAT rules changed, or NAT was switched on or off (port forwards apply live)";
+  }
   return {};
 }
 

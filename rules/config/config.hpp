@@ -137,6 +137,7 @@ struct SourceNatRule {
   std::vector<std::string> from_zones;  // empty: any zone
   uint16_t first_port = kNatDefaultFirstPort;
   uint16_t last_port = kNatDefaultLastPort;
+  bool operator==(const SourceNatRule&) const = default;
 };
 
 // Destination NAT: `protocol`/`port` on `in_interface`'s first IPv4 address is forwarded to `to`:`to_port`.
