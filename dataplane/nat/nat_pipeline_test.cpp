@@ -30,6 +30,7 @@ nat:
   forwards:
     - {name: web, in: inet, protocol: tcp, port: 8443, to: 192.168.10.20, to_port: 443}
     - {name: ssh, in: inet, protocol: tcp, port: 2222, to: 192.168.10.20, to_port: 22}
+    - {name: dmz-web, in: inet, protocol: tcp, port: 8080, to: 172.16.0.10, to_port: 80}
 )";
   return text;
 }
@@ -362,6 +363,19 @@ TEST_F(NatPipeline, RepliesAreSteeredToTheWorkerThatAllocated) {
       kWorkers);
   ASSERT_TRUE(forward_in.has_value());
   EXPECT_EQ(forward_in, forward_out);
+  // A forward to a server in a zone no source rule translates (dmz): its replies still follow the server.
+  const auto dmz_in = steering_of(kInet,
+                                  from_inet({.source = "198.51.100.7", .destination = "203.0.113.2"},
+                                            test::Tcp{.source_port = 33002, .destination_port = 8080}),
+                                  kWorkers);
+  const auto dmz_out = steering_of(
+      kSmall,
+      test::ipv4_frame({.source = kSmallHostMac, .destination = kSmallMac},
+                       {.source = "172.16.0.10", .destination = "198.51.100.7"},
+                       test::Tcp{.source_port = 80, .destination_port = 33002, .flags = tf::kSyn | tf::kAck}),
+      kWorkers);
+  ASSERT_TRUE(dmz_in.has_value());
+  EXPECT_EQ(dmz_in, dmz_out);
   // Not translated, not inside: the symmetric flow hash decides.
   EXPECT_FALSE(steering_of(kInet,
                            from_inet({.source = "198.51.100.7", .destination = "10.1.2.3"}, test::Udp{}),

@@ -56,7 +56,11 @@ NatRules NatRules::compile(const config::Nat& nat, const std::vector<NatInterfac
       compiled.from_zones.push_back(static_cast<uint16_t>(at - zone_names.begin()));
       rules.inside_[compiled.from_zones.back()] = true;
     }
-    if (compiled.from_zones.empty()) std::fill(rules.inside_.begin(), rules.inside_.end(), true);
+    if (compiled.from_zones.empty()) {
+      std::fill(rules.inside_.begin(), rules.inside_.end(), true);
+      const uint16_t outside = interfaces[compiled.out_iface].zone;
+      if (outside < rules.inside_.size()) rules.inside_[outside] = false;
+    }
     rules.externals_.push_back(compiled.external);
     rules.source_.push_back(std::move(compiled));
   }
@@ -82,6 +86,14 @@ const SourceRule* NatRules::source_rule(uint16_t from_zone, uint16_t out_iface) 
         std::find(rule.from_zones.begin(), rule.from_zones.end(), from_zone) != rule.from_zones.end()) {
       return &rule;
     }
+  }
+  return nullptr;
+}
+
+const Forward* NatRules::forward_from(uint32_t server, uint8_t protocol, uint16_t port) const {
+  for (const auto& forward : forwards_) {
+    if (forward.server == server && forward.protocol == protocol && forward.server_port == port)
+      return &forward;
   }
   return nullptr;
 }

@@ -55,12 +55,15 @@ class NatRules {
   const SourceRule* source_rule(uint16_t from_zone, uint16_t out_iface) const;
   // The forward of `port` (TCP/UDP) on public address `address`.
   const Forward* forward_to(uint32_t address, uint8_t protocol, uint16_t port) const;
+  // The forward whose server is server:port (its replies' source), whatever its public side.
+  const Forward* forward_from(uint32_t server, uint8_t protocol, uint16_t port) const;
   // An address NAT translates to: a source rule's external address or a forward's public address.
   bool is_external(uint32_t address) const;
   // The port range of a source rule on `address`; without one (an address used by forwards only, for
   // hairpinning) the default range.
   PortRange range_of(uint32_t address) const;
-  // Zones whose hosts are source-NATed by some rule ("inside"); with a rule for any zone, every zone.
+  // Zones whose hosts are source-NATed by some rule ("inside"); a rule for any zone makes every zone inside
+  // but the zone of its out interface.
   bool inside_zone(uint16_t zone) const { return zone < inside_.size() && inside_[zone]; }
   uint32_t interface_address(uint16_t iface) const {
     return iface < interface_v4_.size() ? interface_v4_[iface] : 0;

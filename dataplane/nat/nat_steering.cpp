@@ -64,6 +64,12 @@ std::optional<unsigned> steering_owner(const Snapshot& snapshot, const PacketMet
   }
   const bool source_inside = routes_inside(snapshot, rules, source);
   const bool destination_inside = routes_inside(snapshot, rules, destination);
+  // A forward's server answering an outside client, wherever the server lives (its zone need not be one a
+  // source rule translates).
+  if (!destination_inside && ports_known && (meta.ip_proto == kTcp || meta.ip_proto == kUdp) &&
+      rules.forward_from(source, meta.ip_proto, meta.src_port) != nullptr) {
+    return address_hash(source) % workers;
+  }
   if (source_inside == destination_inside) return std::nullopt;
   return address_hash(source_inside ? source : destination) % workers;
 }

@@ -10,8 +10,8 @@
 //     host live on one worker (endpoint-independent mapping needs no shared state), and flows the NAT does
 //     not translate (e.g. LAN <-> KDN) still meet on one worker;
 //   - anything else: the symmetric flow hash (nullopt).
-// A forward's server is inside (it is behind the box), so its replies take the same worker as its
-// forwarded packets.
+// Packets from a forward's server port go to hash(server address) % workers too, so its replies take the
+// same worker as its forwarded packets even when the server's zone is not one a source rule translates.
 #include <cstdint>
 #include <optional>
 
