@@ -88,12 +88,16 @@ class NatPipeline : public ::testing::Test {
     return out.empty() ? Bytes{} : out.front();
   }
 
-  void run(uint16_t in_port, const Bytes& frame) {
+  void run(uint16_t in_port, const Bytes& frame) { run_burst(in_port, {frame}); }
+
+  void run_burst(uint16_t in_port, const std::vector<Bytes>& frames) {
     Burst burst;
-    rte_mbuf* m = test::to_mbuf(pool(), frame);
-    ASSERT_NE(m, nullptr);
-    m->port = in_port;
-    burst.pkts[burst.count++] = m;
+    for (const Bytes& frame : frames) {
+      rte_mbuf* m = test::to_mbuf(pool(), frame);
+      ASSERT_NE(m, nullptr);
+      m->port = in_port;
+      burst.pkts[burst.count++] = m;
+    }
     ctx->now_ns = now_ns;
     pipeline_receive(*ctx, burst, ParseOptions{});
     pipeline_process(*ctx, burst);
@@ -253,6 +257,41 @@ TEST_F(NatPipeline, IcmpErrorsAboutTranslatedFlowsAreTranslatedInsideAndOut) {
   EXPECT_TRUE(ipv4_header_valid(host_error, inner));
 }
 
+TEST_F(NatPipeline, FragmentedRepliesAreTranslatedFragmentByFragment) {
+  const Bytes out = pass(kLan,
+                         from_lan({.source = "192.168.10.10", .destination = "198.51.100.10"},
+                                  test::Udp{.source_port = 5000, .destination_port = 53}),
+                         kInet);
+  const uint16_t port = be16(out, kSrcPort);
+  const test::Ipv4 reply_ip{.source = "198.51.100.10", .destination = "203.0.113.2", .id = 99};
+  const Bytes datagram = test::ipv4_datagram(
+      reply_ip, test::Udp{.source_port = 53, .destination_port = port, .payload = Bytes(100, 0x42)});
+  const Bytes l4(datagram.begin() + 20, datagram.end());
+  auto fragment = [&](uint32_t offset, uint32_t length, bool more) {
+    test::Ipv4 ip = reply_ip;
+    ip.more_fragments = more;
+    ip.fragment_offset = static_cast<uint16_t>(offset / 8);
+    return from_inet(ip, test::RawTransport{17, Bytes(l4.begin() + offset, l4.begin() + offset + length)});
+  };
+  tx.sent.clear();
+  run_burst(kInet, {fragment(0, 64, true), fragment(64, static_cast<uint32_t>(l4.size()) - 64, false)});
+  const auto& in = tx.sent[kLan];
+  ASSERT_EQ(in.size(), 2u);
+  Bytes joined;
+  for (const Bytes& frame : in) {
+    EXPECT_EQ(ipv4_at(frame, kDst), "192.168.10.10");
+    EXPECT_TRUE(ipv4_header_valid(frame, kL3));
+    joined.insert(joined.end(), frame.begin() + kL3 + 20, frame.end());
+  }
+  EXPECT_EQ(be16(in[0], kDstPort), 5000) << "the first fragment carries the port";
+  const auto source = test::parse_ipv4("198.51.100.10");
+  const auto destination = test::parse_ipv4("192.168.10.10");
+  EXPECT_EQ(ipv4_l4_checksum(source.data(), destination.data(), 17, joined.data(),
+                             static_cast<uint16_t>(joined.size())),
+            0)
+      << "the checksum in the first fragment covers the translated datagram";
+}
+
 TEST_F(NatPipeline, PortForwardReachesTheServerAndItsRepliesComeFromThePublicAddress) {
   const Bytes syn = from_inet({.source = "198.51.100.7", .destination = "203.0.113.2"},
                               test::Tcp{.source_port = 33000, .destination_port = 8443, .sequence = 1});
@@ -376,6 +415,14 @@ TEST_F(NatPipeline, RepliesAreSteeredToTheWorkerThatAllocated) {
       kWorkers);
   ASSERT_TRUE(dmz_in.has_value());
   EXPECT_EQ(dmz_in, dmz_out);
+  // A fragment to an external address waits for reassembly on the worker its addresses hash to, like its
+  // later fragments; reassembly re-steers the released datagram by its ports.
+  EXPECT_FALSE(
+      steering_of(kInet,
+                  from_inet({.source = "198.51.100.10", .destination = "203.0.113.2", .more_fragments = true},
+                            test::Udp{.source_port = 53, .destination_port = port, .payload = Bytes(64, 1)}),
+                  kWorkers)
+          .has_value());
   // Not translated, not inside: the symmetric flow hash decides.
   EXPECT_FALSE(steering_of(kInet,
                            from_inet({.source = "198.51.100.7", .destination = "10.1.2.3"}, test::Udp{}),

@@ -48,14 +48,17 @@ std::optional<unsigned> steering_owner(const Snapshot& snapshot, const PacketMet
   uint32_t destination;
   std::memcpy(&source, ip + 12, 4);
   std::memcpy(&destination, ip + 16, 4);
-  const bool ports_known = meta.l4_present || (meta.flags & meta_flag::kReassembled);
+  // Fragments are steered by addresses until reassembly has them all (the first fragment's ports would send
+  // it elsewhere than the later ones); released fragments carry the ports and are steered again.
+  const bool fragment_held = (meta.flags & meta_flag::kFragment) && !(meta.flags & meta_flag::kReassembled);
+  const bool ports_known = !fragment_held && (meta.l4_present || (meta.flags & meta_flag::kReassembled));
   if (rules.is_external(destination)) {
-    if (meta.flags & meta_flag::kIcmpError) {
+    if ((meta.flags & meta_flag::kIcmpError) && !fragment_held) {
       conntrack::QuotedPacket quoted;
       if (!conntrack::quoted_packet_of(meta, m, quoted)) return std::nullopt;
       return owner_of_external(rules, destination, quoted.tuple.protocol, quoted.tuple.source_port, workers);
     }
-    if (!ports_known) return std::nullopt;  // a later fragment: re-steered once reassembly knows its ports
+    if (!ports_known) return std::nullopt;
     if (meta.ip_proto == kTcp || meta.ip_proto == kUdp)
       return owner_of_external(rules, destination, meta.ip_proto, meta.dst_port, workers);
     if (meta.ip_proto == kIcmp && (meta.dst_port >> 8) == 0)  // echo reply: the identifier we gave
