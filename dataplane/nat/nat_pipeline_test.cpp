@@ -23,6 +23,10 @@ std::string nat_config_text() {
   const std::string anchor = "  - {address: 192.168.10.10, mac: \"02:00:00:00:01:10\"}\n";
   text.replace(text.find(anchor), anchor.size(),
                anchor + "  - {address: 192.168.10.20, mac: \"" + kServerMac + "\"}\n");
+  const std::string rules = "  rules:\n";
+  text.insert(
+      text.find(rules) + rules.size(),
+      "    - {name: inbound-telnet-rejected, from: [inet], to: [lan], service: [tcp/23], action: reject}\n");
   text += R"(
 nat:
   source:
@@ -30,6 +34,7 @@ nat:
   forwards:
     - {name: web, in: inet, protocol: tcp, port: 8443, to: 192.168.10.20, to_port: 443}
     - {name: ssh, in: inet, protocol: tcp, port: 2222, to: 192.168.10.20, to_port: 22}
+    - {name: telnet, in: inet, protocol: tcp, port: 2323, to: 192.168.10.20, to_port: 23}
     - {name: dmz-web, in: inet, protocol: tcp, port: 8080, to: 172.16.0.10, to_port: 80}
 )";
   return text;
@@ -323,6 +328,20 @@ TEST_F(NatPipeline, ThePolicyJudgesTheTranslatedDestination) {
                        test::Tcp{.source_port = 33001, .destination_port = 2222}));
   EXPECT_EQ(tx.total(), 0u);
   EXPECT_EQ(drops(kInet, DropReason::kPolicyDrop), 1u);
+}
+
+TEST_F(NatPipeline, ARejectedForwardIsAnsweredFromThePublicAddress) {
+  const Bytes rst = pass(kInet,
+                         from_inet({.source = "198.51.100.7", .destination = "203.0.113.2"},
+                                   test::Tcp{.source_port = 33003, .destination_port = 2323}),
+                         kInet);
+  ASSERT_FALSE(rst.empty());
+  EXPECT_EQ(drops(kInet, DropReason::kPolicyReject), 1u);
+  EXPECT_EQ(ipv4_at(rst, kSrc), "203.0.113.2") << "never the inside server's address";
+  EXPECT_EQ(be16(rst, kSrcPort), 2323);
+  EXPECT_EQ(ipv4_at(rst, kDst), "198.51.100.7");
+  EXPECT_EQ(be16(rst, kDstPort), 33003);
+  EXPECT_TRUE(checksums_valid(rst));
 }
 
 TEST_F(NatPipeline, HairpinLanClientsReachTheForwardThroughThePublicAddress) {

@@ -146,4 +146,16 @@ bool rewrite_icmp_error(rte_mbuf* m, PacketMeta& meta, Side outer_side, uint32_t
   return true;
 }
 
+void answer_from_original_destination(const PacketMeta& refused, rte_mbuf* answer) {
+  PacketMeta& meta = meta_of(answer);
+  if (meta.l3 != L3Kind::kIpv4) return;
+  if (meta.flags & meta_flag::kIcmpError) {
+    // The box's own outer source stays; the quote shows the packet as it arrived.
+    rewrite_icmp_error(answer, meta, Side::kSource, ipv4_of(answer, meta)->src_addr, Side::kDestination,
+                       refused.nat_original_address, refused.nat_original_port);
+  } else {
+    rewrite_endpoint(answer, meta, Side::kSource, refused.nat_original_address, refused.nat_original_port);
+  }
+}
+
 }  // namespace torwart::dataplane::nat

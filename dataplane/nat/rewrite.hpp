@@ -25,4 +25,9 @@ void rewrite_endpoint(rte_mbuf* m, PacketMeta& meta, Side side, uint32_t address
 bool rewrite_icmp_error(rte_mbuf* m, PacketMeta& meta, Side outer_side, uint32_t outer_address,
                         Side inner_side, uint32_t inner_address, uint16_t inner_port);
 
+// The box's own answer (TCP RST, ICMP error) to a packet whose destination NAT translated before the policy
+// refused it: the answer must come from the address and port the sender used, not from the inside host
+// (`refused` is the refused packet's meta, with nat_original_address/port).
+void answer_from_original_destination(const PacketMeta& refused, rte_mbuf* answer);
+
 }  // namespace torwart::dataplane::nat
