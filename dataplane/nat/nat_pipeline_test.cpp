@@ -344,6 +344,21 @@ TEST_F(NatPipeline, ARejectedForwardIsAnsweredFromThePublicAddress) {
   EXPECT_TRUE(checksums_valid(rst));
 }
 
+TEST_F(NatPipeline, ErrorsAboutForwardedPacketsQuoteThemAsTheSenderSentThem) {
+  const Bytes error = pass(kInet,
+                           from_inet({.source = "198.51.100.7", .destination = "203.0.113.2", .ttl = 1},
+                                     test::Tcp{.source_port = 33004, .destination_port = 8443}),
+                           kInet);
+  ASSERT_FALSE(error.empty());
+  const size_t inner = kL3 + 20 + 8;
+  EXPECT_EQ(error[kL3 + 20], 11) << "time exceeded";
+  EXPECT_EQ(ipv4_at(error, kDst), "198.51.100.7");
+  EXPECT_EQ(ipv4_at(error, inner + 16), "203.0.113.2");
+  EXPECT_EQ(be16(error, inner + 22), 8443);
+  EXPECT_TRUE(icmpv4_checksum_valid(error, kL3));
+  EXPECT_TRUE(ipv4_header_valid(error, inner));
+}
+
 TEST_F(NatPipeline, HairpinLanClientsReachTheForwardThroughThePublicAddress) {
   const Bytes syn = from_lan({.source = "192.168.10.10", .destination = "203.0.113.2"},
                              test::Tcp{.source_port = 41000, .destination_port = 8443, .sequence = 1});
