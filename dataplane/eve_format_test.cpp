@@ -216,7 +216,8 @@ TEST(EveFlowRecord, NatTupleShowsTheOutsideView) {
   char buffer[1024];
   size_t length = format_flow_record(buffer, sizeof buffer, flow, 0);
   ASSERT_GT(length, 0u);
-  EXPECT_FALSE(nlohmann::json::parse(std::string_view(buffer, length)).contains("nat")) << "only translated flows";
+  EXPECT_FALSE(nlohmann::json::parse(std::string_view(buffer, length)).contains("nat"))
+      << "only translated flows";
   flow.nat = true;
   std::copy(std::begin(external), std::end(external), flow.nat_src);
   std::copy(std::begin(dst), std::end(dst), flow.nat_dst);

@@ -72,7 +72,8 @@ void refuse(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyV
     } else {
       send_icmp_error(ctx, burst, m, IcmpErrorKind::kAdministrativelyProhibited);
     }
-    if ((meta.nat_flags & (nat_flag::kForwarded | nat_flag::kViaMapping)) && burst.generated_count > answers_before)
+    if ((meta.nat_flags & (nat_flag::kForwarded | nat_flag::kViaMapping)) &&
+        burst.generated_count > answers_before)
       nat::answer_from_original_destination(meta, burst.generated[burst.generated_count - 1]);
     burst.drop(m, DropReason::kPolicyReject);
   } else {

@@ -14,9 +14,9 @@ void stage_antispoof(WorkerContext& ctx, Burst& burst);
 // order on ctx.fragments' ready list with the flow's ports and hash (pipeline.cpp runs them on from route);
 // drops overlapping, oversized, tiny, too many and timed-out ones. Anything else passes untouched.
 void stage_reassembly(WorkerContext& ctx, Burst& burst);
-// NAT, first half (IPv4): packets to an external address are translated back - a port forward to its server, a
-// source-NAT mapping to its inside host, an ICMP error's outer destination and quote - so that routing, local
-// delivery, conntrack and policy see inside addresses (the policy matches the translated destination).
+// NAT, first half (IPv4): packets to an external address are translated back - a port forward to its server,
+// a source-NAT mapping to its inside host, an ICMP error's outer destination and quote - so that routing,
+// local delivery, conntrack and policy see inside addresses (the policy matches the translated destination).
 void stage_nat_destination(WorkerContext& ctx, Burst& burst);
 // Longest-prefix match on the destination: next hop, egress interface, or the box itself.
 void stage_route(WorkerContext& ctx, Burst& burst);

@@ -35,8 +35,9 @@ nat::NatTableConfig nat_table_config(const config::Config& config) {
 }
 
 WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table,
-                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits,
-                             const FragmentLimits& fragment_limits, const conntrack::FlowTableConfig& flow_table,
+                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring,
+                             const RateLimits& limits, const FragmentLimits& fragment_limits,
+                             const conntrack::FlowTableConfig& flow_table,
                              const nat::NatTableConfig& nat_table)
     : worker_id(id),
       pool(mbuf_pool),

@@ -110,9 +110,9 @@ class Appliance {
     for (unsigned w = 0; w < workers; ++w) {
       transmitters_.push_back(std::make_unique<QueueTransmitter>(static_cast<uint16_t>(w)));
       eve_rings_.push_back(std::make_unique<EveRing>());
-      contexts_.push_back(std::make_unique<WorkerContext>(w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_,
-                                                          *eve_rings_.back(), RateLimits{}, FragmentLimits{},
-                                                          flow_table_config(config_), nat_table_config(config_)));
+      contexts_.push_back(std::make_unique<WorkerContext>(
+          w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
+          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_)));
     }
     control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
     eve_rings_.push_back(std::make_unique<EveRing>());

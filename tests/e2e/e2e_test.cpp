@@ -413,27 +413,30 @@ TEST_F(E2eTest, TwoWorkersShareFlowsWithoutLoss) {
   EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 800u);
 }
 
-// NAT (tests/e2e/README.md): the lab with masquerade on the Internet uplink and a port forward to the LAN host,
-// two workers with software distribution, so that NAT steering must bring both directions together.
+// NAT (tests/e2e/README.md): the lab with masquerade on the Internet uplink and a port forward to the LAN
+// host, two workers with software distribution, so that NAT steering must bring both directions together.
 class NatE2eTest : public E2eTest {
  protected:
   static constexpr int kForwardPort = 8443;
   static constexpr int kServerPort = 7200;
 
   std::string adjust_config(std::string text) override {
-    text = insert_after_line(
-        text, "  rules:",
-        "    - {name: e2e-forward, from: [inet], to: [lan], destination: [192.168.10.10/32], service: [tcp/7200, "
-        "udp/7200], action: accept}\n"
-        "    - {name: e2e-hairpin, from: [lan], to: [lan], destination: [192.168.10.10/32], service: [tcp/7200, "
-        "udp/7200], action: accept}\n");
+    text = insert_after_line(text, "  rules:",
+                             "    - {name: e2e-forward, from: [inet], to: [lan], destination: "
+                             "[192.168.10.10/32], service: [tcp/7200, "
+                             "udp/7200], action: accept}\n"
+                             "    - {name: e2e-hairpin, from: [lan], to: [lan], destination: "
+                             "[192.168.10.10/32], service: [tcp/7200, "
+                             "udp/7200], action: accept}\n");
     return text +
            "nat:\n"
            "  source:\n"
            "    - {name: lan-masquerade, out: inet, from: [lan], translate_to: interface}\n"
            "  forwards:\n"
-           "    - {name: lan-echo-tcp, in: inet, protocol: tcp, port: 8443, to: 192.168.10.10, to_port: 7200}\n"
-           "    - {name: lan-echo-udp, in: inet, protocol: udp, port: 8443, to: 192.168.10.10, to_port: 7200}\n";
+           "    - {name: lan-echo-tcp, in: inet, protocol: tcp, port: 8443, to: 192.168.10.10, to_port: "
+           "7200}\n"
+           "    - {name: lan-echo-udp, in: inet, protocol: udp, port: 8443, to: 192.168.10.10, to_port: "
+           "7200}\n";
   }
 
   // The Internet knows only the public address: without translation nothing could come back.
@@ -454,19 +457,19 @@ TEST_F(NatE2eTest, LanReachesTheInternetThroughSourceNatOnly) {
 
   constexpr int kBasePort = 7100;
   constexpr int kFlows = 8;
-  BackgroundProcess server = topology_.inet->start(
-      {python(), script("echo_flows.py"), "server", "198.51.100.10", std::to_string(kBasePort),
-       std::to_string(kFlows)},
-      work_dir_ + "/echo-server.log");
+  BackgroundProcess server =
+      topology_.inet->start({python(), script("echo_flows.py"), "server", "198.51.100.10",
+                             std::to_string(kBasePort), std::to_string(kFlows)},
+                            work_dir_ + "/echo-server.log");
   wait_listening("inet", "-lun", kBasePort + kFlows - 1, server);
   wait_listening("inet", "-ltn", kBasePort + kFlows - 1, server);
 
   // A LAN socket opens a mapping (its hello is echoed back through it); strangers then try the mapping's
   // candidate ports (the first UDP port of each worker's slice) and a forward-less public port.
-  BackgroundProcess listener = topology_.lan->start(
-      {python(), script("nat_probe.py"), "listen", "192.168.10.10", "7300", "4", "198.51.100.10",
-       std::to_string(kBasePort)},
-      work_dir_ + "/lan-listener.log");
+  BackgroundProcess listener =
+      topology_.lan->start({python(), script("nat_probe.py"), "listen", "192.168.10.10", "7300", "4",
+                            "198.51.100.10", std::to_string(kBasePort)},
+                           work_dir_ + "/lan-listener.log");
   wait_listening("lan", "-lun", 7300, listener);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   for (const char* port : {"1024", "33280", "7300"}) {
@@ -481,8 +484,8 @@ TEST_F(NatE2eTest, LanReachesTheInternetThroughSourceNatOnly) {
       << "only the echo of the hello may arrive: " << heard;
 
   CommandResult r = in("lan",
-                       {python(), script("echo_flows.py"), "client", "198.51.100.10", std::to_string(kBasePort),
-                        std::to_string(kFlows), "50"},
+                       {python(), script("echo_flows.py"), "client", "198.51.100.10",
+                        std::to_string(kBasePort), std::to_string(kFlows), "50"},
                        seconds(60));
   server.stop();
   EXPECT_TRUE(r.ok()) << r.output;
@@ -492,10 +495,13 @@ TEST_F(NatE2eTest, LanReachesTheInternetThroughSourceNatOnly) {
   EXPECT_EQ(ping_summary(ping.output), (std::pair<long, long>{3, 3})) << ping.output;
 
   const json after = appliance_->stats();
-  auto delta = [&](std::initializer_list<const char*> path) { return counter(after, path) - counter(before, path); };
+  auto delta = [&](std::initializer_list<const char*> path) {
+    return counter(after, path) - counter(before, path);
+  };
   EXPECT_GE(delta({"nat", "mappings_created"}), 2u * kFlows + 2) << after.dump();
   EXPECT_GE(delta({"nat", "packets_translated"}), 4u * 400) << after.dump();
-  EXPECT_GT(delta({"nat", "steered_by_nat"}), 0u) << "NAT steering never overrode the flow hash: " << after.dump();
+  EXPECT_GT(delta({"nat", "steered_by_nat"}), 0u)
+      << "NAT steering never overrode the flow hash: " << after.dump();
   EXPECT_EQ(counter(after, {"drops", "distribution_queue_full"}), 0u) << after.dump();
   EXPECT_EQ(counter(after, {"drops", "nat_port_exhausted"}), 0u) << after.dump();
   // The strangers' datagrams to the mapping's port were refused by the policy or as unsolicited.
@@ -513,18 +519,18 @@ TEST_F(NatE2eTest, PortForwardAndHairpinReachTheLanServer) {
   wait_listening("lan", "-ltn", kServerPort, server);
   wait_listening("lan", "-lun", kServerPort, server);
   // From the Internet to the public address.
-  CommandResult outside = in("inet",
-                             {python(), script("echo_flows.py"), "client", "203.0.113.2",
-                              std::to_string(kForwardPort), "1", "50"},
-                             seconds(60));
+  CommandResult outside = in(
+      "inet",
+      {python(), script("echo_flows.py"), "client", "203.0.113.2", std::to_string(kForwardPort), "1", "50"},
+      seconds(60));
   EXPECT_TRUE(outside.ok()) << outside.output;
   EXPECT_NE(outside.output.find("udp_sent=50 udp_echoed=50 tcp_sent=50 tcp_echoed=50"), std::string::npos)
       << outside.output;
   // From the LAN to the public address (hairpin): the box translates both ways, also for the same host.
-  CommandResult hairpin = in("lan",
-                             {python(), script("echo_flows.py"), "client", "203.0.113.2",
-                              std::to_string(kForwardPort), "1", "50"},
-                             seconds(60));
+  CommandResult hairpin = in(
+      "lan",
+      {python(), script("echo_flows.py"), "client", "203.0.113.2", std::to_string(kForwardPort), "1", "50"},
+      seconds(60));
   server.stop();
   EXPECT_TRUE(hairpin.ok()) << hairpin.output;
   EXPECT_NE(hairpin.output.find("udp_sent=50 udp_echoed=50 tcp_sent=50 tcp_echoed=50"), std::string::npos)

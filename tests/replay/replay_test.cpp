@@ -203,8 +203,8 @@ TEST_F(Replay, SourceNatIsDeterministicAndLogged) {
                                Udp{.source_port = 5000, .destination_port = 53, .payload = Bytes{'q'}});
   const Bytes answer = from_inet({.source = "198.51.100.10", .destination = "203.0.113.2"},
                                  Udp{.source_port = 53, .destination_port = 1024, .payload = Bytes{'a'}});
-  const Result r = replay({{"lan", {{kT0, query}}}, {"inet", {{kT0 + kSecond / 1000, answer}}}}, "out",
-                          config.string());
+  const Result r =
+      replay({{"lan", {{kT0, query}}}, {"inet", {{kT0 + kSecond / 1000, answer}}}}, "out", config.string());
   ASSERT_EQ(r.exit_code, 0) << r.errors;
   const auto inet = output("inet");
   ASSERT_EQ(inet.size(), 1u);
