@@ -5,6 +5,7 @@
 #include <map>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "benchmarks/loops.hpp"
 #include "benchmarks/measure.hpp"
@@ -21,6 +22,7 @@ struct Options {
   std::string profile = "all";
   std::string only = "both";
   unsigned frames = 4096;
+  TrafficShape shape;
   bool json = false;
   std::map<std::string, double> ipp;  // "64/bare" -> instructions per packet
 };
@@ -45,7 +47,7 @@ void summarise_counters(const Rig& rig, ProfileResult& result) {
 }
 
 ProfileResult run_profile(Rig& rig, Profile profile, const Options& options) {
-  Traffic traffic(profile, options.frames);
+  Traffic traffic(profile, options.frames, options.shape);
   BareLoop bare = rig.bare_loop(traffic);
   PipelineLoop pipeline = rig.pipeline_loop(traffic);
   const LoopFn run_bare = [&](uint64_t bursts) { return torwart_bench_bare_loop(&bare, bursts); };
@@ -80,15 +82,26 @@ ProfileResult run_profile(Rig& rig, Profile profile, const Options& options) {
   return result;
 }
 
+// Flows in the preloaded traffic: one per distinct frame (rounded up to whole mix periods for imix).
+std::string traffic_flows(const Options& options) {
+  return options.profile == "64" ? std::to_string(options.frames) : fmt::format("~{}", options.frames);
+}
+
 int run(const Options& options) {
   Rig rig(options.rig);
   std::vector<Profile> profiles;
   if (options.profile != "imix") profiles.push_back(Profile::k64);
   if (options.profile != "64") profiles.push_back(Profile::kImix);
   std::vector<ProfileResult> results;
+  results.reserve(profiles.size());
   for (const Profile profile : profiles) results.push_back(run_profile(rig, profile, options));
-  const RunDescription description =
-      describe_run(options.rig.hugepages, rig.clock().hz(), options.plan, options.frames);
+  RunDescription description = describe_run(options.rig.hugepages, rig.clock().hz(), options.plan, options.frames);
+  description.scenario = fmt::format(
+      "{} policy rules, {} {}, flow table of {}", options.rig.policy_rules,
+      options.shape.new_flow_per_packet ? "a new flow per packet" : fmt::format("{} flows", traffic_flows(options)),
+      options.shape.tcp_syn ? "TCP SYNs" : "UDP", options.rig.flow_table);
+  description.bytes_per_flow =
+      static_cast<double>(rig.flows().memory_bytes()) / static_cast<double>(rig.flows().capacity());
   if (options.json) {
     std::cout << to_json(description, results).dump(2) << "\n";
   } else {
@@ -106,7 +119,9 @@ int run(const Options& options) {
 }  // namespace
 }  // namespace torwart::bench
 
-int main(int argc, char** argv) {
+namespace {
+
+int bench_main(int argc, char** argv) {
   using torwart::bench::Options;
   Options options;
   CLI::App app{"torwart_bench: forwarding pipeline vs bare rx/tx loop on net_null ports, preloaded traffic"};
@@ -125,6 +140,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"bare", "pipeline", "both"}));
   app.add_option("--frames", options.frames, "distinct preloaded frames per profile")
       ->check(CLI::Range(1u, 1u << 20));
+  app.add_option("--policy-rules", options.rig.policy_rules,
+                 "policy rules: N-1 the traffic never matches, then one that accepts it (default 1)")
+      ->check(CLI::Range(1u, 100000u));
+  app.add_option("--flow-table", options.rig.flow_table, "connection-tracking table size (flows_per_worker)")
+      ->check(CLI::Range(1024u, 1u << 24));
+  app.add_flag("--tcp-syn", options.shape.tcp_syn, "send TCP SYNs instead of UDP datagrams");
+  app.add_flag("--new-flows", options.shape.new_flow_per_packet,
+               "give every packet ports of its own, so that each opens a connection (set-up rate)");
   app.add_option("--cpu", options.rig.cpu, "CPU the loops run on");
   app.add_option("--memory-mb", options.rig.memory_mb, "EAL memory (-m)");
   std::vector<std::string> ipp;
@@ -143,6 +166,17 @@ int main(int argc, char** argv) {
   try {
     return torwart::bench::run(options);
   } catch (const std::exception& e) {
+    std::fprintf(stderr, "torwart_bench: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return bench_main(argc, argv);
+  } catch (const std::exception& e) {  // e.g. from CLI11 before parsing completes
     std::fprintf(stderr, "torwart_bench: %s\n", e.what());
     return 1;
   }

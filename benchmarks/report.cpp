@@ -8,7 +8,8 @@
 namespace torwart::bench {
 namespace {
 
-constexpr double kTargetRatio = 0.70;
+// The stateful path (conntrack and policy always run) against the bare loop: the stateful-filtering issue's target.
+constexpr double kTargetRatio = 0.50;
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -80,6 +81,8 @@ void print_table(std::ostream& out, const RunDescription& run, const std::vector
       run.plan.runs,
       run.plan.packets > 0 ? fmt::format("{} packets", run.plan.packets)
                            : fmt::format("{:.1f} s", run.plan.seconds));
+  if (!run.scenario.empty())
+    out << fmt::format("scenario: {}; flow table {:.1f} bytes per flow\n\n", run.scenario, run.bytes_per_flow);
   out << "| profile | loop | Mpps | Gbit/s L1 | Gbit/s L2 | TSC cycles/pkt | instr/pkt | vs bare |\n";
   out << "|---|---|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& result : results) {
@@ -88,7 +91,7 @@ void print_table(std::ostream& out, const RunDescription& run, const std::vector
       const auto ratio = result.ratio(run.tsc_hz);
       const std::string versus =
           ratio ? fmt::format("**{:.0f} %** {}", *ratio * 100,
-                              *ratio >= kTargetRatio ? "(≥ 70 %: met)" : "(< 70 %: not met)")
+                              *ratio >= kTargetRatio ? "(≥ 50 %: met)" : "(< 50 %: not met)")
                 : "–";
       print_row(out, run, result, *result.pipeline, versus);
     }
@@ -114,6 +117,8 @@ nlohmann::json to_json(const RunDescription& run, const std::vector<ProfileResul
   j["seconds_per_run"] = run.plan.seconds;
   j["packets_per_run"] = run.plan.packets;
   j["frames"] = run.frames;
+  j["scenario"] = run.scenario;
+  j["bytes_per_flow"] = run.bytes_per_flow;
   for (const auto& result : results) {
     nlohmann::json p;
     p["profile"] = profile_name(result.profile);

@@ -1,17 +1,46 @@
 #include "benchmarks/rig.hpp"
 
 #include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
 #include <variant>
 
 #include "platform/eal.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/load.hpp"
+#include "rules/config/service_item.hpp"
 
 namespace torwart::bench {
 namespace {
 
 constexpr unsigned kPoolMbufs = 8191;
 constexpr uint32_t kNeighbourCapacity = 64;
+
+config::PolicyRule rule(std::string name, std::string_view source, std::string_view service,
+                        config::PolicyAction action) {
+  config::PolicyRule r;
+  r.name = std::move(name);
+  r.from_zones = {"lan"};
+  if (!source.empty()) r.source = {*config::IpPrefix::parse(source)};
+  if (!service.empty()) r.service = {*config::parse_service_item(service)->item};
+  r.action = action;
+  r.log = false;
+  return r;
+}
+
+config::Policy benchmark_policy(unsigned rules) {
+  config::Policy policy;
+  for (unsigned i = 0; i + 1 < rules; ++i) {
+    // Sources in 172.16.0.0/12 never send here: every packet is classified against all of them.
+    const std::string source = fmt::format("172.{}.{}.{}/32", 16 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+    const std::string service = fmt::format("{}/{}", i % 2 == 0 ? "tcp" : "udp", 1 + i % 65535);
+    policy.rules.push_back(rule(fmt::format("unmatched-{}", i), source, service,
+                                i % 3 == 0 ? config::PolicyAction::kDrop : config::PolicyAction::kAccept));
+  }
+  policy.rules.push_back(rule("benchmark-traffic", "192.168.10.0/24", "", config::PolicyAction::kAccept));
+  return policy;
+}
 
 config::Config benchmark_config(const RigOptions& options) {
   auto loaded = config::load_config_text(config::default_config_text(), config::kDefaultConfigName);
@@ -23,6 +52,8 @@ config::Config benchmark_config(const RigOptions& options) {
   config.dataplane.hugepages = options.hugepages;
   config.dataplane.memory_mb = options.memory_mb;
   for (auto& port : config.ports) port.backend = config::PortBackend::kNull;
+  config.dataplane.flows_per_worker = options.flow_table;
+  config.policy = benchmark_policy(options.policy_rules);
   return config;
 }
 
@@ -46,8 +77,9 @@ Rig::Rig(const RigOptions& options) : config_(benchmark_config(options)) {
   kdn_ = port_id(ports_, "kdn");
   snapshot_ = dataplane::Snapshot::build(config_, 1, "benchmark", platform::bindings_of(ports_));
   neighbours_ = std::make_unique<dataplane::NeighbourTable>(kNeighbourCapacity);
-  worker_ =
-      std::make_unique<dataplane::WorkerContext>(0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_);
+  worker_ = std::make_unique<dataplane::WorkerContext>(0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_,
+                                                       dataplane::RateLimits{}, dataplane::FragmentLimits{},
+                                                       dataplane::flow_table_config(config_));
   slow_context_ =
       std::make_unique<dataplane::WorkerContext>(1, pool, *neighbours_, transmitter_, no_punt_, slow_eve_);
   slow_path_ = std::make_unique<dataplane::SlowPath>(*slow_context_, *neighbours_);

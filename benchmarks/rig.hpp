@@ -20,6 +20,10 @@ struct RigOptions {
   bool hugepages = false;
   unsigned cpu = 0;
   unsigned memory_mb = 256;
+  // The policy: `policy_rules` - 1 rules that the traffic never matches (host sources and single services,
+  // as a provider's rule base looks), then one rule accepting everything the benchmark sends.
+  unsigned policy_rules = 1;
+  unsigned flow_table = 131072;  // flows_per_worker
 };
 
 class Rig {
@@ -36,6 +40,7 @@ class Rig {
   const dataplane::WorkerCounters& counters() const { return worker_->counters; }
   void reset_counters() { worker_->counters = {}; }
   const dataplane::Snapshot& snapshot() const { return *snapshot_; }
+  const dataplane::conntrack::FlowTable& flows() const { return worker_->flows; }
   const platform::TscClock& clock() const { return clock_; }
 
  private:

@@ -12,6 +12,7 @@ namespace torwart::bench {
 namespace {
 
 constexpr uint16_t kEthernetIpv4UdpHeaders = 14 + 20 + 8;
+constexpr uint16_t kEthernetIpv4TcpHeaders = 14 + 20 + 20;
 
 std::string dotted(uint32_t a) {
   return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
@@ -52,7 +53,8 @@ std::vector<uint16_t> profile_sizes(Profile profile) {
   return sizes;
 }
 
-Traffic::Traffic(Profile profile, unsigned frames) : profile_(profile) {
+Traffic::Traffic(Profile profile, unsigned frames, const TrafficShape& shape)
+    : profile_(profile), new_flow_per_packet_(shape.new_flow_per_packet) {
   const std::vector<uint16_t> period = profile_sizes(profile);
   std::vector<uint16_t> sizes;
   while (sizes.size() < frames) sizes.insert(sizes.end(), period.begin(), period.end());
@@ -68,11 +70,21 @@ Traffic::Traffic(Profile profile, unsigned frames) : profile_(profile) {
         .destination = dotted(i % 2 == 0 ? municipal_destination(random) : internet_destination(random)),
         .ttl = 64,
         .id = static_cast<uint16_t>(i)};
-    test::Udp udp{.source_port = static_cast<uint16_t>(1024 + random() % 64512),
-                  .destination_port = static_cast<uint16_t>(1 + random() % 65535),
-                  .payload = test::Bytes(length - kEthernetIpv4UdpHeaders, 0)};
-    for (size_t b = 0; b < udp.payload.size(); ++b) udp.payload[b] = static_cast<uint8_t>(i + b);
-    const test::Bytes frame = test::ipv4_frame(ethernet, ip, udp);
+    const auto source_port = static_cast<uint16_t>(1024 + random() % 64512);
+    const auto destination_port = static_cast<uint16_t>(1 + random() % 65535);
+    const uint16_t headers = shape.tcp_syn ? kEthernetIpv4TcpHeaders : kEthernetIpv4UdpHeaders;
+    test::Bytes payload(length - headers, 0);
+    for (size_t b = 0; b < payload.size(); ++b) payload[b] = static_cast<uint8_t>(i + b);
+    const test::Bytes frame =
+        shape.tcp_syn ? test::ipv4_frame(ethernet, ip,
+                                         test::Tcp{.source_port = source_port,
+                                                   .destination_port = destination_port,
+                                                   .sequence = static_cast<uint32_t>(random()),
+                                                   .payload = payload})
+                      : test::ipv4_frame(ethernet, ip,
+                                         test::Udp{.source_port = source_port,
+                                                   .destination_port = destination_port,
+                                                   .payload = payload});
     if (frame.size() != length)
       throw std::logic_error("frame builder gave " + std::to_string(frame.size()) + " bytes");
     FrameTemplate& t = frames_[i];

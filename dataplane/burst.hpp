@@ -24,7 +24,7 @@ struct Burst {
   uint16_t punted_count = 0;
   // Generated: packets the box builds (ICMP errors, IPv4 fragments); they run the L2 and output stages
   // afterwards. Each packet yields at most two (MTU >= 1280 and frames <= 2 KiB), hence twice the burst.
-  std::array<rte_mbuf*, 2 * kMaxBurst> generated;
+  std::array<rte_mbuf*, size_t{2} * kMaxBurst> generated;
   uint16_t generated_count = 0;
 
   void drop(rte_mbuf* m, DropReason reason) {

@@ -55,6 +55,28 @@ void add_nat_tuple(const WorkerContext& ctx, const conntrack::Flow& flow, FlowRe
   }
 }
 
+// Suricata's flow states: "new" until both sides were seen, "closed" once TCP closed, else "established".
+const char* suricata_state(conntrack::FlowState state) {
+  using conntrack::FlowState;
+  switch (state) {
+    case FlowState::kTcpNew:
+    case FlowState::kTcpSynSent:
+    case FlowState::kTcpSynReceived:
+    case FlowState::kUdpUnreplied:
+    case FlowState::kIcmpUnreplied:
+    case FlowState::kOtherUnreplied:
+      return "new";
+    case FlowState::kTcpFinWait:
+    case FlowState::kTcpCloseWait:
+    case FlowState::kTcpLastAck:
+    case FlowState::kTcpTimeWait:
+    case FlowState::kTcpClosed:
+      return "closed";
+    default:
+      return "established";
+  }
+}
+
 }  // namespace
 
 void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
@@ -81,7 +103,7 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
   record.bytes_to_client = flow.bytes[1];
   record.start_ns = flow.first_seen_ns;
   record.end_ns = flow.last_seen_ns;
-  record.state = conntrack::is_established(flow.state) ? "established" : "closed";
+  record.state = suricata_state(flow.state);
   record.reason = end_reason_name(reason);
   record.action = "pass";
   const auto& rules = ctx_.snapshot->source().policy.rules;

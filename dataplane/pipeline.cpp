@@ -1,5 +1,7 @@
 #include "dataplane/pipeline.hpp"
 
+#include "dataplane/conntrack/icmp_error_match.hpp"
+
 #include <algorithm>
 
 #include "dataplane/eve_format.hpp"
@@ -11,6 +13,7 @@ namespace {
 
 // The policy rule behind a policy drop, for the record ("default" for the default verdict).
 std::string_view policy_rule_name(const WorkerContext& ctx, const PacketMeta& meta) {
+  if (ctx.snapshot == nullptr) return {};
   if (meta.drop_reason != DropReason::kPolicyDrop && meta.drop_reason != DropReason::kPolicyReject) return {};
   const auto& rules = ctx.snapshot->source().policy.rules;
   return meta.policy_rule < rules.size() ? std::string_view(rules[meta.policy_rule].name) : "default";
@@ -51,7 +54,14 @@ void pipeline_receive(WorkerContext& ctx, Burst& burst, const ParseOptions& opti
     port.rx_bytes += rte_pktmbuf_pkt_len(m);
   }
   stage_parse(burst, options);
-  for (uint16_t i = 0; i < burst.count; ++i) meta_of(burst.pkts[i]).in_iface = kNoInterface;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    PacketMeta& meta = meta_of(burst.pkts[i]);
+    meta.in_iface = kNoInterface;
+    // An ICMP error belongs to the connection it quotes: software distribution and fragment re-steering
+    // must take it to that connection's worker, not to the one its own addresses hash to.
+    if (meta.flags & meta_flag::kIcmpError)
+      meta.flow_hash = conntrack::icmp_error_flow_hash(meta, burst.pkts[i]);
+  }
   pipeline_finish(ctx, burst);
 }
 

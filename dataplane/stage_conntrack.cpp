@@ -16,13 +16,34 @@ constexpr unsigned kExpiryBudget = 32;
 void stage_conntrack(WorkerContext& ctx, Burst& burst) {
   FlowEndLogger on_end(ctx);
   ctx.flows.expire(ctx.now_ns, kExpiryBudget, on_end);
+  // Pass 1: the tuples of the packets tracked by their own tuple, looked up together so that the table
+  // can prefetch their buckets and flows.
+  conntrack::FlowTuple tuples[kMaxBurst];
+  const conntrack::FlowTuple* tuple_pointers[kMaxBurst];
+  conntrack::LookupResult found[kMaxBurst];
+  unsigned looked_up = 0;
+  for (uint16_t i = 0; i < burst.count; ++i) {
+    PacketMeta& meta = meta_of(burst.pkts[i]);
+    meta.flow = nullptr;
+    meta.policy_rule = kNoPolicyRuleInMeta;
+    if (meta.flags & (meta_flag::kLocallyOriginated | meta_flag::kIcmpError)) continue;
+    if (!conntrack::tuple_of_packet(meta, burst.pkts[i], tuples[looked_up])) {
+      meta.flags |= meta_flag::kStateless;
+      continue;
+    }
+    tuple_pointers[looked_up] = &tuples[looked_up];
+    ++looked_up;
+  }
+  ctx.flows.lookup_burst(tuple_pointers, looked_up, found, ctx.now_ns, on_end);
+
+  // Pass 2, in packet order: track, match ICMP errors, mark what is new.
+  unsigned next = 0;
   uint16_t kept = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {
     rte_mbuf* m = burst.pkts[i];
     PacketMeta& meta = meta_of(m);
-    meta.flow = nullptr;
-    meta.policy_rule = kNoPolicyRuleInMeta;
-    if (meta.flags & meta_flag::kLocallyOriginated) {  // the box's own answers (echo replies)
+    // The box's own answers pass; untrackable packets go to the policy as they are.
+    if (meta.flags & (meta_flag::kLocallyOriginated | meta_flag::kStateless)) {
       burst.pkts[kept++] = m;
       continue;
     }
@@ -38,28 +59,22 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       burst.pkts[kept++] = m;
       continue;
     }
-    conntrack::FlowTuple tuple;
-    if (!conntrack::tuple_of_packet(meta, m, tuple)) {
-      meta.flags |= meta_flag::kStateless;
-      burst.pkts[kept++] = m;
-      continue;
-    }
-    const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
-    if (found.flow == nullptr) {
+    const conntrack::LookupResult& result = found[next++];
+    if (result.flow == nullptr) {
       meta.flags |= meta_flag::kNewFlow;
       burst.pkts[kept++] = m;
       continue;
     }
     const conntrack::TrackVerdict verdict =
-        ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
+        ctx.flows.track(*result.flow, result.direction, meta, m, ctx.now_ns);
     if (verdict != conntrack::TrackVerdict::kAccept) {
       burst.drop(m, conntrack::drop_reason_of(verdict));
       continue;
     }
-    meta.flow = found.flow;
-    meta.policy_rule = found.flow->policy_rule;
-    if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
-    if (found.flow->policy_version != static_cast<uint32_t>(ctx.snapshot->version()))
+    meta.flow = result.flow;
+    meta.policy_rule = result.flow->policy_rule;
+    if (result.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
+    if (result.flow->policy_version != static_cast<uint32_t>(ctx.snapshot->version()))
       meta.flags |= meta_flag::kPolicyRecheck;
     burst.pkts[kept++] = m;
   }

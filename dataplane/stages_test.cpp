@@ -527,5 +527,24 @@ TEST_F(L2RewriteTest, TransmitterRefusalCountsTxQueueFull) {
   EXPECT_EQ(ctx->counters.ports[kKdn].tx_packets, 1u);
 }
 
+// Live with several workers, an ICMP error must reach the worker of the connection it quotes.
+TEST_F(FastPath, IcmpErrorsHashLikeTheConnectionTheyQuote) {
+  const test::Ipv4 query_ip{.source = "192.168.10.10", .destination = "198.51.100.53"};
+  const test::Udp query{.source_port = 40000, .destination_port = 53};
+  Burst burst;
+  burst.pkts[0] = test::to_mbuf(pool(), test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac}, query_ip, query));
+  burst.pkts[0]->port = kLan;
+  burst.pkts[1] = test::to_mbuf(pool(), test::ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                                           {.source = "198.51.100.53", .destination = "192.168.10.10"},
+                                           test::icmp_error(3, 3, test::ipv4_datagram(query_ip, query))));
+  burst.pkts[1]->port = kInet;
+  burst.count = 2;
+  pipeline_receive(*ctx, burst, {});
+  ASSERT_EQ(burst.count, 2);
+  EXPECT_NE(meta_of(burst.pkts[1]).flags & meta_flag::kIcmpError, 0);
+  EXPECT_EQ(meta_of(burst.pkts[1]).flow_hash, meta_of(burst.pkts[0]).flow_hash);
+  release(burst);
+}
+
 }  // namespace
 }  // namespace torwart::dataplane::testing_support

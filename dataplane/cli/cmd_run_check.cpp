@@ -6,6 +6,7 @@
 #include "dataplane/cli/config_input.hpp"
 #include "dataplane/live/runtime.hpp"
 #include "platform/mbuf_pool.hpp"
+#include "rules/policy/compiled_policy.hpp"
 
 namespace torwart::cli {
 
@@ -34,16 +35,22 @@ int cmd_check(const std::string& config_path, bool json) {
               << config.ports.size() << " ports with " << config.dataplane.workers << " workers; need at least " << needed << "\n";
     return kExitBadInput;
   }
+  const auto policy_errors = policy::CompiledPolicy::check(config, policy::zones_in_config_order(config));
+  for (const auto& e : policy_errors) std::cerr << loaded->origin << ": " << e.to_string() << "\n";
+  if (!policy_errors.empty()) {
+    if (json) std::cout << nlohmann::json{{"valid", false}}.dump() << "\n";
+    return kExitBadInput;
+  }
   size_t interfaces = 0;
   for (const auto& p : config.ports) interfaces += 1 + p.vlans.size();
   if (json) {
     std::cout << nlohmann::json{{"valid", true}, {"ports", config.ports.size()}, {"interfaces", interfaces},
                                 {"zones", config.zones.size()}, {"routes", config.routes.size()},
-                                {"neighbours", config.neighbours.size()}}.dump() << "\n";
+                                {"neighbours", config.neighbours.size()}, {"policy_rules", config.policy.rules.size()}}.dump() << "\n";
   } else {
     std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces << " interfaces, "
               << config.zones.size() << " zones, " << config.routes.size() << " routes, " << config.neighbours.size()
-              << " static neighbours\n";
+              << " static neighbours, " << config.policy.rules.size() << " policy rules\n";
   }
   return kExitOk;
 }

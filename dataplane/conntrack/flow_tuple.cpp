@@ -86,7 +86,7 @@ uint32_t tuple_hash(const FlowTuple& t) {
   uint64_t crc = 0x9e3779b9u;
   for (int i = 0; i < 4; ++i) {
     uint64_t word;
-    std::memcpy(&word, bytes + 8 * i, 8);
+    std::memcpy(&word, bytes + size_t{8} * i, 8);
     crc = _mm_crc32_u64(crc, word);
   }
   uint32_t ports;

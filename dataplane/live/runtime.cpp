@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "dataplane/config_digest.hpp"
+#include "dataplane/flow_log.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/transmitters.hpp"
 #include "dataplane/live/worker_loop.hpp"
@@ -203,11 +204,29 @@ class Appliance {
     rte_eal_mp_wait_lcore();
     slow_path_->flush_pending();
     for (auto& ring : eve_rings_) ring->drain([this](std::string_view line) { eve_->write(line); });
+    end_open_flows();
     eve_->write(stats_record(*current_, totals(), shared_.clock.now_ns(), uptime_s()));
     eve_->flush();
     control_server_.reset();
     platform::stop_ports(ports_);
     std::cerr << "torwart: stopped\n";
+  }
+
+  // Connections still open get their EVE flow record (reason "shutdown"), as Suricata writes them. The
+  // workers have stopped, so the control lcore may use their tables; each record is written out at once
+  // because a worker's EVE ring holds far fewer records than its flow table holds flows.
+  void end_open_flows() {
+    for (size_t w = 0; w < contexts_.size(); ++w) {
+      WorkerContext& ctx = *contexts_[w];
+      ctx.snapshot = current_.get();
+      ctx.now_ns = shared_.clock.now_ns();
+      FlowEndLogger log(ctx);
+      auto log_and_write = [&](const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
+        log(flow, reason);
+        eve_rings_[w]->drain([this](std::string_view line) { eve_->write(line); });
+      };
+      ctx.flows.end_all(log_and_write);
+    }
   }
 
   uint64_t uptime_s() const {

@@ -28,7 +28,8 @@ class CaptureTransmitter final : public Transmitter {
   CaptureTransmitter(const std::string& dir, const std::vector<std::string>& port_names) {
     dead_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
     for (const auto& name : port_names) {
-      const std::string path = dir + "/" + name + ".pcap";
+      std::string path = dir;
+      path.append("/").append(name).append(".pcap");
       pcap_dumper_t* dumper = pcap_dump_open(dead_, path.c_str());
       if (dumper == nullptr) throw std::runtime_error("cannot write " + path + ": " + pcap_geterr(dead_));
       dumpers_.push_back(dumper);
@@ -78,9 +79,9 @@ class CollectingPuntSink final : public PuntSink {
 
 std::vector<PortBinding> replay_bindings(const config::Config& config) {
   std::vector<PortBinding> bindings;
-  for (uint16_t i = 0; i < config.ports.size(); ++i) {
+  for (size_t i = 0; i < config.ports.size(); ++i) {
     // A port without a configured MAC gets a fixed locally administered one, so outputs stay reproducible.
-    bindings.push_back({config.ports[i].name, i, rte_ether_addr{{0x02, 0x74, 0x77, 0x00, static_cast<uint8_t>(i), 0x01}}});
+    bindings.push_back({config.ports[i].name, static_cast<uint16_t>(i), rte_ether_addr{{0x02, 0x74, 0x77, 0x00, static_cast<uint8_t>(i), 0x01}}});
   }
   return bindings;
 }
@@ -91,8 +92,8 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   const config::Config& config = options.config;
   std::map<std::string, uint16_t, std::less<>> port_index;
   std::vector<std::string> port_names;
-  for (uint16_t i = 0; i < config.ports.size(); ++i) {
-    port_index[config.ports[i].name] = i;
+  for (size_t i = 0; i < config.ports.size(); ++i) {
+    port_index[config.ports[i].name] = static_cast<uint16_t>(i);
     port_names.push_back(config.ports[i].name);
   }
   std::vector<std::string> paths;

@@ -60,10 +60,10 @@ constexpr std::array<rte_acl_field_def, kFields> field_defs() {
   uint8_t field = kFirstAddressField;
   uint8_t input = 2;
   for (unsigned w = 0; w < kAddressWords; ++w, ++field, ++input) {
-    defs[field] = def(RTE_ACL_FIELD_TYPE_MASK, 4, field, input, offsetof(Key, src) + 4 * w);
+    defs[field] = def(RTE_ACL_FIELD_TYPE_MASK, 4, field, input, offsetof(Key, src) + size_t{4} * w);
   }
   for (unsigned w = 0; w < kAddressWords; ++w, ++field, ++input) {
-    defs[field] = def(RTE_ACL_FIELD_TYPE_MASK, 4, field, input, offsetof(Key, dst) + 4 * w);
+    defs[field] = def(RTE_ACL_FIELD_TYPE_MASK, 4, field, input, offsetof(Key, dst) + size_t{4} * w);
   }
   defs[field] = def(RTE_ACL_FIELD_TYPE_RANGE, 2, field, input, offsetof(Key, src_port_be));
   ++field;

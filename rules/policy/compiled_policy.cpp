@@ -30,7 +30,7 @@ std::atomic<uint64_t> g_context_counter{0};
 
 uint32_t word_at(const std::array<uint8_t, 16>& bytes, unsigned word) {
   uint32_t be;
-  std::memcpy(&be, bytes.data() + 4 * word, 4);
+  std::memcpy(&be, bytes.data() + size_t{4} * word, 4);
   return rte_be_to_cpu_32(be);
 }
 
@@ -195,12 +195,15 @@ std::string CompileError::to_string() const {
   return rule.empty() ? "policy: " + reason : "policy rule '" + rule + "': " + reason;
 }
 
-CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIndexLookup& zone_index) {
+namespace {
+
+// The rules with zone indices resolved, and what compile() refuses before it touches DPDK.
+std::vector<ZonedRule> zone_rules(const config::Config& config, const ZoneIndexLookup& zone_index,
+                                  std::vector<CompileError>& errors) {
   const auto& rules = config.policy.rules;
-  std::vector<CompileError> errors;
   if (rules.size() >= static_cast<size_t>(kTopPriority)) {
-    return std::vector<CompileError>{
-        {"", std::to_string(rules.size()) + " rules are more than rte_acl can order"}};
+    errors.push_back({"", std::to_string(rules.size()) + " rules are more than rte_acl can order"});
+    return {};
   }
 
   std::vector<ZonedRule> zoned(rules.size());
@@ -230,6 +233,21 @@ CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIn
                               std::to_string(kMaxEntriesPerRule) + ": split the rule or its objects"});
     }
   }
+  return zoned;
+}
+
+}  // namespace
+
+std::vector<CompileError> CompiledPolicy::check(const config::Config& config, const ZoneIndexLookup& zone_index) {
+  std::vector<CompileError> errors;
+  zone_rules(config, zone_index, errors);
+  return errors;
+}
+
+CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIndexLookup& zone_index) {
+  const auto& rules = config.policy.rules;
+  std::vector<CompileError> errors;
+  const std::vector<ZonedRule> zoned = zone_rules(config, zone_index, errors);
   if (!errors.empty()) return errors;
 
   std::vector<acl::RuleV4> v4;

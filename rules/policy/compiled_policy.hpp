@@ -39,6 +39,10 @@ using CompileResult = std::variant<std::unique_ptr<CompiledPolicy>, std::vector<
 class CompiledPolicy {
  public:
   static CompileResult compile(const config::Config& config, const ZoneIndexLookup& zone_index);
+  // What compile() would refuse before it builds the classifier (rule count, zone indices, the entries per
+  // rule), without DPDK: for `torwart check`. compile() may still fail where rte_acl itself runs out of
+  // memory.
+  static std::vector<CompileError> check(const config::Config& config, const ZoneIndexLookup& zone_index);
 
   ~CompiledPolicy();
   CompiledPolicy(const CompiledPolicy&) = delete;

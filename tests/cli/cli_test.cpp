@@ -92,6 +92,25 @@ TEST(TorwartCli, CheckAcceptsTheDefaultAndNamesFileLineAndPathOfEveryError) {
   EXPECT_EQ(torwart({"check", "-c", (dir.path() / "missing.yaml").string()}).exit_code, 2);
 }
 
+// A rule that would expand beyond the classifier's per-rule cap: `run` refuses it, so `check` must too.
+TEST(TorwartCli, CheckRefusesAPolicyRuleTheClassifierWouldRefuse) {
+  TempDir dir;
+  std::string services, prefixes;
+  for (int i = 0; i < 70; ++i) services += (i ? ", " : "") + std::string("tcp/") + std::to_string(1000 + i);
+  for (int i = 0; i < 70; ++i) prefixes += (i ? ", " : "") + std::string("10.9.") + std::to_string(i) + ".0/24";
+  const std::string config = appliance_config(dir.path()) +
+                             "objects:\n"
+                             "  addresses: [{name: many, members: [" + prefixes + "]}]\n"
+                             "  services: [{name: lots, members: [" + services + "]}]\n"
+                             "policy:\n"
+                             "  rules:\n"
+                             "    - {name: too-wide, from: [a], to: [b], destination: [many], service: [lots], action: accept}\n";
+  auto result = torwart({"check", "-c", write(dir.path() / "wide.yaml", config)});
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("policy rule 'too-wide': expands into 4900 classifier entries"), std::string::npos)
+      << result.output;
+}
+
 TEST(TorwartCli, ControlCommandsFailClearlyWithoutARunningAppliance) {
   auto result = torwart({"status", "-s", "/tmp/torwart-no-such-socket"});
   EXPECT_EQ(result.exit_code, 1);

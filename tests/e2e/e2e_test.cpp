@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -138,7 +139,7 @@ class E2eTest : public ::testing::Test {
     // The default policy, plus the echo ports TwoWorkersShareFlowsWithoutLoss uses, as a provider would add them.
     config_text_ = insert_after_line(lab_config_text(work_dir_ + "/control.sock"), "  rules:",
                                      "    - {name: e2e-echo, from: [lan], to: [inet], service: [tcp/7100-7107, "
-                                     "udp/7100-7107], action: accept}\n");
+                                     "udp/7100-7107], action: accept, log: true}\n");
     config_text_ = adjust_config(config_text_);
     config_ = load_lab_config(config_text_);
     config_path_ = work_dir_ + "/torwart.yaml";
@@ -411,6 +412,57 @@ TEST_F(E2eTest, TwoWorkersShareFlowsWithoutLoss) {
   // Both directions went through: at least one packet per datagram and per echo on each side.
   EXPECT_GE(counter(after, {"ports", "inet", "tx_packets"}) - counter(before, {"ports", "inet", "tx_packets"}), 800u);
   EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 800u);
+}
+
+// A policy reload keeps the established connections the new policy still allows and ends the others; flows
+// the policy ended get their EVE flow record.
+TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
+  constexpr int kKept = 7100, kEnded = 7104;
+  BackgroundProcess server = topology_.inet->start(
+      {python(), script("echo_flows.py"), "server", "198.51.100.10", std::to_string(kKept), "8"},
+      work_dir_ + "/echo-server.log");
+  wait_listening("inet", "-ltn", kKept + 7, server);
+  BackgroundProcess client = topology_.lan->start(
+      {python(), script("steady_flows.py"), "198.51.100.10", "6", std::to_string(kKept), std::to_string(kEnded)},
+      work_dir_ + "/steady.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string narrower =
+      replace_once(config_text_, "tcp/7100-7107, udp/7100-7107", "tcp/7100-7103, udp/7100-7103");
+  const CommandResult r = appliance_->reload(write_config("narrower.yaml", narrower));
+  ASSERT_TRUE(r.ok()) << r.output;
+  for (auto deadline = Clock::now() + seconds(20); client.running() && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(client.running()) << "steady_flows.py did not finish";
+  server.stop();
+  const std::string out = read_file(work_dir_ + "/steady.out");
+  auto count = [&](int port, const char* half) {
+    const std::string key = "port=" + std::to_string(port) + " ";
+    const auto line = out.find(key);
+    if (line == std::string::npos) return -1L;
+    const auto at = out.find(std::string(half) + "=", line);
+    return at == std::string::npos ? -1L : std::stol(out.substr(at + std::strlen(half) + 1));
+  };
+  EXPECT_GT(count(kKept, "echoed_first_half"), 10) << out;
+  EXPECT_GT(count(kKept, "echoed_second_half"), 10) << "the allowed connection survived the reload\n" << out;
+  EXPECT_GT(count(kEnded, "echoed_first_half"), 10) << out;
+  EXPECT_EQ(count(kEnded, "echoed_second_half"), 0) << "the new policy ended this connection\n" << out;
+
+  const json stats = appliance_->stats();
+  EXPECT_GE(counter(stats, {"flows", "policy_rechecks"}), 2u) << stats.dump();
+  EXPECT_GE(counter(stats, {"drops", "policy_drop"}), 1u) << stats.dump();
+  appliance_->stop();  // flushes the EVE file
+  size_t ended_by_policy = 0, kept_then_closed = 0;
+  for (const auto& record : eve_records(appliance_->eve_path())) {
+    if (record.value("event_type", "") != "flow") continue;
+    const std::string reason = record["flow"].value("reason", "");
+    if (record.value("dest_port", 0) == kEnded && reason == "policy") ++ended_by_policy;
+    // The kept connection was closed by the client: its flow ends by timeout or, still in the table when
+    // the appliance stops, with "shutdown".
+    if (record.value("dest_port", 0) == kKept && (reason == "shutdown" || reason == "timeout")) ++kept_then_closed;
+  }
+  EXPECT_EQ(ended_by_policy, 1u);
+  EXPECT_EQ(kept_then_closed, 1u);
 }
 
 // NAT (tests/e2e/README.md): the lab with masquerade on the Internet uplink and a port forward to the LAN

@@ -292,4 +292,60 @@ CheckResult check_spoofed_source(const LabContext& ctx) {
   return row;
 }
 
+namespace {
+
+// A one-shot TCP listener: it exits after one connection, so that "still running" proves nothing reached it.
+BackgroundProcess start_listener(const LabContext& ctx, const Namespace& ns, const std::string& address, int port,
+                                 const std::string& name) {
+  BackgroundProcess listener = ns.start(
+      {"socat", "-u", fmt::format("TCP-LISTEN:{},bind={},reuseaddr", port, address), "OPEN:/dev/null"},
+      ctx.log_dir + "/" + name + ".log");
+  wait_listening(ns, "-ltn", port, listener);
+  return listener;
+}
+
+}  // namespace
+
+CheckResult check_inbound_blocked(const LabContext& ctx) {
+  const int port = 2222;
+  CheckResult row{"inbound-blocked",
+                  fmt::format("inet: TCP connect to 192.168.10.10:{} (a LAN listener waits)", port),
+                  "times out, nothing reaches the listener (policy_drop: default deny)",
+                  "",
+                  false,
+                  true};
+  BackgroundProcess listener = start_listener(ctx, *ctx.topology->lan, "192.168.10.10", port, "inbound-listener");
+  CommandResult r = ctx.run(*ctx.topology->inet,
+                            {"socat", "-u", "OPEN:/dev/null", fmt::format("TCP:192.168.10.10:{},connect-timeout=2", port)},
+                            seconds(10));
+  const bool untouched = listener.running();
+  listener.stop();
+  const std::string error = first_line_with(r.output, "E ");
+  row.observed = fmt::format("{}; listener {}", error.empty() ? summary(r) : error.substr(error.find("E ") + 2),
+                             untouched ? "untouched" : "GOT A CONNECTION");
+  row.pass = !r.ok() && r.output.find("timed out") != std::string::npos && untouched;
+  return row;
+}
+
+CheckResult check_smtp_rejected(const LabContext& ctx) {
+  CheckResult row{"smtp-rejected",
+                  "lan: TCP connect to 198.51.100.10:25 (an Internet listener waits)",
+                  "refused at once by the box's RST (rule lan-smtp-to-inet), nothing reaches the listener",
+                  "",
+                  false,
+                  true};
+  BackgroundProcess listener = start_listener(ctx, *ctx.topology->inet, "198.51.100.10", 25, "smtp-listener");
+  const auto start = Clock::now();
+  CommandResult r = ctx.run(*ctx.topology->lan,
+                            {"socat", "-u", "OPEN:/dev/null", "TCP:198.51.100.10:25,connect-timeout=3"}, seconds(10));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const bool untouched = listener.running();
+  listener.stop();
+  const bool refused = r.output.find("Connection refused") != std::string::npos;
+  row.observed = fmt::format("{} after {:.2f} s; listener {}", refused ? "refused" : summary(r), elapsed,
+                             untouched ? "untouched" : "GOT A CONNECTION");
+  row.pass = !r.ok() && refused && untouched && elapsed < 2.0;
+  return row;
+}
+
 }  // namespace torwart::lab

@@ -55,6 +55,10 @@ CheckResult check_tcp_bulk(const LabContext& ctx);
 CheckResult check_dns(const LabContext& ctx, bool ipv6);
 CheckResult check_http(const LabContext& ctx, const Servers& servers, bool ipv6);
 CheckResult check_spoofed_source(const LabContext& ctx);
+// Default deny: a connection from the Internet to a LAN host never arrives.
+CheckResult check_inbound_blocked(const LabContext& ctx);
+// A reject rule: SMTP from the LAN straight to the Internet is refused by the box's RST.
+CheckResult check_smtp_rejected(const LabContext& ctx);
 
 // Retries single pings from the LAN client to the appliance's LAN addresses until both answer.
 // `alive` is polled in between so that a crashed appliance fails fast.

@@ -408,7 +408,7 @@ TEST_F(Replay, SameInputsGiveByteIdenticalOutputs) {
 TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
   std::vector<Packet> lan, inet;
   for (uint16_t id = 1; id <= 6; ++id) {
-    const uint64_t ns = kT0 + id * 1000;
+    const uint64_t ns = kT0 + uint64_t{id} * 1000;
     if (id % 2 == 1) lan.push_back({ns, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id})});
     else inet.push_back({ns, from_inet({.source = "8.8.8.8", .destination = "10.1.2.3", .id = id})});
   }
@@ -418,7 +418,7 @@ TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
   ASSERT_EQ(kdn.size(), 6u);
   for (uint16_t i = 0; i < 6; ++i) {
     EXPECT_EQ(be16(kdn[i].bytes, 18), i + 1);
-    EXPECT_EQ(kdn[i].ns, kT0 + (i + 1) * 1000u);
+    EXPECT_EQ(kdn[i].ns, kT0 + (i + 1) * uint64_t{1000});
   }
 }
 
@@ -453,6 +453,129 @@ TEST_F(Replay, UnresolvedNextHopIsRequestedThenDropped) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["timestamp"], "2023-11-14T22:13:23.500000+0000");  // on expiry, not at the end
   EXPECT_EQ(records[0]["dest_ip"], "192.168.10.20");
+}
+
+
+// --- Stateful filtering on the built-in default policy (rules/baseline/default.yaml) ---
+
+Bytes from_kdn(const Ipv4& ip, const Transport& transport) {
+  return ipv4_frame({.source = kKdnGatewayMac, .destination = kKdnMac}, ip, transport);
+}
+uint32_t be32(const Bytes& b, size_t at) { return uint32_t{be16(b, at)} << 16 | be16(b, at + 2); }
+
+std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& records, const std::string& type) {
+  std::vector<nlohmann::json> found;
+  for (const auto& r : records) {
+    if (r.value("event_type", "") == type) found.push_back(r);
+  }
+  return found;
+}
+
+TEST_F(Replay, AnAllowedConnectionPassesBothWaysAndItsFlowIsLogged) {
+  const Ipv4 out{.source = "192.168.10.10", .destination = "10.20.0.10"};
+  const Ipv4 back{.source = "10.20.0.10", .destination = "192.168.10.10"};
+  const Tcp client{.source_port = 40000, .destination_port = 8080};
+  const Tcp server{.source_port = 8080, .destination_port = 40000};
+  Tcp syn = client, syn_ack = server, ack = client, answer = server;
+  syn.sequence = 100;
+  syn_ack.sequence = 5000, syn_ack.acknowledgement = 101, syn_ack.flags = tcp_flag::kSyn | tcp_flag::kAck;
+  ack.sequence = 101, ack.acknowledgement = 5001, ack.flags = tcp_flag::kAck | tcp_flag::kPsh;
+  ack.payload = Bytes{'G', 'E', 'T'};
+  answer.sequence = 5001, answer.acknowledgement = 104, answer.flags = tcp_flag::kAck | tcp_flag::kPsh;
+  answer.payload = Bytes(5, 'o');
+  const uint64_t ms = 1'000'000;
+  ASSERT_EQ(replay({{"lan", {{kT0, from_lan(out, syn)}, {kT0 + 2 * ms, from_lan(out, ack)}}},
+                    {"kdn", {{kT0 + ms, from_kdn(back, syn_ack)}, {kT0 + 3 * ms, from_kdn(back, answer)}}}})
+                .exit_code,
+            0);
+  EXPECT_EQ(output("kdn").size(), 2u);
+  EXPECT_EQ(output("lan").size(), 2u);
+  const auto c = counters();
+  EXPECT_EQ(c["totals"]["dropped"], 0) << c.dump();
+  EXPECT_EQ(c["flows"]["created"], 1);
+  const auto flows = of_type(eve(), "flow");
+  ASSERT_EQ(flows.size(), 1u);
+  const auto& f = flows[0];
+  EXPECT_EQ(f["src_ip"], "192.168.10.10");
+  EXPECT_EQ(f["src_port"], 40000);
+  EXPECT_EQ(f["dest_ip"], "10.20.0.10");
+  EXPECT_EQ(f["dest_port"], 8080);
+  EXPECT_EQ(f["proto"], "TCP");
+  EXPECT_EQ(f["in_iface"], "lan");
+  EXPECT_EQ(f["policy"]["out_iface"], "kdn");
+  EXPECT_EQ(f["policy"]["rule"], "lan-to-kdn");
+  EXPECT_EQ(f["flow"]["pkts_toserver"], 2);
+  EXPECT_EQ(f["flow"]["pkts_toclient"], 2);
+  EXPECT_EQ(f["flow"]["state"], "established");
+  EXPECT_EQ(f["flow"]["reason"], "shutdown");
+  EXPECT_EQ(f["tcp"]["state"], "established");
+  EXPECT_EQ(f["flow"]["start"], "2023-11-14T22:13:20.000000+0000");
+  EXPECT_EQ(f["flow"]["end"], "2023-11-14T22:13:20.003000+0000");
+}
+
+TEST_F(Replay, UnsolicitedInboundAndUnknownMidStreamSegmentsAreDropped) {
+  const Tcp ssh{.source_port = 5555, .destination_port = 22};
+  Tcp stray{.source_port = 8080, .destination_port = 40000, .sequence = 9, .acknowledgement = 9,
+            .flags = tcp_flag::kAck};
+  Tcp mid_stream{.source_port = 40002, .destination_port = 8080, .sequence = 1, .acknowledgement = 1,
+                 .flags = tcp_flag::kAck};
+  ASSERT_EQ(replay({{"inet", {{kT0, from_inet({.source = "198.51.100.7", .destination = "192.168.10.10"}, ssh)}}},
+                    {"kdn", {{kT0 + 1, from_kdn({.source = "10.20.0.10", .destination = "192.168.10.10"}, stray)}}},
+                    {"lan", {{kT0 + 2, from_lan({.source = "192.168.10.10", .destination = "10.20.0.10"}, mid_stream)}}}})
+                .exit_code,
+            0);
+  EXPECT_TRUE(output("lan").empty());
+  EXPECT_TRUE(output("kdn").empty());
+  const auto c = counters();
+  EXPECT_EQ(c["ports"]["inet"]["drops"]["policy_drop"], 1);
+  EXPECT_EQ(c["ports"]["kdn"]["drops"]["policy_drop"], 1);
+  EXPECT_EQ(c["ports"]["lan"]["drops"]["invalid_tcp_state"], 1) << "allowed service, but no handshake seen";
+  EXPECT_EQ(c["flows"]["created"], 0);
+  const auto drops = drop_records("policy_drop");
+  ASSERT_EQ(drops.size(), 2u);
+  EXPECT_EQ(drops[0]["in_iface"], "inet");
+  EXPECT_EQ(drops[0]["dest_port"], 22);
+  EXPECT_EQ(drops[0]["drop"]["policy_rule"], "default");
+}
+
+TEST_F(Replay, ARejectRuleAnswersWithAReset) {
+  const Tcp smtp{.source_port = 40001, .destination_port = 25, .sequence = 7};
+  ASSERT_EQ(replay({{"lan", {{kT0, from_lan({.source = "192.168.10.10", .destination = "198.51.100.25"}, smtp)}}}})
+                .exit_code,
+            0);
+  EXPECT_TRUE(output("inet").empty());
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 1u);
+  const Bytes& rst = lan[0].bytes;
+  EXPECT_EQ(mac_at(rst, 0), kClientMac);
+  EXPECT_EQ(ipv4_at(rst, 26), "198.51.100.25");
+  EXPECT_EQ(ipv4_at(rst, 30), "192.168.10.10");
+  EXPECT_EQ(be16(rst, 34), 25);
+  EXPECT_EQ(be16(rst, 36), 40001);
+  EXPECT_EQ(be32(rst, 42), 8u) << "acknowledges the SYN";
+  EXPECT_EQ(rst[47] & (tcp_flag::kRst | tcp_flag::kAck), tcp_flag::kRst | tcp_flag::kAck);
+  const auto c = counters();
+  EXPECT_EQ(c["ports"]["lan"]["drops"]["policy_reject"], 1);
+  EXPECT_EQ(c["tcp_resets_sent"], 1);
+  const auto rejects = drop_records("policy_reject");
+  ASSERT_EQ(rejects.size(), 1u);
+  EXPECT_EQ(rejects[0]["drop"]["policy_rule"], "lan-smtp-to-inet");
+}
+
+TEST_F(Replay, IcmpErrorsPassOnlyForConnectionsTheBoxTracks) {
+  const Ipv4 query_ip{.source = "192.168.10.10", .destination = "198.51.100.53"};
+  const Udp query{.source_port = 40000, .destination_port = 53};
+  const Bytes error = from_inet({.source = "198.51.100.53", .destination = "192.168.10.10"},
+                                icmp_error(3, 3, ipv4_datagram(query_ip, query)));
+  ASSERT_EQ(replay({{"inet", {{kT0, error}, {kT0 + 2, error}}}, {"lan", {{kT0 + 1, from_lan(query_ip, query)}}}})
+                .exit_code,
+            0);
+  EXPECT_EQ(output("inet").size(), 1u);  // the query
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 1u) << "only the error that came after the query";
+  EXPECT_EQ(lan[0].ns, kT0 + 2);
+  EXPECT_EQ(lan[0].bytes[34], 3);
+  EXPECT_EQ(counters()["ports"]["inet"]["drops"]["unrelated_icmp_error"], 1);
 }
 
 }  // namespace
