@@ -113,6 +113,8 @@ NatTable::AddressPorts* NatTable::ports_of(uint32_t external, bool create) {
 
 bool NatTable::take_port(AddressPorts& ports, ProtoClass proto, PortRange range, const NatRules& rules,
                          uint16_t& port) {
+  // A context outside the worker set (the control lcore's) owns no slice.
+  if (worker_id_ >= workers_) return false;
   const PortRange mine = slice(range);
   if (mine.first > mine.last) return false;
   const uint32_t n = mine.size();

@@ -108,6 +108,12 @@ TEST(NatTable, AWorkerAllocatesOnlyFromItsSlice) {
   }
 }
 
+TEST(NatTable, AContextOutsideTheWorkerSetAllocatesNothing) {
+  NatTable table({8, 8, 2}, 2);  // e.g. the control lcore's context beside two workers
+  EXPECT_EQ(table.acquire(ProtoClass::kUdp, kHostA, 1, kExternal, {1024, 65535}, no_forwards()),
+            NatTable::kNone);
+}
+
 TEST(NatTable, ExhaustionIsCountedPerProtocolAndForwardedPortsAreSkipped) {
   config::Nat nat;
   config::PortForward forward;
