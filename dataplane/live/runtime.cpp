@@ -92,6 +92,9 @@ class Appliance {
     shared_.idle_sleep_us = config_.dataplane.idle_sleep_us;
     shared_.software_distribution = false;
     for (const auto& p : ports_) shared_.software_distribution |= !p.symmetric_rss;
+    // A symmetric Toeplitz hash sees a translated flow's two directions as two tuples: NAT steering
+    // (nat_steering.hpp) must place them, and it runs in software distribution.
+    if (!config_.nat.empty() && workers > 1) shared_.software_distribution = true;
     const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers);
     shared_.qsbr = static_cast<rte_rcu_qsbr*>(rte_zmalloc("torwart_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
     if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0) throw std::runtime_error("cannot set up RCU");
