@@ -40,6 +40,16 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t datagrams_reassembled = 0;  // complete, valid fragmented datagrams released
   uint64_t fragments_held = 0;         // a gauge: fragments waiting for their datagram now
   uint64_t fragments_resteered = 0;    // released fragments handed to their flow's worker
+  // Copied from the worker's NAT table after every burst (nat::NatCounters).
+  uint64_t nat_mappings_active = 0;  // a gauge
+  uint64_t nat_mappings_created = 0;
+  uint64_t nat_mapping_table_full = 0;
+  uint64_t nat_ports_exhausted_tcp = 0;
+  uint64_t nat_ports_exhausted_udp = 0;
+  uint64_t nat_ports_exhausted_icmp = 0;
+  uint64_t nat_packets_translated = 0;
+  uint64_t nat_icmp_errors_translated = 0;
+  uint64_t nat_steered = 0;  // packets NAT steering gave another worker than the symmetric flow hash would
   uint64_t snapshot_version = 0;
 
   void add(const WorkerCounters& other);
