@@ -97,9 +97,10 @@ int run(const Options& options) {
   for (const Profile profile : profiles) results.push_back(run_profile(rig, profile, options));
   RunDescription description = describe_run(options.rig.hugepages, rig.clock().hz(), options.plan, options.frames);
   description.scenario = fmt::format(
-      "{} policy rules, {} {}, flow table of {}", options.rig.policy_rules,
+      "{} policy rules, {} {}, flow table of {}{}", options.rig.policy_rules,
       options.shape.new_flow_per_packet ? "a new flow per packet" : fmt::format("{} flows", traffic_flows(options)),
-      options.shape.tcp_syn ? "TCP SYNs" : "UDP", options.rig.flow_table);
+      options.shape.tcp_syn ? "TCP SYNs" : "UDP", options.rig.flow_table,
+      options.rig.nat ? ", source NAT on inet (half the flows translated)" : "");
   description.bytes_per_flow =
       static_cast<double>(rig.flows().memory_bytes()) / static_cast<double>(rig.flows().capacity());
   if (options.json) {
@@ -145,6 +146,7 @@ int bench_main(int argc, char** argv) {
       ->check(CLI::Range(1u, 100000u));
   app.add_option("--flow-table", options.rig.flow_table, "connection-tracking table size (flows_per_worker)")
       ->check(CLI::Range(1024u, 1u << 24));
+  app.add_flag("--nat", options.rig.nat, "source NAT (masquerade) on inet for the LAN: the SNAT cost");
   app.add_flag("--tcp-syn", options.shape.tcp_syn, "send TCP SYNs instead of UDP datagrams");
   app.add_flag("--new-flows", options.shape.new_flow_per_packet,
                "give every packet ports of its own, so that each opens a connection (set-up rate)");

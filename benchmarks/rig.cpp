@@ -54,6 +54,7 @@ config::Config benchmark_config(const RigOptions& options) {
   for (auto& port : config.ports) port.backend = config::PortBackend::kNull;
   config.dataplane.flows_per_worker = options.flow_table;
   config.policy = benchmark_policy(options.policy_rules);
+  if (options.nat) config.nat.source.push_back({"benchmark-masquerade", "inet", {"lan"}, 1024, 65535});
   return config;
 }
 
@@ -79,7 +80,8 @@ Rig::Rig(const RigOptions& options) : config_(benchmark_config(options)) {
   neighbours_ = std::make_unique<dataplane::NeighbourTable>(kNeighbourCapacity);
   worker_ = std::make_unique<dataplane::WorkerContext>(0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_,
                                                        dataplane::RateLimits{}, dataplane::FragmentLimits{},
-                                                       dataplane::flow_table_config(config_));
+                                                       dataplane::flow_table_config(config_),
+                                                       dataplane::nat_table_config(config_));
   slow_context_ =
       std::make_unique<dataplane::WorkerContext>(1, pool, *neighbours_, transmitter_, no_punt_, slow_eve_);
   slow_path_ = std::make_unique<dataplane::SlowPath>(*slow_context_, *neighbours_);

@@ -24,6 +24,9 @@ struct RigOptions {
   // as a provider's rule base looks), then one rule accepting everything the benchmark sends.
   unsigned policy_rules = 1;
   unsigned flow_table = 131072;  // flows_per_worker
+  // Source NAT (masquerade) on inet for the LAN: the half of the traffic that goes to the Internet is
+  // translated, the half to the KDN is not (SNAT cost).
+  bool nat = false;
 };
 
 class Rig {

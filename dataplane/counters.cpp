@@ -34,6 +34,15 @@ void WorkerCounters::add(const WorkerCounters& other) {
   syn_cookies_invalid += other.syn_cookies_invalid;
   syn_proxied_flows += other.syn_proxied_flows;
   half_open += other.half_open;
+  nat_mappings_active += other.nat_mappings_active;
+  nat_mappings_created += other.nat_mappings_created;
+  nat_mapping_table_full += other.nat_mapping_table_full;
+  nat_ports_exhausted_tcp += other.nat_ports_exhausted_tcp;
+  nat_ports_exhausted_udp += other.nat_ports_exhausted_udp;
+  nat_ports_exhausted_icmp += other.nat_ports_exhausted_icmp;
+  nat_packets_translated += other.nat_packets_translated;
+  nat_icmp_errors_translated += other.nat_icmp_errors_translated;
+  nat_steered += other.nat_steered;
 }
 
 }  // namespace torwart::dataplane

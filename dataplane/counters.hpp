@@ -46,6 +46,16 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t syn_cookies_invalid = 0;  // ACKs with a forged, foreign or expired cookie (syn_cookie_invalid)
   uint64_t syn_proxied_flows = 0;    // connections the box opened to the server after a valid cookie
   uint64_t half_open = 0;            // a gauge: connections in the handshake now (all zones)
+  // Copied from the worker's NAT table after every burst (nat::NatCounters).
+  uint64_t nat_mappings_active = 0;  // a gauge
+  uint64_t nat_mappings_created = 0;
+  uint64_t nat_mapping_table_full = 0;
+  uint64_t nat_ports_exhausted_tcp = 0;
+  uint64_t nat_ports_exhausted_udp = 0;
+  uint64_t nat_ports_exhausted_icmp = 0;
+  uint64_t nat_packets_translated = 0;
+  uint64_t nat_icmp_errors_translated = 0;
+  uint64_t nat_steered = 0;  // packets NAT steering gave another worker than the symmetric flow hash would
   uint64_t snapshot_version = 0;
 
   void add(const WorkerCounters& other);

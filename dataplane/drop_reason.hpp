@@ -57,6 +57,8 @@ enum class DropReason : uint8_t {
   kUnrelatedIcmpError,  // an ICMP error quoting no tracked flow
   kSynCookieInvalid,    // an ACK that answers no SYN cookie the box sent (forged, foreign or expired)
   kHalfOpenLimit,       // the zone's hard limit of half-open connections was reached
+  kNatPortExhausted,    // source NAT found no free port in this worker's slice (or no free mapping)
+  kNatUnsolicited,      // to a source-NAT mapping's port, but not from a remote the mapping's flows talk to
   kCount
 };
 

@@ -139,6 +139,16 @@ size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, ui
       .close_object();
   if (!flow.tcp_state.empty()) json.open_object("tcp").field("state", flow.tcp_state).close_object();
   json.open_object("policy").field("rule", flow.rule).field("out_iface", flow.out_iface).close_object();
+  if (flow.nat) {
+    char nat_src[INET_ADDRSTRLEN] = {}, nat_dst[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, flow.nat_src, nat_src, sizeof nat_src);
+    inet_ntop(AF_INET, flow.nat_dst, nat_dst, sizeof nat_dst);
+    json.open_object("nat").field("src_ip", std::string_view(nat_src));
+    if (has_ports) json.field("src_port", uint64_t{flow.nat_src_port});
+    json.field("dest_ip", std::string_view(nat_dst));
+    if (has_ports) json.field("dest_port", uint64_t{flow.nat_dst_port});
+    json.close_object();
+  }
   json.close_object();
   return json.ok() ? json.size() : 0;
 }

@@ -37,6 +37,13 @@ struct FlowRecord {
   std::string_view rule;     // the policy rule that decided, or "default"
   std::string_view in_iface, out_iface;
   std::string_view tcp_state;  // empty for other protocols
+  // NAT: the originator's direction as the outside saw it (IPv4), written as "nat": {src_ip, src_port,
+  // dest_ip, dest_port}.
+  bool nat = false;
+  uint8_t nat_src[16]{};
+  uint8_t nat_dst[16]{};
+  uint16_t nat_src_port = 0;
+  uint16_t nat_dst_port = 0;
 };
 
 // One `flow` record; 0 when it does not fit `capacity`.

@@ -201,6 +201,38 @@ TEST(EveFlowRecord, SuricataFlowEventWithPolicyVerdict) {
   EXPECT_EQ(format_flow_record(buffer, 100, flow, flow.end_ns), 0u) << "too small: refused, not cut";
 }
 
+TEST(EveFlowRecord, NatTupleShowsTheOutsideView) {
+  FlowRecord flow;
+  flow.protocol = IPPROTO_UDP;
+  const uint8_t src[4] = {192, 168, 10, 10}, dst[4] = {198, 51, 100, 10}, external[4] = {203, 0, 113, 2};
+  std::copy(std::begin(src), std::end(src), flow.src);
+  std::copy(std::begin(dst), std::end(dst), flow.dst);
+  flow.src_port = 5060;
+  flow.dst_port = 5060;
+  flow.state = "established";
+  flow.reason = "timeout";
+  flow.action = "pass";
+  flow.rule = "lan-to-inet";
+  char buffer[1024];
+  size_t length = format_flow_record(buffer, sizeof buffer, flow, 0);
+  ASSERT_GT(length, 0u);
+  EXPECT_FALSE(nlohmann::json::parse(std::string_view(buffer, length)).contains("nat"))
+      << "only translated flows";
+  flow.nat = true;
+  std::copy(std::begin(external), std::end(external), flow.nat_src);
+  std::copy(std::begin(dst), std::end(dst), flow.nat_dst);
+  flow.nat_src_port = 33280;
+  flow.nat_dst_port = 5060;
+  length = format_flow_record(buffer, sizeof buffer, flow, 0);
+  ASSERT_GT(length, 0u);
+  const auto j = nlohmann::json::parse(std::string_view(buffer, length));
+  EXPECT_EQ(j["src_ip"], "192.168.10.10") << "the flow itself is named by its inside view";
+  EXPECT_EQ(j["nat"]["src_ip"], "203.0.113.2");
+  EXPECT_EQ(j["nat"]["src_port"], 33280);
+  EXPECT_EQ(j["nat"]["dest_ip"], "198.51.100.10");
+  EXPECT_EQ(j["nat"]["dest_port"], 5060);
+}
+
 TEST(FixedJson, NestedObjectsAndTypes) {
   char buffer[256];
   FixedJson json(buffer, sizeof buffer);

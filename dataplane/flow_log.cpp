@@ -36,6 +36,26 @@ std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const ui
   return snapshot.interface(snapshot.next_hop(hop).iface).name;
 }
 
+// The originator's side as the outside saw it: the mapping's external source, a forward's public destination.
+void add_nat_tuple(const WorkerContext& ctx, const conntrack::Flow& flow, FlowRecord& record) {
+  const nat::FlowNat& nat = ctx.nat.record(ctx.flows.slot_of(flow));
+  if (!(nat.flags & (nat::flow_nat::kSource | nat::flow_nat::kDestination))) return;
+  record.nat = true;
+  std::memcpy(record.nat_src, record.src, 16);
+  std::memcpy(record.nat_dst, record.dst, 16);
+  record.nat_src_port = record.src_port;
+  record.nat_dst_port = record.dst_port;
+  if (nat.flags & nat::flow_nat::kSource) {
+    const nat::Mapping& mapping = ctx.nat.mapping(nat.mapping);
+    std::memcpy(record.nat_src, &mapping.external, 4);
+    record.nat_src_port = mapping.external_port;
+  }
+  if (nat.flags & nat::flow_nat::kDestination) {
+    std::memcpy(record.nat_dst, &nat.public_address, 4);
+    record.nat_dst_port = nat.public_port;
+  }
+}
+
 // Suricata's flow states: "new" until both sides were seen, "closed" once TCP closed, else "established".
 const char* suricata_state(conntrack::FlowState state) {
   using conntrack::FlowState;
@@ -63,6 +83,12 @@ const char* suricata_state(conntrack::FlowState state) {
 void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
   synflood::flow_ended(ctx_, flow);  // half-open accounting must see every flow that leaves
   ++ctx_.counters.flows_ended;
+  log(flow, reason);
+  // The mapping lives as long as its last flow (after the record above has named it).
+  ctx_.nat.flow_ended(ctx_.flows.slot_of(flow));
+}
+
+void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
   if ((flow.flags & conntrack::flow_flag::kLog) == 0 || ctx_.snapshot == nullptr) return;
   const conntrack::FlowTuple& original = flow.original();
   FlowRecord record;
@@ -87,6 +113,7 @@ void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndRe
   record.in_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.source);
   record.out_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.destination);
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
+  add_nat_tuple(ctx_, flow, record);
   char* slot = ctx_.eve.reserve();
   if (slot == nullptr) {
     ++ctx_.counters.eve_records_lost;

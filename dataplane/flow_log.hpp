@@ -12,6 +12,7 @@ class FlowEndLogger {
   void operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason);
 
  private:
+  void log(const conntrack::Flow& flow, conntrack::FlowEndReason reason);
   WorkerContext& ctx_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dataplane/eve_format.hpp"
+#include "dataplane/nat/nat_steering.hpp"
 #include "dataplane/stages.hpp"
 
 namespace torwart::dataplane {
@@ -74,14 +75,32 @@ void publish_flow_counters(WorkerContext& ctx) {
   ctx.counters.flows_evicted = table.evicted;
   ctx.counters.flows_refused = table.refused;
   ctx.counters.half_open = ctx.synflood.half_open_total();
+  const nat::NatCounters& nat = ctx.nat.counters();
+  ctx.counters.nat_mappings_active = nat.mappings_active;
+  ctx.counters.nat_mappings_created = nat.mappings_created;
+  ctx.counters.nat_mapping_table_full = nat.mapping_table_full;
+  ctx.counters.nat_packets_translated = nat.packets_translated;
+  ctx.counters.nat_icmp_errors_translated = nat.icmp_errors_translated;
+  ctx.counters.nat_ports_exhausted_tcp = nat.ports_exhausted[static_cast<unsigned>(nat::ProtoClass::kTcp)];
+  ctx.counters.nat_ports_exhausted_udp = nat.ports_exhausted[static_cast<unsigned>(nat::ProtoClass::kUdp)];
+  ctx.counters.nat_ports_exhausted_icmp = nat.ports_exhausted[static_cast<unsigned>(nat::ProtoClass::kIcmp)];
+}
+
+// The worker a released fragment belongs to: NAT steering when NAT decides, else its flow hash.
+unsigned owner_of(const WorkerContext& ctx, rte_mbuf* m) {
+  const PacketMeta& meta = meta_of(m);
+  if (auto owner = nat::steering_owner(*ctx.snapshot, meta, m, ctx.steering->worker_count())) return *owner;
+  return ctx.steering->owner(meta.flow_hash);
 }
 
 // Everything after reassembly; released fragments join here.
 void process_from_route(WorkerContext& ctx, Burst& burst) {
+  stage_nat_destination(ctx, burst);
   stage_route(ctx, burst);
   stage_local(ctx, burst);
   stage_conntrack(ctx, burst);
   stage_policy(ctx, burst);
+  stage_nat(ctx, burst);
   publish_flow_counters(ctx);
   stage_forward(ctx, burst);
   stage_mss_clamp(ctx, burst);
@@ -119,8 +138,7 @@ void process_released(WorkerContext& ctx) {
   const uint32_t n = table.ready_count();
   Burst local;
   for (uint32_t i = 0; i < n;) {
-    const unsigned owner =
-        ctx.steering != nullptr ? ctx.steering->owner(meta_of(ready[i]).flow_hash) : ctx.worker_id;
+    const unsigned owner = ctx.steering != nullptr ? owner_of(ctx, ready[i]) : ctx.worker_id;
     if (owner == ctx.worker_id) {
       local.pkts[local.count++] = ready[i++];
       if (local.count == kMaxBurst) {
@@ -131,7 +149,7 @@ void process_released(WorkerContext& ctx) {
     }
     rte_mbuf* run[kMaxBurst];
     uint16_t run_length = 0;
-    while (i < n && run_length < kMaxBurst && ctx.steering->owner(meta_of(ready[i]).flow_hash) == owner) {
+    while (i < n && run_length < kMaxBurst && owner_of(ctx, ready[i]) == owner) {
       run[run_length++] = ready[i++];
     }
     steer(ctx, owner, run, run_length);

@@ -3,9 +3,10 @@
 // exactly this code; only the Transmitter and PuntSink behind the WorkerContext differ.
 //
 //   receive:  count rx -> parse                       (on the worker that polled the queue)
-//   [software distribution by symmetric flow hash]     (live, when the NIC has no symmetric RSS)
-//   process:  ingress -> antispoof -> reassembly -> route -> local
-//             -> conntrack -> policy -> [app layer, IDS, NAT: later issues]
+//   [software distribution by symmetric flow hash,     (live, when the NIC has no symmetric RSS)
+//    or by NAT steering for translated traffic]
+//   process:  ingress -> antispoof -> reassembly -> nat_destination -> route -> local
+//             -> conntrack -> policy -> nat -> [app layer, IDS: later issues]
 //             -> forward -> mss_clamp -> l2_rewrite -> output
 //             then generated ICMP errors: l2_rewrite -> output
 //             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)

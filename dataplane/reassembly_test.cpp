@@ -325,6 +325,7 @@ TEST_F(ReassemblyTest, ManyDatagramsCompletingInOneBurstRunInSeveralBursts) {
 class FakeSteering final : public FlowSteering {
  public:
   unsigned owner(uint32_t) const override { return 1; }
+  unsigned worker_count() const override { return 2; }
   uint16_t hand_off(unsigned worker, rte_mbuf** packets, uint16_t count) override {
     const uint16_t taken = std::min(count, accept);
     for (uint16_t i = 0; i < taken; ++i) {

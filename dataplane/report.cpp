@@ -66,7 +66,18 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
             {"expired", total.flows_expired},
             {"evicted", total.flows_evicted},
             {"refused", total.flows_refused},
-            {"policy_rechecks", total.policy_rechecks}}}};
+            {"policy_rechecks", total.policy_rechecks}}},
+          {"nat",
+           {{"mappings_active", total.nat_mappings_active},
+            {"mappings_created", total.nat_mappings_created},
+            {"mapping_table_full", total.nat_mapping_table_full},
+            {"ports_exhausted",
+             {{"tcp", total.nat_ports_exhausted_tcp},
+              {"udp", total.nat_ports_exhausted_udp},
+              {"icmp", total.nat_ports_exhausted_icmp}}},
+            {"packets_translated", total.nat_packets_translated},
+            {"icmp_errors_translated", total.nat_icmp_errors_translated},
+            {"steered_by_nat", total.nat_steered}}}};
 }
 
 std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s) {

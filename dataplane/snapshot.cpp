@@ -1,6 +1,7 @@
 #include "dataplane/snapshot.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -180,6 +181,21 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     throw std::runtime_error(message);
   }
   s.policy_ = std::move(std::get<std::unique_ptr<policy::CompiledPolicy>>(compiled));
+
+  std::vector<nat::NatInterface> nat_interfaces;
+  for (const auto& iface : s.interfaces_) {
+    nat::NatInterface& out = nat_interfaces.emplace_back();
+    out.name = iface.name;
+    out.zone = iface.zone;
+    for (const auto& a : iface.addresses) {
+      if (!a.address.is_v4()) continue;
+      std::memcpy(&out.first_v4, a.address.bytes.data(), 4);
+      break;
+    }
+  }
+  std::vector<std::string> zone_names;
+  for (const auto& zone : s.zones_) zone_names.push_back(zone.name);
+  s.nat_ = nat::NatRules::compile(config.nat, nat_interfaces, zone_names);
 
   for (const auto& n : config.neighbours) {
     const Interface& iface = s.interfaces_[iface_index.at(n.interface)];

@@ -11,6 +11,7 @@
 #include <rte_ether.h>
 
 #include "dataplane/fib.hpp"
+#include "dataplane/nat/nat_rules.hpp"
 #include "dataplane/packet_meta.hpp"
 #include "rules/config/config.hpp"
 #include "rules/policy/compiled_policy.hpp"
@@ -86,6 +87,7 @@ class Snapshot {
   const std::vector<StaticNeighbour>& static_neighbours() const { return static_neighbours_; }
   const Fib& fib() const { return fib_; }
   const policy::CompiledPolicy& policy() const { return *policy_; }
+  const nat::NatRules& nat() const { return nat_; }
 
   // The logical interface a frame arriving on (port, vlan) belongs to, or kNoInterface.
   uint16_t interface_of(uint16_t port, uint16_t vlan_id) const {
@@ -111,6 +113,7 @@ class Snapshot {
   std::array<std::string, kMaxPorts> port_names_;
   Fib fib_;
   std::unique_ptr<policy::CompiledPolicy> policy_;
+  nat::NatRules nat_;
 };
 
 }  // namespace torwart::dataplane

@@ -56,6 +56,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
         continue;
       }
       meta.flow = related.flow;  // errors about allowed connections pass (PMTU discovery needs them)
+      if (related.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
       burst.pkts[kept++] = m;
       continue;
     }

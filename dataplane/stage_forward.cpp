@@ -1,5 +1,6 @@
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/ipv4_fragment.hpp"
+#include "dataplane/nat/rewrite.hpp"
 #include "dataplane/packet_access.hpp"
 #include "dataplane/stages.hpp"
 
@@ -29,6 +30,16 @@ void decrement_ttl(rte_mbuf* m, const PacketMeta& meta) {
   }
 }
 
+// An ICMP error about a packet whose destination NAT translated quotes it as its sender sent it, or the
+// sender could not match the error (PMTU discovery through a port forward).
+void refuse_with_icmp(WorkerContext& ctx, Burst& burst, rte_mbuf* m, IcmpErrorKind kind, uint16_t mtu = 0) {
+  const uint16_t before = burst.generated_count;
+  send_icmp_error(ctx, burst, m, kind, mtu);
+  const PacketMeta& meta = meta_of(m);
+  if ((meta.nat_flags & (nat_flag::kForwarded | nat_flag::kViaMapping)) && burst.generated_count > before)
+    nat::answer_from_original_destination(meta, burst.generated[burst.generated_count - 1]);
+}
+
 }  // namespace
 
 void stage_forward(WorkerContext& ctx, Burst& burst) {
@@ -46,7 +57,7 @@ void stage_forward(WorkerContext& ctx, Burst& burst) {
       continue;
     }
     if (meta.ttl <= 1) {
-      send_icmp_error(ctx, burst, m, IcmpErrorKind::kTimeExceeded);
+      refuse_with_icmp(ctx, burst, m, IcmpErrorKind::kTimeExceeded);
       burst.drop(m, DropReason::kTtlExceeded);
       continue;
     }
@@ -57,7 +68,7 @@ void stage_forward(WorkerContext& ctx, Burst& burst) {
         if (!fragment_ipv4(ctx, burst, m, mtu)) burst.drop(m, DropReason::kMtuExceeded);
         continue;
       }
-      send_icmp_error(ctx, burst, m, IcmpErrorKind::kFragmentationNeeded, mtu);
+      refuse_with_icmp(ctx, burst, m, IcmpErrorKind::kFragmentationNeeded, mtu);
       burst.drop(m, DropReason::kMtuExceeded);
       continue;
     }

@@ -8,6 +8,7 @@
 #include "dataplane/conntrack/track.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/icmp_error.hpp"
+#include "dataplane/nat/rewrite.hpp"
 #include "dataplane/packet_access.hpp"
 #include "dataplane/stages.hpp"
 #include "dataplane/synflood/syn_proxy.hpp"
@@ -66,11 +67,15 @@ void refuse(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyV
   meta.policy_rule = verdict.is_default() ? kNoPolicyRuleInMeta : static_cast<uint16_t>(verdict.rule);
   if (!verdict.log) meta.flags |= meta_flag::kNoLog;
   if (verdict.action == config::PolicyAction::kReject) {
+    const uint16_t answers_before = burst.generated_count;
     if (meta.ip_proto == IPPROTO_TCP) {
       send_tcp_reset(ctx, burst, m);
     } else {
       send_icmp_error(ctx, burst, m, IcmpErrorKind::kAdministrativelyProhibited);
     }
+    if ((meta.nat_flags & (nat_flag::kForwarded | nat_flag::kViaMapping)) &&
+        burst.generated_count > answers_before)
+      nat::answer_from_original_destination(meta, burst.generated[burst.generated_count - 1]);
     burst.drop(m, DropReason::kPolicyReject);
   } else {
     burst.drop(m, DropReason::kPolicyDrop);

@@ -14,6 +14,10 @@ void stage_antispoof(WorkerContext& ctx, Burst& burst);
 // order on ctx.fragments' ready list with the flow's ports and hash (pipeline.cpp runs them on from route);
 // drops overlapping, oversized, tiny, too many and timed-out ones. Anything else passes untouched.
 void stage_reassembly(WorkerContext& ctx, Burst& burst);
+// NAT, first half (IPv4): packets to an external address are translated back - a port forward to its server,
+// a source-NAT mapping to its inside host, an ICMP error's outer destination and quote - so that routing,
+// local delivery, conntrack and policy see inside addresses (the policy matches the translated destination).
+void stage_nat_destination(WorkerContext& ctx, Burst& burst);
 // Longest-prefix match on the destination: next hop, egress interface, or the box itself.
 void stage_route(WorkerContext& ctx, Burst& burst);
 // Packets for the box: answers echo requests in place, drops what no local service handles.
@@ -23,7 +27,11 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst);
 // New connections (and untrackable packets) are decided by the policy: accept creates the flow; drop and
 // reject (TCP RST / ICMP administratively prohibited) end them. After a reload, known flows are asked again.
 void stage_policy(WorkerContext& ctx, Burst& burst);
-// Slot for the application layer, IDS and NAT (later issues) is here, between policy and forward.
+// NAT, second half: a flow's first packet decides its translation (source NAT mapping, forward, hairpin);
+// the source of every packet of a translated flow is rewritten (originator: to the mapping; a forward's
+// server: to the public address). Unsolicited packets through a mapping and exhausted ports are dropped.
+void stage_nat(WorkerContext& ctx, Burst& burst);
+// Slot for the application layer and IDS (later issues) is here, between policy and forward.
 // TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
 void stage_forward(WorkerContext& ctx, Burst& burst);
 // TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.

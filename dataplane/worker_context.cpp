@@ -12,6 +12,12 @@ std::array<TokenBucket, kDropReasonCount> make_buckets(const RateLimits& limits)
   return buckets;
 }
 
+// One NAT record per flow slot, whatever the caller asked.
+nat::NatTableConfig nat_table_config_for(nat::NatTableConfig nat, const conntrack::FlowTableConfig& flows) {
+  nat.max_flows = flows.max_flows;
+  return nat;
+}
+
 }  // namespace
 
 conntrack::FlowTableConfig flow_table_config(const config::Config& config) {
@@ -20,9 +26,19 @@ conntrack::FlowTableConfig flow_table_config(const config::Config& config) {
   return table;
 }
 
+nat::NatTableConfig nat_table_config(const config::Config& config) {
+  nat::NatTableConfig table;
+  table.workers = config.dataplane.workers;
+  table.max_flows = config.dataplane.flows_per_worker;
+  if (!config.nat.empty()) table.max_mappings = config.dataplane.flows_per_worker;
+  return table;
+}
+
 WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table,
-                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits,
-                             const FragmentLimits& fragment_limits, const conntrack::FlowTableConfig& flow_table)
+                             Transmitter& tx, PuntSink& punt_sink, EveRing& eve_ring,
+                             const RateLimits& limits, const FragmentLimits& fragment_limits,
+                             const conntrack::FlowTableConfig& flow_table,
+                             const nat::NatTableConfig& nat_table)
     : worker_id(id),
       pool(mbuf_pool),
       neighbours(neighbour_table),
@@ -32,6 +48,7 @@ WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const Neighbou
       flows(flow_table, static_cast<uint16_t>(id)),
       synflood(flows.capacity(), flow_table.socket_id),
       fragments(fragment_limits),
+      nat(nat_table_config_for(nat_table, flow_table), id),
       icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),
       drop_records(make_buckets(limits)) {}
 

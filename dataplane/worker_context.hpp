@@ -9,6 +9,7 @@
 #include "dataplane/counters.hpp"
 #include "dataplane/eve_ring.hpp"
 #include "dataplane/fragment_table.hpp"
+#include "dataplane/nat/nat_table.hpp"
 #include "dataplane/neighbour_table.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/synflood/half_open.hpp"
@@ -38,6 +39,7 @@ class FlowSteering {
  public:
   virtual ~FlowSteering() = default;
   virtual unsigned owner(uint32_t flow_hash) const = 0;
+  virtual unsigned worker_count() const = 0;
   // Hands `packets`, all owned by `worker`, over in order; returns how many were taken (a prefix).
   virtual uint16_t hand_off(unsigned worker, rte_mbuf** packets, uint16_t count) = 0;
 };
@@ -53,11 +55,15 @@ struct RateLimits {
 // and gets the smallest table.
 conntrack::FlowTableConfig flow_table_config(const config::Config& config);
 inline const conntrack::FlowTableConfig kSlowPathFlowTable{1024, {}, -1};
+// The NAT table a worker gets: one mapping and one record per flow when the configuration translates, the
+// smallest table otherwise (a reload that adds NAT then runs on it: restart for full size).
+nat::NatTableConfig nat_table_config(const config::Config& config);
 
 struct WorkerContext {
   WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table, Transmitter& tx,
                 PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits = {},
-                const FragmentLimits& fragment_limits = {}, const conntrack::FlowTableConfig& flow_table = {});
+                const FragmentLimits& fragment_limits = {}, const conntrack::FlowTableConfig& flow_table = {},
+                const nat::NatTableConfig& nat_table = {});
 
   unsigned worker_id;
   const Snapshot* snapshot = nullptr;  // valid between two quiescent-state reports
@@ -71,6 +77,7 @@ struct WorkerContext {
   conntrack::FlowTable flows;  // this worker's connections: both directions of each meet here
   synflood::SynFloodState synflood;  // half-open counts per zone, SYN-proxy state per flow slot
   FragmentTable fragments;            // preallocated at construction
+  nat::NatTable nat;                  // this worker's NAT mappings and the NAT record of each of its flows
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;

@@ -115,7 +115,8 @@ class FlowTable {
   const ConntrackCounters& counters() const { return counters_; }
   uint32_t size() const { return static_cast<uint32_t>(counters_.size); }
   uint32_t capacity() const { return max_flows_; }
-  // The flow's slot in the pool (0 .. capacity - 1), for per-flow state kept beside the table (synflood/).
+  // The flow's slot in the pool, 0 .. capacity() - 1: the index of per-flow state kept beside the table
+  // (NAT, SYN proxy).
   uint32_t slot_of(const Flow& flow) const { return index_of(&flow); }
   // Memory the table holds, for the bytes-per-flow figure.
   uint64_t memory_bytes() const;

@@ -52,6 +52,10 @@ std::string restart_reason(const config::Config& running, const config::Config& 
       d.flows_per_worker != e.flows_per_worker) {
     return "the dataplane section changed (only burst, stats_interval and idle_sleep_us apply live)";
   }
+  // Live mappings own ports in per-worker slices of these ranges, and the NAT tables were sized at start-up.
+  if (running.nat.source != candidate.nat.source || running.nat.empty() != candidate.nat.empty()) {
+    return "the source NAT rules changed, or NAT was switched on or off (port forwards apply live)";
+  }
   return {};
 }
 
@@ -88,6 +92,9 @@ class Appliance {
     shared_.idle_sleep_us = config_.dataplane.idle_sleep_us;
     shared_.software_distribution = false;
     for (const auto& p : ports_) shared_.software_distribution |= !p.symmetric_rss;
+    // A symmetric Toeplitz hash sees a translated flow's two directions as two tuples: NAT steering
+    // (nat_steering.hpp) must place them, and it runs in software distribution.
+    if (!config_.nat.empty() && workers > 1) shared_.software_distribution = true;
     const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers);
     shared_.qsbr = static_cast<rte_rcu_qsbr*>(rte_zmalloc("torwart_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
     if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0) throw std::runtime_error("cannot set up RCU");
@@ -107,9 +114,9 @@ class Appliance {
     for (unsigned w = 0; w < workers; ++w) {
       transmitters_.push_back(std::make_unique<QueueTransmitter>(static_cast<uint16_t>(w)));
       eve_rings_.push_back(std::make_unique<EveRing>());
-      contexts_.push_back(std::make_unique<WorkerContext>(w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_,
-                                                          *eve_rings_.back(), RateLimits{}, FragmentLimits{},
-                                                          flow_table_config(config_)));
+      contexts_.push_back(std::make_unique<WorkerContext>(
+          w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
+          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_)));
     }
     control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
     eve_rings_.push_back(std::make_unique<EveRing>());

@@ -4,6 +4,7 @@
 
 #include <rte_ethdev.h>
 
+#include "dataplane/nat/nat_steering.hpp"
 #include "dataplane/pipeline.hpp"
 
 namespace torwart::dataplane::live {
@@ -18,7 +19,14 @@ void distribute(SharedState& shared, WorkerContext& ctx, Burst& burst) {
   uint16_t kept = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {
     rte_mbuf* m = burst.pkts[i];
-    const unsigned target = meta_of(m).flow_hash % shared.workers;
+    PacketMeta& meta = meta_of(m);
+    unsigned target = meta.flow_hash % shared.workers;
+    // Translated flows meet on the worker NAT steering names (nat_steering.hpp), before any stage runs.
+    if (const auto nat_owner = nat::steering_owner(*ctx.snapshot, meta, m, shared.workers)) {
+      meta.nat_flags |= nat_flag::kSteered;
+      if (*nat_owner != target) ++ctx.counters.nat_steered;
+      target = *nat_owner;
+    }
     if (target == ctx.worker_id) {
       burst.pkts[kept++] = m;
     } else {
@@ -42,6 +50,7 @@ class RingSteering final : public FlowSteering {
  public:
   RingSteering(SharedState& shared, unsigned self) : shared_(shared), self_(self) {}
   unsigned owner(uint32_t flow_hash) const override { return flow_hash % shared_.workers; }
+  unsigned worker_count() const override { return shared_.workers; }
   uint16_t hand_off(unsigned worker, rte_mbuf** packets, uint16_t count) override {
     return static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
         shared_.handoff[self_][worker], reinterpret_cast<void* const*>(packets), count, nullptr));

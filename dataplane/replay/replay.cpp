@@ -118,8 +118,10 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   CollectingPuntSink punts;
   CollectingPuntSink refusing;  // the slow path never punts; kept apart from the worker's sink
   EveRing worker_eve, slow_eve;
+  nat::NatTableConfig nat_table = nat_table_config(config);
+  nat_table.workers = 1;  // the replay's single worker owns every port range whole
   WorkerContext worker(0, pool, neighbours, transmitter, punts, worker_eve, RateLimits{}, FragmentLimits{},
-                       flow_table_config(config));
+                       flow_table_config(config), nat_table);
   WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve, RateLimits{}, FragmentLimits{},
                              kSlowPathFlowTable);
   worker.snapshot = snapshot.get();

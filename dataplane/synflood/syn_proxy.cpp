@@ -32,6 +32,16 @@ uint8_t zone_of(const WorkerContext& ctx, const PacketMeta& meta) {
   return static_cast<uint8_t>(std::min<uint16_t>(ctx.snapshot->interface(meta.in_iface).zone, kMaxZones - 1));
 }
 
+// Whether NAT translates this connection (stage_nat_destination already did, or stage_nat will for its
+// source). The proxy's own segments never pass the NAT stages, so such connections are not proxied.
+bool nat_translates(const WorkerContext& ctx, const PacketMeta& meta) {
+  const nat::NatRules& rules = ctx.snapshot->nat();
+  if (rules.empty() || meta.l3 != L3Kind::kIpv4) return false;
+  if (meta.nat_flags & nat_flag::kDestinationTranslated) return true;
+  return meta.in_iface != kNoInterface && meta.out_iface != kNoInterface &&
+         rules.source_rule(ctx.snapshot->interface(meta.in_iface).zone, meta.out_iface) != nullptr;
+}
+
 const config::SynFlood& limits_of(const WorkerContext& ctx, uint8_t zone) {
   static const config::SynFlood kDefaults{};
   const auto& zones = ctx.snapshot->source().zones;
@@ -255,7 +265,7 @@ GateResult gate_new_connection(WorkerContext& ctx, Burst& burst, rte_mbuf* m,
   const uint8_t flags = tcp_of(m, meta)->tcp_flags & kHandshakeFlags;
   if (flags == RTE_TCP_SYN_FLAG) {
     const uint32_t half_open = ctx.synflood.half_open(zone);
-    if (limits.cookies && half_open >= limits.cookies_above) {
+    if (limits.cookies && half_open >= limits.cookies_above && !nat_translates(ctx, meta)) {
       send_cookie(ctx, burst, m, meta, zone);
       rte_pktmbuf_free(m);
       return {Outcome::kConsumed};

@@ -16,6 +16,8 @@
 // SACK and timestamps (windows up to 64 KiB); nothing in their segments but seq/ack needs translating.
 // At `half_open_limit` no new half-open state is created at all: SYNs without cookie protection and ACKs with
 // valid cookies are dropped (`half_open_limit`).
+// Connections NAT translates are never proxied (the box's own segments skip the NAT stages): above
+// `cookies_above` they are handled as without cookies.
 #include <cstdint>
 
 #include <rte_mbuf.h>

@@ -133,6 +133,38 @@ struct Policy {
   std::vector<PolicyRule> rules;  // first match wins
 };
 
+// --- NAT (FORMAT.md, "nat"), IPv4 only -------------------------------------------------------------------
+
+inline constexpr uint16_t kNatDefaultFirstPort = 1024;
+inline constexpr uint16_t kNatDefaultLastPort = 65535;
+
+// Source NAT (masquerade): connections from `from_zones` leaving through `out_interface` get the interface's
+// first IPv4 address as source and a port (TCP/UDP) or echo identifier (ICMP) from the range.
+struct SourceNatRule {
+  std::string name;
+  std::string out_interface;            // a port or VLAN name
+  std::vector<std::string> from_zones;  // empty: any zone
+  uint16_t first_port = kNatDefaultFirstPort;
+  uint16_t last_port = kNatDefaultLastPort;
+  bool operator==(const SourceNatRule&) const = default;
+};
+
+// Destination NAT: `protocol`/`port` on `in_interface`'s first IPv4 address is forwarded to `to`:`to_port`.
+struct PortForward {
+  std::string name;
+  std::string in_interface;
+  uint8_t protocol = kProtoTcp;  // tcp or udp
+  uint16_t port = 0;
+  IpAddress to;
+  uint16_t to_port = 0;
+};
+
+struct Nat {
+  std::vector<SourceNatRule> source;
+  std::vector<PortForward> forwards;
+  bool empty() const { return source.empty() && forwards.empty(); }
+};
+
 struct Config {
   unsigned format = 1;
   std::string name;
@@ -143,6 +175,7 @@ struct Config {
   std::vector<Neighbour> neighbours;
   Objects objects;
   Policy policy;  // without a `policy` section: drop and log everything, no rules
+  Nat nat;        // without a `nat` section: no translation
 };
 
 const char* to_string(PortBackend backend);

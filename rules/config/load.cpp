@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
 #include "rules/config/load_syn_flood.hpp"
 #include "rules/config/yaml_reader.hpp"
@@ -46,7 +47,7 @@ class ConfigBuilder {
   Config build(const YAML::Node& root) {
     Config config;
     if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours",
-                                 "objects", "policy"})) {
+                                 "objects", "policy", "nat"})) {
       return config;
     }
     if (root["format"]) {
@@ -76,6 +77,7 @@ class ConfigBuilder {
                   [&](const YAML::Node& n, const std::string& p) { read_neighbour(n, p, config); });
     }
     detail::read_objects_and_policy(r_, root, zone_names_, config);
+    detail::read_nat(r_, root, zone_names_, config);
     return config;
   }
 

@@ -140,6 +140,7 @@ class E2eTest : public ::testing::Test {
     config_text_ = insert_after_line(lab_config_text(work_dir_ + "/control.sock"), "  rules:",
                                      "    - {name: e2e-echo, from: [lan], to: [inet], service: [tcp/7100-7107, "
                                      "udp/7100-7107], action: accept, log: true}\n");
+    config_text_ = adjust_config(config_text_);
     config_ = load_lab_config(config_text_);
     config_path_ = work_dir_ + "/torwart.yaml";
     std::ofstream(config_path_) << config_text_;
@@ -177,6 +178,9 @@ class E2eTest : public ::testing::Test {
       }
     }
   }
+
+  // Fixtures that need another configuration than the lab default change its text here.
+  virtual std::string adjust_config(std::string text) { return text; }
 
   std::string write_config(const std::string& name, const std::string& text) {
     const std::string path = work_dir_ + "/" + name;
@@ -534,6 +538,132 @@ TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
   }
   EXPECT_EQ(ended_by_policy, 1u);
   EXPECT_EQ(kept_then_closed, 1u);
+}
+
+// NAT (tests/e2e/README.md): the lab with masquerade on the Internet uplink and a port forward to the LAN
+// host, two workers with software distribution, so that NAT steering must bring both directions together.
+class NatE2eTest : public E2eTest {
+ protected:
+  static constexpr int kForwardPort = 8443;
+  static constexpr int kServerPort = 7200;
+
+  std::string adjust_config(std::string text) override {
+    text = insert_after_line(text, "  rules:",
+                             "    - {name: e2e-forward, from: [inet], to: [lan], destination: "
+                             "[192.168.10.10/32], service: [tcp/7200, "
+                             "udp/7200], action: accept}\n"
+                             "    - {name: e2e-hairpin, from: [lan], to: [lan], destination: "
+                             "[192.168.10.10/32], service: [tcp/7200, "
+                             "udp/7200], action: accept}\n");
+    return text +
+           "nat:\n"
+           "  source:\n"
+           "    - {name: lan-masquerade, out: inet, from: [lan], translate_to: interface}\n"
+           "  forwards:\n"
+           "    - {name: lan-echo-tcp, in: inet, protocol: tcp, port: 8443, to: 192.168.10.10, to_port: "
+           "7200}\n"
+           "    - {name: lan-echo-udp, in: inet, protocol: udp, port: 8443, to: 192.168.10.10, to_port: "
+           "7200}\n";
+  }
+
+  // The Internet knows only the public address: without translation nothing could come back.
+  void remove_route_back() {
+    CommandResult r = in("inet", {"ip", "route", "del", "192.168.10.0/24"});
+    ASSERT_TRUE(r.ok()) << r.output;
+    r = in("inet", {"ip", "route", "show"});
+    ASSERT_EQ(r.output.find("192.168.10."), std::string::npos) << r.output;
+  }
+};
+
+TEST_F(NatE2eTest, LanReachesTheInternetThroughSourceNatOnly) {
+  const json status = appliance_->status();
+  ASSERT_EQ(status["workers"], 2) << status.dump();
+  ASSERT_EQ(status["distribution"], "software") << status.dump();
+  remove_route_back();
+  const json before = appliance_->stats();
+
+  constexpr int kBasePort = 7100;
+  constexpr int kFlows = 8;
+  BackgroundProcess server =
+      topology_.inet->start({python(), script("echo_flows.py"), "server", "198.51.100.10",
+                             std::to_string(kBasePort), std::to_string(kFlows)},
+                            work_dir_ + "/echo-server.log");
+  wait_listening("inet", "-lun", kBasePort + kFlows - 1, server);
+  wait_listening("inet", "-ltn", kBasePort + kFlows - 1, server);
+
+  // A LAN socket opens a mapping (its hello is echoed back through it); strangers then try the mapping's
+  // candidate ports (the first UDP port of each worker's slice) and a forward-less public port.
+  BackgroundProcess listener =
+      topology_.lan->start({python(), script("nat_probe.py"), "listen", "192.168.10.10", "7300", "4",
+                            "198.51.100.10", std::to_string(kBasePort)},
+                           work_dir_ + "/lan-listener.log");
+  wait_listening("lan", "-lun", 7300, listener);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (const char* port : {"1024", "33280", "7300"}) {
+    const CommandResult probe = in("inet", {python(), script("nat_probe.py"), "send", "203.0.113.2", port});
+    EXPECT_NE(probe.output.find("tcp_connected=0"), std::string::npos) << port << ": " << probe.output;
+  }
+  for (auto deadline = Clock::now() + seconds(10); listener.running() && Clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  listener.stop();
+  const std::string heard = read_file(listener.log_path());
+  EXPECT_NE(heard.find("udp_received=1 tcp_accepted=0"), std::string::npos)
+      << "only the echo of the hello may arrive: " << heard;
+
+  CommandResult r = in("lan",
+                       {python(), script("echo_flows.py"), "client", "198.51.100.10",
+                        std::to_string(kBasePort), std::to_string(kFlows), "50"},
+                       seconds(60));
+  server.stop();
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("udp_sent=400 udp_echoed=400 tcp_sent=400 tcp_echoed=400"), std::string::npos)
+      << r.output;
+  CommandResult ping = in("lan", {"ping", "-c", "3", "-i", "0.2", "-W", "2", "198.51.100.10"});
+  EXPECT_EQ(ping_summary(ping.output), (std::pair<long, long>{3, 3})) << ping.output;
+
+  const json after = appliance_->stats();
+  auto delta = [&](std::initializer_list<const char*> path) {
+    return counter(after, path) - counter(before, path);
+  };
+  EXPECT_GE(delta({"nat", "mappings_created"}), 2u * kFlows + 2) << after.dump();
+  EXPECT_GE(delta({"nat", "packets_translated"}), 4u * 400) << after.dump();
+  EXPECT_GT(delta({"nat", "steered_by_nat"}), 0u)
+      << "NAT steering never overrode the flow hash: " << after.dump();
+  EXPECT_EQ(counter(after, {"drops", "distribution_queue_full"}), 0u) << after.dump();
+  EXPECT_EQ(counter(after, {"drops", "nat_port_exhausted"}), 0u) << after.dump();
+  // The strangers' datagrams to the mapping's port were refused by the policy or as unsolicited.
+  EXPECT_GE(counter(after, {"ports", "inet", "drops", "policy_drop"}) +
+                counter(after, {"ports", "inet", "drops", "nat_unsolicited"}),
+            5u)
+      << after.dump();
+}
+
+TEST_F(NatE2eTest, PortForwardAndHairpinReachTheLanServer) {
+  remove_route_back();
+  BackgroundProcess server = topology_.lan->start(
+      {python(), script("echo_flows.py"), "server", "192.168.10.10", std::to_string(kServerPort), "1"},
+      work_dir_ + "/lan-echo-server.log");
+  wait_listening("lan", "-ltn", kServerPort, server);
+  wait_listening("lan", "-lun", kServerPort, server);
+  // From the Internet to the public address.
+  CommandResult outside = in(
+      "inet",
+      {python(), script("echo_flows.py"), "client", "203.0.113.2", std::to_string(kForwardPort), "1", "50"},
+      seconds(60));
+  EXPECT_TRUE(outside.ok()) << outside.output;
+  EXPECT_NE(outside.output.find("udp_sent=50 udp_echoed=50 tcp_sent=50 tcp_echoed=50"), std::string::npos)
+      << outside.output;
+  // From the LAN to the public address (hairpin): the box translates both ways, also for the same host.
+  CommandResult hairpin = in(
+      "lan",
+      {python(), script("echo_flows.py"), "client", "203.0.113.2", std::to_string(kForwardPort), "1", "50"},
+      seconds(60));
+  server.stop();
+  EXPECT_TRUE(hairpin.ok()) << hairpin.output;
+  EXPECT_NE(hairpin.output.find("udp_sent=50 udp_echoed=50 tcp_sent=50 tcp_echoed=50"), std::string::npos)
+      << hairpin.output;
+  const json stats = appliance_->stats();
+  EXPECT_GT(counter(stats, {"nat", "packets_translated"}), 0u) << stats.dump();
 }
 
 }  // namespace

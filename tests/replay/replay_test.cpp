@@ -194,6 +194,41 @@ TEST_F(Replay, LanToKdnUdpIsForwardedExactly) {
   EXPECT_EQ(c["totals"]["dropped"], 0);
 }
 
+// NAT in replay: one worker owns every port range whole, so the first mapping gets the range's first port.
+TEST_F(Replay, SourceNatIsDeterministicAndLogged) {
+  const fs::path config = dir / "nat.yaml";
+  std::ofstream(config) << std::string(config::default_config_text())
+                        << "nat:\n  source:\n    - {name: lan-masquerade, out: inet, from: [lan]}\n";
+  const Bytes query = from_lan({.source = "192.168.10.10", .destination = "198.51.100.10"},
+                               Udp{.source_port = 5000, .destination_port = 53, .payload = Bytes{'q'}});
+  const Bytes answer = from_inet({.source = "198.51.100.10", .destination = "203.0.113.2"},
+                                 Udp{.source_port = 53, .destination_port = 1024, .payload = Bytes{'a'}});
+  const Result r =
+      replay({{"lan", {{kT0, query}}}, {"inet", {{kT0 + kSecond / 1000, answer}}}}, "out", config.string());
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  const auto inet = output("inet");
+  ASSERT_EQ(inet.size(), 1u);
+  EXPECT_EQ(ipv4_at(inet[0].bytes, 26), "203.0.113.2");
+  EXPECT_EQ(be16(inet[0].bytes, 34), 1024);
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 1u);
+  EXPECT_EQ(ipv4_at(lan[0].bytes, 30), "192.168.10.10");
+  EXPECT_EQ(be16(lan[0].bytes, 36), 5000);
+  const auto c = counters();
+  EXPECT_EQ(c["nat"]["mappings_created"], 1);
+  EXPECT_EQ(c["nat"]["packets_translated"], 2);
+  bool logged = false;
+  for (const auto& record : eve()) {
+    if (record.value("event_type", "") != "flow") continue;
+    logged = true;
+    EXPECT_EQ(record["src_ip"], "192.168.10.10");
+    EXPECT_EQ(record["nat"]["src_ip"], "203.0.113.2");
+    EXPECT_EQ(record["nat"]["src_port"], 1024);
+    EXPECT_EQ(record["nat"]["dest_ip"], "198.51.100.10");
+  }
+  EXPECT_TRUE(logged) << "the default policy logs lan-to-inet flows";
+}
+
 // Bytes [offset, offset + length) of a UDP datagram's transport bytes as one fragment from the LAN client.
 Bytes lan_fragment(const Bytes& l4, uint32_t offset, uint32_t length, bool more) {
   const Ipv4 ip{.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 99, .more_fragments = more,
