@@ -20,8 +20,9 @@ const char* const kServer = "192.168.10.10";
 
 // The fast-path test configuration with `syn_flood` settings for the inet zone (and a first policy rule).
 std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood, uint64_t version = 1,
-                                             const std::string& first_rule = "") {
-  std::string text = test_config_text();
+                                             const std::string& first_rule = "",
+                                             const std::string& nat = "") {
+  std::string text = test_config_text() + nat;
   const std::string zone = "  - name: inet\n";
   text.insert(text.find(zone) + zone.size(), "    syn_flood: " + syn_flood + "\n");
   if (!first_rule.empty()) {
@@ -41,8 +42,8 @@ std::unique_ptr<Snapshot> snapshot_with_inet(const std::string& syn_flood, uint6
 class SynFloodTest : public FastPath {
  protected:
   // A worker with a flow table of `flows` entries over a configuration with these inet limits.
-  void configure(const std::string& syn_flood, uint32_t flows = 1024) {
-    snapshot = snapshot_with_inet(syn_flood);
+  void configure(const std::string& syn_flood, uint32_t flows = 1024, const std::string& nat = "") {
+    snapshot = snapshot_with_inet(syn_flood, 1, "", nat);
     ctx = std::make_unique<WorkerContext>(0, pool(), neighbours, tx, punt, eve, RateLimits{},
                                           FragmentLimits{}, conntrack::FlowTableConfig{flows, {}, -1});
     ctx->snapshot = snapshot.get();
@@ -128,6 +129,28 @@ TEST_F(SynFloodTest, FlowsAReloadEndsLeaveTheCount) {
   EXPECT_EQ(drops(kInet, DropReason::kPolicyDrop), 1u);
   EXPECT_EQ(half_open(), 1u);
   EXPECT_EQ(half_open(), half_open_in_table({40000, 40001}));
+}
+
+TEST_F(SynFloodTest, ConnectionsNatTranslatesAreNotProxied) {
+  // The box's own segments skip the NAT stages: a SYN through a port forward is forwarded, not answered.
+  configure("{cookies_above: 0, half_open_limit: 10}", 1024,
+            "nat:\n  forwards:\n    - {name: web, in: inet, protocol: tcp, port: 8443, to: 192.168.10.10, "
+            "to_port: 80}\n");
+  const Bytes to_forward = test::ipv4_frame(
+      {.source = kInetGatewayMac, .destination = kInetMac}, {.source = kClient, .destination = "203.0.113.2"},
+      test::Tcp{.source_port = 40000, .destination_port = 8443, .sequence = 10, .flags = flag::kSyn});
+  auto [inet, lan] = send(kInet, to_forward);
+  EXPECT_TRUE(inet.empty());
+  ASSERT_EQ(lan.size(), 1u);
+  EXPECT_EQ(ipv4_at(lan[0], 30), kServer);
+  EXPECT_EQ(be16(lan[0], kTcp + 2), 80);
+  EXPECT_EQ(ctx->counters.syn_cookies_sent, 0u);
+  EXPECT_EQ(half_open(), 1u) << "counted, and bounded by the hard limit";
+  // The same server without NAT is proxied.
+  std::tie(inet, lan) = send(kInet, from_client(10, 0, flag::kSyn, 40001));
+  EXPECT_EQ(inet.size(), 1u);
+  EXPECT_TRUE(lan.empty());
+  EXPECT_EQ(ctx->counters.syn_cookies_sent, 1u);
 }
 
 TEST_F(SynFloodTest, HalfOpenCountStaysExactThroughEvictionAndResets) {
