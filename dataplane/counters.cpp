@@ -29,6 +29,11 @@ void WorkerCounters::add(const WorkerCounters& other) {
   datagrams_reassembled += other.datagrams_reassembled;
   fragments_held += other.fragments_held;
   fragments_resteered += other.fragments_resteered;
+  syn_cookies_sent += other.syn_cookies_sent;
+  syn_cookies_valid += other.syn_cookies_valid;
+  syn_cookies_invalid += other.syn_cookies_invalid;
+  syn_proxied_flows += other.syn_proxied_flows;
+  half_open += other.half_open;
   nat_mappings_active += other.nat_mappings_active;
   nat_mappings_created += other.nat_mappings_created;
   nat_mapping_table_full += other.nat_mapping_table_full;

@@ -40,6 +40,12 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t datagrams_reassembled = 0;  // complete, valid fragmented datagrams released
   uint64_t fragments_held = 0;         // a gauge: fragments waiting for their datagram now
   uint64_t fragments_resteered = 0;    // released fragments handed to their flow's worker
+  // SYN-flood protection (synflood/syn_proxy.hpp).
+  uint64_t syn_cookies_sent = 0;     // SYN-ACKs with a cookie the box answered SYNs with
+  uint64_t syn_cookies_valid = 0;    // ACKs whose cookie checked out
+  uint64_t syn_cookies_invalid = 0;  // ACKs with a forged, foreign or expired cookie (syn_cookie_invalid)
+  uint64_t syn_proxied_flows = 0;    // connections the box opened to the server after a valid cookie
+  uint64_t half_open = 0;            // a gauge: connections in the handshake now (all zones)
   // Copied from the worker's NAT table after every burst (nat::NatCounters).
   uint64_t nat_mappings_active = 0;  // a gauge
   uint64_t nat_mappings_created = 0;

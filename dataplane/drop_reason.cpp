@@ -53,6 +53,8 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"policy_drop", "no policy rule allowed the new connection (or a drop rule matched)"},
     {"policy_reject", "a reject rule matched: dropped and answered with TCP RST or ICMP administratively prohibited"},
     {"unrelated_icmp_error", "ICMP error that quotes no connection the box tracks"},
+    {"syn_cookie_invalid", "TCP ACK without a connection whose SYN cookie is forged, belongs to another connection or has expired, while the zone is answering SYNs with cookies"},
+    {"half_open_limit", "the zone's `half_open_limit` of connections in the TCP handshake was reached: no new state (SYN without cookie protection, or ACK with a valid cookie)"},
     {"nat_port_exhausted", "source NAT found no free external port (or mapping) for a new connection on this worker"},
     {"nat_unsolicited", "addressed to a source-NAT mapping's external port by a remote none of its connections talks to"},
 }};

@@ -55,6 +55,8 @@ enum class DropReason : uint8_t {
   kPolicyDrop,          // a policy rule (or the default) said drop
   kPolicyReject,        // a policy rule said reject: dropped, and answered with TCP RST / ICMP
   kUnrelatedIcmpError,  // an ICMP error quoting no tracked flow
+  kSynCookieInvalid,    // an ACK that answers no SYN cookie the box sent (forged, foreign or expired)
+  kHalfOpenLimit,       // the zone's hard limit of half-open connections was reached
   kNatPortExhausted,    // source NAT found no free port in this worker's slice (or no free mapping)
   kNatUnsolicited,      // to a source-NAT mapping's port, but not from a remote the mapping's flows talk to
   kCount

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "dataplane/eve_format.hpp"
+#include "dataplane/synflood/syn_proxy.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -80,6 +81,7 @@ const char* suricata_state(conntrack::FlowState state) {
 }  // namespace
 
 void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndReason reason) {
+  synflood::flow_ended(ctx_, flow);  // half-open accounting must see every flow that leaves
   ++ctx_.counters.flows_ended;
   log(flow, reason);
   // The mapping lives as long as its last flow (after the record above has named it).

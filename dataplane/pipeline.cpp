@@ -74,6 +74,7 @@ void publish_flow_counters(WorkerContext& ctx) {
   ctx.counters.flows_expired = table.expired;
   ctx.counters.flows_evicted = table.evicted;
   ctx.counters.flows_refused = table.refused;
+  ctx.counters.half_open = ctx.synflood.half_open_total();
   const nat::NatCounters& nat = ctx.nat.counters();
   ctx.counters.nat_mappings_active = nat.mappings_active;
   ctx.counters.nat_mappings_created = nat.mappings_created;

@@ -3,6 +3,7 @@
 #include "dataplane/conntrack/icmp_error_match.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/stages.hpp"
+#include "dataplane/synflood/syn_proxy.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -65,12 +66,18 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       burst.pkts[kept++] = m;
       continue;
     }
+    // SYN proxy: a proxied flow's client acknowledgements into the server's sequence space.
+    const conntrack::FlowState before = synflood::before_track(ctx, burst, *result.flow, result.direction, m);
     const conntrack::TrackVerdict verdict =
         ctx.flows.track(*result.flow, result.direction, meta, m, ctx.now_ns);
     if (verdict != conntrack::TrackVerdict::kAccept) {
       burst.drop(m, conntrack::drop_reason_of(verdict));
       continue;
     }
+    // Half-open accounting; the SYN proxy answers the server's SYN-ACK itself and translates server seqs.
+    if (synflood::after_track(ctx, burst, *result.flow, before, result.direction, m) ==
+        synflood::Outcome::kConsumed)
+      continue;
     meta.flow = result.flow;
     meta.policy_rule = result.flow->policy_rule;
     if (result.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;

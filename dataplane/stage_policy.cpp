@@ -11,6 +11,7 @@
 #include "dataplane/nat/rewrite.hpp"
 #include "dataplane/packet_access.hpp"
 #include "dataplane/stages.hpp"
+#include "dataplane/synflood/syn_proxy.hpp"
 #include "dataplane/tcp_reset.hpp"
 
 namespace torwart::dataplane {
@@ -94,9 +95,14 @@ bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogg
   if (!conntrack::tuple_of_packet(meta, m, tuple)) return false;
   const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
   if (found.flow == nullptr) return false;
+  const conntrack::FlowState before = synflood::before_track(ctx, burst, *found.flow, found.direction, m);
   const conntrack::TrackVerdict tracked = ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
   if (tracked != conntrack::TrackVerdict::kAccept) {
     burst.drop(m, conntrack::drop_reason_of(tracked));
+    return true;
+  }
+  if (synflood::after_track(ctx, burst, *found.flow, before, found.direction, m) == synflood::Outcome::kConsumed) {
+    meta.flow = nullptr;
     return true;
   }
   meta.flow = found.flow;
@@ -109,6 +115,15 @@ bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogg
 bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyVerdict& verdict,
                FlowEndLogger& on_end) {
   PacketMeta& meta = meta_of(m);
+  // SYN-flood protection: a SYN may be answered with a cookie or refused; an ACK may open a proxied flow.
+  const synflood::GateResult gate = synflood::gate_new_connection(ctx, burst, m, on_end);
+  if (gate.proxied_flow != nullptr) {
+    gate.proxied_flow->policy_rule =
+        verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
+    gate.proxied_flow->flags |= flow_flags_of(verdict);  // keeps kSynProxied
+    gate.proxied_flow->policy_version = static_cast<uint32_t>(ctx.snapshot->version());
+  }
+  if (gate.outcome == synflood::Outcome::kConsumed) return false;
   if (!conntrack::may_open(meta, m)) {
     burst.drop(m, DropReason::kInvalidTcpState);  // e.g. a mid-stream segment of a connection never seen
     return false;
@@ -122,6 +137,7 @@ bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::Poli
     return false;
   }
   conntrack::Flow* flow = created.flow;
+  synflood::flow_opened(ctx, *flow, meta);
   flow->policy_rule = verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
   flow->flags = flow_flags_of(verdict);
   flow->policy_version = static_cast<uint32_t>(ctx.snapshot->version());
@@ -131,6 +147,7 @@ bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::Poli
     burst.drop(m, conntrack::drop_reason_of(tracked));
     return false;
   }
+  synflood::note_tracked(ctx, *flow);
   meta.flow = flow;
   meta.policy_rule = flow->policy_rule;
   return true;

@@ -46,6 +46,7 @@ WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const Neighbou
       punt(punt_sink),
       eve(eve_ring),
       flows(flow_table, static_cast<uint16_t>(id)),
+      synflood(flows.capacity(), flow_table.socket_id),
       fragments(fragment_limits),
       nat(nat_table_config_for(nat_table, flow_table), id),
       icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),

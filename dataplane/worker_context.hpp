@@ -12,6 +12,7 @@
 #include "dataplane/nat/nat_table.hpp"
 #include "dataplane/neighbour_table.hpp"
 #include "dataplane/snapshot.hpp"
+#include "dataplane/synflood/half_open.hpp"
 #include "dataplane/token_bucket.hpp"
 
 namespace torwart::dataplane {
@@ -74,6 +75,7 @@ struct WorkerContext {
   EveRing& eve;
   WorkerCounters counters;
   conntrack::FlowTable flows;  // this worker's connections: both directions of each meet here
+  synflood::SynFloodState synflood;  // half-open counts per zone, SYN-proxy state per flow slot
   FragmentTable fragments;            // preallocated at construction
   nat::NatTable nat;                  // this worker's NAT mappings and the NAT record of each of its flows
   FlowSteering* steering = nullptr;  // live with software distribution and several workers

@@ -89,6 +89,12 @@ int cmd_stats(const ControlTarget& target, bool json) {
   for (const auto& [reason, n] : s["drops"].items()) std::cout << std::left << std::setw(32) << reason << n << "\n";
   std::cout << "\nICMP errors sent " << s["icmp_errors_sent"] << " (rate-limited " << s["icmp_errors_rate_limited"]
             << "), EVE records lost " << s["eve_records_lost"] << ", neighbours " << s["neighbours"] << "\n";
+  if (s.contains("syn_flood")) {
+    const auto& f = s["syn_flood"];
+    std::cout << "SYN flood: cookies sent " << f.value("cookies_sent", 0) << ", valid " << f.value("cookies_valid", 0)
+              << ", invalid " << f.value("cookies_invalid", 0) << ", proxied flows " << f.value("proxied_flows", 0)
+              << ", half-open now " << f.value("half_open", 0) << "\n";
+  }
   return kExitOk;
 }
 

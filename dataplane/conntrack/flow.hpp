@@ -61,6 +61,7 @@ inline constexpr uint8_t kPolicyDecided = 1 << 0;
 inline constexpr uint8_t kDrop = 1 << 1;        // policy verdict: drop this flow's packets
 inline constexpr uint8_t kLog = 1 << 2;         // log this flow (EVE flow record at its end)
 inline constexpr uint8_t kAppPending = 1 << 3;  // verdict waits for the application layer
+inline constexpr uint8_t kSynProxied = 1 << 4;  // opened by the SYN proxy: seq/ack translated (synflood/)
 }  // namespace flow_flag
 
 inline constexpr uint16_t kNoPolicyRule = 0xffff;

@@ -116,7 +116,7 @@ class FlowTable {
   uint32_t size() const { return static_cast<uint32_t>(counters_.size); }
   uint32_t capacity() const { return max_flows_; }
   // The flow's slot in the pool, 0 .. capacity() - 1: the index of per-flow state kept beside the table
-  // (NAT).
+  // (NAT, SYN proxy).
   uint32_t slot_of(const Flow& flow) const { return index_of(&flow); }
   // Memory the table holds, for the bytes-per-flow figure.
   uint64_t memory_bytes() const;

@@ -125,6 +125,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve, RateLimits{}, FragmentLimits{},
                              kSlowPathFlowTable);
   worker.snapshot = snapshot.get();
+  worker.synflood.set_key(synflood::SipKey{});  // a fixed SYN-cookie key: replays must be reproducible
   SlowPath slow_path(slow_context, neighbours);
   slow_path.use_snapshot(snapshot.get());
 

@@ -31,9 +31,18 @@ struct Dataplane {
   unsigned flows_per_worker = 131072;  // connection-tracking table size per worker
 };
 
+// SYN-flood protection per zone (BSI NET.3.2.A19), counted per worker: connections in the TCP handshake
+// (SYN_SENT, SYN_RECEIVED) whose SYN arrived from this zone. FORMAT.md "zones" explains the thresholds.
+struct SynFlood {
+  unsigned cookies_above = 256;  // half-open connections from which on SYNs are answered with SYN cookies
+  bool cookies = true;           // false (`cookies_above: off`): no SYN proxy, only the hard limit
+  unsigned half_open_limit = 1024;  // never more half-open connections than this: further SYNs get no state
+};
+
 struct Zone {
   std::string name;
   bool antispoof = true;  // reverse-path check: the source must route back into this zone
+  SynFlood syn_flood;
 };
 
 struct Vlan {

@@ -12,6 +12,7 @@
 
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
+#include "rules/config/load_syn_flood.hpp"
 #include "rules/config/yaml_reader.hpp"
 
 namespace torwart::config {
@@ -149,7 +150,7 @@ class ConfigBuilder {
   }
 
   void read_zone(const YAML::Node& node, const std::string& path, Config& config) {
-    if (!r_.expect_map(node, path, {"name", "antispoof"})) return;
+    if (!r_.expect_map(node, path, {"name", "antispoof", "syn_flood"})) return;
     Zone zone;
     if (!node["name"]) {
       r_.error(node, path + ".name", "a zone needs a name");
@@ -160,6 +161,7 @@ class ConfigBuilder {
     if (node["antispoof"]) {
       if (auto v = r_.boolean(node["antispoof"], path + ".antispoof")) zone.antispoof = *v;
     }
+    if (node["syn_flood"]) detail::read_syn_flood(r_, node["syn_flood"], path + ".syn_flood", zone.syn_flood);
     if (!zone.name.empty() && !zone_names_.insert(zone.name).second) {
       r_.error(node["name"], path + ".name", "zone '" + zone.name + "' is declared twice");
     }

@@ -414,6 +414,81 @@ TEST_F(E2eTest, TwoWorkersShareFlowsWithoutLoss) {
   EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 800u);
 }
 
+// 7. SYN flood (BSI NET.3.2.A19): a bounded flood of SYNs from random Internet sources towards an inbound
+// service does not stop a running download, and a new connection made during the flood succeeds through the
+// SYN proxy (cookies), byte for byte.
+TEST_F(E2eTest, SynFloodDoesNotStopARunningDownload) {
+  // An inbound service on the LAN server, and a low cookie threshold so that the flood switches the inet zone
+  // to cookies quickly (per worker).
+  std::string flood_config = insert_after_line(config_text_, "  rules:",
+                                               "    - {name: e2e-inbound, from: [inet], to: [lan], service: "
+                                               "[tcp/8080], action: accept, log: false}\n");
+  flood_config = replace_once(flood_config, "  - name: inet\n",
+                              "  - name: inet\n    syn_flood: {cookies_above: 32, half_open_limit: 4096}\n");
+  CommandResult r = appliance_->reload(write_config("synflood.yaml", flood_config));
+  ASSERT_TRUE(r.ok()) << r.output;
+
+  constexpr int kDownloadPort = 7100;
+  constexpr int kServicePort = 8080;
+  constexpr int kFetchBytes = 1 << 20;
+  BackgroundProcess download_server = topology_.inet->start(
+      {python(), script("syn_flood.py"), "serve", "198.51.100.10", std::to_string(kDownloadPort), "0"},
+      work_dir_ + "/download-server.log");
+  BackgroundProcess service =
+      topology_.lan->start({python(), script("syn_flood.py"), "serve", "192.168.10.10",
+                            std::to_string(kServicePort), std::to_string(kFetchBytes)},
+                           work_dir_ + "/service.log");
+  wait_listening("inet", "-ltn", kDownloadPort, download_server);
+  wait_listening("lan", "-ltn", kServicePort, service);
+  const json before = appliance_->stats();
+
+  BackgroundProcess download = topology_.lan->start(
+      {python(), script("syn_flood.py"), "download", "198.51.100.10", std::to_string(kDownloadPort), "10"},
+      work_dir_ + "/download.out");
+  std::this_thread::sleep_for(seconds(2));
+  BackgroundProcess flood = topology_.inet->start({python(), script("syn_flood.py"), "flood", "192.168.10.10",
+                                                   std::to_string(kServicePort), "30000", "6000"},
+                                                  work_dir_ + "/flood.out");
+  std::this_thread::sleep_for(seconds(2));
+  ASSERT_TRUE(flood.running()) << "the flood should still be running: "
+                               << read_file(work_dir_ + "/flood.out");
+  const CommandResult fetched =
+      in("inet",
+         {python(), script("syn_flood.py"), "fetch", "198.51.100.10", "192.168.10.10",
+          std::to_string(kServicePort), std::to_string(kFetchBytes)},
+         seconds(30));
+  const bool flood_ran_during_fetch = flood.running();
+
+  for (auto deadline = Clock::now() + seconds(30);
+       (download.running() || flood.running()) && Clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto download_exit = download.stop();
+  const auto flood_exit = flood.stop();
+  download_server.stop();
+  service.stop();
+  const json after = appliance_->stats();
+
+  EXPECT_TRUE(fetched.ok()) << fetched.output;
+  EXPECT_NE(fetched.output.find("fetched=" + std::to_string(kFetchBytes)), std::string::npos)
+      << fetched.output;
+  EXPECT_TRUE(flood_ran_during_fetch) << "the new connection was made after the flood had ended";
+  EXPECT_EQ(flood_exit, 0) << read_file(work_dir_ + "/flood.out");
+  const std::string download_output = read_file(work_dir_ + "/download.out");
+  EXPECT_EQ(download_exit, 0) << download_output;
+  EXPECT_NE(download_output.find("seconds=10 "), std::string::npos) << download_output;
+  EXPECT_NE(download_output.find(" stalls=0 "), std::string::npos) << download_output;
+
+  auto delta = [&](std::initializer_list<const char*> path) {
+    return counter(after, path) - counter(before, path);
+  };
+  EXPECT_GE(delta({"syn_flood", "cookies_sent"}), 20000u) << after.dump();
+  EXPECT_GE(delta({"syn_flood", "cookies_valid"}), 1u) << after.dump();
+  EXPECT_GE(delta({"syn_flood", "proxied_flows"}), 1u) << after.dump();
+  EXPECT_LE(counter(after, {"flows", "active"}), 2u * 32u + 16u)
+      << "the flood must not create state beyond the threshold";
+  std::cout << "e2e: " << download_output << "e2e: syn_flood " << after["syn_flood"].dump() << "\n";
+}
+
 // A policy reload keeps the established connections the new policy still allows and ends the others; flows
 // the policy ended get their EVE flow record.
 TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {

@@ -455,6 +455,50 @@ TEST_F(Replay, UnresolvedNextHopIsRequestedThenDropped) {
   EXPECT_EQ(records[0]["dest_ip"], "192.168.10.20");
 }
 
+// A SYN flood from the Internet switches the inet zone to SYN cookies: the first SYNs create flows (up to the
+// threshold), the rest are answered by the box and leave no state; a forged ACK is dropped. Twice the same
+// input gives the same output (fixed replay key). The proxied handshake itself: synflood/syn_proxy_test.cpp.
+TEST_F(Replay, SynFloodIsAnsweredWithCookiesReproducibly) {
+  std::string text = read_text(permissive_config());
+  text.replace(text.find("  - name: inet\n"), 15,
+               "  - name: inet\n    syn_flood: {cookies_above: 16, half_open_limit: 64}\n");
+  const fs::path config = dir / "synflood.yaml";
+  std::ofstream(config) << text;
+
+  std::vector<Packet> inet;
+  for (uint32_t i = 0; i < 200; ++i) {
+    const std::string source = "100.64." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
+    inet.push_back({kT0 + uint64_t{i} * 1000, from_inet({.source = source, .destination = "192.168.10.10"},
+                                              Tcp{.source_port = static_cast<uint16_t>(1024 + i),
+                                                  .destination_port = 8080,
+                                                  .sequence = i * 7919u,
+                                                  .flags = tcp_flag::kSyn})});
+  }
+  inet.push_back({kT0 + kSecond, from_inet({.source = "100.64.9.9", .destination = "192.168.10.10"},
+                                           Tcp{.source_port = 4444,
+                                               .destination_port = 8080,
+                                               .sequence = 11,
+                                               .acknowledgement = 0x12345678,
+                                               .flags = tcp_flag::kAck})});
+  ASSERT_EQ(replay({{"inet", inet}}, "one", config.string()).exit_code, 0);
+  ASSERT_EQ(replay({{"inet", inet}}, "two", config.string()).exit_code, 0);
+  for (const char* file : {"lan.pcap", "inet.pcap", "eve.json", "counters.json"})
+    EXPECT_EQ(read_text(dir / "one" / file), read_text(dir / "two" / file)) << file;
+
+  EXPECT_EQ(output("lan", "one").size(), 16u) << "only the SYNs below the threshold reach the server";
+  const auto answers = output("inet", "one");
+  ASSERT_EQ(answers.size(), 184u);
+  for (const auto& p : answers) {
+    EXPECT_EQ(p.bytes.at(47), 0x12) << "SYN-ACK";
+    EXPECT_EQ(ipv4_at(p.bytes, 26), "192.168.10.10");
+    EXPECT_TRUE(ipv4_header_valid(p.bytes));
+  }
+  const auto c = counters("one");
+  EXPECT_EQ(c["syn_flood"]["cookies_sent"], 184);
+  EXPECT_EQ(c["syn_flood"]["cookies_invalid"], 1);
+  EXPECT_EQ(c["drops"]["syn_cookie_invalid"], 1);
+  EXPECT_EQ(c["flows"]["created"], 16);
+}
 
 // --- Stateful filtering on the built-in default policy (rules/baseline/default.yaml) ---
 
