@@ -161,10 +161,11 @@ nlohmann::json ControlService::commit(const CommitRequest& request, const Author
   meta.comment = request.comment;
   meta.kind = "commit";
   VersionInfo applied;
+  const uint64_t last_before = store_.last();
   try {
     applied = apply(request.text, meta);
   } catch (const ServiceError& e) {
-    details["version"] = store_.last();
+    if (store_.last() != last_before) details["version"] = store_.last();  // stored, then failed
     refuse(e.kind, e.what(), e.details);
   }
   nlohmann::json out = {{"version", applied.version},
