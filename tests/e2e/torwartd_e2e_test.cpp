@@ -322,5 +322,42 @@ TEST_F(TorwartdE2eTest, KillingTorwartdUnderTrafficBreaksNothing) {
       << read_file(work_dir_ + "/torwartd.log");
 }
 
+TEST_F(TorwartdE2eTest, RefusedSnapshotFailsTheCommitAndKeepsTheOld) {
+  // Valid, but a new device needs a restart of torwart run: the fast path refuses the snapshot.
+  std::string text = config_text_;
+  text.replace(text.find("device: tw-lan\n"), 15, "device: tw-lan9\n");
+  CommandResult r = ctl({"config", "commit", write("device.yaml", text)});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("needs a restart"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("version 1 keeps running"), std::string::npos) << r.output;
+  EXPECT_EQ(fastpath()["config_version"], 1);
+  r = ctl({"config", "history", "--json"});
+  const json h = parse_json_output(r.output);
+  EXPECT_EQ(h["current"], 1);
+  ASSERT_EQ(h["versions"].size(), 2u);
+  EXPECT_EQ(h["versions"][1]["state"], "failed");
+  r = ctl({"config", "commit", write("v3.yaml", with_route(config_text_, "172.16.0.0/12"))});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("version 3 is running"), std::string::npos) << r.output;
+}
+
+TEST_F(TorwartdE2eTest, RestartedFastPathIsResynchronised) {
+  const std::string v2 = with_route(config_text_, "172.16.0.0/12");
+  ASSERT_TRUE(ctl({"config", "commit", write("v2.yaml", v2)}).ok());
+  // torwart run restarts from its boot file: version 1 with the old text.
+  appliance_->stop();
+  appliance_->start();
+  CheckResult ready = wait_ready(ctx_, seconds(30), [this] { return appliance_->alive(); });
+  ASSERT_TRUE(ready.pass) << ready.observed;
+  EXPECT_EQ(fastpath()["config_version"], 1);
+  kill_torwartd();
+  start_torwartd();
+  const json s = fastpath();
+  EXPECT_EQ(s["config_version"], 2);
+  EXPECT_EQ(s["config_digest"], controlplane::config_text_digest(v2));
+  const CommandResult r = ctl({"status"});
+  EXPECT_NE(r.output.find("in sync"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace torwart::lab
