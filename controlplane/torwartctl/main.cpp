@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "controlplane/torwartctl/commands.hpp"
+#include "controlplane/torwartctl/edit.hpp"
 
 namespace {
 
@@ -62,10 +63,9 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "The fast path's counters (`torwart stats`, through torwartd).");
   stats->callback([&] { exit_code = cmd_stats(o); });
 
-  auto* config =
-      app.add_subcommand("config",
-                         "The versioned configuration: show, validate, commit, confirm, rollback,\n"
-                         "history, diff, export, import.");
+  auto* config = app.add_subcommand("config",
+                                    "The versioned configuration: show, validate, commit, edit, confirm,\n"
+                                    "rollback, history, diff, export, import.");
   config->require_subcommand(1);
   config->fallthrough();
 
@@ -116,6 +116,16 @@ int main(int argc, char** argv) {
     exit_code = cmd_commit(o, file, confirm_within, message,
                            commit->count("--base") ? std::optional(base) : std::nullopt);
   });
+
+  auto* edit = config->add_subcommand(
+      "edit", "Edit the current version in $VISUAL or $EDITOR (default vi) and commit it.");
+  edit->add_option("-m,--message", message, "Comment recorded with the version");
+  edit->add_option("--confirm-within", confirm_within, "As for `config commit`");
+  edit->footer(
+      "The commit names the version you started from (--base): when someone committed in the meantime it is\n"
+      "refused. An unchanged file commits nothing. When the commit is refused, your edit stays in its\n"
+      "temporary file and the message says how to commit it after fixing it.");
+  edit->callback([&] { exit_code = cmd_edit(o, confirm_within, message); });
 
   auto* confirm =
       config->add_subcommand("confirm", "Keep the commit that awaits confirmation (stops the rollback).");

@@ -4,6 +4,7 @@
 // dying and coming back. Needs root.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -357,6 +358,30 @@ TEST_F(TorwartdE2eTest, RestartedFastPathIsResynchronised) {
   EXPECT_EQ(s["config_digest"], controlplane::config_text_digest(v2));
   const CommandResult r = ctl({"status"});
   EXPECT_NE(r.output.find("in sync"), std::string::npos) << r.output;
+}
+
+TEST_F(TorwartdE2eTest, EditCommitsWhatTheEditorChanged) {
+  // An "editor" that adds a route after the routes: line.
+  const std::string editor = write(
+      "editor.sh",
+      "#!/bin/sh\nsed -i 's|^routes:$|routes:\\n  - to: 172.16.0.0/12\\n    via: 10.200.0.1|' \"$1\"\n");
+  ASSERT_EQ(::chmod(editor.c_str(), 0755), 0);
+  ::setenv("VISUAL", editor.c_str(), 1);
+  CommandResult r = ctl({"config", "edit", "-m", "edited"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("version 2 is running (2 lines added, 0 removed against version 1)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(fastpath()["config_digest"],
+            controlplane::config_text_digest(with_route(config_text_, "172.16.0.0/12")));
+  ::setenv("VISUAL", "true", 1);  // changes nothing
+  r = ctl({"config", "edit"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("no change to version 2"), std::string::npos) << r.output;
+  ::unsetenv("VISUAL");
+  r = ctl({"config", "diff", "1", "2"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("+  - to: 172.16.0.0/12\n+    via: 10.200.0.1\n"), std::string::npos) << r.output;
 }
 
 }  // namespace
