@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "controlplane/config_store/atomic_file.hpp"
+#include "controlplane/config_store/store_lock.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "rules/config/load.hpp"
 
@@ -138,6 +139,19 @@ TEST_F(ConfigStoreTest, ImportRefusesTamperedText) {
 TEST_F(ConfigStoreTest, DamagedStateIsRefused) {
   write_file_atomic(dir_ / "state.json", "{\"current\": 3}");
   EXPECT_THROW(ConfigStore store(dir_), StoreError);
+}
+
+TEST_F(ConfigStoreTest, OneOwnerAtATime) {
+  {
+    StoreLock first(dir_);
+    try {
+      StoreLock second(dir_);
+      FAIL() << "second lock taken";
+    } catch (const StoreError& e) {
+      EXPECT_EQ(std::string(e.what()), "another torwartd already uses the store " + dir_.string());
+    }
+  }
+  StoreLock again(dir_);  // released with the first
 }
 
 TEST(AtomicFile, ReplacesWholeAndLeavesNoTemporary) {

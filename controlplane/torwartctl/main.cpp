@@ -32,6 +32,15 @@ const CLI::Validator kVersionNumber(
     },
     "VERSION");
 
+// --base also takes 0 (a commit into an empty store).
+const CLI::Validator kBaseVersion(
+    [](std::string& value) -> std::string {
+      const bool digits =
+          !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
+      return digits ? std::string() : "'" + value + "' is not a version number (0 for an empty store)";
+    },
+    "VERSION");
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,10 +105,11 @@ int main(int argc, char** argv) {
       "--confirm-within", confirm_within,
       "Commit-confirmed: unless `config confirm` comes within DURATION (90s, 5m, 1h30m; 1s to 24h),\n"
       "torwartd rolls back to the previous version by itself");
-  commit->add_option(
-      "--base", base,
-      "The version your edit started from (see `config show`); refused when another change was\n"
-      "committed since. Without --base the commit applies on top of whatever is current");
+  commit
+      ->add_option("--base", base,
+                   "The version your edit started from (see `config show`); refused when another change was\n"
+                   "committed since. Without --base the commit applies on top of whatever is current")
+      ->check(kBaseVersion);
   commit->footer(
       "Nothing is stored unless FILE is valid; the new version counts only once the fast path runs it (its\n"
       "status reports the version). A snapshot the fast path refuses leaves the previous version running "

@@ -27,7 +27,10 @@ class FakeFastPath : public FastPathLink {
     running = {version, config_text_digest(text)};
     pushes.push_back(version);
   }
-  nlohmann::json stats() override { return {{"config_version", running.version}}; }
+  nlohmann::json stats() override {
+    if (!reachable) throw FastPathUnreachable("fake fast path is down");
+    return {{"config_version", running.version}};
+  }
 
   FastPathState running;
   bool reachable = true;

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "controlplane/config_store/atomic_file.hpp"
+#include "controlplane/config_store/store_lock.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    StoreLock lock(state_dir);  // before anything is read or the socket is replaced
     ConfigStore store(state_dir);
     AuditLog audit(audit_path);
     SocketFastPathLink fastpath(fastpath_socket);

@@ -59,8 +59,11 @@ void ControlService::audit(const Author& who, const std::string& action, const s
 
 nlohmann::json ControlService::diff_summary(uint64_t from_version, const std::string& to_text) const {
   const std::string from_text = from_version == 0 ? std::string() : store_.text(from_version);
-  const auto d = unified_diff(from_text, to_text, "", "");
-  return {{"from", from_version}, {"lines_added", d.summary.added}, {"lines_removed", d.summary.removed}};
+  const auto d = unified_diff(from_text, to_text, version_name(from_version), "new version");
+  return {{"from", from_version},
+          {"lines_added", d.summary.added},
+          {"lines_removed", d.summary.removed},
+          {"unified", d.unified}};
 }
 
 uint64_t ControlService::fastpath_floor() {

@@ -86,6 +86,7 @@ class ControlService {
   VersionInfo apply(const std::string& text, VersionInfo meta);
   uint64_t fastpath_floor();  // the lowest version number the fast path would accept
   void audit(const Author& who, const std::string& action, const std::string& result, nlohmann::json details);
+  // {from, lines_added, lines_removed, unified}: what the audit log and the answer record of a change.
   nlohmann::json diff_summary(uint64_t from_version, const std::string& to_text) const;
 
   ConfigStore& store_;
