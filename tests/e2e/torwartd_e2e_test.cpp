@@ -382,6 +382,22 @@ TEST_F(TorwartdE2eTest, EditCommitsWhatTheEditorChanged) {
   r = ctl({"config", "diff", "1", "2"});
   EXPECT_TRUE(r.ok()) << r.output;
   EXPECT_NE(r.output.find("+  - to: 172.16.0.0/12\n+    via: 10.200.0.1\n"), std::string::npos) << r.output;
+
+  // The tables for people.
+  r = ctl({"config", "history"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("* 2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("root (uid 0)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("edited"), std::string::npos) << r.output;
+  r = ctl({"config", "show"});
+  EXPECT_EQ(r.output, with_route(config_text_, "172.16.0.0/12"));
+  r = ctl({"status"});
+  EXPECT_NE(r.output.find("current version   2  commit by root (uid 0)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("runs version 2"), std::string::npos) << r.output;
+  r = ctl({"stats"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("config version 2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lan"), std::string::npos) << r.output;
 }
 
 }  // namespace
