@@ -379,7 +379,12 @@ std::string ControlService::resynchronise() {
       meta.source = current;
       meta.comment = "the fast path ran version " + std::to_string(running.version) + "; " +
                      version_name(current) + " pushed again as a new version";
-      details["pushed"] = apply(store_.text(current), meta).version;
+      const uint64_t pushed = apply(store_.text(current), meta).version;
+      details["pushed"] = pushed;
+      if (auto pending = store_.pending(); pending && pending->version == current) {
+        pending->version = pushed;  // the unconfirmed text now runs under the new number: still rolled back
+        store_.set_pending(pending);
+      }
     }
   } catch (const FastPathRefused& e) {
     sync_state_ = "the fast path refused " + version_name(current) + ": " + e.what();

@@ -245,6 +245,21 @@ TEST_F(ServiceTest, ResynchronisesAFastPathOnAnotherVersion) {
   EXPECT_EQ(service_->resynchronise(), "in sync");
 }
 
+TEST_F(ServiceTest, ResyncDuringAPendingConfirmStillRollsBack) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  CommitRequest r = commit_of(config_with_route("172.16.0.0/12"));
+  r.confirm_within_ms = 60000;
+  service_->commit(r, anna_);
+  fastpath_.running = {7, "reloaded by hand"};
+  EXPECT_EQ(service_->resynchronise(), "fast path ran version 7; pushed version 8");
+  ASSERT_TRUE(store_->pending().has_value());
+  EXPECT_EQ(store_->pending()->version, 8u);
+  now_ += 60000;
+  EXPECT_TRUE(service_->expire_if_due());
+  EXPECT_EQ(store_->current(), 9u);
+  EXPECT_EQ(fastpath_.running.digest, store_->info(1).digest);
+}
+
 TEST_F(ServiceTest, CandidateLeftByACrashIsSettled) {
   service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   VersionInfo meta;
