@@ -54,7 +54,15 @@ ControlService::ControlService(ConfigStore& store, FastPathLink& fastpath, Audit
 
 void ControlService::audit(const Author& who, const std::string& action, const std::string& result,
                            nlohmann::json details) {
+  if (result == "ok") last_repeated_failure_.clear();
   audit_.record(clock_(), who, action, result, details);
+}
+
+void ControlService::audit_once(const Author& who, const std::string& action, nlohmann::json details) {
+  const std::string key = action + ": " + details.value("reason", std::string());
+  if (key == last_repeated_failure_) return;
+  audit(who, action, "failed", std::move(details));
+  last_repeated_failure_ = key;
 }
 
 nlohmann::json ControlService::diff_summary(uint64_t from_version, const std::string& to_text) const {
@@ -325,7 +333,15 @@ bool ControlService::expire_if_due() {
     return true;
   } catch (const ServiceError& e) {
     details["reason"] = e.what();
-    audit(self(), "auto-rollback", "failed", details);
+    if (e.kind == ErrorKind::kBadInput) {
+      // The fast path refused the previous text itself (it restarted with other ports, say): retrying
+      // cannot help. The unconfirmed version stays; the refusal is in the audit log and the history.
+      store_.set_pending(std::nullopt);
+      details["gave_up"] = true;
+      audit(self(), "auto-rollback", "failed", details);
+      return false;
+    }
+    audit_once(self(), "auto-rollback", details);  // unreachable: retried, recorded once per reason
     return false;
   }
 }
@@ -400,7 +416,7 @@ std::string ControlService::resynchronise() {
            version_name(details["pushed"].get<uint64_t>());
   }
   details["reason"] = sync_state_;
-  audit(self(), "resync", "failed", details);
+  audit_once(self(), "resync", details);
   return sync_state_;
 }
 

@@ -67,8 +67,9 @@ class ControlService {
   // The deadline of an unconfirmed commit, for the daemon's timer.
   std::optional<int64_t> confirm_deadline() const;
   // Rolls back to the previous version when the deadline has passed. Returns true when it rolled back;
-  // false when nothing was due, or when the fast path could not take the rollback yet (then the pending
-  // deadline stays and the caller retries).
+  // false when nothing was due, or when the fast path could not be reached (then the pending deadline stays
+  // and the caller retries), or when the fast path refused the previous text (then torwartd gives up: the
+  // deadline is cleared and the refusal recorded).
   bool expire_if_due();
   // Brings the fast path to the store's current version: settles versions left as candidates by a
   // previous torwartd, then pushes the current version if the fast path runs another one. Returns a
@@ -86,6 +87,9 @@ class ControlService {
   VersionInfo apply(const std::string& text, VersionInfo meta);
   uint64_t fastpath_floor();  // the lowest version number the fast path would accept
   void audit(const Author& who, const std::string& action, const std::string& result, nlohmann::json details);
+  // A failure torwartd retries by itself (resync, automatic rollback): recorded when its reason changes, not
+  // at every retry.
+  void audit_once(const Author& who, const std::string& action, nlohmann::json details);
   // {from, lines_added, lines_removed, unified}: what the audit log and the answer record of a change.
   nlohmann::json diff_summary(uint64_t from_version, const std::string& to_text) const;
 
@@ -94,6 +98,7 @@ class ControlService {
   AuditLog& audit_;
   UnixClock clock_;
   std::string sync_state_ = "not checked yet";
+  std::string last_repeated_failure_;
 };
 
 }  // namespace torwart::controlplane

@@ -189,6 +189,41 @@ TEST_F(ServiceTest, UnconfirmedCommitRollsBackAtTheDeadline) {
   EXPECT_EQ(audit_lines(dir_ / "audit.jsonl").back()["action"], "auto-rollback");
 }
 
+TEST_F(ServiceTest, RollbackRetriedWhileTheFastPathIsDown) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  CommitRequest r = commit_of(config_with_route("172.16.0.0/12"));
+  r.confirm_within_ms = 1000;
+  service_->commit(r, anna_);
+  now_ += 1000;
+  fastpath_.reachable = false;
+  const size_t audit_before = audit_lines(dir_ / "audit.jsonl").size();
+  EXPECT_FALSE(service_->expire_if_due());
+  EXPECT_FALSE(service_->expire_if_due());
+  EXPECT_EQ(audit_lines(dir_ / "audit.jsonl").size(), audit_before + 1) << "one record for repeated retries";
+  EXPECT_TRUE(service_->confirm_deadline().has_value());
+  EXPECT_EQ(store_->last(), 2u) << "nothing stored while unreachable";
+  fastpath_.reachable = true;
+  EXPECT_TRUE(service_->expire_if_due());
+  EXPECT_EQ(fastpath_.running.digest, store_->info(1).digest);
+}
+
+TEST_F(ServiceTest, RollbackTheFastPathRefusesIsGivenUp) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  CommitRequest r = commit_of(config_with_route("172.16.0.0/12"));
+  r.confirm_within_ms = 1000;
+  service_->commit(r, anna_);
+  now_ += 1000;
+  fastpath_.refuse_next = "configuration needs a restart of torwart run";
+  EXPECT_FALSE(service_->expire_if_due());
+  EXPECT_FALSE(service_->confirm_deadline().has_value());
+  EXPECT_EQ(store_->current(), 2u);
+  EXPECT_EQ(store_->info(3).state, VersionState::kFailed);
+  const auto last = audit_lines(dir_ / "audit.jsonl").back();
+  EXPECT_EQ(last["action"], "auto-rollback");
+  EXPECT_EQ(last["result"], "failed");
+  EXPECT_EQ(last["gave_up"], true);
+}
+
 TEST_F(ServiceTest, ConfirmKeepsTheCommit) {
   service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   CommitRequest r = commit_of(config_with_route("172.16.0.0/12"));
