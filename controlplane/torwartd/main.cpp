@@ -9,6 +9,7 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/store_lock.hpp"
+#include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
@@ -23,7 +24,7 @@ constexpr const char* kFooter =
     "\nEXIT CODES\n"
     "  0  stopped by SIGINT/SIGTERM\n"
     "  1  runtime failure (state directory, socket)\n"
-    "  2  bad input (command line, --initial file)\n";
+    "  2  bad input (command line, --initial file); --verify-audit: the chain is broken\n";
 
 }  // namespace
 
@@ -56,11 +57,24 @@ int main(int argc, char** argv) {
                  "Seconds between checks that the fast path runs the current version")
       ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();
+  bool verify_audit = false;
+  app.add_flag(
+      "--verify-audit", verify_audit,
+      "Check the --audit-log's hash chain (every record names the SHA-256 of the one before), print\n"
+      "the verdict and exit: 0 intact, 2 broken (the first broken line is named)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (verify_audit) {
+    if (const auto broken = verify_audit_log(audit_path)) {
+      std::cerr << "torwartd: " << audit_path << ": " << *broken << "\n";
+      return 2;
+    }
+    std::cout << audit_path << ": chain intact\n";
+    return 0;
   }
   unsigned mode = 0;
   try {
