@@ -13,8 +13,8 @@ constexpr const char* kExitCodes =
     "  0  success\n"
     "  1  runtime failure: torwartd or the fast path unreachable, a snapshot not acknowledged, the disk\n"
     "  2  bad input: invalid configuration (each error names file:line:column, the path in the document and\n"
-    "     the reason), unknown version, a change based on an old version, a pending confirmation, the\n"
-    "     command line\n";
+    "     the reason), unknown version, a change based on an old version, a pending confirmation, a\n"
+    "     snapshot the fast path refused (the previous version keeps running), the command line\n";
 
 constexpr const char* kIdentity =
     "\nWho you are is taken from the socket (SO_PEERCRED: uid, gid, pid), never from the command line; it "
@@ -41,6 +41,15 @@ const CLI::Validator kBaseVersion(
     },
     "VERSION");
 
+constexpr const char* kGlobal =
+    "\nAnywhere on the line: -S,--socket PATH (torwartd's socket, default /run/torwart/torwartd.sock) and\n"
+    "--json (the answer's result object for scripts; a refusal prints the whole answer).\n";
+
+// A command's own text, then who the caller is and the exit codes, as on every man page.
+void with_footer(CLI::App* app, const std::string& text) {
+  app->footer(text + "\n" + kGlobal + kIdentity + kExitCodes);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,7 +59,7 @@ int main(int argc, char** argv) {
       "kept complete with its author, time and comment; a commit is validated as `torwart check` does, "
       "pushed\n"
       "to the fast path as one snapshot and counts only once the fast path runs it.\n"};
-  app.footer(std::string(kIdentity) + kExitCodes);
+  app.footer(std::string(kGlobal) + kIdentity + kExitCodes);  // subcommands without their own text inherit it
   app.require_subcommand(1);
   app.fallthrough();
   app.set_help_all_flag("--help-all", "Print help for every command");
@@ -63,7 +72,8 @@ int main(int argc, char** argv) {
 
   auto* status =
       app.add_subcommand("status", "The current version, what the fast path runs, a pending confirmation.");
-  status->footer(
+  with_footer(
+      status,
       "\"sync\" says whether `torwart run` runs the current version (torwartd checks it every few seconds "
       "and\n"
       "pushes the current version when the fast path runs another one, e.g. after a restart).");
@@ -83,7 +93,8 @@ int main(int argc, char** argv) {
 
   auto* show = config->add_subcommand("show", "Print a version's YAML text (default: the current version).");
   show->add_option("VERSION", version, "Version number")->check(kVersionNumber);
-  show->footer(
+  with_footer(
+      show,
       "With --json: {\"info\": {version, author, time, comment, kind, state, digest, ...}, \"config\": "
       "TEXT}.");
   show->callback([&] { exit_code = cmd_show(o, version ? std::optional(version) : std::nullopt); });
@@ -91,7 +102,8 @@ int main(int argc, char** argv) {
   auto* validate =
       config->add_subcommand("validate", "Check FILE as a commit would, without changing anything.");
   validate->add_option("FILE", file, "Configuration (YAML); - reads stdin")->required();
-  validate->footer(
+  with_footer(
+      validate,
       "The same checks as `torwart check`: the configuration language and the policy compiler's limits. "
       "Every\n"
       "error is printed as FILE:LINE:COLUMN: PATH: REASON.");
@@ -110,7 +122,8 @@ int main(int argc, char** argv) {
                    "The version your edit started from (see `config show`); refused when another change was\n"
                    "committed since. Without --base the commit applies on top of whatever is current")
       ->check(kBaseVersion);
-  commit->footer(
+  with_footer(
+      commit,
       "Nothing is stored unless FILE is valid; the new version counts only once the fast path runs it (its\n"
       "status reports the version). A snapshot the fast path refuses leaves the previous version running "
       "and\n"
@@ -131,7 +144,8 @@ int main(int argc, char** argv) {
       "edit", "Edit the current version in $VISUAL or $EDITOR (default vi) and commit it.");
   edit->add_option("-m,--message", message, "Comment recorded with the version");
   edit->add_option("--confirm-within", confirm_within, "As for `config commit`");
-  edit->footer(
+  with_footer(
+      edit,
       "The commit names the version you started from (--base): when someone committed in the meantime it is\n"
       "refused. An unchanged file commits nothing. When the commit is refused, your edit stays in its\n"
       "temporary file and the message says how to commit it after fixing it.");
@@ -144,7 +158,8 @@ int main(int argc, char** argv) {
   auto* rollback = config->add_subcommand("rollback", "Make VERSION's text current again, as a new version.");
   rollback->add_option("VERSION", version, "The version to restore")->required()->check(kVersionNumber);
   rollback->add_option("-m,--message", message, "Comment recorded with the new version");
-  rollback->footer(
+  with_footer(
+      rollback,
       "History is never rewritten: the rollback is a new version with VERSION's text. It settles a commit "
       "that\n"
       "awaits confirmation.");
@@ -152,7 +167,8 @@ int main(int argc, char** argv) {
 
   auto* history =
       config->add_subcommand("history", "Every version: state, kind, time, author, comment (* current).");
-  history->footer(
+  with_footer(
+      history,
       "STATE: applied (the fast path ran it), failed (refused or never acknowledged; the reason in "
       "brackets),\n"
       "candidate (being pushed). KIND: commit, rollback N, auto-rollback N (an unconfirmed commit undone by\n"
@@ -167,14 +183,15 @@ int main(int argc, char** argv) {
   auto* exporter = config->add_subcommand(
       "export", "The whole history (every version's text and record) as one JSON document.");
   exporter->add_option("-o,--output", output, "Write to this file (atomically) instead of stdout");
-  exporter->footer(
-      "The exit path auditors ask for, and the way to move a box's history to a replacement box.");
+  with_footer(exporter,
+              "The exit path auditors ask for, and the way to move a box's history to a replacement box.");
   exporter->callback([&] { exit_code = cmd_export(o, output); });
 
   auto* importer =
       config->add_subcommand("import", "Load a history written by `config export` into an empty store.");
   importer->add_option("FILE", file, "The export (JSON); - reads stdin")->required();
-  importer->footer(
+  with_footer(
+      importer,
       "Only into a store without versions (a new or replacement box): every digest is checked and nothing "
       "is\n"
       "written unless all of it is valid. The imported current version is then pushed to the fast path.");
