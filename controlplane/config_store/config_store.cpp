@@ -1,5 +1,6 @@
 #include "controlplane/config_store/config_store.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -60,11 +61,25 @@ std::string ConfigStore::text(uint64_t version) const {
   return read_whole_file(version_path(version, "yaml"));
 }
 
+std::vector<uint64_t> ConfigStore::versions() const {
+  // From the directory, not by counting: numbers may jump (to the fast path's running version).
+  std::vector<uint64_t> out;
+  for (const auto& entry : fs::directory_iterator(dir_ / "versions")) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 6 || name.substr(name.size() - 5) != ".json") continue;
+    const std::string digits = name.substr(0, name.size() - 5);
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const uint64_t v = std::stoull(digits);
+    if (v != 0 && v <= last_) out.push_back(v);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<VersionInfo> ConfigStore::history() const {
   std::vector<VersionInfo> out;
-  for (uint64_t v = 1; v <= last_; ++v) {
-    if (has(v)) out.push_back(info(v));
-  }
+  for (const uint64_t v : versions()) out.push_back(info(v));
   return out;
 }
 

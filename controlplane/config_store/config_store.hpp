@@ -40,6 +40,7 @@ class ConfigStore {
   bool has(uint64_t version) const;
   VersionInfo info(uint64_t version) const;  // throws StoreError for an unknown version
   std::string text(uint64_t version) const;
+  std::vector<uint64_t> versions() const;    // the stored version numbers, ascending
   std::vector<VersionInfo> history() const;  // oldest first
 
   // Stores a new version in state candidate and returns it. Its number is last() + 1, or `at_least` when

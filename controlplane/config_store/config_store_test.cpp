@@ -71,6 +71,9 @@ TEST_F(ConfigStoreTest, NumbersSkipToWhatTheFastPathRuns) {
   EXPECT_EQ(store.add_candidate("z\n", meta(""), 3).version, 8u);
   EXPECT_FALSE(store.has(4));
   EXPECT_EQ(store.history().size(), 3u);
+  // A far jump costs nothing: history is read from the directory.
+  EXPECT_EQ(store.add_candidate("far\n", meta(""), uint64_t{1} << 50).version, uint64_t{1} << 50);
+  EXPECT_EQ(store.versions(), (std::vector<uint64_t>{1, 7, 8, uint64_t{1} << 50}));
 }
 
 TEST_F(ConfigStoreTest, UnknownVersionIsNamed) {

@@ -355,8 +355,8 @@ std::string ControlService::resynchronise() {
     return sync_state_;
   }
   // Versions a previous torwartd stored but never saw acknowledged.
-  for (uint64_t v = store_.current() + 1; v <= store_.last(); ++v) {
-    if (!store_.has(v)) continue;
+  for (const uint64_t v : store_.versions()) {
+    if (v <= store_.current()) continue;
     const VersionInfo info = store_.info(v);
     if (info.state != VersionState::kCandidate) continue;
     if (running.version == v && running.digest == info.digest) {
