@@ -94,12 +94,11 @@ int main(int argc, char** argv) {
     ControlService service(store, fastpath, audit);
     if (!initial.empty() && store.empty()) {
       try {
-        service.adopt_initial(read_whole_file(initial), initial);
-        std::cerr << "torwartd: recorded " << initial << " as version " << store.current() << "\n";
+        service.set_initial(read_whole_file(initial), initial);  // recorded by the first resynchronise()
       } catch (const ServiceError& e) {
         std::cerr << "torwartd: " << e.what() << "\n";
         for (const auto& d : e.details) std::cerr << "  " << d << "\n";
-        return e.kind == ErrorKind::kFailure ? 1 : 2;
+        return 2;
       }
     }
     if (service.expire_if_due())

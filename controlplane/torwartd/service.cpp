@@ -368,6 +368,14 @@ std::string ControlService::resynchronise() {
       audit(self(), "settle", "failed", {{"version", v}, {"reason", "never acknowledged by the fast path"}});
     }
   }
+  if (store_.empty() && initial_) {
+    try {
+      adopt_initial(initial_->first, initial_->second);
+    } catch (const ServiceError& e) {
+      sync_state_ = std::string("cannot record the initial configuration yet: ") + e.what();
+      return sync_state_;
+    }
+  }
   const uint64_t current = store_.current();
   if (current == 0) {
     sync_state_ = "the store is empty; the fast path keeps its start-up configuration (version " +
@@ -418,6 +426,13 @@ std::string ControlService::resynchronise() {
   details["reason"] = sync_state_;
   audit_once(self(), "resync", details);
   return sync_state_;
+}
+
+void ControlService::set_initial(const std::string& text, const std::string& origin) {
+  if (auto errors = validate_config(text, origin); !errors.empty()) {
+    throw ServiceError(ErrorKind::kBadInput, origin + " (--initial) is not valid", errors);
+  }
+  initial_.emplace(text, origin);
 }
 
 void ControlService::adopt_initial(const std::string& text, const std::string& origin) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -76,8 +77,12 @@ class ControlService {
   // sentence for the log; throws nothing (an unreachable fast path is reported and retried later).
   std::string resynchronise();
   // Records `text` as the first version when the store is empty (torwartd --initial); adopts the fast
-  // path's version number when it already runs exactly this text.
+  // path's version number when it already runs exactly this text. Throws ServiceError (kFailure when the
+  // fast path is unreachable).
   void adopt_initial(const std::string& text, const std::string& origin);
+  // Validates `text` (throws ServiceError kBadInput) and keeps it: while the store is empty,
+  // resynchronise() adopts it as soon as the fast path answers (torwartd may start before `torwart run`).
+  void set_initial(const std::string& text, const std::string& origin);
 
   static Author self();  // torwartd as the author of its own rollbacks
 
@@ -99,6 +104,7 @@ class ControlService {
   UnixClock clock_;
   std::string sync_state_ = "not checked yet";
   std::string last_repeated_failure_;
+  std::optional<std::pair<std::string, std::string>> initial_;  // text, origin
 };
 
 }  // namespace torwart::controlplane

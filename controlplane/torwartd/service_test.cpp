@@ -87,6 +87,18 @@ TEST_F(ServiceTest, InitialAdoptsWhatTheFastPathRuns) {
   EXPECT_EQ(service_->resynchronise(), "in sync");
 }
 
+TEST_F(ServiceTest, InitialWaitsForTheFastPath) {
+  fastpath_.reachable = false;
+  service_->set_initial(std::string(config::default_config_text()), "boot.yaml");
+  EXPECT_NE(service_->resynchronise().find("fast path unreachable"), std::string::npos);
+  EXPECT_TRUE(store_->empty());
+  fastpath_.reachable = true;
+  EXPECT_EQ(service_->resynchronise(), "in sync");
+  EXPECT_EQ(store_->current(), 1u);
+  EXPECT_EQ(store_->info(1).kind, "initial");
+  EXPECT_THROW(service_->set_initial("format: 1\nports: 5\n", "bad.yaml"), ServiceError);
+}
+
 TEST_F(ServiceTest, CommitPushesAndBecomesCurrent) {
   service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   const json r = service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
