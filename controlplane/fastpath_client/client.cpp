@@ -27,16 +27,25 @@ class Fd {
 
 }  // namespace
 
-nlohmann::json fastpath_request(const std::string& socket_path, nlohmann::json request, std::chrono::milliseconds timeout) {
+nlohmann::json fastpath_request(const std::string& socket_path, nlohmann::json request,
+                                std::chrono::milliseconds timeout) {
+  return json_line_request(socket_path, std::move(request), timeout, "torwart run",
+                           "is it running, and is this the socket named by dataplane.control_socket?");
+}
+
+nlohmann::json json_line_request(const std::string& socket_path, nlohmann::json request,
+                                 std::chrono::milliseconds timeout, const std::string& peer,
+                                 const std::string& unreachable_hint) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof address.sun_path) throw FastPathUnreachable("socket path too long: " + socket_path);
+  if (socket_path.size() >= sizeof address.sun_path)
+    throw FastPathUnreachable("socket path too long: " + socket_path);
   std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) throw FastPathUnreachable(std::string("socket: ") + std::strerror(errno));
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    throw FastPathUnreachable("cannot reach torwart run at " + socket_path + ": " + std::strerror(errno) +
-                              " (is it running, and is this the socket named by dataplane.control_socket?)");
+    throw FastPathUnreachable("cannot reach " + peer + " at " + socket_path + ": " + std::strerror(errno) +
+                              " (" + unreachable_hint + ")");
   }
   if (!request.contains("protocol")) request["protocol"] = 1;
   const std::string line = request.dump() + "\n";
@@ -49,13 +58,15 @@ nlohmann::json fastpath_request(const std::string& socket_path, nlohmann::json r
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[65536];
   while (response.find('\n') == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd.get(), POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-      throw FastPathUnreachable("no answer from " + socket_path + " within " + std::to_string(timeout.count()) + " ms");
+      throw FastPathUnreachable("no answer from " + socket_path + " within " +
+                                std::to_string(timeout.count()) + " ms");
     }
     const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
-    if (n <= 0) throw FastPathUnreachable("torwart run closed the connection without an answer");
+    if (n <= 0) throw FastPathUnreachable(peer + " closed the connection without an answer");
     response.append(buffer, static_cast<size_t>(n));
   }
   try {

@@ -18,4 +18,10 @@ struct FastPathUnreachable : std::runtime_error {
 nlohmann::json fastpath_request(const std::string& socket_path, nlohmann::json request,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// The same exchange with any JSON-lines Unix socket server (torwartctl -> torwartd); `unreachable_hint`
+// ends the message when the socket cannot be reached, `peer` names the server in messages.
+nlohmann::json json_line_request(const std::string& socket_path, nlohmann::json request,
+                                 std::chrono::milliseconds timeout, const std::string& peer,
+                                 const std::string& unreachable_hint);
+
 }  // namespace torwart::controlplane

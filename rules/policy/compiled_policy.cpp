@@ -12,6 +12,7 @@
 
 #include "rules/policy/acl_layout.hpp"
 #include "rules/policy/expand.hpp"
+#include "rules/policy/policy_check.hpp"
 
 namespace torwart::policy {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 constexpr std::string_view kDefaultName = "default";
 // ACL rule priorities: higher wins. Rule 0 gets the highest so that the first match wins.
 constexpr int32_t kTopPriority = RTE_ACL_MAX_PRIORITY;
+static_assert(kMaxPolicyRules == static_cast<size_t>(kTopPriority), "policy_check.hpp must match rte_acl");
 // Userdata 0 means "no match" to rte_acl, so rule i is stored as i + 1.
 constexpr uint32_t userdata_of(size_t rule_index) {
   return static_cast<uint32_t>(rule_index + 1);
@@ -181,67 +183,8 @@ void pack(const PolicyQuery& q, acl::KeyV6& key) {
 
 }  // namespace
 
-ZoneIndexLookup zones_in_config_order(const config::Config& config) {
-  std::map<std::string, unsigned, std::less<>> index;
-  for (const auto& zone : config.zones) index.emplace(zone.name, static_cast<unsigned>(index.size()));
-  return [index = std::move(index)](std::string_view name) -> std::optional<unsigned> {
-    auto it = index.find(name);
-    if (it == index.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-std::string CompileError::to_string() const {
-  return rule.empty() ? "policy: " + reason : "policy rule '" + rule + "': " + reason;
-}
-
-namespace {
-
-// The rules with zone indices resolved, and what compile() refuses before it touches DPDK.
-std::vector<ZonedRule> zone_rules(const config::Config& config, const ZoneIndexLookup& zone_index,
-                                  std::vector<CompileError>& errors) {
-  const auto& rules = config.policy.rules;
-  if (rules.size() >= static_cast<size_t>(kTopPriority)) {
-    errors.push_back({"", std::to_string(rules.size()) + " rules are more than rte_acl can order"});
-    return {};
-  }
-
-  std::vector<ZonedRule> zoned(rules.size());
-  for (size_t i = 0; i < rules.size(); ++i) {
-    zoned[i].rule = &rules[i];
-    auto resolve = [&](const std::vector<std::string>& names, std::vector<uint8_t>& out) {
-      for (const auto& name : names) {
-        const auto index = zone_index(name);
-        if (!index) {
-          errors.push_back({rules[i].name, "zone '" + name + "' has no index in the dataplane"});
-        } else if (*index > 0xff) {
-          errors.push_back({rules[i].name, "zone '" + name + "' has index " + std::to_string(*index) +
-                                               "; the classifier holds zone indices up to 255"});
-        } else {
-          out.push_back(static_cast<uint8_t>(*index));
-        }
-      }
-    };
-    resolve(rules[i].from_zones, zoned[i].from_zones);
-    resolve(rules[i].to_zones, zoned[i].to_zones);
-    const uint64_t entries =
-        expansion_size(zoned[i], config::Family::kIpv4) + expansion_size(zoned[i], config::Family::kIpv6);
-    if (entries > kMaxEntriesPerRule) {
-      errors.push_back(
-          {rules[i].name, "expands into " + std::to_string(entries) +
-                              " classifier entries (zones x sources x destinations x services); at most " +
-                              std::to_string(kMaxEntriesPerRule) + ": split the rule or its objects"});
-    }
-  }
-  return zoned;
-}
-
-}  // namespace
-
 std::vector<CompileError> CompiledPolicy::check(const config::Config& config, const ZoneIndexLookup& zone_index) {
-  std::vector<CompileError> errors;
-  zone_rules(config, zone_index, errors);
-  return errors;
+  return check_policy(config, zone_index);
 }
 
 CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIndexLookup& zone_index) {

@@ -13,25 +13,10 @@
 #include <vector>
 
 #include "rules/config/config.hpp"
+#include "rules/policy/policy_check.hpp"
 #include "rules/policy/policy_query.hpp"
 
 namespace torwart::policy {
-
-// Maps a zone name to the index the dataplane puts into PolicyQuery::from_zone/to_zone (Snapshot::zones()).
-using ZoneIndexLookup = std::function<std::optional<unsigned>(std::string_view zone_name)>;
-
-// The index of each zone in config.zones: how dataplane::Snapshot numbers them.
-ZoneIndexLookup zones_in_config_order(const config::Config& config);
-
-// One policy rule's expansion into ACL entries is capped: a group product this large is almost always an
-// accident, and it would slow every rebuild.
-inline constexpr uint64_t kMaxEntriesPerRule = 4096;
-
-struct CompileError {
-  std::string rule;  // the policy rule's name; empty when the error concerns the whole policy
-  std::string reason;
-  std::string to_string() const;  // "policy rule 'NAME': REASON"
-};
 
 class CompiledPolicy;
 using CompileResult = std::variant<std::unique_ptr<CompiledPolicy>, std::vector<CompileError>>;
@@ -39,9 +24,7 @@ using CompileResult = std::variant<std::unique_ptr<CompiledPolicy>, std::vector<
 class CompiledPolicy {
  public:
   static CompileResult compile(const config::Config& config, const ZoneIndexLookup& zone_index);
-  // What compile() would refuse before it builds the classifier (rule count, zone indices, the entries per
-  // rule), without DPDK: for `torwart check`. compile() may still fail where rte_acl itself runs out of
-  // memory.
+  // check_policy() (policy_check.hpp): what compile() would refuse before it builds the classifier.
   static std::vector<CompileError> check(const config::Config& config, const ZoneIndexLookup& zone_index);
 
   ~CompiledPolicy();

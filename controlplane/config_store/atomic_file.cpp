@@ -1,0 +1,90 @@
+#include "controlplane/config_store/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace torwart::controlplane {
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now so that the error is reported.
+  int release_close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
+  throw StoreIoError(what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+void write_all(int fd, std::string_view content, const std::filesystem::path& path) {
+  for (size_t done = 0; done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("cannot write", path);
+    done += static_cast<size_t>(n);
+  }
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot open directory", dir);
+  if (::fsync(fd.get()) != 0) fail("cannot fsync directory", dir);
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+    if (fd.get() < 0) fail("cannot create", temp);
+    write_all(fd.get(), content, temp);
+    if (::fsync(fd.get()) != 0) fail("cannot fsync", temp);
+    if (fd.release_close() != 0) fail("cannot close", temp);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    errno = saved;
+    fail("cannot rename into", path);
+  }
+  fsync_directory(path.parent_path());
+}
+
+void append_line_durable(const std::filesystem::path& path, std::string_view line) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (fd.get() < 0) fail("cannot open", path);
+  std::string text(line);
+  text += '\n';
+  write_all(fd.get(), text, path);
+  if (::fsync(fd.get()) != 0) fail("cannot fsync", path);
+}
+
+std::string read_whole_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StoreIoError("cannot read " + path.string() + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace torwart::controlplane

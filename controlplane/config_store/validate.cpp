@@ -1,0 +1,42 @@
+#include "controlplane/config_store/validate.hpp"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+#include <variant>
+
+#include "rules/config/load.hpp"
+#include "rules/policy/policy_check.hpp"
+
+namespace torwart::controlplane {
+
+std::vector<std::string> validate_config(std::string_view text, std::string_view file_name) {
+  std::vector<std::string> errors;
+  auto loaded = config::load_config_text(text, file_name);
+  if (auto* load_errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
+    for (const auto& e : *load_errors) errors.push_back(e.to_string());
+    return errors;
+  }
+  const auto& config = std::get<config::Config>(loaded);
+  for (const auto& e : policy::check_policy(config, policy::zones_in_config_order(config))) {
+    errors.push_back(std::string(file_name) + ": " + e.to_string());
+  }
+  return errors;
+}
+
+std::string config_text_digest(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+}  // namespace torwart::controlplane

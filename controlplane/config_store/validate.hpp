@@ -1,0 +1,17 @@
+#pragma once
+// Validation of a candidate configuration: exactly what `torwart check` refuses that a reload can hit (the
+// configuration loader and the policy compiler's checks), without DPDK.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace torwart::controlplane {
+
+// Every error, each "file:line:column: path: reason" (loader) or "file: policy rule 'NAME': reason"
+// (policy); empty when the text is valid.
+std::vector<std::string> validate_config(std::string_view text, std::string_view file_name);
+
+// SHA-256 of the text in lower-case hex: the `config_digest` the fast path reports.
+std::string config_text_digest(std::string_view text);
+
+}  // namespace torwart::controlplane

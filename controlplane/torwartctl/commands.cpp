@@ -1,0 +1,281 @@
+#include "controlplane/torwartctl/commands.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/config_store/atomic_file.hpp"
+#include "controlplane/config_store/version_info.hpp"
+#include "controlplane/fastpath_client/client.hpp"
+#include "controlplane/torwartctl/duration.hpp"
+
+namespace torwart::controlplane::ctl {
+namespace {
+using nlohmann::json;
+
+// A commit waits for the fast path's acknowledgement; an export carries every version.
+constexpr std::chrono::seconds kTimeout{120};
+
+// Sends the request; prints the refusal and returns nullopt unless torwartd said ok.
+std::optional<json> ask(const Options& o, json request, int* code) {
+  try {
+    request["protocol"] = 1;
+    json response = json_line_request(o.socket, std::move(request), kTimeout, "torwartd",
+                                      "is torwartd running, and is this its --socket?");
+    if (!response.value("ok", false)) {
+      if (o.json) {
+        std::cout << response.dump(2) << "\n";
+      }
+      std::cerr << "torwartctl: " << response.value("error", std::string("refused")) << "\n";
+      for (const auto& d : response.value("details", json::array())) {
+        std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
+      }
+      *code = response.value("kind", std::string("failure")) == "failure" ? kExitFailure : kExitBadInput;
+      return std::nullopt;
+    }
+    return response["result"];
+  } catch (const FastPathUnreachable& e) {
+    std::cerr << "torwartctl: " << e.what() << "\n";
+    *code = kExitFailure;
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read_input(const std::string& file, int* code) {
+  try {
+    return read_whole_file(file == "-" ? "/dev/stdin" : file);
+  } catch (const StoreIoError& e) {
+    std::cerr << "torwartctl: " << e.what() << "\n";
+    *code = kExitBadInput;
+    return std::nullopt;
+  }
+}
+
+std::string author_of(const json& info) {
+  const auto& a = info["author"];
+  return a["name"].get<std::string>() + " (uid " + std::to_string(a["uid"].get<uint64_t>()) + ")";
+}
+
+std::string summary(const json& diff) {
+  return std::to_string(diff["lines_added"].get<uint64_t>()) + " lines added, " +
+         std::to_string(diff["lines_removed"].get<uint64_t>()) + " removed against version " +
+         std::to_string(diff["from"].get<uint64_t>());
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void print_pending(const json& p) {
+  const int64_t left_s = (p["deadline_ms"].get<int64_t>() - now_ms()) / 1000;
+  std::cout << "version " << p["version"] << " rolls back to version " << p["previous"] << " at "
+            << p["deadline"].get<std::string>() << " (in " << std::max<int64_t>(left_s, 0)
+            << " s) unless confirmed: torwartctl config confirm\n";
+}
+
+// `code` is read only after `result` was computed (ask() sets it).
+int print_or_json(const Options& o, const std::optional<json>& result, const int& code,
+                  const std::function<void(const json&)>& human) {
+  if (!result) return code;
+  if (o.json) {
+    std::cout << result->dump(2) << "\n";
+  } else {
+    human(*result);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_status(const Options& o) {
+  int code = kExitOk;
+  return print_or_json(o, ask(o, {{"command", "status"}}, &code), code, [](const json& s) {
+    std::cout << "current version   ";
+    if (s["current"] == 0) {
+      std::cout << "none (the store is empty)\n";
+    } else {
+      const auto& i = s["current_info"];
+      std::cout << s["current"] << "  " << i["kind"].get<std::string>() << " by " << author_of(i) << " at "
+                << i["time"].get<std::string>() << ": " << i["comment"].get<std::string>() << "\n";
+    }
+    std::cout << "fast path         ";
+    if (s["fastpath"].contains("error")) {
+      std::cout << "unreachable: " << s["fastpath"]["error"].get<std::string>() << "\n";
+    } else {
+      std::cout << "runs version " << s["fastpath"]["config_version"] << " (sha256 "
+                << s["fastpath"]["config_digest"].get<std::string>().substr(0, 16) << "…)\n";
+    }
+    std::cout << "sync              " << s["sync"].get<std::string>() << "\n"
+              << "pending confirm   ";
+    if (s["pending_confirm"].is_null()) {
+      std::cout << "none\n";
+    } else {
+      print_pending(s["pending_confirm"]);
+    }
+    std::cout << "store             " << s["state_dir"].get<std::string>() << " (last version " << s["last"]
+              << ")\n"
+              << "audit log         " << s["audit_log"].get<std::string>() << "\n";
+  });
+}
+
+int cmd_stats(const Options& o) {
+  int code = kExitOk;
+  return print_or_json(o, ask(o, {{"command", "stats"}}, &code), code, [](const json& s) {
+    std::cout << "config version " << s["config_version"] << "\n\n"
+              << std::left << std::setw(10) << "PORT" << std::right << std::setw(14) << "RX PKTS"
+              << std::setw(16) << "RX BYTES" << std::setw(14) << "TX PKTS" << std::setw(16) << "TX BYTES"
+              << std::setw(12) << "DROPPED"
+              << "\n";
+    const json ports = s.contains("ports") ? s["ports"] : json::object();
+    for (const auto& [name, p] : ports.items()) {
+      uint64_t dropped = 0;
+      const json port_drops = p.contains("drops") ? p["drops"] : json::object();
+      for (const auto& [reason, n] : port_drops.items()) dropped += n.get<uint64_t>();
+      std::cout << std::left << std::setw(10) << name << std::right << std::setw(14)
+                << p.value("rx_packets", 0ull) << std::setw(16) << p.value("rx_bytes", 0ull) << std::setw(14)
+                << p.value("tx_packets", 0ull) << std::setw(16) << p.value("tx_bytes", 0ull) << std::setw(12)
+                << dropped << "\n";
+    }
+    std::cout << "\nDROP REASON                     PACKETS\n";
+    const json drops = s.contains("drops") ? s["drops"] : json::object();
+    if (drops.empty()) std::cout << "(none)\n";
+    for (const auto& [reason, n] : drops.items())
+      std::cout << std::left << std::setw(32) << reason << n << "\n";
+    if (s.contains("flows")) {
+      const auto& f = s["flows"];
+      std::cout << "\nflows: " << f.value("active", 0ull) << " active, " << f.value("created", 0ull)
+                << " created, " << f.value("refused", 0ull) << " refused\n";
+    }
+  });
+}
+
+int cmd_show(const Options& o, std::optional<unsigned long long> version) {
+  json request = {{"command", "show"}};
+  if (version) request["version"] = *version;
+  int code = kExitOk;
+  return print_or_json(o, ask(o, request, &code), code,
+                       [](const json& r) { std::cout << r["config"].get<std::string>(); });
+}
+
+int cmd_validate(const Options& o, const std::string& file) {
+  int code = kExitOk;
+  auto text = read_input(file, &code);
+  if (!text) return code;
+  return print_or_json(o, ask(o, {{"command", "validate"}, {"config", *text}, {"origin", file}}, &code), code,
+                       [&](const json&) { std::cout << file << ": valid\n"; });
+}
+
+int cmd_commit(const Options& o, const std::string& file, const std::string& confirm_within,
+               const std::string& message, std::optional<unsigned long long> base) {
+  int code = kExitOk;
+  json request = {{"command", "commit"}, {"origin", file}, {"comment", message}};
+  if (!confirm_within.empty()) {
+    const auto d = parse_duration(confirm_within);
+    if (!d) {
+      std::cerr << "torwartctl: --confirm-within: '" << confirm_within
+                << "' is not a duration from 1s to 24h (e.g. 90s, 5m, 1h30m)\n";
+      return kExitBadInput;
+    }
+    request["confirm_within_ms"] = d->count();
+  }
+  if (base) request["base"] = *base;
+  auto text = read_input(file, &code);
+  if (!text) return code;
+  request["config"] = *text;
+  return print_or_json(o, ask(o, request, &code), code, [](const json& r) {
+    std::cout << "version " << r["version"] << " is running (" << summary(r["diff"]) << ")\n";
+    if (!r["pending_confirm"].is_null()) print_pending(r["pending_confirm"]);
+  });
+}
+
+int cmd_confirm(const Options& o) {
+  int code = kExitOk;
+  return print_or_json(o, ask(o, {{"command", "confirm"}}, &code), code,
+                       [](const json& r) { std::cout << "version " << r["version"] << " confirmed\n"; });
+}
+
+int cmd_rollback(const Options& o, unsigned long long version, const std::string& message) {
+  int code = kExitOk;
+  return print_or_json(o,
+                       ask(o, {{"command", "rollback"}, {"version", version}, {"comment", message}}, &code),
+                       code, [](const json& r) {
+                         std::cout << "version " << r["version"] << " (the text of version " << r["restores"]
+                                   << ") is running (" << summary(r["diff"]) << ")\n";
+                       });
+}
+
+int cmd_history(const Options& o) {
+  int code = kExitOk;
+  return print_or_json(o, ask(o, {{"command", "history"}}, &code), code, [](const json& h) {
+    std::cout << std::left << "  " << std::setw(9) << "VERSION" << std::setw(11) << "STATE" << std::setw(15)
+              << "KIND" << std::setw(26) << "TIME (UTC)" << std::setw(22) << "AUTHOR"
+              << "COMMENT\n";
+    for (const auto& v : h["versions"]) {
+      std::string kind = v["kind"].get<std::string>();
+      if (v["source"] != 0) kind += " " + std::to_string(v["source"].get<uint64_t>());
+      std::string comment = v["comment"].get<std::string>();
+      if (v["state"] == "failed") comment += " [" + v["failure"].get<std::string>() + "]";
+      std::cout << (v["version"] == h["current"] ? "* " : "  ") << std::setw(9)
+                << v["version"].get<uint64_t>() << std::setw(11) << v["state"].get<std::string>()
+                << std::setw(15) << kind << std::setw(26) << v["time"].get<std::string>() << std::setw(22)
+                << author_of(v) << comment << "\n";
+    }
+  });
+}
+
+int cmd_diff(const Options& o, unsigned long long from, unsigned long long to) {
+  int code = kExitOk;
+  return print_or_json(o, ask(o, {{"command", "diff"}, {"from", from}, {"to", to}}, &code), code,
+                       [](const json& d) {
+                         if (d["unified"].get<std::string>().empty()) {
+                           std::cout << "versions " << d["from"] << " and " << d["to"] << " are identical\n";
+                         } else {
+                           std::cout << d["unified"].get<std::string>();
+                         }
+                       });
+}
+
+int cmd_export(const Options& o, const std::string& output) {
+  int code = kExitOk;
+  auto result = ask(o, {{"command", "export"}}, &code);
+  if (!result) return code;
+  const std::string text = result->dump(2) + "\n";
+  if (output.empty() || output == "-") {
+    std::cout << text;
+    return kExitOk;
+  }
+  try {
+    write_file_atomic(output, text);
+  } catch (const StoreIoError& e) {
+    std::cerr << "torwartctl: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  std::cerr << "torwartctl: " << (*result)["versions"].size() << " versions written to " << output << "\n";
+  return kExitOk;
+}
+
+int cmd_import(const Options& o, const std::string& file) {
+  int code = kExitOk;
+  auto text = read_input(file, &code);
+  if (!text) return code;
+  json history;
+  try {
+    history = json::parse(*text);
+  } catch (const json::parse_error& e) {
+    std::cerr << "torwartctl: " << file
+              << " is not JSON (an export of `torwartctl config export`): " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  return print_or_json(o, ask(o, {{"command", "import"}, {"history", history}}, &code), code,
+                       [](const json& r) {
+                         std::cout << r["versions"] << " versions imported, current version " << r["current"]
+                                   << "; " << r["sync"].get<std::string>() << "\n";
+                       });
+}
+
+}  // namespace torwart::controlplane::ctl

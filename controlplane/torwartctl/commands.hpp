@@ -1,0 +1,31 @@
+#pragma once
+// The torwartctl commands: each sends one request to torwartd and prints the answer, as a table for people
+// or as JSON (--json) for scripts. Each returns the exit code.
+#include <optional>
+#include <string>
+
+namespace torwart::controlplane::ctl {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // torwartd or the fast path unreachable or failing
+inline constexpr int kExitBadInput = 2;  // invalid configuration, unknown version, conflict, command line
+
+struct Options {
+  std::string socket = "/run/torwart/torwartd.sock";
+  bool json = false;
+};
+
+int cmd_status(const Options& o);
+int cmd_stats(const Options& o);
+int cmd_show(const Options& o, std::optional<unsigned long long> version);
+int cmd_validate(const Options& o, const std::string& file);
+int cmd_commit(const Options& o, const std::string& file, const std::string& confirm_within,
+               const std::string& message, std::optional<unsigned long long> base);
+int cmd_confirm(const Options& o);
+int cmd_rollback(const Options& o, unsigned long long version, const std::string& message);
+int cmd_history(const Options& o);
+int cmd_diff(const Options& o, unsigned long long from, unsigned long long to);
+int cmd_export(const Options& o, const std::string& output);
+int cmd_import(const Options& o, const std::string& file);
+
+}  // namespace torwart::controlplane::ctl

@@ -1,0 +1,123 @@
+// torwartd: the control plane daemon. Owns the versioned configuration, drives `torwart run` through its
+// control socket, serves torwartctl on a local socket.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "controlplane/config_store/atomic_file.hpp"
+#include "controlplane/config_store/store_lock.hpp"
+#include "controlplane/torwartd/audit_log.hpp"
+#include "controlplane/torwartd/confirm_timer.hpp"
+#include "controlplane/torwartd/server.hpp"
+#include "controlplane/torwartd/service.hpp"
+
+namespace {
+
+constexpr const char* kFooter =
+    "\nOn start torwartd settles versions a previous run left unacknowledged, rolls back an unconfirmed\n"
+    "commit whose deadline has passed (a pending one is re-armed), and pushes the current version when the\n"
+    "fast path runs another one; it checks that again every --sync-interval seconds. If torwartd stops,\n"
+    "`torwart run` keeps running its last configuration (fail-static).\n"
+    "\nEXIT CODES\n"
+    "  0  stopped by SIGINT/SIGTERM\n"
+    "  1  runtime failure (state directory, socket)\n"
+    "  2  bad input (command line, --initial file); --verify-audit: the chain is broken\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace torwart::controlplane;
+  CLI::App app{
+      "torwartd - the torwart control plane: versioned configuration with commit-confirmed; drives the\n"
+      "fast path (`torwart run`) through its control socket; serves torwartctl on a local socket.\n"};
+  app.footer(kFooter);
+  std::string state_dir = "/var/lib/torwart/config", socket = "/run/torwart/torwartd.sock";
+  std::string fastpath_socket = "/run/torwart/control.sock", audit_path = "/var/log/torwart/audit.jsonl";
+  std::string initial, socket_mode = "0660";
+  unsigned sync_interval_s = 5;
+  app.add_option("--state-dir", state_dir, "Configuration store (versions, state.json)")
+      ->capture_default_str();
+  app.add_option("--socket", socket, "Local socket torwartctl connects to")->capture_default_str();
+  app.add_option("--socket-mode", socket_mode,
+                 "Permissions of --socket (octal); whoever can connect can change the configuration")
+      ->capture_default_str();
+  app.add_option("-s,--fastpath-socket", fastpath_socket,
+                 "Control socket of `torwart run` (dataplane.control_socket)")
+      ->capture_default_str();
+  app.add_option("--audit-log", audit_path, "Append-only audit log (JSON lines)")->capture_default_str();
+  app.add_option(
+         "--initial", initial,
+         "When the store is empty: record this file as the first version (the file `torwart run` was\n"
+         "started with; adopted without a reload when the fast path already runs exactly this text)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--sync-interval", sync_interval_s,
+                 "Seconds between checks that the fast path runs the current version")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str();
+  bool verify_audit = false;
+  app.add_flag(
+      "--verify-audit", verify_audit,
+      "Check the --audit-log's hash chain (every record names the SHA-256 of the one before), print\n"
+      "the verdict and exit: 0 intact, 2 broken (the first broken line is named)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (verify_audit) {
+    if (const auto broken = verify_audit_log(audit_path)) {
+      std::cerr << "torwartd: " << audit_path << ": " << *broken << "\n";
+      return 2;
+    }
+    std::cout << audit_path << ": chain intact\n";
+    return 0;
+  }
+  unsigned mode = 0;
+  try {
+    size_t used = 0;
+    mode = static_cast<unsigned>(std::stoul(socket_mode, &used, 8));
+    if (used != socket_mode.size() || mode > 0777) throw std::invalid_argument("range");
+  } catch (const std::exception&) {
+    std::cerr << "torwartd: --socket-mode: '" << socket_mode << "' is not an octal mode such as 0660\n";
+    return 2;
+  }
+
+  try {
+    StoreLock lock(state_dir);  // before anything is read or the socket is replaced
+    ConfigStore store(state_dir);
+    AuditLog audit(audit_path);
+    SocketFastPathLink fastpath(fastpath_socket);
+    ControlService service(store, fastpath, audit);
+    if (!initial.empty() && store.empty()) {
+      try {
+        service.set_initial(read_whole_file(initial), initial);  // recorded by the first resynchronise()
+      } catch (const ServiceError& e) {
+        std::cerr << "torwartd: " << e.what() << "\n";
+        for (const auto& d : e.details) std::cerr << "  " << d << "\n";
+        return 2;
+      }
+    }
+    if (service.expire_if_due())
+      std::cerr << "torwartd: an unconfirmed commit's deadline had passed: rolled back\n";
+    std::cerr << "torwartd: " << service.resynchronise() << "\n";
+
+    boost::asio::io_context io;
+    ServiceTimers timers(io, service, std::chrono::seconds(sync_interval_s));
+    Server server(io, service, socket, mode, [&timers] { timers.rearm(); });
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });
+    std::signal(SIGPIPE, SIG_IGN);
+    std::cerr << "torwartd: store " << state_dir << " (current version " << store.current()
+              << "), listening on " << socket << ", fast path at " << fastpath_socket << "\n";
+    io.run();
+    std::cerr << "torwartd: stopped\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "torwartd: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,469 @@
+#include "controlplane/torwartd/service.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "controlplane/config_store/atomic_file.hpp"
+#include "controlplane/config_store/line_diff.hpp"
+#include "controlplane/config_store/validate.hpp"
+
+namespace torwart::controlplane {
+namespace {
+
+std::string version_name(uint64_t v) {
+  return "version " + std::to_string(v);
+}
+
+std::string who_and_when(const VersionInfo& v) {
+  return v.author.name + " (uid " + std::to_string(v.author.uid) + ") at " + format_utc(v.time_ms);
+}
+
+nlohmann::json details_json(const std::vector<std::string>& details) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : details) out.push_back(d);
+  return out;
+}
+
+}  // namespace
+
+std::string to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBadInput:
+      return "bad_input";
+    case ErrorKind::kConflict:
+      return "conflict";
+    case ErrorKind::kFailure:
+      return "failure";
+  }
+  return "failure";
+}
+
+int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Author ControlService::self() {
+  return {static_cast<uint32_t>(::getuid()), static_cast<uint32_t>(::getgid()), ::getpid(), "torwartd"};
+}
+
+ControlService::ControlService(ConfigStore& store, FastPathLink& fastpath, AuditLog& audit, UnixClock clock)
+    : store_(store), fastpath_(fastpath), audit_(audit), clock_(std::move(clock)) {}
+
+void ControlService::audit(const Author& who, const std::string& action, const std::string& result,
+                           nlohmann::json details) {
+  if (result == "ok") last_repeated_failure_.clear();
+  audit_.record(clock_(), who, action, result, details);
+}
+
+void ControlService::audit_once(const Author& who, const std::string& action, nlohmann::json details) {
+  const std::string key = action + ": " + details.value("reason", std::string());
+  if (key == last_repeated_failure_) return;
+  audit(who, action, "failed", std::move(details));
+  last_repeated_failure_ = key;
+}
+
+nlohmann::json ControlService::diff_summary(uint64_t from_version, const std::string& to_text) const {
+  const std::string from_text = from_version == 0 ? std::string() : store_.text(from_version);
+  const auto d = unified_diff(from_text, to_text, version_name(from_version), "new version");
+  return {{"from", from_version},
+          {"lines_added", d.summary.added},
+          {"lines_removed", d.summary.removed},
+          {"unified", d.unified}};
+}
+
+uint64_t ControlService::fastpath_floor() {
+  try {
+    return fastpath_.status().version + 1;
+  } catch (const FastPathUnreachable& e) {
+    throw ServiceError(ErrorKind::kFailure,
+                       std::string("the fast path is unreachable, nothing was changed: ") + e.what());
+  }
+}
+
+VersionInfo ControlService::apply(const std::string& text, VersionInfo meta) {
+  const uint64_t floor = fastpath_floor();
+  meta.based_on = store_.current();
+  meta.time_ms = clock_();
+  VersionInfo stored = store_.add_candidate(text, meta, floor);
+  try {
+    fastpath_.push(stored.version, text, "torwartd " + version_name(stored.version));
+  } catch (const FastPathRefused& e) {
+    store_.mark_failed(stored.version, e.what());
+    throw ServiceError(ErrorKind::kBadInput,
+                       "the fast path refused " + version_name(stored.version) + " (marked failed): " +
+                           e.what() + "; " + version_name(store_.current()) + " keeps running",
+                       e.details);
+  } catch (const FastPathUnreachable& e) {
+    store_.mark_failed(stored.version, std::string("not acknowledged: ") + e.what());
+    throw ServiceError(
+        ErrorKind::kFailure,
+        version_name(stored.version) + " was not acknowledged by the fast path (marked failed): " + e.what());
+  }
+  store_.mark_applied(stored.version);
+  stored.state = VersionState::kApplied;
+  sync_state_ = "in sync";
+  return stored;
+}
+
+nlohmann::json ControlService::status() {
+  nlohmann::json fast = nullptr;
+  try {
+    const FastPathState s = fastpath_.status();
+    fast = {{"config_version", s.version}, {"config_digest", s.digest}};
+  } catch (const FastPathUnreachable& e) {
+    fast = {{"error", e.what()}};
+  }
+  nlohmann::json out = {
+      {"current", store_.current()},         {"last", store_.last()}, {"state_dir", store_.dir().string()},
+      {"audit_log", audit_.path().string()}, {"sync", sync_state_},   {"fastpath", fast},
+      {"pending_confirm", nullptr}};
+  if (store_.current() != 0) out["current_info"] = store_.info(store_.current());
+  if (store_.pending()) out["pending_confirm"] = *store_.pending();
+  return out;
+}
+
+nlohmann::json ControlService::validate(const std::string& text, const std::string& origin) const {
+  const auto errors = validate_config(text, origin);
+  if (!errors.empty()) throw ServiceError(ErrorKind::kBadInput, origin + " is not valid", errors);
+  return {{"valid", true}, {"digest", config_text_digest(text)}};
+}
+
+nlohmann::json ControlService::commit(const CommitRequest& request, const Author& who) {
+  nlohmann::json details = {{"origin", request.origin}, {"comment", request.comment}};
+  if (request.base) details["base"] = *request.base;
+  auto refuse = [&](ErrorKind kind, const std::string& why, std::vector<std::string> more = {}) {
+    details["reason"] = why;
+    if (!more.empty()) details["details"] = details_json(more);
+    audit(who, "commit", kind == ErrorKind::kFailure ? "failed" : "refused", details);
+    throw ServiceError(kind, why, std::move(more));
+  };
+  if (const auto& p = store_.pending()) {
+    refuse(ErrorKind::kConflict, version_name(p->version) + " awaits confirmation until " +
+                                     format_utc(p->deadline_ms) + " (committed by " + p->author.name +
+                                     "); confirm it or roll back before committing another change");
+  }
+  if (request.base && *request.base != store_.current()) {
+    const uint64_t current = store_.current();
+    std::string by;
+    if (current != 0) by = " (committed by " + who_and_when(store_.info(current)) + ")";
+    refuse(ErrorKind::kConflict, "your change is based on " + version_name(*request.base) +
+                                     ", but the current version is " + std::to_string(current) + by +
+                                     "; see `torwartctl config diff " + std::to_string(*request.base) + " " +
+                                     std::to_string(current) + "`, redo the change on version " +
+                                     std::to_string(current) + " and commit it with --base " +
+                                     std::to_string(current));
+  }
+  if (request.confirm_within_ms) {
+    if (*request.confirm_within_ms <= 0)
+      refuse(ErrorKind::kBadInput, "--confirm-within must be a positive duration");
+    if (store_.current() == 0)
+      refuse(ErrorKind::kBadInput, "commit-confirmed needs a previous version to roll back to");
+  }
+  if (auto errors = validate_config(request.text, request.origin); !errors.empty()) {
+    refuse(ErrorKind::kBadInput, request.origin + " is not valid; nothing was committed", std::move(errors));
+  }
+  details["diff"] = diff_summary(store_.current(), request.text);
+  const uint64_t previous = store_.current();
+  VersionInfo meta;
+  meta.author = who;
+  meta.comment = request.comment;
+  meta.kind = "commit";
+  VersionInfo applied;
+  const uint64_t last_before = store_.last();
+  try {
+    applied = apply(request.text, meta);
+  } catch (const ServiceError& e) {
+    if (store_.last() != last_before) details["version"] = store_.last();  // stored, then failed
+    refuse(e.kind, e.what(), e.details);
+  }
+  nlohmann::json out = {{"version", applied.version},
+                        {"digest", applied.digest},
+                        {"previous", previous},
+                        {"diff", details["diff"]},
+                        {"pending_confirm", nullptr}};
+  if (request.confirm_within_ms) {
+    PendingConfirm pending{applied.version, previous, clock_() + *request.confirm_within_ms, who};
+    store_.set_pending(pending);
+    out["pending_confirm"] = pending;
+    details["confirm_deadline"] = format_utc(pending.deadline_ms);
+  }
+  details["version"] = applied.version;
+  audit(who, "commit", "ok", details);
+  return out;
+}
+
+nlohmann::json ControlService::confirm(const Author& who) {
+  const auto pending = store_.pending();
+  if (!pending) {
+    audit(who, "confirm", "refused", {{"reason", "nothing awaits confirmation"}});
+    throw ServiceError(ErrorKind::kBadInput, "nothing awaits confirmation");
+  }
+  store_.set_pending(std::nullopt);
+  audit(who, "confirm", "ok",
+        {{"version", pending->version}, {"deadline", format_utc(pending->deadline_ms)}});
+  return {{"version", pending->version}, {"confirmed", true}};
+}
+
+nlohmann::json ControlService::rollback(uint64_t version, const std::string& comment, const Author& who) {
+  nlohmann::json details = {{"to", version}, {"comment", comment}};
+  std::string text;
+  try {
+    text = store_.text(version);
+  } catch (const StoreError& e) {
+    details["reason"] = e.what();
+    audit(who, "rollback", "refused", details);
+    throw ServiceError(ErrorKind::kBadInput, e.what());
+  }
+  const uint64_t previous = store_.current();
+  details["diff"] = diff_summary(previous, text);
+  VersionInfo meta;
+  meta.author = who;
+  meta.comment = comment.empty() ? "rollback to " + version_name(version) : comment;
+  meta.kind = "rollback";
+  meta.source = version;
+  VersionInfo applied;
+  try {
+    applied = apply(text, meta);
+  } catch (const ServiceError& e) {
+    details["reason"] = e.what();
+    audit(who, "rollback", e.kind == ErrorKind::kFailure ? "failed" : "refused", details);
+    throw;
+  }
+  const bool resolved_pending = store_.pending().has_value();
+  if (resolved_pending) store_.set_pending(std::nullopt);  // an explicit rollback settles a pending commit
+  details["version"] = applied.version;
+  details["ended_pending_confirm"] = resolved_pending;
+  audit(who, "rollback", "ok", details);
+  return {{"version", applied.version},
+          {"restores", version},
+          {"previous", previous},
+          {"digest", applied.digest},
+          {"diff", details["diff"]}};
+}
+
+nlohmann::json ControlService::history() const {
+  return {{"current", store_.current()}, {"versions", store_.history()}};
+}
+
+nlohmann::json ControlService::show(std::optional<uint64_t> version) const {
+  const uint64_t v = version.value_or(store_.current());
+  if (v == 0) throw ServiceError(ErrorKind::kBadInput, "the store holds no version yet");
+  try {
+    return {{"info", store_.info(v)}, {"config", store_.text(v)}};
+  } catch (const StoreError& e) {
+    throw ServiceError(ErrorKind::kBadInput, e.what());
+  }
+}
+
+nlohmann::json ControlService::diff(uint64_t from, uint64_t to) const {
+  try {
+    const auto d = unified_diff(store_.text(from), store_.text(to), version_name(from), version_name(to));
+    return {{"from", from},
+            {"to", to},
+            {"unified", d.unified},
+            {"lines_added", d.summary.added},
+            {"lines_removed", d.summary.removed}};
+  } catch (const StoreError& e) {
+    throw ServiceError(ErrorKind::kBadInput, e.what());
+  }
+}
+
+nlohmann::json ControlService::export_history() const {
+  return store_.export_history();
+}
+
+nlohmann::json ControlService::import_history(const nlohmann::json& document, const Author& who) {
+  try {
+    store_.import_history(document);
+  } catch (const StoreError& e) {
+    audit(who, "import", "refused", {{"reason", e.what()}});
+    throw ServiceError(ErrorKind::kBadInput, e.what());
+  }
+  const std::string sync = resynchronise();
+  audit(who, "import", "ok", {{"current", store_.current()}, {"last", store_.last()}, {"sync", sync}});
+  return {{"current", store_.current()},
+          {"last", store_.last()},
+          {"versions", store_.history().size()},
+          {"sync", sync}};
+}
+
+nlohmann::json ControlService::stats() {
+  try {
+    return fastpath_.stats();
+  } catch (const FastPathUnreachable& e) {
+    throw ServiceError(ErrorKind::kFailure, e.what());
+  }
+}
+
+std::optional<int64_t> ControlService::confirm_deadline() const {
+  if (!store_.pending()) return std::nullopt;
+  return store_.pending()->deadline_ms;
+}
+
+bool ControlService::expire_if_due() {
+  const auto pending = store_.pending();
+  if (!pending || clock_() < pending->deadline_ms) return false;
+  nlohmann::json details = {{"unconfirmed", pending->version},
+                            {"to", pending->previous},
+                            {"deadline", format_utc(pending->deadline_ms)}};
+  if (store_.current() != pending->version) {
+    // Settled otherwise (cannot happen through the service; a hand-edited state.json).
+    store_.set_pending(std::nullopt);
+    details["reason"] = "the unconfirmed version is no longer current";
+    audit(self(), "auto-rollback", "skipped", details);
+    return false;
+  }
+  const std::string text = store_.text(pending->previous);
+  details["diff"] = diff_summary(store_.current(), text);
+  VersionInfo meta;
+  meta.author = self();
+  meta.comment = version_name(pending->version) + " was not confirmed by " +
+                 format_utc(pending->deadline_ms) + ": automatic rollback to " +
+                 version_name(pending->previous);
+  meta.kind = "auto-rollback";
+  meta.source = pending->previous;
+  try {
+    const VersionInfo applied = apply(text, meta);
+    store_.set_pending(std::nullopt);
+    details["version"] = applied.version;
+    audit(self(), "auto-rollback", "ok", details);
+    return true;
+  } catch (const ServiceError& e) {
+    details["reason"] = e.what();
+    if (e.kind == ErrorKind::kBadInput) {
+      // The fast path refused the previous text itself (it restarted with other ports, say): retrying
+      // cannot help. The unconfirmed version stays; the refusal is in the audit log and the history.
+      store_.set_pending(std::nullopt);
+      details["gave_up"] = true;
+      audit(self(), "auto-rollback", "failed", details);
+      return false;
+    }
+    audit_once(self(), "auto-rollback", details);  // unreachable: retried, recorded once per reason
+    return false;
+  }
+}
+
+std::string ControlService::resynchronise() {
+  FastPathState running;
+  try {
+    running = fastpath_.status();
+  } catch (const FastPathUnreachable& e) {
+    sync_state_ = std::string("fast path unreachable: ") + e.what();
+    return sync_state_;
+  }
+  // Versions a previous torwartd stored but never saw acknowledged.
+  for (const uint64_t v : store_.versions()) {
+    if (v <= store_.current()) continue;
+    const VersionInfo info = store_.info(v);
+    if (info.state != VersionState::kCandidate) continue;
+    if (running.version == v && running.digest == info.digest) {
+      store_.mark_applied(v);
+      audit(self(), "settle", "ok",
+            {{"version", v}, {"reason", "the fast path runs it: acknowledged after a restart"}});
+    } else {
+      store_.mark_failed(v, "torwartd stopped before the fast path acknowledged it");
+      audit(self(), "settle", "failed", {{"version", v}, {"reason", "never acknowledged by the fast path"}});
+    }
+  }
+  if (store_.empty() && initial_) {
+    try {
+      adopt_initial(initial_->first, initial_->second);
+    } catch (const ServiceError& e) {
+      sync_state_ = std::string("cannot record the initial configuration yet: ") + e.what();
+      return sync_state_;
+    }
+  }
+  const uint64_t current = store_.current();
+  if (current == 0) {
+    sync_state_ = "the store is empty; the fast path keeps its start-up configuration (version " +
+                  std::to_string(running.version) + ")";
+    return sync_state_;
+  }
+  const VersionInfo info = store_.info(current);
+  if (running.version == current && running.digest == info.digest) {
+    sync_state_ = "in sync";
+    return sync_state_;
+  }
+  nlohmann::json details = {
+      {"store_current", current}, {"fastpath_version", running.version}, {"fastpath_digest", running.digest}};
+  try {
+    if (running.version < current) {
+      fastpath_.push(current, store_.text(current),
+                     "torwartd " + version_name(current) + " (resynchronised)");
+      details["pushed"] = current;
+    } else {
+      // The fast path already runs a number at or above ours (reloaded by hand, or restarted with a
+      // higher one): the current text goes in as a new version above it.
+      VersionInfo meta;
+      meta.author = self();
+      meta.kind = "resync";
+      meta.source = current;
+      meta.comment = "the fast path ran version " + std::to_string(running.version) + "; " +
+                     version_name(current) + " pushed again as a new version";
+      const uint64_t pushed = apply(store_.text(current), meta).version;
+      details["pushed"] = pushed;
+      if (auto pending = store_.pending(); pending && pending->version == current) {
+        pending->version = pushed;  // the unconfirmed text now runs under the new number: still rolled back
+        store_.set_pending(pending);
+      }
+    }
+  } catch (const FastPathRefused& e) {
+    sync_state_ = "the fast path refused " + version_name(current) + ": " + e.what();
+  } catch (const FastPathUnreachable& e) {
+    sync_state_ = std::string("fast path unreachable: ") + e.what();
+  } catch (const ServiceError& e) {
+    sync_state_ = e.what();
+  }
+  if (details.contains("pushed")) {
+    sync_state_ = "in sync";
+    audit(self(), "resync", "ok", details);
+    return "fast path ran version " + std::to_string(running.version) + "; pushed " +
+           version_name(details["pushed"].get<uint64_t>());
+  }
+  details["reason"] = sync_state_;
+  audit_once(self(), "resync", details);
+  return sync_state_;
+}
+
+void ControlService::set_initial(const std::string& text, const std::string& origin) {
+  if (auto errors = validate_config(text, origin); !errors.empty()) {
+    throw ServiceError(ErrorKind::kBadInput, origin + " (--initial) is not valid", errors);
+  }
+  initial_.emplace(text, origin);
+}
+
+void ControlService::adopt_initial(const std::string& text, const std::string& origin) {
+  if (!store_.empty()) return;
+  if (auto errors = validate_config(text, origin); !errors.empty()) {
+    throw ServiceError(ErrorKind::kBadInput, origin + " (--initial) is not valid", errors);
+  }
+  VersionInfo meta;
+  meta.author = self();
+  meta.kind = "initial";
+  meta.comment = "initial configuration from " + origin;
+  FastPathState running;
+  try {
+    running = fastpath_.status();
+  } catch (const FastPathUnreachable& e) {
+    throw ServiceError(ErrorKind::kFailure,
+                       std::string("cannot record the initial configuration: ") + e.what());
+  }
+  if (running.digest == config_text_digest(text)) {
+    meta.time_ms = clock_();
+    const VersionInfo stored = store_.add_candidate(text, meta, running.version);
+    if (stored.version == running.version) {
+      store_.mark_applied(stored.version);
+      audit(self(), "initial", "ok", {{"version", stored.version}, {"origin", origin}, {"pushed", false}});
+      sync_state_ = "in sync";
+      return;
+    }
+    store_.mark_failed(stored.version, "superseded");  // cannot happen in an empty store
+  }
+  const VersionInfo applied = apply(text, meta);
+  audit(self(), "initial", "ok", {{"version", applied.version}, {"origin", origin}, {"pushed", true}});
+}
+
+}  // namespace torwart::controlplane
