@@ -606,6 +606,29 @@ TEST_F(Replay, ARejectRuleAnswersWithAReset) {
   EXPECT_EQ(rejects[0]["drop"]["policy_rule"], "lan-smtp-to-inet");
 }
 
+// RFC 4890 under default deny: a router's packet-too-big about an allowed IPv6 connection reaches the client
+// (path MTU discovery), one about a connection the box never saw does not.
+TEST_F(Replay, PacketTooBigPassesForAnAllowedIpv6ConnectionOnly) {
+  const Ipv6 out{.source = "2001:db8:10::10", .destination = "2001:db8:f000::10"};
+  const Tcp syn{.source_port = 40000, .destination_port = 443, .sequence = 1};
+  const Tcp other{.source_port = 40001, .destination_port = 443, .sequence = 1};
+  const auto too_big = [&](const Tcp& quoted) {
+    return ipv6_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                      {.source = "2001:db8:f00::1", .destination = "2001:db8:10::10"},
+                      icmpv6_error(2, 0, ipv6_datagram(out, quoted)));
+  };
+  ASSERT_EQ(replay({{"lan", {{kT0, ipv6_frame({.source = kClientMac, .destination = kLanMac}, out, syn)}}},
+                    {"inet", {{kT0 + 1, too_big(syn)}, {kT0 + 2, too_big(other)}}}})
+                .exit_code,
+            0);
+  EXPECT_EQ(output("inet").size(), 1u);  // the SYN
+  const auto lan = output("lan");
+  ASSERT_EQ(lan.size(), 1u);
+  EXPECT_EQ(lan[0].ns, kT0 + 1);
+  EXPECT_EQ(lan[0].bytes[14 + 40], 2) << "ICMPv6 packet too big";
+  EXPECT_EQ(counters()["ports"]["inet"]["drops"]["unrelated_icmp_error"], 1);
+}
+
 TEST_F(Replay, IcmpErrorsPassOnlyForConnectionsTheBoxTracks) {
   const Ipv4 query_ip{.source = "192.168.10.10", .destination = "198.51.100.53"};
   const Udp query{.source_port = 40000, .destination_port = 53};
