@@ -24,6 +24,16 @@ std::vector<std::string> validate_config(std::string_view text, std::string_view
   return errors;
 }
 
+std::string management_guard_error(std::string_view current_text, std::string_view candidate_text) {
+  const auto current = config::load_config_text(current_text, "current");
+  const auto candidate = config::load_config_text(candidate_text, "candidate");
+  const auto* running = std::get_if<config::Config>(&current);
+  const auto* next = std::get_if<config::Config>(&candidate);
+  if (running == nullptr || next == nullptr || !running->management || next->management) return {};
+  return "anti-lockout: the current version protects management interface '" + running->management->interface +
+         "'; a commit may change the management section but not remove it";
+}
+
 std::string config_text_digest(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -11,6 +11,12 @@ namespace torwart::controlplane {
 // (policy); empty when the text is valid.
 std::vector<std::string> validate_config(std::string_view text, std::string_view file_name);
 
+// Anti-lockout across versions: once a committed version protects a management interface, a candidate may
+// move the protection to another interface but not drop it (a later commit could then put a fast-path port
+// on the old management interface). The reason when `candidate_text` drops it, else empty. Both texts must
+// be valid.
+std::string management_guard_error(std::string_view current_text, std::string_view candidate_text);
+
 // SHA-256 of the text in lower-case hex: the `config_digest` the fast path reports.
 std::string config_text_digest(std::string_view text);
 

@@ -165,6 +165,11 @@ nlohmann::json ControlService::commit(const CommitRequest& request, const Author
   if (auto errors = validate_config(request.text, request.origin); !errors.empty()) {
     refuse(ErrorKind::kBadInput, request.origin + " is not valid; nothing was committed", std::move(errors));
   }
+  if (store_.current() != 0) {
+    if (auto lockout = management_guard_error(store_.text(store_.current()), request.text); !lockout.empty()) {
+      refuse(ErrorKind::kBadInput, request.origin + " is refused; nothing was committed", {lockout});
+    }
+  }
   details["diff"] = diff_summary(store_.current(), request.text);
   const uint64_t previous = store_.current();
   VersionInfo meta;

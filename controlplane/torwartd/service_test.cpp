@@ -136,6 +136,31 @@ TEST_F(ServiceTest, InvalidCandidateNeverReachesTheFastPath) {
   EXPECT_EQ(audit_lines(dir_ / "audit.jsonl").back()["result"], "refused");
 }
 
+// Anti-lockout: a commit may move the management protection but not drop it, and the loader refuses a port
+// on the protected interface whatever the commit says.
+TEST_F(ServiceTest, ACommitCannotDropTheManagementProtection) {
+  const std::string managed = std::string(config::default_config_text()) + "management: {interface: eno1}\n";
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  service_->commit(commit_of(managed), anna_);
+  EXPECT_EQ(store_->current(), 2u);
+  std::string message;
+  EXPECT_EQ(error_of([&] { service_->commit(commit_of(std::string(config::default_config_text())), anna_); }, &message),
+            ErrorKind::kBadInput);
+  try {
+    service_->commit(commit_of(std::string(config::default_config_text())), anna_);
+  } catch (const ServiceError& e) {
+    ASSERT_FALSE(e.details.empty());
+    EXPECT_NE(e.details[0].find("anti-lockout"), std::string::npos) << e.details[0];
+  }
+  std::string stolen = managed;
+  stolen.replace(stolen.find("device: tw-lan"), 14, "device: eno1");
+  EXPECT_EQ(error_of([&] { service_->commit(commit_of(stolen), anna_); }), ErrorKind::kBadInput);
+  const std::string moved = std::string(config::default_config_text()) + "management: {interface: eno9}\n";
+  service_->commit(commit_of(moved), anna_);
+  EXPECT_EQ(store_->current(), 3u) << "moving the protection to another interface is allowed";
+  EXPECT_EQ(fastpath_.pushes.size(), 2u);
+}
+
 TEST_F(ServiceTest, RefusedSnapshotFailsTheCommitAndKeepsTheOld) {
   service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   fastpath_.refuse_next = "configuration needs a restart of torwart run: ports changed";

@@ -165,6 +165,14 @@ struct Nat {
   bool empty() const { return source.empty() && forwards.empty(); }
 };
 
+// The kernel interface the provider manages the box through (torwartd, later its HTTPS API). It is never a
+// fast-path port, so no policy rule, route or NAT rule of the fast path can block it (anti-lockout).
+struct Management {
+  std::string interface;              // kernel interface name, e.g. eno1
+  std::string pci;                    // optional: its NIC's PCI address, which no pci port may use
+  std::vector<IpPrefix> provider;     // the provider's management networks (for the kernel's own filter)
+};
+
 struct Config {
   unsigned format = 1;
   std::string name;
@@ -175,6 +183,7 @@ struct Config {
   std::vector<Neighbour> neighbours;
   Objects objects;
   Policy policy;  // without a `policy` section: drop and log everything, no rules
+  std::optional<Management> management;
   Nat nat;        // without a `nat` section: no translation
 };
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "rules/config/load_management.hpp"
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
 #include "rules/config/load_syn_flood.hpp"
@@ -47,7 +48,7 @@ class ConfigBuilder {
   Config build(const YAML::Node& root) {
     Config config;
     if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours",
-                                 "objects", "policy", "nat"})) {
+                                 "objects", "policy", "nat", "management"})) {
       return config;
     }
     if (root["format"]) {
@@ -78,6 +79,7 @@ class ConfigBuilder {
     }
     detail::read_objects_and_policy(r_, root, zone_names_, config);
     detail::read_nat(r_, root, zone_names_, config);
+    detail::read_management(r_, root, config);
     return config;
   }
 

@@ -53,6 +53,57 @@ TEST(ConfigLoad, SyntaxErrorNamesLineAndColumn) {
   EXPECT_NE(errors[0].reason.find("YAML syntax"), std::string::npos);
 }
 
+// Anti-lockout: the management interface stays the kernel's; no port may take it, whatever else changes.
+TEST(ConfigLoad, NoPortMayTakeTheManagementInterface) {
+  constexpr std::string_view kManaged = R"(
+zones: [{name: lan}, {name: kdn}]
+ports:
+  - name: lan
+    backend: af_packet
+    device: eno2
+    zone: lan
+    addresses: [192.168.1.1/24]
+  - name: kdn
+    backend: pci
+    device: "0000:03:00.0"
+    zone: kdn
+    addresses: [10.200.0.2/24]
+management:
+  interface: eno1
+  pci: "0000:02:00.0"
+  provider: [198.51.100.0/28, "2001:db8:77::/48"]
+)";
+  auto loaded = load_config_text(kManaged, "test.yaml");
+  ASSERT_TRUE(std::holds_alternative<Config>(loaded));
+  const Config& config = std::get<Config>(loaded);
+  ASSERT_TRUE(config.management.has_value());
+  EXPECT_EQ(config.management->interface, "eno1");
+  EXPECT_EQ(config.management->pci, "0000:02:00.0");
+  ASSERT_EQ(config.management->provider.size(), 2u);
+
+  std::string on_interface(kManaged);
+  on_interface.replace(on_interface.find("device: eno2"), 12, "device: eno1");
+  auto errors = errors_of(on_interface);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "ports[0].device");
+  EXPECT_EQ(errors[0].line, 6);
+  EXPECT_THAT(errors[0].reason, ::testing::HasSubstr("would lock the provider out"));
+
+  std::string on_nic(kManaged);
+  on_nic.replace(on_nic.find("0000:03:00.0"), 12, "0000:02:00.0");
+  errors = errors_of(on_nic);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "ports[1].device");
+  EXPECT_THAT(errors[0].reason, ::testing::HasSubstr("management NIC"));
+
+  errors = errors_of(std::string(kMinimal) + "management: {interface: \"bad/name\", provider: [not-a-prefix]}\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].path, "management.interface");
+  EXPECT_EQ(errors[1].path, "management.provider[0]");
+  EXPECT_EQ(errors_of(std::string(kMinimal) + "management: {pci: \"0000:02:00.0\"}\n").at(0).path,
+            "management.interface");
+}
+
 TEST(ConfigLoad, UnknownKeyIsAnErrorWithItsPath) {
   auto errors = errors_of(std::string(kMinimal) + "routs: []\n");
   ASSERT_EQ(errors.size(), 1u);
