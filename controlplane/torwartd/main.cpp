@@ -2,7 +2,9 @@
 // control socket, serves torwartctl on a local socket.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +12,7 @@
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/store_lock.hpp"
 #include "controlplane/torwartd/audit_log.hpp"
+#include "controlplane/logging/spool_retention.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
@@ -36,7 +39,7 @@ int main(int argc, char** argv) {
   app.footer(kFooter);
   std::string state_dir = "/var/lib/torwart/config", socket = "/run/torwart/torwartd.sock";
   std::string fastpath_socket = "/run/torwart/control.sock", audit_path = "/var/log/torwart/audit.jsonl";
-  std::string initial, socket_mode = "0660";
+  std::string initial, socket_mode = "0660", eve_dir = "/var/log/torwart";
   unsigned sync_interval_s = 5;
   app.add_option("--state-dir", state_dir, "Configuration store (versions, state.json)")
       ->capture_default_str();
@@ -56,6 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--sync-interval", sync_interval_s,
                  "Seconds between checks that the fast path runs the current version")
       ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str();
+  app.add_option("--eve-dir", eve_dir,
+                 "The fast path's EVE spool (`torwart run -l DIR`): closed files older than the current\n"
+                 "configuration's logging.retention_days are deleted every minute")
       ->capture_default_str();
   bool verify_audit = false;
   app.add_flag(
@@ -108,6 +115,20 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     ServiceTimers timers(io, service, std::chrono::seconds(sync_interval_s));
     Server server(io, service, socket, mode, [&timers] { timers.rearm(); });
+    // Retention of the EVE spool, by the current version's logging.retention_days.
+    boost::asio::steady_timer retention_timer(io);
+    std::function<void()> expire_spool_files = [&] {
+      const auto retention = retention_of(store.current() != 0 ? store.text(store.current()) : std::string());
+      const RetentionResult r = expire_spool(eve_dir, retention);
+      if (r.removed > 0)
+        std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes << " bytes)\n";
+      for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
+      retention_timer.expires_after(std::chrono::minutes(1));
+      retention_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) expire_spool_files();
+      });
+    };
+    expire_spool_files();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });
     std::signal(SIGPIPE, SIG_IGN);

@@ -16,6 +16,7 @@
 #include "dataplane/config_digest.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/live/control_socket.hpp"
+#include "dataplane/live/eve_spool.hpp"
 #include "dataplane/live/transmitters.hpp"
 #include "dataplane/live/worker_loop.hpp"
 #include "dataplane/report.hpp"
@@ -128,7 +129,8 @@ class Appliance {
     install(Snapshot::build(config_, 1, config_digest(options_.config_text), platform::bindings_of(ports_)));
 
     std::filesystem::create_directories(options_.log_dir);
-    eve_ = std::make_unique<EveFile>(options_.log_dir + "/eve.json");
+    eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
+                                      uint64_t{config_.logging.eve_spool_mb} << 20);
     control_server_ = std::make_unique<ControlServer>(io_, config_.dataplane.control_socket,
                                                       [this](const nlohmann::json& r, const Peer& p) { return handle(r, p); });
 
@@ -254,6 +256,10 @@ class Appliance {
       stats["control_requests"] = control_server_->requests();
       stats["control_requests_rejected"] = control_server_->rejected();
       stats["eve_write_errors"] = eve_->write_errors();
+      stats["eve_spool"] = {{"bytes", eve_->spool_bytes()},
+                            {"rotations", eve_->rotations()},
+                            {"full", eve_->full()},
+                            {"records_dropped_spool_full", eve_->dropped_spool_full()}};
       stats["neighbours"] = neighbours_->size();
       stats["neighbour_resolutions_pending"] = slow_path_->pending_neighbours();
       stats["mbufs_available"] = rte_mempool_avail_count(pool_);
@@ -340,7 +346,7 @@ class Appliance {
   std::unique_ptr<WorkerContext> control_context_;
   std::unique_ptr<SlowPath> slow_path_;
   std::unique_ptr<Snapshot> current_;
-  std::unique_ptr<EveFile> eve_;
+  std::unique_ptr<EveSpool> eve_;
   boost::asio::io_context io_;
   std::unique_ptr<ControlServer> control_server_;
   std::vector<WorkerPlan> plans_;

@@ -173,6 +173,14 @@ struct Management {
   std::vector<IpPrefix> provider;     // the provider's management networks (for the kernel's own filter)
 };
 
+// Where the fast path's EVE records wait for torwartd (BSI R10: buffered while management is unreachable)
+// and how long they are kept (R14). Sizes in MiB.
+struct Logging {
+  unsigned eve_file_mb = 64;     // the active eve.json is closed and renamed beyond this size
+  unsigned eve_spool_mb = 1024;  // closed files plus the active one; beyond it records are counted, not written
+  unsigned retention_days = 30;  // torwartd deletes closed spool files older than this
+};
+
 struct Config {
   unsigned format = 1;
   std::string name;
@@ -184,6 +192,7 @@ struct Config {
   Objects objects;
   Policy policy;  // without a `policy` section: drop and log everything, no rules
   std::optional<Management> management;
+  Logging logging;
   Nat nat;        // without a `nat` section: no translation
 };
 

@@ -48,7 +48,7 @@ class ConfigBuilder {
   Config build(const YAML::Node& root) {
     Config config;
     if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours",
-                                 "objects", "policy", "nat", "management"})) {
+                                 "objects", "policy", "nat", "management", "logging"})) {
       return config;
     }
     if (root["format"]) {
@@ -80,10 +80,30 @@ class ConfigBuilder {
     detail::read_objects_and_policy(r_, root, zone_names_, config);
     detail::read_nat(r_, root, zone_names_, config);
     detail::read_management(r_, root, config);
+    if (root["logging"]) read_logging(root["logging"], config.logging);
     return config;
   }
 
  private:
+  void read_logging(const YAML::Node& node, Logging& logging) {
+    const std::string path = "logging";
+    if (!r_.expect_map(node, path, {"eve_file_mb", "eve_spool_mb", "retention_days"})) return;
+    if (node["eve_file_mb"]) {
+      if (auto v = r_.number(node["eve_file_mb"], path + ".eve_file_mb", 1, 4096)) logging.eve_file_mb = *v;
+    }
+    if (node["eve_spool_mb"]) {
+      if (auto v = r_.number(node["eve_spool_mb"], path + ".eve_spool_mb", 2, 1u << 20)) logging.eve_spool_mb = *v;
+    }
+    if (node["retention_days"]) {
+      if (auto v = r_.number(node["retention_days"], path + ".retention_days", 1, 3650)) logging.retention_days = *v;
+    }
+    if (logging.eve_spool_mb < 2 * logging.eve_file_mb) {
+      r_.error(node, path + ".eve_spool_mb",
+               std::to_string(logging.eve_spool_mb) + " MiB cannot hold two files of eve_file_mb " +
+                   std::to_string(logging.eve_file_mb) + " MiB (the active one and one waiting)");
+    }
+  }
+
   void read_dataplane(const YAML::Node& node, Dataplane& d) {
     const std::string path = "dataplane";
     if (!r_.expect_map(node, path,

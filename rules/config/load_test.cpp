@@ -104,6 +104,19 @@ management:
             "management.interface");
 }
 
+TEST(ConfigLoad, LoggingSetsTheSpoolAndItsRetention) {
+  auto loaded = load_config_text(std::string(kMinimal) + "logging: {eve_file_mb: 8, eve_spool_mb: 64, retention_days: 90}\n",
+                                 "test.yaml");
+  ASSERT_TRUE(std::holds_alternative<Config>(loaded));
+  EXPECT_EQ(std::get<Config>(loaded).logging.eve_file_mb, 8u);
+  EXPECT_EQ(std::get<Config>(loaded).logging.eve_spool_mb, 64u);
+  EXPECT_EQ(std::get<Config>(loaded).logging.retention_days, 90u);
+  auto errors = errors_of(std::string(kMinimal) + "logging: {eve_file_mb: 64, eve_spool_mb: 100}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "logging.eve_spool_mb");
+  EXPECT_EQ(errors_of(std::string(kMinimal) + "logging: {retention_days: 0}\n").at(0).path, "logging.retention_days");
+}
+
 TEST(ConfigLoad, UnknownKeyIsAnErrorWithItsPath) {
   auto errors = errors_of(std::string(kMinimal) + "routs: []\n");
   ASSERT_EQ(errors.size(), 1u);

@@ -1,0 +1,95 @@
+#include "dataplane/live/eve_spool.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <system_error>
+
+namespace torwart::dataplane::live {
+namespace {
+
+constexpr auto kRescanInterval = std::chrono::seconds(1);
+
+std::FILE* open_active(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "a");
+  if (file == nullptr) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  return file;
+}
+
+}  // namespace
+
+bool EveSpool::is_closed_spool_file(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  return name.size() > 9 && name.rfind("eve-", 0) == 0 && name.ends_with(".json");
+}
+
+EveSpool::EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes)
+    : dir_(std::move(dir)), file_limit_(file_bytes), spool_limit_(spool_bytes) {
+  file_ = open_active(dir_ / "eve.json");
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(dir_ / "eve.json", ec);
+  active_bytes_ = ec ? 0 : size;
+  rescan();
+}
+
+EveSpool::~EveSpool() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void EveSpool::rescan() {
+  uint64_t closed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (!is_closed_spool_file(entry.path())) continue;
+    std::error_code size_ec;
+    const auto size = entry.file_size(size_ec);
+    if (!size_ec) closed += size;
+  }
+  closed_bytes_ = closed;
+  full_ = closed_bytes_ + active_bytes_ >= spool_limit_;
+  last_rescan_ = std::chrono::steady_clock::now();
+}
+
+void EveSpool::rotate() {
+  if (std::fflush(file_) != 0) ++write_errors_;
+  std::fclose(file_);
+  file_ = nullptr;
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  const std::filesystem::path closed =
+      dir_ / ("eve-" + std::string(stamp) + "-" + std::to_string(++sequence_) + ".json");
+  std::error_code ec;
+  std::filesystem::rename(dir_ / "eve.json", closed, ec);
+  if (ec) ++write_errors_;
+  file_ = open_active(dir_ / "eve.json");
+  closed_bytes_ += active_bytes_;
+  active_bytes_ = 0;
+  ++rotations_;
+  full_ = closed_bytes_ >= spool_limit_;
+}
+
+void EveSpool::write(std::string_view line) {
+  const uint64_t length = line.size() + 1;
+  if (full_ && std::chrono::steady_clock::now() - last_rescan_ >= kRescanInterval) rescan();
+  if (!full_ && active_bytes_ > 0 && active_bytes_ + length > file_limit_) rotate();
+  if (full_ || closed_bytes_ + active_bytes_ + length > spool_limit_) {
+    full_ = true;
+    ++dropped_spool_full_;
+    return;
+  }
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF) {
+    ++write_errors_;
+    return;
+  }
+  active_bytes_ += length;
+}
+
+void EveSpool::flush() {
+  if (std::fflush(file_) != 0) ++write_errors_;
+}
+
+}  // namespace torwart::dataplane::live

@@ -1,0 +1,88 @@
+#include "dataplane/live/eve_spool.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace torwart::dataplane::live {
+namespace {
+
+namespace fs = std::filesystem;
+
+class EveSpoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "torwart-spool-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::vector<fs::path> closed_files() const {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      if (EveSpool::is_closed_spool_file(e.path())) out.push_back(e.path());
+    }
+    return out;
+  }
+  static size_t lines_in(const fs::path& path) {
+    std::ifstream in(path);
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+
+  fs::path dir_;
+  const std::string record_ = std::string(99, 'x');  // 100 bytes with its newline
+};
+
+TEST_F(EveSpoolTest, TheActiveFileIsRotatedAtItsSizeAndNothingIsLost) {
+  {
+    EveSpool spool(dir_, 1000, 100000);
+    for (int i = 0; i < 25; ++i) spool.write(record_);
+    spool.flush();
+    EXPECT_EQ(spool.rotations(), 2u);
+    EXPECT_EQ(spool.dropped_spool_full(), 0u);
+    EXPECT_EQ(spool.spool_bytes(), 2500u);
+  }
+  const auto closed = closed_files();
+  ASSERT_EQ(closed.size(), 2u);
+  size_t total = lines_in(dir_ / "eve.json");
+  for (const auto& f : closed) {
+    EXPECT_EQ(fs::file_size(f), 1000u);
+    total += lines_in(f);
+  }
+  EXPECT_EQ(total, 25u);
+  EXPECT_FALSE(EveSpool::is_closed_spool_file(dir_ / "eve.json"));
+}
+
+TEST_F(EveSpoolTest, AFullSpoolCountsRecordsInsteadOfGrowingAndResumesWhenRoomIsMade) {
+  EveSpool spool(dir_, 1000, 3000);
+  for (int i = 0; i < 40; ++i) spool.write(record_);
+  spool.flush();
+  EXPECT_TRUE(spool.full());
+  EXPECT_EQ(spool.dropped_spool_full(), 10u) << "3000 bytes hold 30 records";
+  EXPECT_LE(spool.spool_bytes(), 3000u);
+  // torwartd's retention removes the closed files; the spool notices within its rescan interval.
+  for (const auto& f : closed_files()) fs::remove(f);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  spool.write(record_);
+  spool.flush();
+  EXPECT_FALSE(spool.full());
+  EXPECT_EQ(spool.dropped_spool_full(), 10u);
+}
+
+TEST_F(EveSpoolTest, AnExistingSpoolIsCountedAtStart) {
+  std::ofstream(dir_ / "eve-20261201T000000Z-1.json") << std::string(2999, 'y') << "\n";
+  EveSpool spool(dir_, 1000, 3000);
+  EXPECT_TRUE(spool.full());
+  spool.write(record_);
+  EXPECT_EQ(spool.dropped_spool_full(), 1u);
+}
+
+}  // namespace
+}  // namespace torwart::dataplane::live
