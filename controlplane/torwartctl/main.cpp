@@ -82,6 +82,15 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "The fast path's counters (`torwart stats`, through torwartd).");
   stats->callback([&] { exit_code = cmd_stats(o); });
 
+  unsigned flow_limit = 100;
+  auto* flows = app.add_subcommand(
+      "flows", "The connections the fast path tracks (`torwart flows`, through torwartd): originator,\n"
+               "responder, state, the policy rule that let it in, packets, bytes, age.");
+  flows->add_option("--limit", flow_limit, "At most this many connections per worker (1-1000)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  flows->callback([&] { exit_code = cmd_flows(o, flow_limit); });
+
   auto* config = app.add_subcommand("config",
                                     "The versioned configuration: show, validate, commit, edit, confirm,\n"
                                     "rollback, history, diff, export, import.");

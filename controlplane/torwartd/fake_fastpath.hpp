@@ -32,7 +32,14 @@ class FakeFastPath : public FastPathLink {
     return {{"config_version", running.version}};
   }
 
+  nlohmann::json flows(unsigned limit) override {
+    if (!reachable) throw FastPathUnreachable("fake fast path is down");
+    flow_limits.push_back(limit);
+    return {{"active", 1}, {"listed", 1}, {"limit_per_worker", limit}, {"flows", nlohmann::json::array()}};
+  }
+
   FastPathState running;
+  std::vector<unsigned> flow_limits;
   bool reachable = true;
   std::optional<std::string> refuse_next;
   std::vector<uint64_t> pushes;

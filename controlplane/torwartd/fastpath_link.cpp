@@ -57,4 +57,8 @@ nlohmann::json SocketFastPathLink::stats() {
   }
 }
 
+nlohmann::json SocketFastPathLink::flows(unsigned limit) {
+  return result_of({{"command", "flows"}, {"limit", limit}});
+}
+
 }  // namespace torwart::controlplane

@@ -35,6 +35,9 @@ class FastPathLink {
   virtual void push(uint64_t version, const std::string& text, const std::string& origin) = 0;
   // The fast path's `stats` result. Throws FastPathUnreachable.
   virtual nlohmann::json stats() = 0;
+  // The fast path's `flows` result (at most `limit` connections per worker). Throws FastPathUnreachable,
+  // FastPathRefused for a limit it does not take.
+  virtual nlohmann::json flows(unsigned limit) = 0;
 };
 
 // Over the control socket (dataplane/live/CONTROL_PROTOCOL.md).
@@ -46,6 +49,7 @@ class SocketFastPathLink : public FastPathLink {
   FastPathState status() override;
   void push(uint64_t version, const std::string& text, const std::string& origin) override;
   nlohmann::json stats() override;
+  nlohmann::json flows(unsigned limit) override;
   const std::string& socket_path() const { return socket_path_; }
 
  private:

@@ -65,6 +65,16 @@ nlohmann::json dispatch(ControlService& service, const nlohmann::json& request, 
   const std::string command = string_field(request, "command");
   if (command == "status") return service.status();
   if (command == "stats") return service.stats();
+  if (command == "flows") {
+    unsigned limit = 100;
+    if (request.contains("limit")) {
+      const auto& l = request["limit"];
+      if (!l.is_number_integer() || l.get<int64_t>() < 1 || l.get<int64_t>() > 1000)
+        throw ServiceError(ErrorKind::kBadInput, "limit must be a whole number from 1 to 1000");
+      limit = l.get<unsigned>();
+    }
+    return service.flows(limit);
+  }
   if (command == "history") return service.history();
   if (command == "export") return service.export_history();
   if (command == "confirm") return service.confirm(caller);
@@ -107,7 +117,7 @@ nlohmann::json dispatch(ControlService& service, const nlohmann::json& request, 
   throw ServiceError(
       ErrorKind::kBadInput,
       "unknown command '" + command +
-          "' (known: status, stats, show, validate, commit, confirm, rollback, history, diff, export, "
+          "' (known: status, stats, flows, show, validate, commit, confirm, rollback, history, diff, export, "
           "import)");
 }
 

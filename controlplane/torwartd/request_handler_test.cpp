@@ -64,6 +64,16 @@ TEST_F(RequestHandlerTest, EveryFieldIsChecked) {
   EXPECT_TRUE(fastpath_.pushes.empty());
 }
 
+TEST_F(RequestHandlerTest, FlowsPassTheLimitThroughAndRefuseABadOne) {
+  const json r = ask({{"command", "flows"}, {"limit", 7}});
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  EXPECT_EQ(r["result"]["limit_per_worker"], 7);
+  EXPECT_EQ(refusal({{"command", "flows"}, {"limit", 0}}), "limit must be a whole number from 1 to 1000");
+  EXPECT_EQ(refusal({{"command", "flows"}, {"limit", "many"}}), "limit must be a whole number from 1 to 1000");
+  EXPECT_TRUE(ask({{"command", "flows"}})["ok"].get<bool>());
+  EXPECT_EQ(fastpath_.flow_limits, (std::vector<unsigned>{7, 100}));
+}
+
 TEST_F(RequestHandlerTest, ConflictAndFailureKinds) {
   std::string text(config::default_config_text());
   text.insert(text.find("\nroutes:\n") + 9, "  - to: 172.16.0.0/12\n    via: 10.200.0.1\n");

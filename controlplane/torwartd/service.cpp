@@ -303,6 +303,17 @@ nlohmann::json ControlService::stats() {
   }
 }
 
+nlohmann::json ControlService::flows(unsigned limit) {
+  if (limit < 1 || limit > 1000) throw ServiceError(ErrorKind::kBadInput, "limit must be from 1 to 1000");
+  try {
+    return fastpath_.flows(limit);
+  } catch (const FastPathUnreachable& e) {
+    throw ServiceError(ErrorKind::kFailure, e.what());
+  } catch (const FastPathRefused& e) {
+    throw ServiceError(ErrorKind::kBadInput, e.what());
+  }
+}
+
 std::optional<int64_t> ControlService::confirm_deadline() const {
   if (!store_.pending()) return std::nullopt;
   return store_.pending()->deadline_ms;

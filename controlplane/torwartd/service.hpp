@@ -64,6 +64,8 @@ class ControlService {
   nlohmann::json export_history() const;
   nlohmann::json import_history(const nlohmann::json& document, const Author& who);
   nlohmann::json stats();
+  // The fast path's tracked connections, at most `limit` (1-1000) per worker.
+  nlohmann::json flows(unsigned limit);
 
   // The deadline of an unconfirmed commit, for the daemon's timer.
   std::optional<int64_t> confirm_deadline() const;

@@ -37,6 +37,32 @@ std::optional<nlohmann::json> ask(const std::string& socket, const nlohmann::jso
 
 }  // namespace
 
+namespace {
+
+void print_flow_table(std::ostream& out, const nlohmann::json& listing) {
+  out << listing.value("active", 0) << " connections tracked, " << listing.value("listed", 0) << " listed (at most "
+      << listing.value("limit_per_worker", 0) << " per worker)\n\n"
+      << std::left << std::setw(10) << "PROTO" << std::setw(46) << "SOURCE" << std::setw(46) << "DESTINATION"
+      << std::setw(14) << "STATE" << std::setw(24) << "RULE" << std::right << std::setw(10) << "PKTS" << std::setw(12)
+      << "BYTES" << std::setw(8) << "AGE s" << "\n";
+  for (const auto& f : listing.value("flows", nlohmann::json::array())) {
+    auto endpoint = [&](const char* ip, const char* port) {
+      std::string text = f.value(ip, std::string());
+      if (text.find(':') != std::string::npos && f.contains(port)) text = "[" + text + "]";
+      if (f.contains(port)) text += ":" + std::to_string(f[port].get<unsigned>());
+      return text;
+    };
+    out << std::left << std::setw(10) << f.value("proto", std::string()) << std::setw(46) << endpoint("src_ip", "src_port")
+        << std::setw(46) << endpoint("dest_ip", "dest_port") << std::setw(14) << f.value("state", std::string())
+        << std::setw(24) << f.value("policy_rule", std::string()) << std::right << std::setw(10)
+        << f.value("pkts_toserver", uint64_t{0}) + f.value("pkts_toclient", uint64_t{0}) << std::setw(12)
+        << f.value("bytes_toserver", uint64_t{0}) + f.value("bytes_toclient", uint64_t{0}) << std::setw(8)
+        << f.value("age_s", uint64_t{0}) << "\n";
+  }
+}
+
+}  // namespace
+
 int cmd_status(const ControlTarget& target, bool json) {
   auto socket = socket_of(target);
   if (!socket) return kExitBadInput;
@@ -95,6 +121,20 @@ int cmd_stats(const ControlTarget& target, bool json) {
               << ", invalid " << f.value("cookies_invalid", 0) << ", proxied flows " << f.value("proxied_flows", 0)
               << ", half-open now " << f.value("half_open", 0) << "\n";
   }
+  return kExitOk;
+}
+
+int cmd_flows(const ControlTarget& target, bool json, unsigned limit) {
+  auto socket = socket_of(target);
+  if (!socket) return kExitBadInput;
+  int code = kExitOk;
+  auto result = ask(*socket, {{"command", "flows"}, {"limit", limit}}, &code);
+  if (!result) return code;
+  if (json) {
+    std::cout << result->dump(2) << "\n";
+    return kExitOk;
+  }
+  print_flow_table(std::cout, *result);
   return kExitOk;
 }
 

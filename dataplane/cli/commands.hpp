@@ -20,6 +20,8 @@ struct ControlTarget {
 };
 int cmd_status(const ControlTarget& target, bool json);
 int cmd_stats(const ControlTarget& target, bool json);
+// Up to `limit` tracked connections per worker, as a table or JSON.
+int cmd_flows(const ControlTarget& target, bool json, unsigned limit);
 int cmd_reload(const ControlTarget& target, const std::string& new_config_path, long long config_version);
 
 }  // namespace torwart::cli

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   run->add_option("-l,--log-dir", log_dir, "Directory for eve.json")->default_val("/var/log/torwart");
   run->footer(
       "Workers poll the ports; the control lcore answers ARP/ND, writes EVE records and serves the control\n"
-      "socket named by dataplane.control_socket (see `torwart status`, `stats`, `reload`). If the control plane\n"
+      "socket named by dataplane.control_socket (see `torwart status`, `stats`, `flows`, `reload`). If the control plane\n"
       "dies, traffic keeps flowing on the last installed configuration.");
   run->callback([&] { exit_code = cmd_run(config_path, log_dir); });
 
@@ -84,6 +84,15 @@ int main(int argc, char** argv) {
   add_target(stats);
   stats->add_flag("--json", json, "Machine-readable output");
   stats->callback([&] { exit_code = cmd_stats({config_path, socket_path}, json); });
+
+  unsigned flow_limit = 100;
+  auto* flows = app.add_subcommand("flows", "Ask a running appliance: the connections its workers track.");
+  add_target(flows);
+  flows->add_flag("--json", json, "Machine-readable output");
+  flows->add_option("--limit", flow_limit, "At most this many connections per worker (1-1000)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  flows->callback([&] { exit_code = cmd_flows({config_path, socket_path}, json, flow_limit); });
 
   auto* reload = app.add_subcommand(
       "reload", "Validate NEW and swap it in while traffic runs; on refusal the running version stays.");

@@ -108,6 +108,15 @@ class FlowTable {
   // open connections get their EVE flow record too. Not for the fast path: it visits the whole pool.
   unsigned end_all(FlowEndCallback on_end);
 
+  // Calls `visit(const Flow&)` for the flows in the table, in pool order, until it returns false. For
+  // listings (flow_dump.hpp), not the fast path: it walks the whole pool.
+  template <typename Visit>
+  void for_each_flow(Visit&& visit) const {
+    for (uint32_t i = 0; i < max_flows_; ++i) {
+      if (flows_[i].state != FlowState::kFree && !visit(flows_[i])) return;
+    }
+  }
+
   bool expired(const Flow& flow, uint64_t now_ns) const { return is_expired(flow, now_ns, timeouts_); }
   uint64_t timeout_of(const Flow& flow) const { return timeouts_.for_state(flow.state); }
 

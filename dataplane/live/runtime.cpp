@@ -1,5 +1,7 @@
 #include "dataplane/live/runtime.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -118,6 +120,10 @@ class Appliance {
       contexts_.push_back(std::make_unique<WorkerContext>(
           w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
           FragmentLimits{}, flow_table_config(config_), nat_table_config(config_)));
+    }
+    for (unsigned w = 0; w < workers; ++w) {
+      flow_dumps_.push_back(std::make_unique<FlowDumpMailbox>());
+      shared_.flow_dumps[w] = flow_dumps_.back().get();
     }
     control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
     eve_rings_.push_back(std::make_unique<EveRing>());
@@ -266,7 +272,70 @@ class Appliance {
       return stats;
     }
     if (command == "reload") return reload(request, peer);
-    throw ControlError("unknown command '" + command + "' (known: status, stats, reload)");
+    if (command == "flows") return flows(request);
+    throw ControlError("unknown command '" + command + "' (known: status, stats, flows, reload)");
+  }
+
+  // Up to `limit` connections per worker, copied by each worker between two bursts (flow_dump.hpp).
+  nlohmann::json flows(const nlohmann::json& request) {
+    uint32_t limit = 100;
+    if (request.contains("limit")) {
+      const auto& l = request["limit"];
+      if (!l.is_number_integer() || l.get<int64_t>() < 1 || l.get<int64_t>() > int64_t{kMaxFlowDump}) {
+        throw ControlError("limit must be a whole number from 1 to " + std::to_string(kMaxFlowDump));
+      }
+      limit = l.get<uint32_t>();
+    }
+    for (unsigned w = 0; w < shared_.workers; ++w) {
+      flow_dumps_[w]->limit = limit;
+      flow_dumps_[w]->requested.fetch_add(1, std::memory_order_release);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    nlohmann::json list = nlohmann::json::array();
+    uint64_t active = 0;
+    const uint64_t now = shared_.clock.now_ns();
+    const auto& rules = current_->source().policy.rules;
+    for (unsigned w = 0; w < shared_.workers; ++w) {
+      FlowDumpMailbox& mailbox = *flow_dumps_[w];
+      while (mailbox.answered.load(std::memory_order_acquire) != mailbox.requested.load(std::memory_order_relaxed)) {
+        if (std::chrono::steady_clock::now() > deadline) throw ControlError("worker " + std::to_string(w) + " did not answer");
+        usleep(100);
+      }
+      active += mailbox.active;
+      for (uint32_t i = 0; i < mailbox.count; ++i) list.push_back(flow_json(w, mailbox.flows[i], now, rules));
+    }
+    return {{"active", active}, {"listed", list.size()}, {"limit_per_worker", limit}, {"flows", list}};
+  }
+
+  static nlohmann::json flow_json(unsigned worker, const FlowSummary& f, uint64_t now_ns,
+                                  const std::vector<config::PolicyRule>& rules) {
+    char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
+    const int family = f.original.is_ipv6() ? AF_INET6 : AF_INET;
+    inet_ntop(family, f.original.source, src, sizeof src);
+    inet_ntop(family, f.original.destination, dst, sizeof dst);
+    const uint8_t proto = f.original.protocol;
+    nlohmann::json j = {{"worker", worker}, {"flow_id", f.id}, {"proto", proto_label(proto)}, {"src_ip", src},
+                        {"dest_ip", dst}, {"state", conntrack::flow_state_name(f.state)},
+                        {"policy_rule", f.policy_rule < rules.size() ? rules[f.policy_rule].name : "default"},
+                        {"age_s", now_ns > f.first_seen_ns ? (now_ns - f.first_seen_ns) / 1'000'000'000u : 0},
+                        {"idle_s", now_ns > f.last_seen_ns ? (now_ns - f.last_seen_ns) / 1'000'000'000u : 0},
+                        {"pkts_toserver", f.packets[0]}, {"pkts_toclient", f.packets[1]},
+                        {"bytes_toserver", f.bytes[0]}, {"bytes_toclient", f.bytes[1]}};
+    if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+      j["src_port"] = f.original.source_port;
+      j["dest_port"] = f.original.destination_port;
+    }
+    return j;
+  }
+
+  static std::string proto_label(uint8_t proto) {
+    switch (proto) {
+      case IPPROTO_TCP: return "TCP";
+      case IPPROTO_UDP: return "UDP";
+      case IPPROTO_ICMP: return "ICMP";
+      case IPPROTO_ICMPV6: return "IPv6-ICMP";
+      default: return std::to_string(proto);
+    }
   }
 
   nlohmann::json status() const {
@@ -347,6 +416,7 @@ class Appliance {
   std::unique_ptr<SlowPath> slow_path_;
   std::unique_ptr<Snapshot> current_;
   std::unique_ptr<EveSpool> eve_;
+  std::vector<std::unique_ptr<FlowDumpMailbox>> flow_dumps_;
   boost::asio::io_context io_;
   std::unique_ptr<ControlServer> control_server_;
   std::vector<WorkerPlan> plans_;

@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dataplane/live/flow_dump.hpp"
 #include "dataplane/parse.hpp"
 #include "dataplane/snapshot.hpp"
 #include "platform/clock.hpp"
@@ -36,6 +37,8 @@ struct SharedState {
   std::atomic<unsigned> idle_sleep_us{50};
   ParseOptions parse_options;
   platform::TscClock clock;
+  // One per worker: `flows` requests from the control lcore (flow_dump.hpp).
+  std::array<FlowDumpMailbox*, kMaxWorkers> flow_dumps{};
 };
 
 }  // namespace torwart::dataplane::live

@@ -98,6 +98,7 @@ int worker_main(SharedState& shared, WorkerPlan& plan) {
     }
     // Past this point the worker holds no pointer into the snapshot.
     rte_rcu_qsbr_quiescent(shared.qsbr, plan.id);
+    if (FlowDumpMailbox* dump = shared.flow_dumps[plan.id]) answer_flow_dump(*dump, ctx.flows);
     if (received > 0) {
       idle_polls = 0;
     } else if (const unsigned sleep_us = shared.idle_sleep_us.load(std::memory_order_relaxed);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -501,6 +502,21 @@ TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
       {python(), script("steady_flows.py"), "198.51.100.10", "6", std::to_string(kKept), std::to_string(kEnded)},
       work_dir_ + "/steady.out");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // `torwart flows` lists both connections, each on the worker that owns it, under the rule that let it in.
+  const CommandResult listing = appliance_->command({"flows", "--json", "-c", appliance_->config_path()});
+  ASSERT_TRUE(listing.ok()) << listing.output;
+  const json flows = parse_json_output(listing.output);
+  std::set<int> listed_ports;
+  for (const auto& f : flows["flows"]) {
+    if (f.value("dest_ip", "") == "198.51.100.10" && f.value("proto", "") == "TCP") {
+      listed_ports.insert(f.value("dest_port", 0));
+      EXPECT_EQ(f.value("policy_rule", ""), "e2e-echo") << f.dump();
+      EXPECT_EQ(f.value("state", ""), "established") << f.dump();
+      EXPECT_GT(f.value("pkts_toclient", 0), 0) << f.dump();
+    }
+  }
+  EXPECT_EQ(listed_ports, (std::set<int>{kKept, kEnded})) << flows.dump();
+  EXPECT_GE(flows.value("active", 0), 2) << flows.dump();
   const std::string narrower =
       replace_once(config_text_, "tcp/7100-7107, udp/7100-7107", "tcp/7100-7103, udp/7100-7103");
   const CommandResult r = appliance_->reload(write_config("narrower.yaml", narrower));
