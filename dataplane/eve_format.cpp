@@ -11,8 +11,6 @@
 #include "dataplane/fixed_json.hpp"
 
 namespace torwart::dataplane {
-namespace {
-
 std::string_view proto_name(uint8_t proto, char* scratch) {
   switch (proto) {
     case IPPROTO_TCP: return "TCP";
@@ -26,7 +24,6 @@ std::string_view proto_name(uint8_t proto, char* scratch) {
   }
 }
 
-}  // namespace
 
 size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns) {
   const time_t seconds = static_cast<time_t>(unix_ns / 1'000'000'000ull);

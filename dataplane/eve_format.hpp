@@ -13,6 +13,10 @@ namespace torwart::dataplane {
 // "2026-11-22T21:05:15.123456+0000" from nanoseconds since the epoch; returns the length (31).
 size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns);
 
+// Suricata's protocol label ("TCP", "UDP", "ICMP", "IPv6-ICMP", else the number, written into `scratch`
+// of at least 4 bytes).
+std::string_view proto_name(uint8_t proto, char* scratch);
+
 // One `drop` record for a packet the fast path dropped; 0 when it does not fit `capacity`.
 // `policy_rule` names the policy rule behind a policy_drop/policy_reject ("default" for the default verdict).
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,

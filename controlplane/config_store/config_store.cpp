@@ -6,6 +6,7 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/validate.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 namespace fs = std::filesystem;
@@ -95,7 +96,7 @@ void ConfigStore::save_state() {
 
 VersionInfo ConfigStore::add_candidate(const std::string& text, VersionInfo meta, uint64_t at_least) {
   meta.version = std::max(last_ + 1, at_least);
-  meta.digest = config_text_digest(text);
+  meta.digest = config::config_digest(text);
   meta.state = VersionState::kCandidate;
   meta.failure.clear();
   write_file_atomic(version_path(meta.version, "yaml"), text);
@@ -170,7 +171,7 @@ void ConfigStore::import_history(const nlohmann::json& document) {
       const std::string where = "version " + std::to_string(e.info.version);
       if (e.info.version <= previous) throw StoreError(where + ": versions must be in increasing order");
       if (e.info.version > last) throw StoreError(where + " is above \"last\" " + std::to_string(last));
-      if (config_text_digest(e.text) != e.info.digest)
+      if (config::config_digest(e.text) != e.info.digest)
         throw StoreError(where + ": the text does not match its digest");
       previous = e.info.version;
       entries.push_back(std::move(e));

@@ -9,6 +9,7 @@
 #include "controlplane/config_store/store_lock.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "rules/config/load.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -59,7 +60,7 @@ TEST_F(ConfigStoreTest, VersionsSurviveReopening) {
   EXPECT_EQ(h[0].author.name, "anna");
   EXPECT_EQ(h[0].author.uid, 1000u);
   EXPECT_EQ(h[0].state, VersionState::kApplied);
-  EXPECT_EQ(h[0].digest, config_text_digest("a: 1\n"));
+  EXPECT_EQ(h[0].digest, config::config_digest("a: 1\n"));
   EXPECT_EQ(h[1].state, VersionState::kFailed);
   EXPECT_EQ(h[1].failure, "refused by the fast path");
 }

@@ -1,7 +1,5 @@
 #include "controlplane/config_store/validate.hpp"
 
-#include <openssl/evp.h>
-
 #include <stdexcept>
 #include <variant>
 
@@ -34,19 +32,5 @@ std::string management_guard_error(std::string_view current_text, std::string_vi
          "'; a commit may change the management section but not remove it";
 }
 
-std::string config_text_digest(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
 
 }  // namespace torwart::controlplane

@@ -17,7 +17,5 @@ std::vector<std::string> validate_config(std::string_view text, std::string_view
 // be valid.
 std::string management_guard_error(std::string_view current_text, std::string_view candidate_text);
 
-// SHA-256 of the text in lower-case hex: the `config_digest` the fast path reports.
-std::string config_text_digest(std::string_view text);
 
 }  // namespace torwart::controlplane

@@ -2,18 +2,10 @@
 
 #include <variant>
 
+#include "dataplane/live/eve_spool.hpp"
 #include "rules/config/load.hpp"
 
 namespace torwart::controlplane {
-namespace {
-
-bool is_closed_spool_file(const std::filesystem::path& path) {
-  const std::string name = path.filename().string();
-  return name.size() > 9 && name.rfind("eve-", 0) == 0 && name.ends_with(".json");
-}
-
-}  // namespace
-
 RetentionResult expire_spool(const std::filesystem::path& dir, std::chrono::seconds retention,
                              std::filesystem::file_time_type now) {
   RetentionResult result;
@@ -21,7 +13,7 @@ RetentionResult expire_spool(const std::filesystem::path& dir, std::chrono::seco
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) return result;
   for (const auto& entry : it) {
-    if (!entry.is_regular_file(ec) || !is_closed_spool_file(entry.path())) continue;
+    if (!entry.is_regular_file(ec) || !dataplane::live::EveSpool::is_closed_spool_file(entry.path())) continue;
     const auto written = entry.last_write_time(ec);
     if (ec || now - written <= retention) continue;
     const auto size = entry.file_size(ec);

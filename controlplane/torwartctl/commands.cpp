@@ -10,6 +10,7 @@
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/version_info.hpp"
 #include "controlplane/fastpath_client/client.hpp"
+#include "controlplane/fastpath_client/flow_listing.hpp"
 #include "controlplane/torwartctl/duration.hpp"
 
 namespace torwart::controlplane::ctl {
@@ -125,30 +126,8 @@ int cmd_status(const Options& o) {
 
 int cmd_flows(const Options& o, unsigned limit) {
   int code = kExitOk;
-  return print_or_json(o, ask(o, {{"command", "flows"}, {"limit", limit}}, &code), code, [](const json& l) {
-    std::cout << l.value("active", 0ull) << " connections tracked, " << l.value("listed", 0ull)
-              << " listed (at most " << l.value("limit_per_worker", 0ull) << " per worker)\n\n"
-              << std::left << std::setw(10) << "PROTO" << std::setw(46) << "SOURCE" << std::setw(46)
-              << "DESTINATION" << std::setw(14) << "STATE" << std::setw(24) << "RULE" << std::right
-              << std::setw(10) << "PKTS" << std::setw(12) << "BYTES" << std::setw(8) << "AGE s"
-              << "\n";
-    const json list = l.contains("flows") ? l["flows"] : json::array();
-    for (const auto& f : list) {
-      auto endpoint = [&](const char* ip, const char* port) {
-        std::string text = f.value(ip, std::string());
-        if (text.find(':') != std::string::npos && f.contains(port)) text = "[" + text + "]";
-        if (f.contains(port)) text += ":" + std::to_string(f[port].get<unsigned>());
-        return text;
-      };
-      std::cout << std::left << std::setw(10) << f.value("proto", std::string()) << std::setw(46)
-                << endpoint("src_ip", "src_port") << std::setw(46) << endpoint("dest_ip", "dest_port")
-                << std::setw(14) << f.value("state", std::string()) << std::setw(24)
-                << f.value("policy_rule", std::string()) << std::right << std::setw(10)
-                << f.value("pkts_toserver", 0ull) + f.value("pkts_toclient", 0ull) << std::setw(12)
-                << f.value("bytes_toserver", 0ull) + f.value("bytes_toclient", 0ull) << std::setw(8)
-                << f.value("age_s", 0ull) << "\n";
-    }
-  });
+  return print_or_json(o, ask(o, {{"command", "flows"}, {"limit", limit}}, &code), code,
+                       [](const json& listing) { print_flow_listing(std::cout, listing); });
 }
 
 int cmd_stats(const Options& o) {

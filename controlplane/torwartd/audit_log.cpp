@@ -4,6 +4,7 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/validate.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -36,7 +37,7 @@ AuditLog::AuditLog(std::filesystem::path path) : path_(std::move(path)) {
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
   if (ec) throw StoreIoError("cannot create " + path_.parent_path().string() + ": " + ec.message());
   const std::string last = last_line(path_);
-  if (!last.empty()) last_hash_ = config_text_digest(last);
+  if (!last.empty()) last_hash_ = config::config_digest(last);
 }
 
 void AuditLog::record(int64_t time_ms, const Author& who, const std::string& action,
@@ -52,7 +53,7 @@ void AuditLog::record(int64_t time_ms, const Author& who, const std::string& act
   line["prev"] = last_hash_;
   const std::string text = line.dump();
   append_line_durable(path_, text);
-  last_hash_ = config_text_digest(text);
+  last_hash_ = config::config_digest(text);
 }
 
 std::optional<std::string> verify_audit_log(const std::filesystem::path& path) {
@@ -72,7 +73,7 @@ std::optional<std::string> verify_audit_log(const std::filesystem::path& path) {
     } catch (const nlohmann::json::parse_error&) {
       return "line " + std::to_string(number) + ": not JSON";
     }
-    previous_hash = config_text_digest(line);
+    previous_hash = config::config_digest(line);
   }
   return std::nullopt;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/fastpath_client/client.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
@@ -27,7 +28,7 @@ class DaemonTest : public ::testing::Test {
     dir_ = pattern;
     store_ = std::make_unique<ConfigStore>(dir_ / "config");
     audit_ = std::make_unique<AuditLog>(dir_ / "audit.jsonl");
-    fastpath_.running = {1, config_text_digest(config::default_config_text())};
+    fastpath_.running = {1, config::config_digest(config::default_config_text())};
     service_ = std::make_unique<ControlService>(*store_, fastpath_, *audit_);
     service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/torwartd/fastpath_link.hpp"
 
@@ -24,7 +25,7 @@ class FakeFastPath : public FastPathLink {
     }
     if (version <= running.version)
       throw FastPathRefused("config_version must be above the running version", {});
-    running = {version, config_text_digest(text)};
+    running = {version, config::config_digest(text)};
     pushes.push_back(version);
   }
   nlohmann::json stats() override {

@@ -8,6 +8,7 @@
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/torwartd/fake_fastpath.hpp"
 #include "rules/config/load.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -22,7 +23,7 @@ class RequestHandlerTest : public ::testing::Test {
     dir_ = pattern;
     store_ = std::make_unique<ConfigStore>(dir_ / "config");
     audit_ = std::make_unique<AuditLog>(dir_ / "audit.jsonl");
-    fastpath_.running = {1, config_text_digest(config::default_config_text())};
+    fastpath_.running = {1, config::config_digest(config::default_config_text())};
     service_ = std::make_unique<ControlService>(*store_, fastpath_, *audit_);
     service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   }

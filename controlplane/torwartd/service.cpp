@@ -7,6 +7,7 @@
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/line_diff.hpp"
 #include "controlplane/config_store/validate.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -128,7 +129,7 @@ nlohmann::json ControlService::status() {
 nlohmann::json ControlService::validate(const std::string& text, const std::string& origin) const {
   const auto errors = validate_config(text, origin);
   if (!errors.empty()) throw ServiceError(ErrorKind::kBadInput, origin + " is not valid", errors);
-  return {{"valid", true}, {"digest", config_text_digest(text)}};
+  return {{"valid", true}, {"digest", config::config_digest(text)}};
 }
 
 nlohmann::json ControlService::commit(const CommitRequest& request, const Author& who) {
@@ -467,7 +468,7 @@ void ControlService::adopt_initial(const std::string& text, const std::string& o
     throw ServiceError(ErrorKind::kFailure,
                        std::string("cannot record the initial configuration: ") + e.what());
   }
-  if (running.digest == config_text_digest(text)) {
+  if (running.digest == config::config_digest(text)) {
     meta.time_ms = clock_();
     const VersionInfo stored = store_.add_candidate(text, meta, running.version);
     if (stored.version == running.version) {

@@ -10,6 +10,7 @@
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/torwartd/fake_fastpath.hpp"
 #include "rules/config/load.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -39,7 +40,7 @@ class ServiceTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     open();
-    fastpath_.running = {1, config_text_digest(config::default_config_text())};
+    fastpath_.running = {1, config::config_digest(config::default_config_text())};
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -304,7 +305,7 @@ TEST_F(ServiceTest, ResynchronisesAFastPathOnAnotherVersion) {
   service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
   service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
   // torwart run restarted from its boot file: version 1 again.
-  fastpath_.running = {1, config_text_digest(config::default_config_text())};
+  fastpath_.running = {1, config::config_digest(config::default_config_text())};
   open();
   EXPECT_EQ(service_->resynchronise(), "fast path ran version 1; pushed version 2");
   EXPECT_EQ(fastpath_.running.version, 2u);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "controlplane/fastpath_client/client.hpp"
+#include "controlplane/fastpath_client/flow_listing.hpp"
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
 
@@ -37,31 +38,6 @@ std::optional<nlohmann::json> ask(const std::string& socket, const nlohmann::jso
 
 }  // namespace
 
-namespace {
-
-void print_flow_table(std::ostream& out, const nlohmann::json& listing) {
-  out << listing.value("active", 0) << " connections tracked, " << listing.value("listed", 0) << " listed (at most "
-      << listing.value("limit_per_worker", 0) << " per worker)\n\n"
-      << std::left << std::setw(10) << "PROTO" << std::setw(46) << "SOURCE" << std::setw(46) << "DESTINATION"
-      << std::setw(14) << "STATE" << std::setw(24) << "RULE" << std::right << std::setw(10) << "PKTS" << std::setw(12)
-      << "BYTES" << std::setw(8) << "AGE s" << "\n";
-  for (const auto& f : listing.value("flows", nlohmann::json::array())) {
-    auto endpoint = [&](const char* ip, const char* port) {
-      std::string text = f.value(ip, std::string());
-      if (text.find(':') != std::string::npos && f.contains(port)) text = "[" + text + "]";
-      if (f.contains(port)) text += ":" + std::to_string(f[port].get<unsigned>());
-      return text;
-    };
-    out << std::left << std::setw(10) << f.value("proto", std::string()) << std::setw(46) << endpoint("src_ip", "src_port")
-        << std::setw(46) << endpoint("dest_ip", "dest_port") << std::setw(14) << f.value("state", std::string())
-        << std::setw(24) << f.value("policy_rule", std::string()) << std::right << std::setw(10)
-        << f.value("pkts_toserver", uint64_t{0}) + f.value("pkts_toclient", uint64_t{0}) << std::setw(12)
-        << f.value("bytes_toserver", uint64_t{0}) + f.value("bytes_toclient", uint64_t{0}) << std::setw(8)
-        << f.value("age_s", uint64_t{0}) << "\n";
-  }
-}
-
-}  // namespace
 
 int cmd_status(const ControlTarget& target, bool json) {
   auto socket = socket_of(target);
@@ -134,7 +110,7 @@ int cmd_flows(const ControlTarget& target, bool json, unsigned limit) {
     std::cout << result->dump(2) << "\n";
     return kExitOk;
   }
-  print_flow_table(std::cout, *result);
+  controlplane::print_flow_listing(std::cout, *result);
   return kExitOk;
 }
 

@@ -19,11 +19,6 @@ std::FILE* open_active(const std::filesystem::path& path) {
 
 }  // namespace
 
-bool EveSpool::is_closed_spool_file(const std::filesystem::path& path) {
-  const std::string name = path.filename().string();
-  return name.size() > 9 && name.rfind("eve-", 0) == 0 && name.ends_with(".json");
-}
-
 EveSpool::EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes)
     : dir_(std::move(dir)), file_limit_(file_bytes), spool_limit_(spool_bytes) {
   file_ = open_active(dir_ / "eve.json");

@@ -15,7 +15,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-#include "dataplane/config_digest.hpp"
+#include "dataplane/eve_format.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
@@ -27,6 +27,7 @@
 #include "platform/mbuf_pool.hpp"
 #include "platform/ports.hpp"
 #include "rules/config/load.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::dataplane::live {
 namespace {
@@ -132,7 +133,7 @@ class Appliance {
                                                        kSlowPathFlowTable);
     slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
 
-    install(Snapshot::build(config_, 1, config_digest(options_.config_text), platform::bindings_of(ports_)));
+    install(Snapshot::build(config_, 1, config::config_digest(options_.config_text), platform::bindings_of(ports_)));
 
     std::filesystem::create_directories(options_.log_dir);
     eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
@@ -314,7 +315,8 @@ class Appliance {
     inet_ntop(family, f.original.source, src, sizeof src);
     inet_ntop(family, f.original.destination, dst, sizeof dst);
     const uint8_t proto = f.original.protocol;
-    nlohmann::json j = {{"worker", worker}, {"flow_id", f.id}, {"proto", proto_label(proto)}, {"src_ip", src},
+    char scratch[8];
+    nlohmann::json j = {{"worker", worker}, {"flow_id", f.id}, {"proto", proto_name(proto, scratch)}, {"src_ip", src},
                         {"dest_ip", dst}, {"state", conntrack::flow_state_name(f.state)},
                         {"policy_rule", f.policy_rule < rules.size() ? rules[f.policy_rule].name : "default"},
                         {"age_s", now_ns > f.first_seen_ns ? (now_ns - f.first_seen_ns) / 1'000'000'000u : 0},
@@ -326,16 +328,6 @@ class Appliance {
       j["dest_port"] = f.original.destination_port;
     }
     return j;
-  }
-
-  static std::string proto_label(uint8_t proto) {
-    switch (proto) {
-      case IPPROTO_TCP: return "TCP";
-      case IPPROTO_UDP: return "UDP";
-      case IPPROTO_ICMP: return "ICMP";
-      case IPPROTO_ICMPV6: return "IPv6-ICMP";
-      default: return std::to_string(proto);
-    }
   }
 
   nlohmann::json status() const {
@@ -384,7 +376,7 @@ class Appliance {
     }
     std::unique_ptr<Snapshot> next;
     try {
-      next = Snapshot::build(candidate, version, config_digest(text), platform::bindings_of(ports_));
+      next = Snapshot::build(candidate, version, config::config_digest(text), platform::bindings_of(ports_));
     } catch (const std::exception& e) {
       throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
     }

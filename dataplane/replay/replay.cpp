@@ -8,13 +8,13 @@
 
 #include <rte_mbuf.h>
 
-#include "dataplane/config_digest.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/pipeline.hpp"
 #include "dataplane/replay/capture_merge.hpp"
 #include "dataplane/report.hpp"
 #include "dataplane/slow_path.hpp"
 #include "platform/mbuf_pool.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::dataplane::replay {
 namespace {
@@ -112,7 +112,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   std::filesystem::create_directories(options.out_dir);
 
   static rte_mempool* pool = platform::create_mbuf_pool("torwart_replay", kReplayMbufs);
-  const auto snapshot = Snapshot::build(config, 1, config_digest(options.config_text), replay_bindings(config));
+  const auto snapshot = Snapshot::build(config, 1, config::config_digest(options.config_text), replay_bindings(config));
   NeighbourTable neighbours(kNeighbourCapacity);
   CaptureTransmitter transmitter(options.out_dir, port_names);
   CollectingPuntSink punts;

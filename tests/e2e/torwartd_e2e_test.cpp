@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "tests/lab/appliance.hpp"
 #include "tests/lab/cleanup.hpp"
@@ -172,7 +173,7 @@ class TorwartdE2eTest : public ::testing::Test {
 };
 
 TEST_F(TorwartdE2eTest, UnconfirmedCommitRollsBackOnTime) {
-  const std::string v1_digest = controlplane::config_text_digest(config_text_);
+  const std::string v1_digest = config::config_digest(config_text_);
   EXPECT_EQ(fastpath()["config_digest"], v1_digest);
   const std::string v2 = with_route(config_text_, "172.16.0.0/12");
   const auto start = Clock::now();
@@ -183,7 +184,7 @@ TEST_F(TorwartdE2eTest, UnconfirmedCommitRollsBackOnTime) {
   EXPECT_NE(r.output.find("rolls back to version 1"), std::string::npos) << r.output;
   json s = fastpath();
   EXPECT_EQ(s["config_version"], 2);
-  EXPECT_EQ(s["config_digest"], controlplane::config_text_digest(v2));
+  EXPECT_EQ(s["config_digest"], config::config_digest(v2));
 
   s = wait_for_version(3, seconds(10));
   EXPECT_GE(Clock::now() - start, seconds(3)) << "rolled back before the deadline";
@@ -212,7 +213,7 @@ TEST_F(TorwartdE2eTest, ConfirmedCommitStays) {
 }
 
 TEST_F(TorwartdE2eTest, DeadlineSurvivesTorwartdRestarts) {
-  const std::string v1_digest = controlplane::config_text_digest(config_text_);
+  const std::string v1_digest = config::config_digest(config_text_);
   // Restarted before the deadline: re-armed, rolls back on time.
   ASSERT_TRUE(ctl({"config", "commit", write("v2.yaml", with_route(config_text_, "172.16.0.0/12")),
                    "--confirm-within", "4s"})
@@ -279,7 +280,7 @@ TEST_F(TorwartdE2eTest, SecondOfTwoConcurrentEditorsIsRefused) {
             std::string::npos)
       << loser.output;
   EXPECT_EQ(fastpath()["config_version"], 2);
-  EXPECT_EQ(fastpath()["config_digest"], controlplane::config_text_digest(read_file(ra.ok() ? anna : bert)));
+  EXPECT_EQ(fastpath()["config_digest"], config::config_digest(read_file(ra.ok() ? anna : bert)));
 }
 
 TEST_F(TorwartdE2eTest, KillingTorwartdUnderTrafficBreaksNothing) {
@@ -358,7 +359,7 @@ TEST_F(TorwartdE2eTest, RestartedFastPathIsResynchronised) {
   start_torwartd();
   const json s = fastpath();
   EXPECT_EQ(s["config_version"], 2);
-  EXPECT_EQ(s["config_digest"], controlplane::config_text_digest(v2));
+  EXPECT_EQ(s["config_digest"], config::config_digest(v2));
   const CommandResult r = ctl({"status"});
   EXPECT_NE(r.output.find("in sync"), std::string::npos) << r.output;
 }
@@ -376,7 +377,7 @@ TEST_F(TorwartdE2eTest, EditCommitsWhatTheEditorChanged) {
             std::string::npos)
       << r.output;
   EXPECT_EQ(fastpath()["config_digest"],
-            controlplane::config_text_digest(with_route(config_text_, "172.16.0.0/12")));
+            config::config_digest(with_route(config_text_, "172.16.0.0/12")));
   ::setenv("VISUAL", "true", 1);  // changes nothing
   r = ctl({"config", "edit"});
   EXPECT_TRUE(r.ok()) << r.output;

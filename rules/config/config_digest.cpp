@@ -1,10 +1,10 @@
-#include "dataplane/config_digest.hpp"
+#include "rules/config/config_digest.hpp"
 
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
-namespace torwart::dataplane {
+namespace torwart::config {
 
 std::string config_digest(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -21,4 +21,4 @@ std::string config_digest(std::string_view text) {
   return hex;
 }
 
-}  // namespace torwart::dataplane
+}  // namespace torwart::config
