@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/config/ip_address.hpp"
@@ -98,6 +99,24 @@ struct ServiceItem {
   auto operator<=>(const ServiceItem&) const = default;
 };
 
+// Host names a rule matches (TLS SNI, HTTP Host, DNS query name): exact names and suffixes ("*.example.de"
+// matches every name below example.de, not example.de itself). Stored lower case, sorted, without duplicates.
+struct NameList {
+  std::vector<std::string> exact;
+  std::vector<std::string> suffixes;  // with the leading dot: ".example.de"
+  bool operator==(const NameList&) const = default;
+  // Case-insensitive; a trailing dot on `name` is ignored. No allocation (names beyond 255 bytes never match).
+  bool matches(std::string_view name) const;
+  void add(const NameList& other);
+  void normalise();  // sorts and removes duplicates
+};
+
+// A named list of host names (objects.names), inline or read from a file when the configuration is loaded.
+struct NameObject {
+  std::string name;
+  NameList names;
+};
+
 struct AddressObject {
   std::string name;
   std::vector<IpPrefix> prefixes;  // flattened: nested objects already expanded, duplicates removed
@@ -111,6 +130,20 @@ struct ServiceObject {
 struct Objects {
   std::vector<AddressObject> addresses;
   std::vector<ServiceObject> services;
+  std::vector<NameObject> names;
+};
+
+// What a rule asks of the application layer, besides addresses and service (FORMAT.md "Application
+// matches"). A rule with any of them is decided when the flow's application is identified.
+struct AppMatch {
+  std::vector<std::string> apps;  // app_proto names (dataplane/applayer/app_proto.hpp)
+  std::optional<NameList> tls_sni;
+  std::optional<NameList> http_host;
+  std::optional<NameList> dns_name;
+  std::vector<std::string> http_content_types;  // "type/subtype" or "type/*", lower case
+  bool any() const {
+    return !apps.empty() || tls_sni || http_host || dns_name || !http_content_types.empty();
+  }
 };
 
 enum class PolicyAction : uint8_t { kAccept, kDrop, kReject };
@@ -122,6 +155,7 @@ struct PolicyRule {
   std::vector<IpPrefix> source;         // empty: any address (of either family)
   std::vector<IpPrefix> destination;    // empty: any address
   std::vector<ServiceItem> service;     // empty: any protocol and port
+  AppMatch app;                         // none: decided on addresses and service alone
   PolicyAction action = PolicyAction::kDrop;
   bool log = true;
 };

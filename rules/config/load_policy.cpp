@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "rules/config/load_app_match.hpp"
 #include "rules/config/service_item.hpp"
 
 namespace torwart::config::detail {
@@ -160,10 +161,11 @@ class ObjectTable {
 class PolicyBuilder {
  public:
   PolicyBuilder(Reader& reader, const std::set<std::string, std::less<>>& zones)
-      : r_(reader), zones_(zones), addresses_(reader, "address"), services_(reader, "service") {}
+      : r_(reader), zones_(zones), addresses_(reader, "address"), services_(reader, "service"), app_(reader) {}
 
   void read_objects(const YAML::Node& node) {
-    if (!r_.expect_map(node, "objects", {"addresses", "services"})) return;
+    if (!r_.expect_map(node, "objects", {"addresses", "services", "names"})) return;
+    if (node["names"]) app_.read_name_objects(node["names"], "objects.names");
     if (node["addresses"]) {
       r_.sequence(node["addresses"], "objects.addresses", [&](const YAML::Node& n, const std::string& p) {
         read_object<IpPrefix>(n, p, addresses_, address_member);
@@ -182,6 +184,7 @@ class PolicyBuilder {
       out.addresses.push_back({addresses_.name(i), addresses_.resolve(i)});
     for (size_t i = 0; i < services_.size(); ++i)
       out.services.push_back({services_.name(i), services_.resolve(i)});
+    out.names = app_.name_objects();
   }
 
   void read_policy(const YAML::Node& node, Policy& policy) {
@@ -281,7 +284,8 @@ class PolicyBuilder {
 
   std::optional<PolicyRule> read_rule(const YAML::Node& node, const std::string& path) {
     if (!r_.expect_map(node, path,
-                       {"name", "from", "to", "source", "destination", "service", "action", "log"})) {
+                       {"name", "from", "to", "source", "destination", "service", "app", "tls_sni",
+                        "http_host", "http_content_type", "dns_name", "action", "log"})) {
       return std::nullopt;
     }
     PolicyRule rule;
@@ -304,6 +308,9 @@ class PolicyBuilder {
     }
     if (node["service"])
       read_entries(node["service"], path + ".service", services_, service_member, rule.service);
+    for (const char* key : {"app", "tls_sni", "http_host", "http_content_type", "dns_name"}) {
+      if (node[key]) app_.read_rule_key(key, node[key], Reader::join(path, key), rule.app);
+    }
     if (!node["action"]) {
       r_.error(node, path + ".action", "a rule needs an action (accept, drop or reject)");
     } else if (auto v = r_.string(node["action"], path + ".action")) {
@@ -335,6 +342,7 @@ class PolicyBuilder {
   ObjectTable<IpPrefix> addresses_;
   ObjectTable<ServiceItem> services_;
   std::set<std::string, std::less<>> rule_names_;
+  AppMatchReader app_;
 };
 
 }  // namespace
