@@ -213,6 +213,23 @@ struct Logging {
   unsigned eve_file_mb = 64;     // the active eve.json is closed and renamed beyond this size
   unsigned eve_spool_mb = 1024;  // closed files plus the active one; beyond it records are counted, not written
   unsigned retention_days = 30;  // torwartd deletes closed spool files older than this
+  // EVE records of the application layer (`http`, `tls`, `dns`), each switchable.
+  bool http_records = true;
+  bool tls_records = true;
+  bool dns_records = true;
+};
+
+// The application layer (FORMAT.md "inspection"): stream reassembly, identification, parsers. Per worker.
+struct Inspection {
+  bool enabled = true;
+  unsigned sessions_per_worker = 4096;  // TCP flows reassembled and parsed at once
+  unsigned reassembly_mb = 16;          // out-of-order data held, all flows of a worker
+  unsigned held_per_stream_kb = 64;     // out-of-order data held per flow direction
+  unsigned stream_depth_kb = 1024;      // bytes per direction inspected; beyond, the flow passes uninspected
+  bool fail_closed = false;             // at a limit: drop (true) or pass uninspected (false, the default)
+  unsigned identify_packets = 8;        // data packets per direction before a flow is `unknown`
+  unsigned http_body_depth_kb = 64;     // decoded body bytes per HTTP message
+  unsigned inflaters_per_worker = 64;   // gzip/deflate bodies decoded at once
 };
 
 struct Config {
@@ -227,6 +244,7 @@ struct Config {
   Policy policy;  // without a `policy` section: drop and log everything, no rules
   std::optional<Management> management;
   Logging logging;
+  Inspection inspection;
   Nat nat;        // without a `nat` section: no translation
 };
 

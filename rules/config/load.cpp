@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "rules/config/load_inspection.hpp"
 #include "rules/config/load_management.hpp"
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
@@ -48,7 +49,7 @@ class ConfigBuilder {
   Config build(const YAML::Node& root) {
     Config config;
     if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours",
-                                 "objects", "policy", "nat", "management", "logging"})) {
+                                 "objects", "policy", "nat", "management", "logging", "inspection"})) {
       return config;
     }
     if (root["format"]) {
@@ -81,13 +82,15 @@ class ConfigBuilder {
     detail::read_nat(r_, root, zone_names_, config);
     detail::read_management(r_, root, config);
     if (root["logging"]) read_logging(root["logging"], config.logging);
+    if (root["inspection"]) detail::read_inspection(r_, root["inspection"], config.inspection);
     return config;
   }
 
  private:
   void read_logging(const YAML::Node& node, Logging& logging) {
     const std::string path = "logging";
-    if (!r_.expect_map(node, path, {"eve_file_mb", "eve_spool_mb", "retention_days"})) return;
+    if (!r_.expect_map(node, path, {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records"})) return;
+    if (node["app_records"]) detail::read_app_records(r_, node["app_records"], path + ".app_records", logging);
     if (node["eve_file_mb"]) {
       if (auto v = r_.number(node["eve_file_mb"], path + ".eve_file_mb", 1, 4096)) logging.eve_file_mb = *v;
     }

@@ -128,5 +128,36 @@ policy:
   EXPECT_THAT(errors, testing::Contains(IsError("policy.rules[5].dns_name", 19, "empty list")));
 }
 
+TEST(ConfigInspection, DefaultsLimitsAndRecordSwitches) {
+  auto result = load_with("");
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  const Config& defaults = std::get<Config>(result);
+  EXPECT_TRUE(defaults.inspection.enabled);
+  EXPECT_FALSE(defaults.inspection.fail_closed);
+  EXPECT_TRUE(defaults.logging.http_records && defaults.logging.tls_records && defaults.logging.dns_records);
+
+  result = load_with(R"(
+inspection: {sessions_per_worker: 1000, on_limit: drop, stream_depth_kb: 256, identify_packets: 4}
+logging: {app_records: [tls]}
+)");
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << std::get<std::vector<ConfigError>>(result)[0].to_string();
+  const Config& config = std::get<Config>(result);
+  EXPECT_EQ(config.inspection.sessions_per_worker, 1000u);
+  EXPECT_TRUE(config.inspection.fail_closed);
+  EXPECT_EQ(config.inspection.stream_depth_kb, 256u);
+  EXPECT_TRUE(config.logging.tls_records);
+  EXPECT_FALSE(config.logging.http_records);
+
+  auto errors = errors_of(R"(
+inspection: {on_limit: maybe, reassembly_mb: 1, held_per_stream_kb: 4096, sessions: 3}
+logging: {app_records: [smtp]}
+)");
+  EXPECT_THAT(errors, testing::Contains(IsError("inspection.on_limit", 7, "fail-open")));
+  EXPECT_THAT(errors, testing::Contains(IsError("inspection.held_per_stream_kb", 7, "exceeds")));
+  EXPECT_THAT(errors, testing::Contains(IsError("inspection.sessions", 7, "unknown key")));
+  EXPECT_THAT(errors, testing::Contains(IsError("logging.app_records[0]", 8, "not an application record")));
+}
+
 }  // namespace
 }  // namespace torwart::config
