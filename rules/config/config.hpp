@@ -155,9 +155,9 @@ struct PolicyRule {
   std::vector<IpPrefix> source;         // empty: any address (of either family)
   std::vector<IpPrefix> destination;    // empty: any address
   std::vector<ServiceItem> service;     // empty: any protocol and port
-  AppMatch app;                         // none: decided on addresses and service alone
   PolicyAction action = PolicyAction::kDrop;
   bool log = true;
+  AppMatch app;  // none: decided on addresses and service alone
 };
 
 struct Policy {

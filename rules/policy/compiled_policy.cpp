@@ -193,9 +193,16 @@ CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIn
   const std::vector<ZonedRule> zoned = zone_rules(config, zone_index, errors);
   if (!errors.empty()) return errors;
 
+  std::unique_ptr<CompiledPolicy> policy(new CompiledPolicy);
+  policy->rules_ = rules;
   std::vector<acl::RuleV4> v4;
   std::vector<acl::RuleV6> v6;
   for (size_t i = 0; i < zoned.size(); ++i) {
+    if (rules[i].app.any()) {
+      policy->app_rules_.push_back({static_cast<uint32_t>(i), &policy->rules_[i].app,
+                                    expand(zoned[i], config::Family::kIpv4), expand(zoned[i], config::Family::kIpv6)});
+      continue;
+    }
     const int32_t priority = kTopPriority - static_cast<int32_t>(i);
     for (const auto& m : expand(zoned[i], config::Family::kIpv4))
       v4.push_back(encode_v4(m, priority, userdata_of(i)));
@@ -203,7 +210,6 @@ CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIn
       v6.push_back(encode_v6(m, priority, userdata_of(i)));
   }
 
-  std::unique_ptr<CompiledPolicy> policy(new CompiledPolicy);
   policy->names_.reserve(rules.size());
   for (const auto& rule : rules) policy->names_.push_back(rule.name);
   for (size_t i = 0; i < rules.size(); ++i) {
@@ -227,7 +233,33 @@ CompiledPolicy::~CompiledPolicy() {
   for (rte_acl_ctx* ctx : v6_) rte_acl_free(ctx);
 }
 
+bool CompiledPolicy::matches_addresses(const AppRule& rule, const PolicyQuery& q) {
+  config::IpAddress src, dst;
+  src.family = dst.family = q.family;
+  src.bytes = q.src;
+  dst.bytes = q.dst;
+  for (const FlatMatch& m : q.family == config::Family::kIpv4 ? rule.v4 : rule.v6) {
+    if (m.protocol && *m.protocol != q.proto) continue;
+    if (m.from_zone && *m.from_zone != q.from_zone) continue;
+    if (m.to_zone && *m.to_zone != q.to_zone) continue;
+    if (m.source && !m.source->contains(src)) continue;
+    if (m.destination && !m.destination->contains(dst)) continue;
+    if (q.dst_port < m.first_dst_port || q.dst_port > m.last_dst_port) continue;
+    return true;
+  }
+  return false;
+}
+
+bool CompiledPolicy::app_candidate_before(const PolicyQuery& query, uint32_t limit) const {
+  for (const AppRule& rule : app_rules_) {
+    if (rule.index >= limit) return false;
+    if (matches_addresses(rule, query)) return true;
+  }
+  return false;
+}
+
 PolicyVerdict CompiledPolicy::verdict_of(uint32_t acl_userdata) const {
+
   return acl_userdata == 0 ? default_verdict_ : verdicts_[acl_userdata - 1];
 }
 
@@ -268,7 +300,11 @@ void CompiledPolicy::classify(const PolicyQuery* queries[], PolicyVerdict* out, 
           if (results[j] != 0 && (best[j] == 0 || results[j] < best[j])) best[j] = results[j];
         }
       }
-      for (unsigned j = 0; j < k; ++j) out[slots[j]] = verdict_of(best[j]);
+      for (unsigned j = 0; j < k; ++j) {
+        out[slots[j]] = verdict_of(best[j]);
+        if (!app_rules_.empty())
+          out[slots[j]].app_pending = app_candidate_before(*queries[slots[j]], out[slots[j]].rule);
+      }
     };
     run(v4_, data_v4, slot_v4, n4);
     run(v6_, data_v6, slot_v6, n6);
