@@ -43,6 +43,31 @@ void WorkerCounters::add(const WorkerCounters& other) {
   nat_packets_translated += other.nat_packets_translated;
   nat_icmp_errors_translated += other.nat_icmp_errors_translated;
   nat_steered += other.nat_steered;
+  app_policy_decisions += other.app_policy_decisions;
+  app_skipped_fragments += other.app_skipped_fragments;
+  applayer::InspectionCounters& i = inspection;
+  const applayer::InspectionCounters& o = other.inspection;
+  i.inspected_packets += o.inspected_packets;
+  i.sessions_active += o.sessions_active;
+  i.sessions_exhausted += o.sessions_exhausted;
+  i.limit_passed += o.limit_passed;
+  i.limit_dropped += o.limit_dropped;
+  i.depth_reached += o.depth_reached;
+  i.midstream_starts += o.midstream_starts;
+  for (size_t p = 0; p < std::size(i.identified); ++p) {
+    i.identified[p] += o.identified[p];
+    i.packets_to_identify[p] += o.packets_to_identify[p];
+  }
+  i.verdict_drops += o.verdict_drops;
+  i.verdict_rejects += o.verdict_rejects;
+  i.blocked_packets += o.blocked_packets;
+  i.anomalies += o.anomalies;
+  reassembly.delivered_bytes += other.reassembly.delivered_bytes;
+  reassembly.held_segments += other.reassembly.held_segments;
+  reassembly.retransmitted_bytes += other.reassembly.retransmitted_bytes;
+  reassembly.overlap_different += other.reassembly.overlap_different;
+  reassembly.refused_limit += other.reassembly.refused_limit;
+  reassembly.depth_reached += other.reassembly.depth_reached;
 }
 
 }  // namespace torwart::dataplane

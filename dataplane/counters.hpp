@@ -1,7 +1,9 @@
 #pragma once
 // Per-worker counters: one writer (the worker), read without locks by the control lcore for stats.
 #include <array>
+
 #include <cstdint>
+#include "dataplane/applayer/inspector.hpp"
 
 #include <rte_common.h>
 
@@ -36,7 +38,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t flows_evicted = 0;
   uint64_t flows_refused = 0;  // table full of established flows
   uint64_t punted = 0;
-  uint64_t handed_off = 0;  // sent to another worker by software distribution
+  uint64_t handed_off = 0;             // sent to another worker by software distribution
   uint64_t datagrams_reassembled = 0;  // complete, valid fragmented datagrams released
   uint64_t fragments_held = 0;         // a gauge: fragments waiting for their datagram now
   uint64_t fragments_resteered = 0;    // released fragments handed to their flow's worker
@@ -57,6 +59,11 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t nat_icmp_errors_translated = 0;
   uint64_t nat_steered = 0;  // packets NAT steering gave another worker than the symmetric flow hash would
   uint64_t snapshot_version = 0;
+  // Application layer (published from the worker's inspector once per burst).
+  uint64_t app_policy_decisions = 0;   // application rules asked about a flow's new facts
+  uint64_t app_skipped_fragments = 0;  // fragments of inspected protocols passed uninspected
+  applayer::InspectionCounters inspection;
+  stream::ReassemblyCounters reassembly;
 
   void add(const WorkerCounters& other);
 };

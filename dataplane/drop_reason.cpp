@@ -57,6 +57,7 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"half_open_limit", "the zone's `half_open_limit` of connections in the TCP handshake was reached: no new state (SYN without cookie protection, or ACK with a valid cookie)"},
     {"nat_port_exhausted", "source NAT found no free external port (or mapping) for a new connection on this worker"},
     {"nat_unsolicited", "addressed to a source-NAT mapping's external port by a remote none of its connections talks to"},
+    {"inspection_limit", "`inspection.on_limit: drop` and no session, reassembly memory or window left for the segment (the sender retransmits)"},
 }};
 
 }  // namespace

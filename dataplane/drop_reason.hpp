@@ -59,6 +59,7 @@ enum class DropReason : uint8_t {
   kHalfOpenLimit,       // the zone's hard limit of half-open connections was reached
   kNatPortExhausted,    // source NAT found no free port in this worker's slice (or no free mapping)
   kNatUnsolicited,      // to a source-NAT mapping's port, but not from a remote the mapping's flows talk to
+  kInspectionLimit,     // inspection.on_limit is drop and the application layer had no room for the segment
   kCount
 };
 

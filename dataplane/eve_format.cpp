@@ -120,8 +120,9 @@ size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, ui
   if (has_ports) json.field("src_port", uint64_t{flow.src_port});
   json.field("dest_ip", std::string_view(dst));
   if (has_ports) json.field("dest_port", uint64_t{flow.dst_port});
-  json.field("proto", proto_name(flow.protocol, scratch))
-      .open_object("flow")
+  json.field("proto", proto_name(flow.protocol, scratch));
+  if (!flow.app_proto.empty()) json.field("app_proto", flow.app_proto);
+  json.open_object("flow")
       .field("pkts_toserver", flow.packets_to_server)
       .field("pkts_toclient", flow.packets_to_client)
       .field("bytes_toserver", flow.bytes_to_server)

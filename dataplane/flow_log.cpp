@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dataplane/app_hooks.hpp"
 #include "dataplane/eve_format.hpp"
 #include "dataplane/synflood/syn_proxy.hpp"
 
@@ -22,7 +23,8 @@ const char* end_reason_name(conntrack::FlowEndReason reason) {
   return "unknown";
 }
 
-// The interface the snapshot routes `address` to (the flow's interfaces are not stored per flow).
+}  // namespace
+
 std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const uint8_t* address) {
   uint32_t hop = kNoNextHop;
   if (ipv6) {
@@ -35,6 +37,8 @@ std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const ui
   if (hop == kNoNextHop || snapshot.next_hop(hop).iface == kNoInterface) return {};
   return snapshot.interface(snapshot.next_hop(hop).iface).name;
 }
+
+namespace {
 
 // The originator's side as the outside saw it: the mapping's external source, a forward's public destination.
 void add_nat_tuple(const WorkerContext& ctx, const conntrack::Flow& flow, FlowRecord& record) {
@@ -84,6 +88,8 @@ void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndRe
   synflood::flow_ended(ctx_, flow);  // half-open accounting must see every flow that leaves
   ++ctx_.counters.flows_ended;
   log(flow, reason);
+  StageAppHooks hooks(ctx_, nullptr);  // an unfinished transaction still gets its record
+  ctx_.inspector.flow_ended(flow, ctx_.flows.slot_of(flow), hooks, ctx_.now_ns);
   // The mapping lives as long as its last flow (after the record above has named it).
   ctx_.nat.flow_ended(ctx_.flows.slot_of(flow));
 }
@@ -113,6 +119,7 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
   record.in_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.source);
   record.out_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.destination);
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
+  record.app_proto = applayer::app_proto_name(ctx_.inspector.app_proto(flow, ctx_.flows.slot_of(flow)));
   add_nat_tuple(ctx_, flow, record);
   char* slot = ctx_.eve.reserve();
   if (slot == nullptr) {

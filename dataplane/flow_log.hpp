@@ -6,6 +6,9 @@
 
 namespace torwart::dataplane {
 
+// The interface the snapshot routes `address` to (the flow's interfaces are not stored per flow).
+std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const uint8_t* address);
+
 class FlowEndLogger {
  public:
   explicit FlowEndLogger(WorkerContext& ctx) : ctx_(ctx) {}

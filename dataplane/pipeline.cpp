@@ -84,6 +84,8 @@ void publish_flow_counters(WorkerContext& ctx) {
   ctx.counters.nat_ports_exhausted_tcp = nat.ports_exhausted[static_cast<unsigned>(nat::ProtoClass::kTcp)];
   ctx.counters.nat_ports_exhausted_udp = nat.ports_exhausted[static_cast<unsigned>(nat::ProtoClass::kUdp)];
   ctx.counters.nat_ports_exhausted_icmp = nat.ports_exhausted[static_cast<unsigned>(nat::ProtoClass::kIcmp)];
+  ctx.counters.inspection = ctx.inspector.counters();
+  ctx.counters.reassembly = ctx.inspector.reassembly_counters();
 }
 
 // The worker a released fragment belongs to: NAT steering when NAT decides, else its flow hash.
@@ -101,6 +103,7 @@ void process_from_route(WorkerContext& ctx, Burst& burst) {
   stage_conntrack(ctx, burst);
   stage_policy(ctx, burst);
   stage_nat(ctx, burst);
+  stage_applayer(ctx, burst);
   publish_flow_counters(ctx);
   stage_forward(ctx, burst);
   stage_mss_clamp(ctx, burst);

@@ -6,7 +6,7 @@
 //   [software distribution by symmetric flow hash,     (live, when the NIC has no symmetric RSS)
 //    or by NAT steering for translated traffic]
 //   process:  ingress -> antispoof -> reassembly -> nat_destination -> route -> local
-//             -> conntrack -> policy -> nat -> [app layer, IDS: later issues]
+//             -> conntrack -> policy -> nat -> applayer -> [IDS: later issue]
 //             -> forward -> mss_clamp -> l2_rewrite -> output
 //             then generated ICMP errors: l2_rewrite -> output
 //             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)

@@ -25,8 +25,10 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
   uint64_t rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0;
   for (const uint16_t port : snapshot.ports()) {
     const PortCounters& c = total.ports[port];
-    ports[snapshot.port_name(port)] = {{"rx_packets", c.rx_packets}, {"rx_bytes", c.rx_bytes},
-                                       {"tx_packets", c.tx_packets}, {"tx_bytes", c.tx_bytes},
+    ports[snapshot.port_name(port)] = {{"rx_packets", c.rx_packets},
+                                       {"rx_bytes", c.rx_bytes},
+                                       {"tx_packets", c.tx_packets},
+                                       {"tx_bytes", c.tx_bytes},
                                        {"drops", drops_json(c.drops)}};
     for (unsigned r = 0; r < kDropReasonCount; ++r) all_drops[r] += c.drops[r];
     rx += c.rx_packets;
@@ -38,8 +40,12 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
   for (uint64_t d : all_drops) dropped += d;
   return {{"config_version", snapshot.version()},
           {"ports", ports},
-          {"totals", {{"rx_packets", rx}, {"rx_bytes", rx_bytes}, {"tx_packets", tx}, {"tx_bytes", tx_bytes},
-                      {"dropped", dropped}}},
+          {"totals",
+           {{"rx_packets", rx},
+            {"rx_bytes", rx_bytes},
+            {"tx_packets", tx},
+            {"tx_bytes", tx_bytes},
+            {"dropped", dropped}}},
           {"drops", drops_json(all_drops)},
           {"icmp_errors_sent", total.icmp_errors_sent},
           {"icmp_errors_rate_limited", total.icmp_errors_rate_limited},
@@ -77,10 +83,46 @@ nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& tot
               {"icmp", total.nat_ports_exhausted_icmp}}},
             {"packets_translated", total.nat_packets_translated},
             {"icmp_errors_translated", total.nat_icmp_errors_translated},
-            {"steered_by_nat", total.nat_steered}}}};
+            {"steered_by_nat", total.nat_steered}}},
+          {"app_layer", app_layer_json(total)}};
 }
 
-std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s) {
+nlohmann::json app_layer_json(const WorkerCounters& total) {
+  const applayer::InspectionCounters& i = total.inspection;
+  nlohmann::json identified = nlohmann::json::object();
+  nlohmann::json packets = nlohmann::json::object();
+  for (unsigned p = 1; p < static_cast<unsigned>(applayer::AppProto::kCount); ++p) {
+    if (i.identified[p] == 0) continue;
+    const std::string name(applayer::app_proto_name(static_cast<applayer::AppProto>(p)));
+    identified[name] = i.identified[p];
+    // Data packets of both directions it took, on average (Suricata counts no such thing; nDPI does).
+    packets[name] = static_cast<double>(i.packets_to_identify[p]) / static_cast<double>(i.identified[p]);
+  }
+  return {{"inspected_packets", i.inspected_packets},
+          {"sessions_active", i.sessions_active},
+          {"sessions_exhausted", i.sessions_exhausted},
+          {"limit_passed", i.limit_passed},
+          {"limit_dropped", i.limit_dropped},
+          {"depth_reached", i.depth_reached},
+          {"midstream_starts", i.midstream_starts},
+          {"skipped_fragments", total.app_skipped_fragments},
+          {"identified", identified},
+          {"packets_to_identify", packets},
+          {"policy_decisions", total.app_policy_decisions},
+          {"verdict_drops", i.verdict_drops},
+          {"verdict_rejects", i.verdict_rejects},
+          {"blocked_packets", i.blocked_packets},
+          {"parser_anomalies", i.anomalies},
+          {"reassembly",
+           {{"delivered_bytes", total.reassembly.delivered_bytes},
+            {"held_segments", total.reassembly.held_segments},
+            {"retransmitted_bytes", total.reassembly.retransmitted_bytes},
+            {"overlap_different", total.reassembly.overlap_different},
+            {"refused_limit", total.reassembly.refused_limit}}}};
+}
+
+std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns,
+                         uint64_t uptime_s) {
   char timestamp[40];
   const size_t length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
   const nlohmann::json counters = counters_json(snapshot, total);
@@ -97,7 +139,10 @@ std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, 
       {"event_type", "stats"},
       {"stats",
        {{"uptime", uptime_s},
-        {"decoder", {{"pkts", counters["totals"]["rx_packets"]}, {"bytes", counters["totals"]["rx_bytes"]}, {"invalid", invalid}}},
+        {"decoder",
+         {{"pkts", counters["totals"]["rx_packets"]},
+          {"bytes", counters["totals"]["rx_bytes"]},
+          {"invalid", invalid}}},
         {"ips", {{"blocked", counters["totals"]["dropped"]}, {"drop_reason", counters["drops"]}}},
         {"torwart", counters}}}};
   return record.dump();
@@ -113,7 +158,8 @@ EveFile::~EveFile() {
 }
 
 void EveFile::write(std::string_view line) {
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF) ++write_errors_;
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF)
+    ++write_errors_;
 }
 
 void EveFile::flush() {

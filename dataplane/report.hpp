@@ -13,6 +13,8 @@
 namespace torwart::dataplane {
 
 // {"ports": {"lan": {"rx_packets":…, "drops": {"spoofed_source": 2}}}, "drops": {...totals}, ...}
+// The application layer's counters: identification per protocol, limits, verdicts, reassembly.
+nlohmann::json app_layer_json(const WorkerCounters& total);
 nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& total);
 
 // One EVE `stats` record (Suricata's decoder.* and ips.* names where they mean the same thing).

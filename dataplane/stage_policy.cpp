@@ -7,6 +7,7 @@
 
 #include "dataplane/conntrack/track.hpp"
 #include "dataplane/flow_log.hpp"
+#include "dataplane/flow_policy_query.hpp"
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/nat/rewrite.hpp"
 #include "dataplane/packet_access.hpp"
@@ -40,28 +41,6 @@ policy::PolicyQuery query_of(const Snapshot& snapshot, rte_mbuf* m, const Packet
   return q;
 }
 
-// After a reload a known flow is asked again as its first packet was asked: from its originator, whichever
-// direction the packet that triggers the question travels in.
-policy::PolicyQuery query_of_flow(const Snapshot& snapshot, const conntrack::Flow& flow,
-                                  const PacketMeta& meta) {
-  const conntrack::FlowTuple& original = flow.original();
-  const bool reply = (meta.flags & meta_flag::kReplyDirection) != 0;
-  policy::PolicyQuery q;
-  q.family = original.is_ipv6() ? config::Family::kIpv6 : config::Family::kIpv4;
-  q.proto = original.protocol;
-  const uint16_t from = reply ? meta.out_iface : meta.in_iface;
-  const uint16_t to = reply ? meta.in_iface : meta.out_iface;
-  q.from_zone = static_cast<uint8_t>(snapshot.interface(from).zone);
-  q.to_zone = static_cast<uint8_t>(snapshot.interface(to).zone);
-  q.src_port = original.source_port;
-  q.dst_port = original.destination_port;
-  if (original.protocol == IPPROTO_ICMP) q.dst_port = 8 << 8;  // the echo request that opened the flow
-  if (original.protocol == IPPROTO_ICMPV6) q.dst_port = 128 << 8;
-  std::memcpy(q.src.data(), original.source, 16);
-  std::memcpy(q.dst.data(), original.destination, 16);
-  return q;
-}
-
 void refuse(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyVerdict& verdict) {
   PacketMeta& meta = meta_of(m);
   meta.policy_rule = verdict.is_default() ? kNoPolicyRuleInMeta : static_cast<uint16_t>(verdict.rule);
@@ -84,7 +63,20 @@ void refuse(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyV
 
 uint8_t flow_flags_of(const policy::PolicyVerdict& verdict) {
   return static_cast<uint8_t>(conntrack::flow_flag::kPolicyDecided |
-                              (verdict.log ? conntrack::flow_flag::kLog : 0));
+                              (verdict.log ? conntrack::flow_flag::kLog : 0) |
+                              (verdict.app_pending ? conntrack::flow_flag::kAppPending : 0));
+}
+
+// An application rule can only apply to what the application layer looks at: TCP and UDP, when inspection is
+// on. Anything else is decided now, as if every application match said no.
+void settle_unless_inspected(const Snapshot& snapshot, const policy::PolicyQuery& query,
+                             policy::PolicyVerdict& verdict) {
+  if (!verdict.app_pending) return;
+  const bool inspected =
+      (query.proto == IPPROTO_TCP || query.proto == IPPROTO_UDP) && snapshot.source().inspection.enabled;
+  if (inspected) return;
+  verdict = *snapshot.policy().decide_app(
+      query, [](const config::AppMatch&) { return policy::CompiledPolicy::AppAnswer::kNo; });
 }
 
 // A packet of a connection that an earlier packet of this burst opened (conntrack looked before that): it
@@ -101,7 +93,8 @@ bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogg
     burst.drop(m, conntrack::drop_reason_of(tracked));
     return true;
   }
-  if (synflood::after_track(ctx, burst, *found.flow, before, found.direction, m) == synflood::Outcome::kConsumed) {
+  if (synflood::after_track(ctx, burst, *found.flow, before, found.direction, m) ==
+      synflood::Outcome::kConsumed) {
     meta.flow = nullptr;
     return true;
   }
@@ -172,6 +165,7 @@ void stage_policy(WorkerContext& ctx, Burst& burst) {
   }
   if (asked == 0) return;
   snapshot.policy().classify(query_pointers, verdicts, asked);
+  for (unsigned q = 0; q < asked; ++q) settle_unless_inspected(snapshot, queries[q], verdicts[q]);
 
   FlowEndLogger on_end(ctx);
   unsigned next = 0;
@@ -187,7 +181,8 @@ void stage_policy(WorkerContext& ctx, Burst& burst) {
     }
     const policy::PolicyVerdict& verdict = verdicts[next++];
     PacketMeta& meta = meta_of(m);
-    const bool accepted = verdict.action == config::PolicyAction::kAccept;
+    // Provisionally accepted: an application rule may still decide once the application layer knows more.
+    const bool accepted = verdict.action == config::PolicyAction::kAccept || verdict.app_pending;
     if (meta.flags & meta_flag::kPolicyRecheck) {
       ++ctx.counters.policy_rechecks;
       const bool ended_already = std::find(ended, ended + ended_count, meta.flow) != ended + ended_count;
@@ -203,8 +198,9 @@ void stage_policy(WorkerContext& ctx, Burst& burst) {
       }
       meta.flow->policy_rule =
           verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
-      meta.flow->flags =
-          static_cast<uint8_t>((meta.flow->flags & ~conntrack::flow_flag::kLog) | flow_flags_of(verdict));
+      meta.flow->flags = static_cast<uint8_t>(
+          (meta.flow->flags & ~(conntrack::flow_flag::kLog | conntrack::flow_flag::kAppPending)) |
+          flow_flags_of(verdict));
       meta.flow->policy_version = static_cast<uint32_t>(snapshot.version());
       burst.pkts[kept++] = m;
       continue;

@@ -31,7 +31,9 @@ void stage_policy(WorkerContext& ctx, Burst& burst);
 // the source of every packet of a translated flow is rewritten (originator: to the mapping; a forward's
 // server: to the public address). Unsolicited packets through a mapping and exhausted ports are dropped.
 void stage_nat(WorkerContext& ctx, Burst& burst);
-// Slot for the application layer and IDS (later issues) is here, between policy and forward.
+// The application layer, inline: reassembly, identification, parsers; the policy's application rules may
+// drop or reject a flow's packet once its facts are known (stage_applayer.cpp). The IDS joins here later.
+void stage_applayer(WorkerContext& ctx, Burst& burst);
 // TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
 void stage_forward(WorkerContext& ctx, Burst& burst);
 // TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.

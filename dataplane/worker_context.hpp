@@ -5,6 +5,7 @@
 
 #include <rte_mempool.h>
 
+#include "dataplane/applayer/inspector.hpp"
 #include "dataplane/conntrack/flow_table.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/eve_ring.hpp"
@@ -33,8 +34,8 @@ class PuntSink {
 };
 
 // Live software distribution: which worker owns a flow, and the hand-off to it. Reassembly uses it for
-// fragments whose flow (hashed with the ports it learnt) belongs to another worker. Absent (nullptr) in replay
-// and tests, where one worker owns every flow.
+// fragments whose flow (hashed with the ports it learnt) belongs to another worker. Absent (nullptr) in
+// replay and tests, where one worker owns every flow.
 class FlowSteering {
  public:
   virtual ~FlowSteering() = default;
@@ -58,12 +59,16 @@ inline const conntrack::FlowTableConfig kSlowPathFlowTable{1024, {}, -1};
 // The NAT table a worker gets: one mapping and one record per flow when the configuration translates, the
 // smallest table otherwise (a reload that adds NAT then runs on it: restart for full size).
 nat::NatTableConfig nat_table_config(const config::Config& config);
+// The application layer's limits from the `inspection` section; the slow path gets the smallest.
+applayer::InspectionLimits inspection_limits(const config::Config& config);
+applayer::InspectionLimits minimal_inspection_limits();
 
 struct WorkerContext {
   WorkerContext(unsigned id, rte_mempool* mbuf_pool, const NeighbourTable& neighbour_table, Transmitter& tx,
                 PuntSink& punt_sink, EveRing& eve_ring, const RateLimits& limits = {},
                 const FragmentLimits& fragment_limits = {}, const conntrack::FlowTableConfig& flow_table = {},
-                const nat::NatTableConfig& nat_table = {});
+                const nat::NatTableConfig& nat_table = {},
+                const applayer::InspectionLimits& inspection = minimal_inspection_limits());
 
   unsigned worker_id;
   const Snapshot* snapshot = nullptr;  // valid between two quiescent-state reports
@@ -74,10 +79,11 @@ struct WorkerContext {
   PuntSink& punt;
   EveRing& eve;
   WorkerCounters counters;
-  conntrack::FlowTable flows;  // this worker's connections: both directions of each meet here
+  conntrack::FlowTable flows;        // this worker's connections: both directions of each meet here
   synflood::SynFloodState synflood;  // half-open counts per zone, SYN-proxy state per flow slot
-  FragmentTable fragments;            // preallocated at construction
-  nat::NatTable nat;                  // this worker's NAT mappings and the NAT record of each of its flows
+  FragmentTable fragments;           // preallocated at construction
+  nat::NatTable nat;                 // this worker's NAT mappings and the NAT record of each of its flows
+  applayer::Inspector inspector;     // reassembly, identification and parsers of this worker's flows
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;

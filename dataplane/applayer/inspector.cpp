@@ -155,10 +155,12 @@ void Inspector::identified(FlowApp& app, AppProto proto, AppFacts& facts, AppCal
 
 void Inspector::give_up_identifying(FlowApp& app, AppFacts& facts, uint8_t ip_proto, uint16_t server_port,
                                     AppCall& call) {
-  const bool both_done =
-      (app.flags & flow_app_flag::kProbedToServer) && (app.flags & flow_app_flag::kProbedToClient);
-  const bool budget_spent = app.data_packets[0] + app.data_packets[1] >= 2u * limits_.identify_packets;
-  if (!both_done && !budget_spent) return;
+  // One direction that no probe recognises settles it: what the policy has not declared must not pass on
+  // while the other side is still waited for.
+  const bool one_done = (app.flags & (flow_app_flag::kProbedToServer | flow_app_flag::kProbedToClient)) != 0;
+  const bool budget_spent =
+      app.data_packets[0] >= limits_.identify_packets || app.data_packets[1] >= limits_.identify_packets;
+  if (!one_done && !budget_spent) return;
   const AppProto verdict =
       well_known_service(ip_proto, server_port) != AppProto::kNone ? AppProto::kFailed : AppProto::kUnknown;
   identified(app, verdict, facts, call);
@@ -218,7 +220,7 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
     ++counters_.sessions_exhausted;
     if (limits_.on_limit == LimitAction::kDrop) {
       ++counters_.limit_dropped;
-      return PacketVerdict::kDrop;  // the sender retransmits; a session may be free by then
+      return PacketVerdict::kLimitDrop;  // the sender retransmits; a session may be free by then
     }
     ++counters_.limit_passed;
     app.flags |= flow_app_flag::kDone;
@@ -242,7 +244,7 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
   if (result == stream::SegmentResult::kLimit) {
     if (limits_.on_limit == LimitAction::kDrop) {
       ++counters_.limit_dropped;
-      return PacketVerdict::kDrop;
+      return PacketVerdict::kLimitDrop;
     }
     // Fail-open: this segment passes unseen, so the direction has a hole that never closes; stop inspecting.
     ++counters_.limit_passed;

@@ -191,16 +191,13 @@ TEST_F(InspectorTest, ARejectVerdictIsReported) {
 
 TEST_F(InspectorTest, GarbageOnAWellKnownPortIsFailedElsewhereUnknown) {
   handshake();
-  for (uint32_t i = 0; i < 3; ++i) tcp(Direction::kToServer, 1001 + i * 4, "xyz!", 0x10, 443);
-  EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kNone);  // the server has not spoken yet
-  tcp(Direction::kToClient, 5001, "nope", 0x10, 443);
-  EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kFailed);
+  tcp(Direction::kToServer, 1001, "xyz!", 0x10, 443);
+  EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kFailed);  // one direction no probe knows settles it
   EXPECT_EQ(inspector_.free_sessions(), 2u);
 
   conntrack::Flow other{};
   other.id = 43;
   tcp(Direction::kToServer, 1, "what?", 0x10, 5555, 1, &other);
-  tcp(Direction::kToClient, 1, "eh?", 0x10, 5555, 1, &other);
   EXPECT_EQ(inspector_.app_proto(other, 1), AppProto::kUnknown);
   ASSERT_FALSE(hooks_.asked.empty());
   EXPECT_EQ(hooks_.asked.back().proto,
@@ -264,7 +261,7 @@ TEST_F(InspectorTest, NoFreeSessionFailsOpenOrClosedAsConfigured) {
   const std::string data = "HELLO z";
   p.payload = {reinterpret_cast<const uint8_t*>(data.data()), data.size()};
   EXPECT_EQ(strict.inspect(a, 1, p, hooks_, 0), PacketVerdict::kPass);
-  EXPECT_EQ(strict.inspect(b, 2, p, hooks_, 0), PacketVerdict::kDrop);
+  EXPECT_EQ(strict.inspect(b, 2, p, hooks_, 0), PacketVerdict::kLimitDrop);
   EXPECT_EQ(strict.counters().limit_dropped, 1u);
 }
 
@@ -300,7 +297,7 @@ TEST(InspectorLimits, TheReassemblyLimitFailsClosedByDroppingTheSegment) {
   p.tcp_seq = 201;
   EXPECT_EQ(inspector.inspect(flow, 0, p, hooks, 0), PacketVerdict::kPass);  // held
   p.tcp_seq = 5201;
-  EXPECT_EQ(inspector.inspect(flow, 0, p, hooks, 0), PacketVerdict::kDrop);
+  EXPECT_EQ(inspector.inspect(flow, 0, p, hooks, 0), PacketVerdict::kLimitDrop);
   EXPECT_EQ(inspector.counters().limit_dropped, 1u);
 }
 
@@ -312,11 +309,18 @@ TEST_F(InspectorTest, UdpDatagramsAreIdentifiedAndDecidedOneByOne) {
   EXPECT_EQ(inspector_.free_sessions(), 2u);                                // UDP needs no session
 }
 
-TEST_F(InspectorTest, UnknownUdpIsGivenUpAfterBothDirectionsSpoke) {
+TEST_F(InspectorTest, UnknownUdpIsSettledByTheFirstDatagramNoProbeKnows) {
   udp(Direction::kToServer, "hello?", 53);
-  EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kNone);
-  udp(Direction::kToClient, "what?", 53);
   EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kFailed);
+}
+
+TEST_F(InspectorTest, AFlowThatKeepsProbesUndecidedIsUnknownAfterItsPacketBudget) {
+  handshake();
+  tcp(Direction::kToServer, 1001, "H");
+  tcp(Direction::kToServer, 1002, "E");
+  EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kNone);
+  tcp(Direction::kToServer, 1003, "L");  // the third data packet: identify_packets is 3
+  EXPECT_EQ(inspector_.app_proto(flow_, 0), AppProto::kUnknown);
 }
 
 }  // namespace

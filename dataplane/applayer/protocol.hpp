@@ -16,7 +16,8 @@
 
 namespace torwart::dataplane::applayer {
 
-enum class PacketVerdict : uint8_t { kPass, kDrop, kReject };
+// kLimitDrop: not a policy verdict but fail-closed at a limit (inspection.on_limit: drop).
+enum class PacketVerdict : uint8_t { kPass, kDrop, kReject, kLimitDrop };
 
 // Per-worker objects the parsers need (inflaters, digest contexts, their counters): protocols/context.hpp.
 struct ProtocolContext;
