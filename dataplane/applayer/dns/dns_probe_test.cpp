@@ -63,9 +63,11 @@ TEST(DnsProbe, TcpRefusesImpossibleLengthsAndNamesPastTheMessage) {
   auto stream = b.framed();
   stream[1] = 20;  // the message ends inside the name
   EXPECT_EQ(probe_dns_tcp(kToServer, stream), ProbeResult::kNoMatch);
-  const std::string tls = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
-  EXPECT_EQ(probe_dns_tcp(kToServer, std::span(reinterpret_cast<const uint8_t*>(tls.data()), tls.size())),
-            ProbeResult::kNeedMore);  // a 0x1603 = 5635-byte length: plausible until the header is seen
+  // A TLS record header read as a 0x1603 = 5635-byte length: plausible until the DNS header is there.
+  const uint8_t tls[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01,
+                         0xfc, 0x03, 0x03, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+  EXPECT_EQ(probe_dns_tcp(kToServer, std::span<const uint8_t>(tls).first(6)), ProbeResult::kNeedMore);
+  EXPECT_EQ(probe_dns_tcp(kToServer, tls), ProbeResult::kNoMatch);  // a "query" with rcode 1
   const std::string http = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
   EXPECT_EQ(probe_dns_tcp(kToServer, std::span(reinterpret_cast<const uint8_t*>(http.data()), http.size())),
             ProbeResult::kNoMatch);

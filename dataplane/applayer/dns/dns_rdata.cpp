@@ -118,7 +118,7 @@ void format_ipv4(const uint8_t* address, DnsRdataText& out) {
 
 void format_ipv6(const uint8_t (&address)[16], DnsRdataText& out) {
   uint16_t groups[8];
-  for (int i = 0; i < 8; ++i) groups[i] = static_cast<uint16_t>(address[2 * i] << 8 | address[2 * i + 1]);
+  for (size_t i = 0; i < 8; ++i) groups[i] = static_cast<uint16_t>(address[2 * i] << 8 | address[2 * i + 1]);
   int best_start = -1;
   int best_length = 1;  // a single zero group is not shortened (RFC 5952 4.2.2)
   for (int i = 0; i < 8;) {

@@ -50,8 +50,8 @@ std::string feed(std::span<const uint8_t> stream, size_t first_cut, size_t secon
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> stream(data, size);
-  const size_t a = size == 0 ? 0 : (data[0] * 7919u) % (size + 1);
-  const size_t b = size == 0 ? 0 : (data[size - 1] * 104729u) % (size + 1);
+  const size_t a = size == 0 ? 0 : (static_cast<size_t>(data[0]) * 7919) % (size + 1);
+  const size_t b = size == 0 ? 0 : (static_cast<size_t>(data[size - 1]) * 104729) % (size + 1);
   const std::string whole = feed(stream, size, size, false);
   if (feed(stream, std::min(a, b), std::max(a, b), false) != whole) std::abort();
   if (feed(stream, 0, 1 < size ? 1 : size, false) != whole) std::abort();
