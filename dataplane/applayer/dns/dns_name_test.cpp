@@ -77,6 +77,17 @@ TEST(DnsName, PointerIntoTheMiddleOfAnEarlierNameWorks) {
   EXPECT_EQ(m.questions[1].name.view(), "mail.example.com");
 }
 
+TEST(DnsName, LabelsReachedThroughAPointerMustEndBeforeThePointingSegment) {
+  // An unknown-type RDATA at 23 holds a label length byte 8 and four bytes; the next record's owner is a
+  // pointer to 23, whose label would swallow that very pointer.
+  DnsBuilder b;
+  b.header(1, 0x8180, 0, 2, 0, 0).record("", 4242, 1);
+  const uint16_t rdata = b.size();
+  b.u8(8).u8('a').u8('b').u8('c').u8('d').end_rdata();
+  b.pointer(rdata).u16(1).u16(1).u32(1).u16(4).u32(0);
+  EXPECT_EQ(parse_reason(b.span()), DnsAnomalyReason::kNameOutOfBounds);
+}
+
 TEST(DnsName, HopLimit) {
   // Root at 12, then a chain of pointers each to the one before.
   const auto chain = [](unsigned hops) {
