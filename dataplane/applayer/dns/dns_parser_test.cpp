@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dataplane/applayer/dns/dns_names.hpp"
+#include "dataplane/applayer/dns/dns_sink.hpp"
 #include "dataplane/applayer/dns/dns_test_messages.hpp"
 
 namespace torwart::dataplane::applayer::dns {
@@ -276,6 +277,33 @@ TEST(DnsParser, PrefixParsingStopsQuietlyWhereTheHeldBytesEnd) {
   DnsAnomaly a;
   EXPECT_FALSE(dns_parse_message_prefix(all.first(100), b.size(), m, a));
   EXPECT_EQ(a.reason, DnsAnomalyReason::kLabelTooLong);
+}
+
+}  // namespace
+}  // namespace torwart::dataplane::applayer::dns
+
+namespace torwart::dataplane::applayer::dns {
+namespace {
+
+TEST(DnsCounters, CountQueriesResponsesTruncationCutsAndAnomalies) {
+  DnsCounters counters;
+  const Parsed query = parse(test::make_query(1, "a.example", 1));
+  auto truncated_bytes = test::make_cname_response(1, "a.example");
+  truncated_bytes[2] |= 0x02;  // TC
+  const Parsed truncated = parse(truncated_bytes);
+  ASSERT_TRUE(query.ok && truncated.ok);
+  counters.count_message(query.message);
+  counters.count_message(truncated.message);
+  counters.count_anomaly({DnsAnomalyReason::kBadOpt, 0});
+  counters.count_anomaly({DnsAnomalyReason::kBadOpt, 5});
+  counters.count_anomaly({DnsAnomalyReason::kShortHeader, 0});
+  EXPECT_EQ(counters.queries, 1u);
+  EXPECT_EQ(counters.responses, 1u);
+  EXPECT_EQ(counters.tc_set, 1u);
+  EXPECT_EQ(counters.capacity_cut, 0u);
+  EXPECT_EQ(counters.anomalies[static_cast<size_t>(DnsAnomalyReason::kBadOpt)], 2u);
+  EXPECT_EQ(counters.anomaly_total(), 3u);
+  EXPECT_EQ(dns_anomaly_name(DnsAnomalyReason::kBadOpt), "bad_opt");
 }
 
 }  // namespace
