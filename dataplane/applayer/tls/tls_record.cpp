@@ -265,11 +265,12 @@ void tls_feed(TlsFlowState& state, Direction direction, std::span<const uint8_t>
               TlsContext& context) {
   Feed f{state, direction, state.side(direction), sink, context};
   TlsDirectionState& side = f.side;
+  side.bytes += bytes.size();
   // Every pass completes a record header or uses up bytes of a record body.
   while (!bytes.empty() && !side.stopped) {
     const size_t header_size = side.sslv2_record ? 2 : 5;
     if (side.record_header_have < header_size) {
-      if (side.record_header_have == 0 && side.bytes == 0 && direction == Direction::kToServer &&
+      if (side.record_header_have == 0 && side.records == 0 && direction == Direction::kToServer &&
           (bytes[0] & 0x80) != 0) {
         side.sslv2_record = true;  // an SSLv2-compatible ClientHello opens the stream
       }
@@ -277,7 +278,6 @@ void tls_feed(TlsFlowState& state, Direction direction, std::span<const uint8_t>
       const size_t take = std::min<size_t>(size - side.record_header_have, bytes.size());
       std::copy_n(bytes.data(), take, side.record_header + side.record_header_have);
       side.record_header_have = static_cast<uint8_t>(side.record_header_have + take);
-      side.bytes += take;
       bytes = bytes.subspan(take);
       if (side.record_header_have < size) return;
       const TlsAnomaly bad = start_record(f);
@@ -288,7 +288,6 @@ void tls_feed(TlsFlowState& state, Direction direction, std::span<const uint8_t>
     const size_t n = std::min<size_t>(side.record_remaining, bytes.size());
     feed_record_body(f, bytes.first(n));
     side.record_remaining = static_cast<uint16_t>(side.record_remaining - n);
-    side.bytes += n;
     bytes = bytes.subspan(n);
     if (side.record_remaining == 0 && !side.stopped) end_record(f);
   }

@@ -137,7 +137,7 @@ struct TlsDirectionState {
   uint32_t change_cipher_specs = 0;
   uint32_t application_data_records = 0;
   uint64_t application_data_bytes = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;  // given to tls_feed, parsed or not
 };
 
 // Where a message body parser is; each parser keeps its own (both directions may be mid-message at once).
