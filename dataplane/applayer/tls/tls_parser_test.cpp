@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/applayer/tls/tls_eve.hpp"
 #include "dataplane/applayer/tls/tls_test_builder.hpp"
 #include "dataplane/applayer/tls/tls_test_vectors.hpp"
+#include "dataplane/fixed_json.hpp"
 
 namespace {
 
@@ -210,6 +212,28 @@ TEST(TlsCaptured, Tls12ClientHelloServerHelloCertificate) {
   EXPECT_EQ(c.sink.certificates, 1);
   EXPECT_EQ(c.context.counters.handshakes, 1u);
   EXPECT_EQ(c.context.counters.certificates_parsed, 1u);
+}
+
+TEST(TlsCaptured, EveTlsObject) {
+  Connection c;
+  c.feed(kToServer, tls_test_vectors::kTls12ToServer);
+  c.feed(kToClient, tls_test_vectors::kTls12ToClient);
+  char buffer[2048];
+  torwart::dataplane::FixedJson json(buffer, sizeof(buffer));
+  json.open_object();
+  tls::write_tls_eve(*c.state, json);
+  json.close_object();
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(
+      std::string(buffer, json.size()),
+      "{\"tls\":{\"subject\":\"C=DE, O=Example, CN=www.example.de\",\"issuerdn\":\"C=DE, O=Example, "
+      "CN=www.example.de\",\"serial\":\"00:C0:FF:EE:12:34\",\"fingerprint\":\"f4:fa:72:80:5c:88:d6:dc:"
+      "f8:c8:95:68:f0:0a:6b:ce:45:53:82:8b\",\"sni\":\"www.example.de\",\"version\":\"TLS 1.2\","
+      "\"notbefore\":\"2026-12-01T16:20:58\",\"notafter\":\"2027-12-01T16:20:58\",\"ja3\":{\"hash\":"
+      "\"22558766122974704364c9c75c5cce0a\",\"string\":\"771,49196-49200-159-52393-52392-52394-49195-49199-"
+      "158-49188-49192-107-49187-49191-103-49162-49172-57-49161-49171-51-157-156-61-60-53-47-255,0-11-10-35-"
+      "16-22-23-13,29-23-30-25-24,0-1-2\"},\"ja3s\":{\"hash\":\"895252f3ce80cebf7a8837be83ec8e16\","
+      "\"string\":\"771,49200,65281-11-35-16-23\"},\"ja4\":\"t12d2808h2_d943125447b4_e7e480e5a997\"}}");
 }
 
 TEST(TlsCaptured, Tls13HidesTheCertificate) {

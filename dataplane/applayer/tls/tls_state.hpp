@@ -195,7 +195,7 @@ struct TlsFlowState {
 };
 
 static_assert(std::is_trivially_copyable_v<TlsFlowState>);
-static_assert(sizeof(TlsFlowState) <= 6 * 1024, "TlsFlowState must fit its per-flow slot");
+static_assert(sizeof(TlsFlowState) <= size_t{6} * 1024, "TlsFlowState must fit its per-flow slot");
 
 struct TlsLimits {
   uint32_t max_handshake_message = 256 * 1024;  // longer messages (certificate chains) are an anomaly
