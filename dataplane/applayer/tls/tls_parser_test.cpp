@@ -1,7 +1,11 @@
 #include "dataplane/applayer/tls/tls_parser.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include <atomic>
+#include <cstdlib>
 
 #include <cstring>
 #include <span>
@@ -12,6 +16,23 @@
 #include "dataplane/applayer/tls/tls_test_builder.hpp"
 #include "dataplane/applayer/tls/tls_test_vectors.hpp"
 #include "dataplane/fixed_json.hpp"
+
+// libcrypto's heap allocations while g_counting is set (the parser itself has no new and no containers).
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocations{0};
+void* counted_malloc(size_t n, const char*, int) {
+  if (g_counting) ++g_allocations;
+  return std::malloc(n);
+}
+void* counted_realloc(void* p, size_t n, const char*, int) {
+  if (g_counting) ++g_allocations;
+  return std::realloc(p, n);
+}
+void counted_free(void* p, const char*, int) {
+  std::free(p);
+}
+}  // namespace
 
 namespace {
 
@@ -463,6 +484,9 @@ TEST(TlsFraming, HelloRetryRequestKeepsTheHandshakeInTheClear) {
   c.feed(kToClient, record(22, handshake(2, server_hello_body(0x0303, 0x1301, {{43, {0x03, 0x04}}}))));
   EXPECT_FALSE(c.state->server_hello.hello_retry);
   EXPECT_TRUE(c.state->side(kToClient).encrypted);
+  EXPECT_FALSE(c.state->handshake_done);
+  c.feed(kToServer, record(23, Bytes(40, 0x17)));  // the client's encrypted Finished
+  EXPECT_TRUE(c.state->side(kToServer).encrypted);
   EXPECT_TRUE(c.state->handshake_done);
   EXPECT_EQ(c.sink.client_hellos, 1);
   EXPECT_EQ(c.sink.server_hellos, 2);
@@ -716,6 +740,53 @@ TEST(TlsProbe, RecognisesHellosAndRejectsOthers) {
   EXPECT_EQ(tls::probe_tls(kToServer, Bytes{22, 3, 5, 0x00, 0x40, 1}), ProbeResult::kNoMatch);  // version
   EXPECT_EQ(tls::probe_tls(kToServer, Bytes{22, 3, 1, 0x00, 0x02, 1}), ProbeResult::kNoMatch);  // too short
   EXPECT_EQ(tls::probe_tls(kToServer, Bytes{22, 3, 0, 0x00, 0x40, 1}), ProbeResult::kMatch);    // SSLv3
+}
+
+// A whole TLS 1.2 handshake (hellos, fingerprints, certificate, SHA-1) without one heap allocation.
+TEST(TlsState, ParsingDoesNotAllocate) {
+  // libcrypto accepts new allocation functions only before its first allocation, i.e. when this test runs
+  // in a process of its own (as ctest runs it).
+  if (CRYPTO_set_mem_functions(counted_malloc, counted_realloc, counted_free) == 0) {
+    GTEST_SKIP() << "libcrypto already allocated in this process; run this test alone";
+  }
+  auto state = std::make_unique<TlsFlowState>();
+  tls::TlsContext context;
+  struct CountingSink final : tls::TlsSink {
+    void on_certificate(const TlsFlowState&) override { ++certificates; }
+    int certificates = 0;
+  } sink;
+  g_counting = true;
+  tls::tls_feed(*state, kToServer, tls_test_vectors::kTls12ToServer, sink, context);
+  tls::tls_feed(*state, kToClient, tls_test_vectors::kTls12ToClient, sink, context);
+  g_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(sink.certificates, 1);
+  EXPECT_EQ(state->fingerprints.ja4.view(), "t12d2808h2_d943125447b4_e7e480e5a997");
+}
+
+// The two directions fed the way the wire carries them, in small pieces taking turns.
+TEST(TlsFraming, DirectionsTakingTurnsGiveTheSameResult) {
+  for (const bool tls13 : {false, true}) {
+    const std::span<const uint8_t> client =
+        tls13 ? std::span<const uint8_t>(tls_test_vectors::kTls13ToServer) : tls_test_vectors::kTls12ToServer;
+    const std::span<const uint8_t> server =
+        tls13 ? std::span<const uint8_t>(tls_test_vectors::kTls13ToClient) : tls_test_vectors::kTls12ToClient;
+    for (const size_t piece : {1u, 2u, 5u, 100u}) {
+      Connection c;
+      for (size_t at = 0; at < std::max(client.size(), server.size()); at += piece) {
+        if (at < client.size()) c.feed(kToServer, client.subspan(at, std::min(piece, client.size() - at)));
+        if (at < server.size()) c.feed(kToClient, server.subspan(at, std::min(piece, server.size() - at)));
+      }
+      EXPECT_EQ(c.state->fingerprints.ja3_md5.view(),
+                tls13 ? "9dffdb8b608a430b774a2ff7d36c1a0c" : "22558766122974704364c9c75c5cce0a");
+      EXPECT_TRUE(c.state->handshake_done);
+      EXPECT_TRUE(c.sink.anomalies.empty());
+      EXPECT_EQ(c.context.counters.client_hellos, 1u);
+      EXPECT_EQ(c.context.counters.server_hellos, 1u);
+      EXPECT_EQ(c.context.counters.certificates_parsed, tls13 ? 0u : 1u);
+      EXPECT_EQ(c.context.counters.handshakes, 1u);
+    }
+  }
 }
 
 TEST(TlsState, FitsItsSlot) {

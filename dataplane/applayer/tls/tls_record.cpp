@@ -118,10 +118,11 @@ void server_hello_done(Feed& f) {
   if (state.server_hello.truncated) ++f.context.counters.truncated_hellos;
   compute_server_fingerprint(state.server_hello, state.fingerprints);
   f.sink.on_server_hello(state);
-  // TLS 1.3 encrypts everything after the ServerHello, in both directions (RFC 8446 2).
+  // TLS 1.3 encrypts everything the server sends after its ServerHello (RFC 8446 2). The client's side is
+  // left to its own records (ChangeCipherSpec or application data come next there), so a ClientHello still
+  // being fed is never cut off by the other direction.
   if (state.server_hello.selected_version >= 0x0304 && !state.server_hello.hello_retry) {
     mark_encrypted(f, Direction::kToClient);
-    mark_encrypted(f, Direction::kToServer);
   }
 }
 
