@@ -288,7 +288,7 @@ TEST(TlsCaptured, Tls13EverySplitGivesTheSameResult) {
 
 TEST(TlsCaptured, CutShortStreamsGiveNoEventForTheUnfinishedMessage) {
   const std::span<const uint8_t> server(tls_test_vectors::kTls12ToClient);
-  // 0x5a is inside the certificate (ServerHello ends at 0x4f).
+  // 0x200 lies inside the certificate (the ServerHello ends at 0x4f).
   Connection c;
   c.feed(kToServer, tls_test_vectors::kTls12ToServer);
   c.feed(kToClient, server.first(0x200));
@@ -405,6 +405,26 @@ TEST(TlsFingerprint, Ja4EdgeCases) {
   EXPECT_EQ(
       bare.state->fingerprints.ja4.view(),
       "t10i020000_" + std::string(bare.state->fingerprints.ja4.view().substr(11, 12)) + "_000000000000");
+}
+
+// The JA4 spec's examples of the ALPN rule for values with non-alphanumeric first or last bytes.
+TEST(TlsFingerprint, Ja4AlpnCharacters) {
+  const std::vector<std::pair<Bytes, std::string>> cases = {{{0xab}, "ab"},
+                                                            {{0xab, 0xcd}, "ad"},
+                                                            {{0x30, 0xab}, "3b"},
+                                                            {{0x30, 0x31, 0xab, 0xcd}, "3d"},
+                                                            {{0x30, 0xab, 0xcd, 0x31}, "01"},
+                                                            {text("h"), "hh"},
+                                                            {text("http/1.1"), "h1"}};
+  for (const auto& [value, expected] : cases) {
+    Bytes body;
+    put16(body, value.size() + 1);
+    body.push_back(static_cast<uint8_t>(value.size()));
+    append(body, value);
+    Connection c;
+    c.feed(kToServer, client_hello_record({0x1301}, {{16, body}}));
+    EXPECT_EQ(c.state->fingerprints.ja4.view().substr(8, 2), expected);
+  }
 }
 
 TEST(TlsFingerprint, Ja3sOfAConstructedServerHello) {
