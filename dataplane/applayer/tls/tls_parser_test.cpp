@@ -182,6 +182,19 @@ std::string sha1_hex(const Bytes& der_bytes) {
   return out;
 }
 
+std::string md5_hex(std::string_view text_bytes) {
+  uint8_t digest[EVP_MAX_MD_SIZE];
+  unsigned length = 0;
+  EVP_Digest(text_bytes.data(), text_bytes.size(), digest, &length, EVP_md5(), nullptr);
+  std::string out;
+  char pair[3];
+  for (unsigned i = 0; i < length; ++i) {
+    std::snprintf(pair, sizeof(pair), "%02x", digest[i]);
+    out += pair;
+  }
+  return out;
+}
+
 const std::vector<uint16_t> kSpecCiphers = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
                                             0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
 const std::initializer_list<uint16_t> kSpecSignatures = {0x0403, 0x0804, 0x0401, 0x0503,
@@ -558,6 +571,24 @@ TEST(TlsLimits, TooManyCipherSuitesAreCountedAsTruncated) {
   EXPECT_TRUE(c.state->client_hello.truncated);
   EXPECT_TRUE(c.state->fingerprints.incomplete);
   EXPECT_EQ(c.state->client_hello.sni.view(), "many.example");
+}
+
+// 120 five-digit ciphers make a JA3 string longer than its stored copy: the hash must still cover it all.
+TEST(TlsLimits, Ja3HashCoversTheWholeStringWhenTheCopyIsCut) {
+  std::vector<uint16_t> ciphers;
+  std::string expected = "771,";
+  for (uint16_t i = 0; i < 120; ++i) {
+    ciphers.push_back(static_cast<uint16_t>(0xc000 + i));
+    expected += (i == 0 ? "" : "-") + std::to_string(0xc000 + i);
+  }
+  expected += ",0,,";
+  Connection c;
+  c.feed(kToServer, client_hello_record(ciphers, {sni("long.example")}));
+  const auto& f = c.state->fingerprints;
+  EXPECT_TRUE(f.ja3.truncated);
+  EXPECT_EQ(f.ja3.view(), expected.substr(0, f.ja3.length));
+  EXPECT_EQ(f.ja3_md5.view(), md5_hex(expected));
+  EXPECT_FALSE(f.incomplete);  // every cipher was kept; only the text copy is cut
 }
 
 TEST(TlsLimits, LeafLargerThanThePrefixKeepsWhatLiesInIt) {
