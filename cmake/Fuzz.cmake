@@ -1,8 +1,9 @@
 # Fuzz targets: built with clang-14 and libFuzzer (the project's own compiler is g++), with ASan and UBSan.
-# torwart_add_fuzz_target(NAME <name> SOURCES <files...> CORPUS <dir>)
+# torwart_add_fuzz_target(NAME <name> SOURCES <files...> CORPUS <dir> [LIBS <linker arguments...>])
 #   builds build/fuzz/<name> from SOURCES (paths relative to the calling CMakeLists.txt; DPDK-free code only)
 #   and registers the test fuzz.<name>: every file of CORPUS run once under the sanitizers, then a short
 #   random run (TORWART_FUZZ_RUNS inputs) from that corpus. A crash, leak or sanitizer report fails the test.
+#   LIBS (optional) are appended to the link command, e.g. `LIBS -lcrypto`.
 # Fuzz longer by hand: build/fuzz/<name> -max_total_time=600 <a copy of the corpus dir>.
 find_program(TORWART_CLANGXX clang++-14)
 set(TORWART_FUZZ_RUNS 20000 CACHE STRING "random inputs each fuzz test runs after its corpus")
@@ -14,7 +15,7 @@ else()
 endif()
 
 function(torwart_add_fuzz_target)
-  cmake_parse_arguments(FUZZ "" "NAME;CORPUS" "SOURCES" ${ARGN})
+  cmake_parse_arguments(FUZZ "" "NAME;CORPUS" "SOURCES;LIBS" ${ARGN})
   if(NOT TORWART_FUZZ_AVAILABLE)
     return()
   endif()
@@ -27,7 +28,7 @@ function(torwart_add_fuzz_target)
     COMMAND ${CMAKE_COMMAND} -E make_directory "${PROJECT_BINARY_DIR}/fuzz"
     COMMAND ${TORWART_CLANGXX} -std=c++20 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-            -I${PROJECT_SOURCE_DIR} ${sources} -o "${output}"
+            -I${PROJECT_SOURCE_DIR} ${sources} ${FUZZ_LIBS} -o "${output}"
     DEPENDS ${sources}
     IMPLICIT_DEPENDS CXX ${sources}
     COMMENT "Building fuzz target ${FUZZ_NAME} (clang-14, libFuzzer, ASan/UBSan)"
