@@ -144,7 +144,10 @@ void StageAppHooks::record_header(FixedJson& json, const conntrack::Flow& flow, 
   inet_ntop(ipv6 ? AF_INET6 : AF_INET, t.destination, dst, sizeof dst);
   char scratch[8];
   json.field("timestamp", std::string_view(timestamp, ts_length)).field("flow_id", flow.id);
-  if (ctx_.snapshot != nullptr) json.field("in_iface", interface_towards(*ctx_.snapshot, ipv6, t.source));
+  if (!ctx_.interface_name_override.empty())
+    json.field("in_iface", ctx_.interface_name_override);
+  else if (ctx_.snapshot != nullptr)
+    json.field("in_iface", interface_towards(*ctx_.snapshot, ipv6, t.source));
   json.field("event_type", event_type)
       .field("src_ip", std::string_view(src))
       .field("src_port", uint64_t{t.source_port})

@@ -50,7 +50,11 @@ void FixedJson::key(std::string_view name) {
 }
 
 FixedJson& FixedJson::open_object(std::string_view name) {
-  if (!name.empty()) key(name);
+  if (!name.empty()) {
+    key(name);
+  } else if (length_ > 0) {
+    separator();  // an element of an array (the very first object of a record has nothing before it)
+  }
   put('{');
   first_ = true;
   return *this;
@@ -59,6 +63,27 @@ FixedJson& FixedJson::open_object(std::string_view name) {
 FixedJson& FixedJson::close_object() {
   put('}');
   first_ = false;
+  return *this;
+}
+
+FixedJson& FixedJson::open_array(std::string_view name) {
+  key(name);
+  put('[');
+  first_ = true;
+  return *this;
+}
+
+FixedJson& FixedJson::close_array() {
+  put(']');
+  first_ = false;
+  return *this;
+}
+
+FixedJson& FixedJson::value(std::string_view text) {
+  separator();
+  put('"');
+  put_escaped(text);
+  put('"');
   return *this;
 }
 

@@ -13,6 +13,11 @@ class FixedJson {
 
   FixedJson& open_object(std::string_view key = {});
   FixedJson& close_object();
+  // An array under `key`; inside it, open_object() with no key adds an element object, value() a text
+  // element.
+  FixedJson& open_array(std::string_view key);
+  FixedJson& close_array();
+  FixedJson& value(std::string_view text);
   FixedJson& field(std::string_view key, std::string_view value);
   FixedJson& field(std::string_view key, uint64_t value);
   FixedJson& field(std::string_view key, bool value);

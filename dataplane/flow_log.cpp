@@ -116,7 +116,9 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
   record.action = "pass";
   const auto& rules = ctx_.snapshot->source().policy.rules;
   record.rule = flow.policy_rule < rules.size() ? std::string_view(rules[flow.policy_rule].name) : "default";
-  record.in_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.source);
+  record.in_iface = ctx_.interface_name_override.empty()
+                        ? interface_towards(*ctx_.snapshot, record.ipv6, original.source)
+                        : ctx_.interface_name_override;
   record.out_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.destination);
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
   record.app_proto = applayer::app_proto_name(ctx_.inspector.app_proto(flow, ctx_.flows.slot_of(flow)));

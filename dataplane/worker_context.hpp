@@ -2,6 +2,7 @@
 // Everything a stage may touch while it processes a burst. One per worker; never shared.
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include <rte_mempool.h>
 
@@ -84,6 +85,8 @@ struct WorkerContext {
   FragmentTable fragments;           // preallocated at construction
   nat::NatTable nat;                 // this worker's NAT mappings and the NAT record of each of its flows
   applayer::Inspector inspector;     // reassembly, identification and parsers of this worker's flows
+  // `torwart inspect`: EVE records name the capture instead of the interface a route leads to.
+  std::string_view interface_name_override;
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;

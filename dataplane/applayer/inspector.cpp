@@ -295,8 +295,12 @@ PacketVerdict Inspector::inspect_udp(conntrack::Flow& flow, FlowApp& app, const 
       return verdict;
     }
   }
-  if (const ProtocolModule* module = module_of(app.proto); module != nullptr && module->datagram != nullptr)
-    module->datagram(packet.direction, packet.payload, call);
+  const ProtocolModule* module = module_of(app.proto);
+  if (module == nullptr || module->datagram == nullptr) {
+    app.flags |= flow_app_flag::kDone;  // identified, nothing to parse (QUIC is encrypted)
+    return verdict;
+  }
+  module->datagram(packet.direction, packet.payload, call);
   // A datagram's verdict is its own: one refused DNS name does not end a resolver's other queries.
   return verdict;
 }

@@ -12,6 +12,16 @@ inline constexpr int kExitBadInput = 2;
 int cmd_run(const std::string& config_path, const std::string& log_dir);
 int cmd_check(const std::string& config_path, bool json);
 int cmd_replay(const std::string& config_path, const std::string& out_dir, const std::vector<std::string>& inputs);
+struct InspectArguments {
+  std::string config_path;
+  std::vector<std::string> signature_files;
+  std::string capture;
+  std::string out_dir;
+  bool ips = false;
+  bool midstream = false;
+  bool verify_checksums = false;
+};
+int cmd_inspect(const InspectArguments& args);
 int cmd_lab(const std::string& self_path, const std::string& log_dir, bool verbose, bool stop_at_first_failure);
 
 struct ControlTarget {

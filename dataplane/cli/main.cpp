@@ -39,34 +39,70 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   int exit_code = kExitOk;
 
-  auto* run = app.add_subcommand("run", "Run the appliance live on the ports of CONFIG until SIGINT/SIGTERM.");
+  auto* run =
+      app.add_subcommand("run", "Run the appliance live on the ports of CONFIG until SIGINT/SIGTERM.");
   run->add_option("-c,--config", config_path, "Configuration file (YAML, format 1)")->required();
   run->add_option("-l,--log-dir", log_dir, "Directory for eve.json")->default_val("/var/log/torwart");
   run->footer(
       "Workers poll the ports; the control lcore answers ARP/ND, writes EVE records and serves the control\n"
-      "socket named by dataplane.control_socket (see `torwart status`, `stats`, `flows`, `reload`). If the control plane\n"
+      "socket named by dataplane.control_socket (see `torwart status`, `stats`, `flows`, `reload`). If the "
+      "control plane\n"
       "dies, traffic keeps flowing on the last installed configuration.");
   run->callback([&] { exit_code = cmd_run(config_path, log_dir); });
 
-  auto* check = app.add_subcommand("check", "Validate CONFIG: everything `run` would refuse, with file, line and reason.");
+  auto* check = app.add_subcommand(
+      "check", "Validate CONFIG: everything `run` would refuse, with file, line and reason.");
   check->add_option("-c,--config", config_path, "Configuration file")->required();
   check->add_flag("--json", json, "Print the verdict as JSON");
   check->callback([&] { exit_code = cmd_check(config_path, json); });
 
   auto* replay = app.add_subcommand(
       "replay", "Feed captures into named ports through the full pipeline, on capture time.");
-  replay->add_option("-c,--config", config_path, "Configuration (default: the built-in one, ports lan, kdn, inet)");
-  replay->add_option("-l,--log-dir", log_dir, "Output directory: PORT.pcap per port, eve.json, counters.json")->required();
+  replay->add_option("-c,--config", config_path,
+                     "Configuration (default: the built-in one, ports lan, kdn, inet)");
+  replay->add_option("-l,--log-dir", log_dir, "Output directory: PORT.pcap per port, eve.json, counters.json")
+      ->required();
   replay->add_option("inputs", inputs, "PORT=CAPTURE.pcap, one or more (Ethernet captures)")->required();
   replay->footer(
       "Packets from all inputs are processed in capture-timestamp order. All timers run on capture time, so\n"
       "two replays of the same input give byte-identical outputs. Ports' backends are ignored.");
   replay->callback([&] { exit_code = cmd_replay(config_path, log_dir, inputs); });
 
+  InspectArguments inspect_args;
+  auto* inspect = app.add_subcommand(
+      "inspect",
+      "Analyse a capture the way `suricata -r` does: track, reassemble, identify and parse every\n"
+      "connection, forward nothing, write DIR/eve.json (http, tls, dns, flow and stats records).");
+  inspect->add_option(
+      "-c,--config", inspect_args.config_path,
+      "Configuration for the inspection limits and record switches (default: the built-in one)");
+  inspect->add_option("-S,--signatures", inspect_args.signature_files, "Signature file (not supported yet)");
+  inspect
+      ->add_option("-r,--read", inspect_args.capture,
+                   "Capture file (pcap or pcapng; Ethernet, raw IP, Linux cooked, BSD loopback)")
+      ->required();
+  inspect->add_option("-l,--log-dir", inspect_args.out_dir, "Output directory: eve.json, counters.json")
+      ->required();
+  inspect->add_flag(
+      "--ips", inspect_args.ips,
+      "Act as inline: what the engine refuses (inspection.on_limit: drop) is dropped and logged");
+  inspect->add_flag("--midstream", inspect_args.midstream,
+                    "Pick up TCP connections whose handshake is not in the capture");
+  inspect->add_flag(
+      "--verify-checksums", inspect_args.verify_checksums,
+      "Drop IPv4 packets with a wrong header checksum (off: captures often hold offloaded ones)");
+  inspect->footer(
+      "Both directions of each connection are read from the one file. Timers run on capture time, so two "
+      "runs\n"
+      "give identical records. Exit codes: 0 done, 1 runtime failure, 2 unreadable capture or bad options.");
+  inspect->callback([&] { exit_code = cmd_inspect(inspect_args); });
+
   auto* lab = app.add_subcommand(
-      "lab", "Build namespaces for a LAN client, a KDN server and an Internet server, run the appliance between\n"
-             "them, drive ping, TCP, DNS and HTTP through it and report every expectation. Needs root.");
-  lab->add_option("-l,--log-dir", log_dir, "Keep logs here (default: a temporary directory, kept on failure)");
+      "lab",
+      "Build namespaces for a LAN client, a KDN server and an Internet server, run the appliance between\n"
+      "them, drive ping, TCP, DNS and HTTP through it and report every expectation. Needs root.");
+  lab->add_option("-l,--log-dir", log_dir,
+                  "Keep logs here (default: a temporary directory, kept on failure)");
   lab->add_flag("-v,--verbose", verbose, "Print every command and its output");
   lab->add_flag("--stop-at-first-failure", stop_first, "Stop after the first failed check");
   lab->callback([&] { exit_code = cmd_lab(self_path(argv[0]), log_dir, verbose, stop_first); });
@@ -75,7 +111,8 @@ int main(int argc, char** argv) {
     sub->add_option("-c,--config", config_path, "Find the control socket in this configuration");
     sub->add_option("-s,--socket", socket_path, "Control socket path")->excludes("--config");
   };
-  auto* status = app.add_subcommand("status", "Ask a running appliance: configuration version, ports, link state.");
+  auto* status =
+      app.add_subcommand("status", "Ask a running appliance: configuration version, ports, link state.");
   add_target(status);
   status->add_flag("--json", json, "Machine-readable output");
   status->callback([&] { exit_code = cmd_status({config_path, socket_path}, json); });
@@ -98,7 +135,8 @@ int main(int argc, char** argv) {
       "reload", "Validate NEW and swap it in while traffic runs; on refusal the running version stays.");
   reload->add_option("-c,--config", new_config, "The new configuration file")->required();
   reload->add_option("-s,--socket", socket_path, "Control socket (default: the new configuration's)");
-  reload->add_option("--config-version", config_version, "Version number to run it under (above the running one)");
+  reload->add_option("--config-version", config_version,
+                     "Version number to run it under (above the running one)");
   reload->callback([&] { exit_code = cmd_reload({"", socket_path}, new_config, config_version); });
 
   try {

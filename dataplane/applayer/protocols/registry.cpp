@@ -2,12 +2,12 @@
 // line below, its tests.
 #include <array>
 
-#include "dataplane/applayer/protocol.hpp"
+#include "dataplane/applayer/protocols/modules.hpp"
 
 namespace torwart::dataplane::applayer {
 
 std::span<const ProtocolModule* const> protocol_modules() {
-  static constexpr std::array<const ProtocolModule*, 0> kModules{};
+  static const std::array<const ProtocolModule*, 3> kModules{&kTlsModule, &kDnsModule, &kQuicModule};
   return kModules;
 }
 

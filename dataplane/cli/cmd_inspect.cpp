@@ -1,0 +1,41 @@
+#include <iostream>
+
+#include "dataplane/cli/commands.hpp"
+#include "dataplane/cli/config_input.hpp"
+#include "dataplane/inspect/inspect.hpp"
+#include "platform/eal.hpp"
+
+namespace torwart::cli {
+
+int cmd_inspect(const InspectArguments& args) {
+  auto loaded = load_config_or_report(args.config_path);
+  if (!loaded) return kExitBadInput;
+  if (!args.signature_files.empty()) {
+    std::cerr << "torwart inspect: -S: signatures are not supported yet (the IDS is not built); see README\n";
+    return kExitBadInput;
+  }
+  dataplane::inspect::InspectOptions options{loaded->config,       loaded->text, args.capture,
+                                             args.out_dir,         args.ips,     args.midstream,
+                                             args.verify_checksums};
+  try {
+    platform::EalRequest eal;
+    eal.memory_mb = 256;
+    platform::start_eal(eal);
+    const auto summary = dataplane::inspect::run_inspect(options);
+    std::cerr << "torwart inspect: " << summary.packets << " packets, " << summary.flows << " flows";
+    if (summary.not_tracked > 0)
+      std::cerr << ", " << summary.not_tracked << " TCP segments without their handshake (try --midstream)";
+    if (summary.malformed > 0) std::cerr << ", " << summary.malformed << " malformed";
+    if (args.ips) std::cerr << ", " << summary.dropped << " dropped";
+    std::cerr << "; records in " << args.out_dir << "/eve.json\n";
+    return kExitOk;
+  } catch (const dataplane::inspect::InspectInputError& e) {
+    std::cerr << "torwart inspect: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "torwart inspect: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace torwart::cli
