@@ -79,7 +79,7 @@ struct HttpFlowState {
 };
 
 static_assert(std::is_trivially_copyable_v<HttpFlowState>);
-static_assert(sizeof(HttpFlowState) <= 6 * 1024, "per-flow slot budget");
+static_assert(sizeof(HttpFlowState) <= size_t{6} * 1024, "per-flow slot budget");
 
 // Feeds the next bytes of one direction.
 void http_feed(HttpFlowState& state, Direction direction, std::span<const uint8_t> bytes, HttpSink& sink,

@@ -601,7 +601,7 @@ TEST(HttpParser, RequestTransferEncodingNotEndingInChunkedIsFatal) {
 }
 
 TEST(HttpParser, GzipBombStopsAtTheDepth) {
-  const std::string bomb = testing::compress(std::string(20 * 1024 * 1024, '\0'), 16 + 15, 9);
+  const std::string bomb = testing::compress(std::string(size_t{20} * 1024 * 1024, '\0'), 16 + 15, 9);
   ASSERT_LT(bomb.size(), 30000u);
   Exchange x(2, HttpLimits{.request_body_depth = 100, .response_body_depth = 100000});
   x.to_server("GET /bomb HTTP/1.1\r\n\r\nGET /after HTTP/1.1\r\n\r\n");

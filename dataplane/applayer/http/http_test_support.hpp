@@ -115,7 +115,7 @@ inline std::string chunked(const std::string& body, size_t piece, const std::str
   for (size_t at = 0; at < body.size(); at += piece) {
     const std::string part = body.substr(at, piece);
     snprintf(size, sizeof(size), "%zx", part.size());
-    out += size + extension + "\r\n" + part + "\r\n";
+    out.append(size).append(extension).append("\r\n").append(part).append("\r\n");
   }
   return out + "0\r\n\r\n";
 }

@@ -68,11 +68,11 @@ inline constexpr size_t kResponseHeaderBlock = 256;
 
 // Limits that bound parsing (not capacities): beyond them the message is an anomaly.
 namespace limit {
-inline constexpr uint32_t kHeaderLine = 8192;          // one header line, folded continuations included
-inline constexpr uint32_t kHeaderSection = 64 * 1024;  // all header lines of one message
-inline constexpr uint16_t kHeaderLines = 256;          // header lines per message (trailers too)
-inline constexpr uint32_t kStartLine = 16 * 1024;      // request or status line
-inline constexpr uint32_t kChunkLine = 1024;           // chunk-size line with its extensions
+inline constexpr uint32_t kHeaderLine = 8192;            // one header line, folded continuations included
+inline constexpr uint32_t kHeaderSection = 64u * 1024u;  // all header lines of one message
+inline constexpr uint16_t kHeaderLines = 256;            // header lines per message (trailers too)
+inline constexpr uint32_t kStartLine = 16u * 1024u;      // request or status line
+inline constexpr uint32_t kChunkLine = 1024;             // chunk-size line with its extensions
 inline constexpr uint64_t kMaxContentLength = 1ull << 62;
 }  // namespace limit
 
@@ -154,8 +154,8 @@ struct HttpCounters {
 };
 
 struct HttpLimits {
-  uint64_t request_body_depth = 64 * 1024;    // decoded bytes handed to on_body per request
-  uint64_t response_body_depth = 256 * 1024;  // per response
+  uint64_t request_body_depth = uint64_t{64} * 1024;    // decoded bytes handed to on_body per request
+  uint64_t response_body_depth = uint64_t{256} * 1024;  // per response
 };
 
 }  // namespace torwart::dataplane::applayer::http

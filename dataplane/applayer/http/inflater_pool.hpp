@@ -31,7 +31,7 @@ struct InflateOutcome {
 class InflaterPool {
  public:
   static constexpr uint16_t kNone = 0xffff;
-  static constexpr size_t kArenaBytes = 48 * 1024;  // inflate state (~7 KB) and a 32 KB window
+  static constexpr size_t kArenaBytes = size_t{48} * 1024;  // inflate state (~7 KB) and a 32 KB window
 
   explicit InflaterPool(uint16_t inflaters);
   ~InflaterPool();

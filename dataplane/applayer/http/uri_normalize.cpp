@@ -65,10 +65,8 @@ size_t remove_dot_segments(std::string_view in, char* out) {
   while (!in.empty()) {
     if (starts_with(in, "../")) {
       in.remove_prefix(3);
-    } else if (starts_with(in, "./")) {
-      in.remove_prefix(2);
-    } else if (starts_with(in, "/./")) {
-      in.remove_prefix(2);
+    } else if (starts_with(in, "./") || starts_with(in, "/./")) {
+      in.remove_prefix(2);  // "/./x" leaves "/x"
     } else if (in == "/.") {
       out[n++] = '/';
       in = {};
