@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -705,6 +706,47 @@ TEST(HttpParser, AnomaliesAreCountedByReason) {
       x.sink.events.back().find("anomalies=" + std::to_string(anomaly_bit(HttpAnomaly::kBadPercentEncoding) |
                                                               anomaly_bit(HttpAnomaly::kBareLf))),
       std::string::npos);
+}
+
+TEST(HttpParser, TooManyHeaderLinesStopTheDirection) {
+  Exchange x;
+  std::string headers;
+  for (int i = 0; i <= limit::kHeaderLines; ++i) headers += "X-" + std::to_string(i) + ": v\r\n";
+  x.to_server("GET / HTTP/1.1\r\n" + headers + "\r\n");
+  EXPECT_TRUE(x.sink.saw(HttpAnomaly::kHeadersTooLarge));
+  EXPECT_TRUE(x.sink.requests.empty());
+}
+
+TEST(HttpParser, OverlongChunkExtensionIsFatal) {
+  Exchange x;
+  x.to_server("GET / HTTP/1.1\r\n\r\n");
+  x.to_client("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;" + std::string(limit::kChunkLine, 'e') +
+              "\r\nhello\r\n0\r\n\r\n");
+  EXPECT_TRUE(x.sink.saw(HttpAnomaly::kBadChunkSize));
+}
+
+TEST(HttpParser, OverlongTrailerLineIsFatal) {
+  Exchange x;
+  x.to_server("GET / HTTP/1.1\r\n\r\n");
+  x.to_client("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: " +
+              std::string(limit::kHeaderLine, 't') + "\r\n\r\n");
+  EXPECT_TRUE(x.sink.saw(HttpAnomaly::kHeadersTooLarge));
+  EXPECT_TRUE(x.sink.ended.empty());
+}
+
+// The integrator keeps the state in a pool slot and may move it: a byte copy mid-message must carry on.
+TEST(HttpParser, StateCopiedMidMessageCarriesOn) {
+  Exchange x;
+  x.to_server("GET /copy HTTP/1.1\r\nHost: h\r\n\r\n");
+  const std::string body = testing::gzip(std::string(3000, 'c'));
+  const std::string all = with_length("HTTP/1.1 200 OK", "Content-Encoding: gzip\r\n", body);
+  x.to_client(all.substr(0, all.size() / 2));
+  HttpFlowState copy;
+  std::memcpy(static_cast<void*>(&copy), &x.state, sizeof(copy));
+  http_feed(copy, Direction::kToClient, bytes_of(all.substr(all.size() / 2)), x.sink, x.context);
+  ASSERT_EQ(x.sink.ended.size(), 1u);
+  EXPECT_EQ(x.sink.response_bodies[1], std::string(3000, 'c'));
+  EXPECT_EQ(x.pool.in_use(), 0);
 }
 
 TEST(HttpParser, EveryAnomalyHasAName) {

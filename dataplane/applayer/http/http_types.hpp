@@ -68,7 +68,7 @@ inline constexpr size_t kResponseHeaderBlock = 256;
 
 // Limits that bound parsing (not capacities): beyond them the message is an anomaly.
 namespace limit {
-inline constexpr uint32_t kHeaderLine = 8192;            // one header line, folded continuations included
+inline constexpr uint32_t kHeaderLine = 8192;            // one physical header (or trailer) line
 inline constexpr uint32_t kHeaderSection = 64u * 1024u;  // all header lines of one message
 inline constexpr uint16_t kHeaderLines = 256;            // header lines per message (trailers too)
 inline constexpr uint32_t kStartLine = 16u * 1024u;      // request or status line

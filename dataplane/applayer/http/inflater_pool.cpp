@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace torwart::dataplane::applayer::http {
 
@@ -93,13 +94,16 @@ InflateOutcome InflaterPool::inflate(uint16_t index, std::span<const uint8_t> in
     return outcome;
   }
   z_stream& s = slots_[index].stream;
+  // zlib counts in uInt: a larger span is taken in part, and the caller sees that from `consumed`.
+  const uInt in_size = static_cast<uInt>(std::min<size_t>(in.size(), std::numeric_limits<uInt>::max()));
+  const uInt out_size = static_cast<uInt>(std::min<size_t>(out.size(), std::numeric_limits<uInt>::max()));
   s.next_in = const_cast<Bytef*>(in.data());  // zlib's API is not const-correct; it does not write input
-  s.avail_in = static_cast<uInt>(in.size());
+  s.avail_in = in_size;
   s.next_out = out.data();
-  s.avail_out = static_cast<uInt>(out.size());
+  s.avail_out = out_size;
   const int rc = ::inflate(&s, Z_NO_FLUSH);
-  outcome.consumed = in.size() - s.avail_in;
-  outcome.produced = out.size() - s.avail_out;
+  outcome.consumed = in_size - s.avail_in;
+  outcome.produced = out_size - s.avail_out;
   if (rc == Z_STREAM_END) {
     outcome.status = InflateStatus::kStreamEnd;
   } else if (rc == Z_OK || rc == Z_BUF_ERROR) {
