@@ -1,7 +1,8 @@
 #pragma once
 // Internal to the HTTP parser: the per-call object that runs the byte-level state machine over a
-// HttpFlowState. http_connection.cpp has the start lines, headers and transaction bookkeeping,
-// http_body.cpp the message bodies (length, chunked, until close) and their decoding.
+// HttpFlowState. http_connection.cpp has the line machine, start lines and transaction bookkeeping,
+// http_headers.cpp the header fields, http_body.cpp the message bodies (length, chunked, until close) and
+// their decoding.
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -128,10 +129,11 @@ class Connection {
   HttpRequest* current_request() {
     return state_.to_server.slot < kRequestSlots ? &state_.requests[state_.to_server.slot] : nullptr;
   }
+  bool current_request_queued() const;
   uint32_t* message_anomalies(Direction d);
   FieldRef message_header_block(Direction d);
 
-  // http_connection.cpp
+  // http_connection.cpp (header handling in http_headers.cpp)
   void line_byte(Direction d, uint8_t b);
   void line_char(Direction d, uint8_t b);
   void line_end(Direction d);

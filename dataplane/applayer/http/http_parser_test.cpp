@@ -266,6 +266,31 @@ TEST(HttpParser, TooManyRequestsInFlightStopTheRequestSide) {
   EXPECT_EQ(x.sink.ended.size(), kRequestSlots + kFramingOnlyRequests);
 }
 
+// Found by the fuzzer: a server may answer a request before the request has been read to its end.
+TEST(HttpParser, AnswerBeforeTheRequestEndsKeepsTheQueueConsistent) {
+  Exchange x;
+  x.to_server("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\nHEA");
+  std::string answers;
+  for (int i = 1; i <= 4; ++i) answers += with_length("HTTP/1.1 200 OK", "", "r" + std::to_string(i));
+  x.to_client(answers);
+  ASSERT_EQ(x.sink.ended.size(), 4u);
+  x.to_server("D /4 HTTP/1.1\r\n\r\nGET /5 HTTP/1.1\r\n\r\n");
+  x.to_client(with_length("HTTP/1.1 200 OK", "", "r5"));
+  ASSERT_EQ(x.sink.ended.size(), 5u);
+  EXPECT_EQ(x.sink.ended[4].id, 5u);
+  EXPECT_EQ(x.sink.response_bodies[5], "r5");
+  EXPECT_EQ(x.sink.anomalies, std::vector<HttpAnomaly>{HttpAnomaly::kPipelineBeyondQueue});
+}
+
+TEST(HttpParser, ConnectRefusedBeforeItsRequestEndsDoesNotHoldTheRequestSide) {
+  Exchange x;
+  x.to_server("CONNECT example.com:443 HTTP/1.1\r\n");
+  x.to_client(with_length("HTTP/1.1 403 Forbidden", "", ""));
+  x.to_server("\r\nGET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(x.counters.requests, 2u);
+  EXPECT_FALSE(http_parsing_stopped(x.state));
+}
+
 TEST(HttpParser, NoBodyFor204And304) {
   Exchange x;
   x.to_server(
@@ -720,8 +745,8 @@ TEST(HttpParser, TooManyHeaderLinesStopTheDirection) {
 TEST(HttpParser, OverlongChunkExtensionIsFatal) {
   Exchange x;
   x.to_server("GET / HTTP/1.1\r\n\r\n");
-  x.to_client("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;" + std::string(limit::kChunkLine, 'e') +
-              "\r\nhello\r\n0\r\n\r\n");
+  x.to_client("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;" +
+              std::string(limit::kChunkLine, 'e') + "\r\nhello\r\n0\r\n\r\n");
   EXPECT_TRUE(x.sink.saw(HttpAnomaly::kBadChunkSize));
 }
 
