@@ -117,6 +117,29 @@ TEST(HttpParser, CurlGetAndItsResponse) {
   EXPECT_EQ(x.sink.ended.size(), 1u);  // nothing left unfinished
 }
 
+// The request is the bytes curl 7.88.1 sent (--compressed --path-as-is) to a test server on 127.0.0.1,
+// captured locally; the answer is built here the way that server built it (20 lines, gzip).
+TEST(HttpParser, CapturedCurlExchange) {
+  const std::string request =
+      "GET /a/./b/../c//d?q=%41 HTTP/1.1\r\nHost: 127.0.0.1:36407\r\nUser-Agent: curl/7.88.1\r\n"
+      "Accept: */*\r\nAccept-Encoding: deflate, gzip, br, zstd\r\n\r\n";
+  std::string plain;
+  for (int i = 0; i < 20; ++i) plain += "hello from a local server\n";
+  Exchange x;
+  x.to_server(request);
+  x.to_client(with_length("HTTP/1.1 200 OK", "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n",
+                          testing::gzip(plain)));
+  ASSERT_EQ(x.sink.ended.size(), 1u);
+  const HttpTransaction& t = x.sink.ended[0];
+  EXPECT_EQ(t.id, 1u);
+  EXPECT_NE(x.sink.events.back().find("norm=/a/c/d?q=%41 proto=HTTP/1.1 host=127.0.0.1 port=36407 "
+                                      "ua=curl/7.88.1 "),
+            std::string::npos)
+      << x.sink.events.back();
+  EXPECT_EQ(x.sink.response_bodies[1], plain);
+  EXPECT_TRUE(x.sink.anomalies.empty());
+}
+
 TEST(HttpParser, HeaderBlockIsKeptRaw) {
   struct BlockSink : testing::RecordingSink {
     void on_request(const HttpTransaction& t) override {
