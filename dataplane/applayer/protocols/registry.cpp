@@ -7,7 +7,8 @@
 namespace torwart::dataplane::applayer {
 
 std::span<const ProtocolModule* const> protocol_modules() {
-  static const std::array<const ProtocolModule*, 3> kModules{&kTlsModule, &kDnsModule, &kQuicModule};
+  static const std::array<const ProtocolModule*, 4> kModules{&kHttpModule, &kTlsModule, &kDnsModule,
+                                                              &kQuicModule};
   return kModules;
 }
 

@@ -37,7 +37,7 @@ class Sink final : public tls::TlsSink {
   void on_client_hello(const tls::TlsFlowState& state) override {
     AppFacts& facts = call_.facts;
     if (!state.client_hello.sni.empty()) {
-      facts.tls_sni = state.client_hello.sni;
+      facts.tls_sni.assign(state.client_hello.sni.view());
       facts.known |= fact::kTlsSni;
     }
     facts.known |= fact::kTlsHelloSeen;
