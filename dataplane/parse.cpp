@@ -180,7 +180,7 @@ DropReason parse_ipv4(const Frame& frame, uint32_t offset, const ParseOptions& o
   if (fragment_offset != 0) meta.flags |= meta_flag::kLaterFragment;
 
   const uint8_t* source = ip + 12;
-  if (is_impossible_ipv4_source(source)) return DropReason::kBadSourceAddress;
+  if (options.check_source_addresses && is_impossible_ipv4_source(source)) return DropReason::kBadSourceAddress;
 
   meta.l3 = L3Kind::kIpv4;
   meta.l3_offset = static_cast<uint16_t>(offset);
@@ -197,7 +197,7 @@ DropReason parse_ipv4(const Frame& frame, uint32_t offset, const ParseOptions& o
 
   // 0.0.0.0 only speaks for a host that has no address yet: a DHCP client.
   const bool unspecified_source = load_raw32(source) == 0;
-  if (unspecified_source &&
+  if (options.check_source_addresses && unspecified_source &&
       !(meta.l4_present && meta.ip_proto == kProtoUdp && meta.src_port == 68 && meta.dst_port == 67)) {
     return DropReason::kBadSourceAddress;
   }
@@ -213,7 +213,7 @@ bool is_all_zero_but_last(const uint8_t* address, uint8_t last) {
   return address[15] == last;
 }
 
-DropReason parse_ipv6(const Frame& frame, uint32_t offset, PacketMeta& meta) {
+DropReason parse_ipv6(const Frame& frame, uint32_t offset, const ParseOptions& options, PacketMeta& meta) {
   if (auto r = require(frame, offset + kIpv6HeaderLength, DropReason::kTruncatedIpv6);
       r != DropReason::kNone) {
     return r;
@@ -227,7 +227,8 @@ DropReason parse_ipv6(const Frame& frame, uint32_t offset, PacketMeta& meta) {
     return DropReason::kBadIpv6PayloadLength;
   }
   const uint8_t* source = ip + 8;
-  if (source[0] == 0xff || is_all_zero_but_last(source, 1)) return DropReason::kBadSourceAddress;
+  if (options.check_source_addresses && (source[0] == 0xff || is_all_zero_but_last(source, 1)))
+    return DropReason::kBadSourceAddress;
 
   meta.l3 = L3Kind::kIpv6;
   meta.l3_offset = static_cast<uint16_t>(offset);
@@ -303,7 +304,8 @@ DropReason parse_ipv6(const Frame& frame, uint32_t offset, PacketMeta& meta) {
       return r;
   }
   // Duplicate address detection sends neighbour solicitations from ::.
-  if (is_all_zero_but_last(source, 0) && meta.ip_proto != kProtoIcmpv6) return DropReason::kBadSourceAddress;
+  if (options.check_source_addresses && is_all_zero_but_last(source, 0) && meta.ip_proto != kProtoIcmpv6)
+    return DropReason::kBadSourceAddress;
 
   meta.flow_hash = ipv6_flow_hash(ip, meta.ip_proto, hash_ports(meta));
   return DropReason::kNone;
@@ -350,7 +352,7 @@ DropReason parse(const Frame& frame, PacketMeta& meta, const ParseOptions& optio
     case kEtherTypeIpv4:
       return parse_ipv4(frame, offset, options, meta);
     case kEtherTypeIpv6:
-      return parse_ipv6(frame, offset, meta);
+      return parse_ipv6(frame, offset, options, meta);
     case kEtherTypeArp:
       return parse_arp(frame, offset, meta);
     default:

@@ -10,6 +10,9 @@ namespace torwart::dataplane {
 
 struct ParseOptions {
   bool verify_ipv4_checksum = true;  // off when the NIC already verified it
+  // Sources no packet on a wire may carry (multicast, loopback, ...) are dropped; `torwart inspect` reads
+  // captures taken on loopback and keeps them.
+  bool check_source_addresses = true;
 };
 
 // Fills `meta` (zeroing it first) for the frame at `frame`; returns DropReason::kNone for a packet that may

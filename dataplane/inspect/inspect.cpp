@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -143,8 +144,11 @@ InspectSummary run_inspect(const InspectOptions& options) {
   EveFile eve(eve_path);
   auto drain = [&] { eve_ring.drain([&](std::string_view line) { eve.write(line); }); };
 
-  const ParseOptions parse_options{options.verify_checksums};
+  ParseOptions parse_options;
+  parse_options.verify_ipv4_checksum = options.verify_checksums;
+  parse_options.check_source_addresses = false;
   InspectSummary summary;
+  std::array<uint64_t, kDropReasonCount> malformed_by_reason{};
   FlowEndLogger on_end(ctx);
   uint64_t first_ns = 0, now = 0;
   std::vector<uint8_t> frame(RTE_MBUF_DEFAULT_DATAROOM);
@@ -168,6 +172,8 @@ InspectSummary run_inspect(const InspectOptions& options) {
     burst.count = 1;
     stage_parse(burst, parse_options);
     summary.malformed += burst.dropped_count;
+    for (uint16_t d = 0; d < burst.dropped_count; ++d)
+      ++malformed_by_reason[static_cast<unsigned>(meta_of(burst.dropped[d]).drop_reason)];
     if (burst.dropped_count > 0) rte_pktmbuf_free_bulk(burst.dropped.data(), burst.dropped_count);
     burst.reset_side_lists();
     if (burst.count == 0) continue;
@@ -221,6 +227,11 @@ InspectSummary run_inspect(const InspectOptions& options) {
                              {"not_ip", summary.not_ip},       {"not_tracked", summary.not_tracked},
                              {"malformed", summary.malformed}, {"fragments", summary.fragments},
                              {"dropped", summary.dropped},     {"app_layer", app_layer_json(total)}};
+  nlohmann::json reasons = nlohmann::json::object();
+  for (unsigned r = 0; r < kDropReasonCount; ++r) {
+    if (malformed_by_reason[r] > 0) reasons[std::string(drop_reason_name(static_cast<DropReason>(r)))] = malformed_by_reason[r];
+  }
+  counters["malformed_by_reason"] = reasons;
   std::ofstream(options.out_dir + "/counters.json") << counters.dump(2) << "\n";
   return summary;
 }

@@ -168,7 +168,13 @@ TEST(QuicProbe, HeaderBitsAndVersions) {
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
   d = client_initial(0x43, kQuicVersion1);  // short header
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
-  d = client_initial(0xc3, 0x1a2a3a4a);  // a reserved (greasing) version
+  d = client_initial(0xc3, 0x1a2a3a4a);  // a reserved (greasing) version: a client forcing version negotiation
+  EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kMatch);
+  d = client_initial(0xc3, 0x1a2a3a4a, 1199);  // ... but only in a padded first datagram
+  EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
+  d = client_initial(0x83, 0x1a2a3a4a);  // ... with the fixed bit
+  EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
+  d = client_initial(0xc3, 0x1a2a3a4b);  // not of the reserved pattern
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
   d = client_initial(0xc3, 0x51303530);  // Google Q050
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
