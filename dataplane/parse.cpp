@@ -77,22 +77,26 @@ DropReason parse_l4(const Frame& frame, uint32_t offset, uint32_t datagram_remai
                     PacketMeta& meta) {
   const uint8_t* l4 = frame.data + offset;
   const uint8_t icmp_protocol = ipv6 ? kProtoIcmpv6 : kProtoIcmp;
-  // A first fragment may stop inside the transport header, and a UDP length covers the whole datagram, not the
-  // fragment: such a fragment goes on without a transport view and reassembly refuses it (fragment_too_small).
+  // A first fragment may stop inside the transport header, and a UDP length covers the whole datagram, not
+  // the fragment: such a fragment goes on without a transport view and reassembly refuses it
+  // (fragment_too_small).
   const bool fragment = (meta.flags & meta_flag::kFragment) != 0;
   if (meta.ip_proto == kProtoTcp) {
-    if (datagram_remaining < kTcpMinHeaderLength) return fragment ? DropReason::kNone : DropReason::kTruncatedTcp;
+    if (datagram_remaining < kTcpMinHeaderLength)
+      return fragment ? DropReason::kNone : DropReason::kTruncatedTcp;
     if (auto r = require(frame, offset + kTcpMinHeaderLength, DropReason::kTruncatedTcp);
         r != DropReason::kNone) {
       return r;
     }
     const uint32_t header_length = static_cast<uint32_t>(l4[12] >> 4) * 4;
     if (header_length < kTcpMinHeaderLength) return DropReason::kBadTcpHeaderLength;
-    if (header_length > datagram_remaining) return fragment ? DropReason::kNone : DropReason::kBadTcpHeaderLength;
+    if (header_length > datagram_remaining)
+      return fragment ? DropReason::kNone : DropReason::kBadTcpHeaderLength;
     meta.src_port = load_be16(l4);
     meta.dst_port = load_be16(l4 + 2);
   } else if (meta.ip_proto == kProtoUdp) {
-    if (datagram_remaining < kUdpHeaderLength) return fragment ? DropReason::kNone : DropReason::kTruncatedUdp;
+    if (datagram_remaining < kUdpHeaderLength)
+      return fragment ? DropReason::kNone : DropReason::kTruncatedUdp;
     if (auto r = require(frame, offset + kUdpHeaderLength, DropReason::kTruncatedUdp);
         r != DropReason::kNone) {
       return r;
@@ -104,7 +108,8 @@ DropReason parse_l4(const Frame& frame, uint32_t offset, uint32_t datagram_remai
     meta.src_port = load_be16(l4);
     meta.dst_port = load_be16(l4 + 2);
   } else if (meta.ip_proto == icmp_protocol) {
-    if (datagram_remaining < kIcmpHeaderLength) return fragment ? DropReason::kNone : DropReason::kTruncatedIcmp;
+    if (datagram_remaining < kIcmpHeaderLength)
+      return fragment ? DropReason::kNone : DropReason::kTruncatedIcmp;
     if (auto r = require(frame, offset + kIcmpHeaderLength, DropReason::kTruncatedIcmp);
         r != DropReason::kNone) {
       return r;
@@ -152,7 +157,8 @@ DropReason parse_ipv4(const Frame& frame, uint32_t offset, const ParseOptions& o
   // Shorter than the frame is fine: Ethernet pads small frames to 60 bytes.
   if (total_length < header_length || total_length > available) return DropReason::kBadIpv4TotalLength;
   if (options.verify_ipv4_checksum &&
-      (header_length == kIpv4MinHeaderLength ? internet_checksum20(ip) : internet_checksum(ip, header_length)) != 0) {
+      (header_length == kIpv4MinHeaderLength ? internet_checksum20(ip)
+                                             : internet_checksum(ip, header_length)) != 0) {
     return DropReason::kBadIpv4Checksum;
   }
 
@@ -180,7 +186,8 @@ DropReason parse_ipv4(const Frame& frame, uint32_t offset, const ParseOptions& o
   if (fragment_offset != 0) meta.flags |= meta_flag::kLaterFragment;
 
   const uint8_t* source = ip + 12;
-  if (options.check_source_addresses && is_impossible_ipv4_source(source)) return DropReason::kBadSourceAddress;
+  if (options.check_source_addresses && is_impossible_ipv4_source(source))
+    return DropReason::kBadSourceAddress;
 
   meta.l3 = L3Kind::kIpv4;
   meta.l3_offset = static_cast<uint16_t>(offset);

@@ -1,6 +1,6 @@
 #pragma once
-// Stage 1: decode Ethernet, one 802.1Q tag, ARP, IPv4 (with options), IPv6 (with extension headers), TCP, UDP,
-// ICMP and ICMPv6 into PacketMeta. Never trusts a length field; never reads beyond `length`.
+// Stage 1: decode Ethernet, one 802.1Q tag, ARP, IPv4 (with options), IPv6 (with extension headers), TCP,
+// UDP, ICMP and ICMPv6 into PacketMeta. Never trusts a length field; never reads beyond `length`.
 #include <cstdint>
 
 #include "dataplane/burst.hpp"

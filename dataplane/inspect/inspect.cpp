@@ -229,7 +229,8 @@ InspectSummary run_inspect(const InspectOptions& options) {
                              {"dropped", summary.dropped},     {"app_layer", app_layer_json(total)}};
   nlohmann::json reasons = nlohmann::json::object();
   for (unsigned r = 0; r < kDropReasonCount; ++r) {
-    if (malformed_by_reason[r] > 0) reasons[std::string(drop_reason_name(static_cast<DropReason>(r)))] = malformed_by_reason[r];
+    if (malformed_by_reason[r] > 0)
+      reasons[std::string(drop_reason_name(static_cast<DropReason>(r)))] = malformed_by_reason[r];
   }
   counters["malformed_by_reason"] = reasons;
   std::ofstream(options.out_dir + "/counters.json") << counters.dump(2) << "\n";

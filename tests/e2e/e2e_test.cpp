@@ -105,7 +105,8 @@ std::vector<json> eve_records(const std::string& path) {
   return out;
 }
 
-size_t count_drop_records(const std::vector<json>& records, const std::string& reason, const std::string& iface) {
+size_t count_drop_records(const std::vector<json>& records, const std::string& reason,
+                          const std::string& iface) {
   size_t n = 0;
   for (const auto& r : records) {
     if (r.value("event_type", "") == "drop" && r.value("in_iface", "") == iface && r.contains("drop") &&
@@ -128,7 +129,8 @@ class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(geteuid(), 0u) << "end-to-end tests need root (network namespaces); run them as root";
-    ASSERT_EQ(access(torwart_binary().c_str(), X_OK), 0) << "torwart binary not executable: " << torwart_binary();
+    ASSERT_EQ(access(torwart_binary().c_str(), X_OK), 0)
+        << "torwart binary not executable: " << torwart_binary();
     for (const char* program : {"ip", "ss", "ethtool", "ping", "python3"}) {
       ASSERT_FALSE(find_program(program).empty()) << program << " missing (scripts/lab-packages.txt)";
     }
@@ -137,10 +139,12 @@ class E2eTest : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "torwart-e2e-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     work_dir_ = pattern;
-    // The default policy, plus the echo ports TwoWorkersShareFlowsWithoutLoss uses, as a provider would add them.
-    config_text_ = insert_after_line(lab_config_text(work_dir_ + "/control.sock"), "  rules:",
-                                     "    - {name: e2e-echo, from: [lan], to: [inet], service: [tcp/7100-7107, "
-                                     "udp/7100-7107], action: accept, log: true}\n");
+    // The default policy, plus the echo ports TwoWorkersShareFlowsWithoutLoss uses, as a provider would add
+    // them.
+    config_text_ =
+        insert_after_line(lab_config_text(work_dir_ + "/control.sock"), "  rules:",
+                          "    - {name: e2e-echo, from: [lan], to: [inet], service: [tcp/7100-7107, "
+                          "udp/7100-7107], action: accept, log: true}\n");
     config_text_ = adjust_config(config_text_);
     config_ = load_lab_config(config_text_);
     config_path_ = work_dir_ + "/torwart.yaml";
@@ -279,8 +283,10 @@ TEST_F(E2eTest, ReloadUnderTrafficLosesNothing) {
   const json after = appliance_->stats();
   EXPECT_EQ(after["config_version"], 10);
   for (const auto& w : after["workers"]) EXPECT_EQ(w["snapshot_version"], 10) << after["workers"].dump();
-  EXPECT_GE(counter(after, {"ports", "kdn", "tx_packets"}) - counter(before, {"ports", "kdn", "tx_packets"}), 1000u);
-  EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 1000u);
+  EXPECT_GE(counter(after, {"ports", "kdn", "tx_packets"}) - counter(before, {"ports", "kdn", "tx_packets"}),
+            1000u);
+  EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}),
+            1000u);
   for (const char* reason : {"distribution_queue_full", "tx_queue_full", "slow_path_queue_full", "no_route",
                              "neighbour_unresolved", "spoofed_source"}) {
     EXPECT_EQ(counter(after, {"drops", reason}), counter(before, {"drops", reason})) << reason;
@@ -300,9 +306,9 @@ TEST_F(E2eTest, MalformedFramesAreCountedAndDropped) {
                         {"ttl_zero", "ttl_exceeded", 2}};
   const json before = appliance_->stats();
   for (const auto& k : kinds) {
-    const CommandResult r = in("lan", {python(), script("craft_frames.py"), kHostDevice, "02:00:00:00:01:10",
-                                 "02:00:00:00:01:fe", "192.168.10.10", "198.51.100.10", k.kind,
-                                 std::to_string(k.count)});
+    const CommandResult r =
+        in("lan", {python(), script("craft_frames.py"), kHostDevice, "02:00:00:00:01:10", "02:00:00:00:01:fe",
+                   "192.168.10.10", "198.51.100.10", k.kind, std::to_string(k.count)});
     ASSERT_TRUE(r.ok()) << r.output;
   }
   json after;
@@ -317,7 +323,8 @@ TEST_F(E2eTest, MalformedFramesAreCountedAndDropped) {
   }
   for (const auto& k : kinds) {
     EXPECT_EQ(lan_drops(after, k.reason) - lan_drops(before, k.reason), static_cast<uint64_t>(k.count))
-        << k.reason << "\n" << after["ports"]["lan"].dump();
+        << k.reason << "\n"
+        << after["ports"]["lan"].dump();
   }
 
   CheckResult ping = check_ping(ctx_, "ping-after-malformed", "lan", "198.51.100.10");
@@ -327,7 +334,8 @@ TEST_F(E2eTest, MalformedFramesAreCountedAndDropped) {
   for (auto deadline = Clock::now() + seconds(5); Clock::now() < deadline;) {
     records = eve_records(appliance_->eve_path());
     bool all = true;
-    for (const auto& k : kinds) all &= count_drop_records(records, k.reason, "lan") >= static_cast<size_t>(k.count);
+    for (const auto& k : kinds)
+      all &= count_drop_records(records, k.reason, "lan") >= static_cast<size_t>(k.count);
     if (all) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -391,15 +399,15 @@ TEST_F(E2eTest, TwoWorkersShareFlowsWithoutLoss) {
 
   constexpr int kBasePort = 7100;
   constexpr int kFlows = 8;
-  BackgroundProcess server = topology_.inet->start(
-      {python(), script("echo_flows.py"), "server", "198.51.100.10", std::to_string(kBasePort),
-       std::to_string(kFlows)},
-      work_dir_ + "/echo-server.log");
+  BackgroundProcess server =
+      topology_.inet->start({python(), script("echo_flows.py"), "server", "198.51.100.10",
+                             std::to_string(kBasePort), std::to_string(kFlows)},
+                            work_dir_ + "/echo-server.log");
   wait_listening("inet", "-lun", kBasePort + kFlows - 1, server);
   wait_listening("inet", "-ltn", kBasePort + kFlows - 1, server);
   CommandResult r = in("lan",
-                       {python(), script("echo_flows.py"), "client", "198.51.100.10", std::to_string(kBasePort),
-                        std::to_string(kFlows), "50"},
+                       {python(), script("echo_flows.py"), "client", "198.51.100.10",
+                        std::to_string(kBasePort), std::to_string(kFlows), "50"},
                        seconds(60));
   server.stop();
   EXPECT_TRUE(r.ok()) << r.output;
@@ -407,12 +415,16 @@ TEST_F(E2eTest, TwoWorkersShareFlowsWithoutLoss) {
       << r.output;
 
   const json after = appliance_->stats();
-  EXPECT_GT(counter(after, {"handed_off_between_workers"}) - counter(before, {"handed_off_between_workers"}), 0u)
+  EXPECT_GT(counter(after, {"handed_off_between_workers"}) - counter(before, {"handed_off_between_workers"}),
+            0u)
       << after.dump();
   EXPECT_EQ(counter(after, {"drops", "distribution_queue_full"}), 0u) << after.dump();
   // Both directions went through: at least one packet per datagram and per echo on each side.
-  EXPECT_GE(counter(after, {"ports", "inet", "tx_packets"}) - counter(before, {"ports", "inet", "tx_packets"}), 800u);
-  EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}), 800u);
+  EXPECT_GE(
+      counter(after, {"ports", "inet", "tx_packets"}) - counter(before, {"ports", "inet", "tx_packets"}),
+      800u);
+  EXPECT_GE(counter(after, {"ports", "lan", "tx_packets"}) - counter(before, {"ports", "lan", "tx_packets"}),
+            800u);
 }
 
 // 7. SYN flood (BSI NET.3.2.A19): a bounded flood of SYNs from random Internet sources towards an inbound
@@ -498,9 +510,9 @@ TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
       {python(), script("echo_flows.py"), "server", "198.51.100.10", std::to_string(kKept), "8"},
       work_dir_ + "/echo-server.log");
   wait_listening("inet", "-ltn", kKept + 7, server);
-  BackgroundProcess client = topology_.lan->start(
-      {python(), script("steady_flows.py"), "198.51.100.10", "6", std::to_string(kKept), std::to_string(kEnded)},
-      work_dir_ + "/steady.out");
+  BackgroundProcess client = topology_.lan->start({python(), script("steady_flows.py"), "198.51.100.10", "6",
+                                                   std::to_string(kKept), std::to_string(kEnded)},
+                                                  work_dir_ + "/steady.out");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   // `torwart flows` lists both connections, each on the worker that owns it, under the rule that let it in.
   const CommandResult listing = appliance_->command({"flows", "--json", "-c", appliance_->config_path()});
@@ -550,10 +562,113 @@ TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
     if (record.value("dest_port", 0) == kEnded && reason == "policy") ++ended_by_policy;
     // The kept connection was closed by the client: its flow ends by timeout or, still in the table when
     // the appliance stops, with "shutdown".
-    if (record.value("dest_port", 0) == kKept && (reason == "shutdown" || reason == "timeout")) ++kept_then_closed;
+    if (record.value("dest_port", 0) == kKept && (reason == "shutdown" || reason == "timeout"))
+      ++kept_then_closed;
   }
   EXPECT_EQ(ended_by_policy, 1u);
   EXPECT_EQ(kept_then_closed, 1u);
+}
+
+// The application layer inline (README "Application layer"): policy rules that match the TLS SNI, the HTTP
+// response's content type and the DNS query name stop those connections and queries, while the same kinds of
+// traffic to other names pass; the EVE records name what was seen.
+class AppLayerE2eTest : public E2eTest {
+ protected:
+  std::string adjust_config(std::string text) override {
+    return insert_after_line(text, "  rules:",
+                             "    - {name: no-blocked-sni, from: [lan], to: [inet], service: [tcp/443], "
+                             "tls_sni: [\"*.blocked.example\"], "
+                             "action: reject}\n"
+                             "    - {name: no-exe-downloads, from: [lan], to: [inet], service: [tcp/80], "
+                             "http_content_type: [application/x-msdownload], action: drop}\n"
+                             "    - {name: no-tracker-dns, from: [lan], to: [inet], service: [udp/53], "
+                             "dns_name: [\"*.tracker.example\"], "
+                             "action: drop}\n");
+  }
+};
+
+TEST_F(AppLayerE2eTest, SniContentTypeAndDnsNameRulesStopOnlyWhatTheyName) {
+  const std::string cert = work_dir_ + "/cert.pem", key = work_dir_ + "/key.pem";
+  CommandResult r = in("inet", {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                                "/CN=torwart-e2e", "-keyout", key, "-out", cert, "-days", "2"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  BackgroundProcess tls_server = topology_.inet->start(
+      {"openssl", "s_server", "-accept", "443", "-cert", cert, "-key", key, "-www", "-quiet"},
+      work_dir_ + "/s_server.log");
+  BackgroundProcess http_server = topology_.inet->start(
+      {python(), script("typed_http_server.py"), "198.51.100.10", "80", "300000"}, work_dir_ + "/http.log");
+  BackgroundProcess dns_server = topology_.inet->start(
+      {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+       "--listen-address=198.51.100.10", "--address=/allowed.example/198.51.100.10",
+       "--address=/ads.tracker.example/198.51.100.10", "--pid-file=" + work_dir_ + "/dnsmasq.pid"},
+      work_dir_ + "/dnsmasq.log");
+  wait_listening("inet", "-ltn", 443, tls_server);
+  wait_listening("inet", "-ltn", 80, http_server);
+  wait_listening("inet", "-lun", 53, dns_server);
+
+  auto https = [&](const std::string& name) {
+    return in("lan",
+              {"curl", "-sk", "--max-time", "8", "--resolve", name + ":443:198.51.100.10", "-o", "/dev/null",
+               "-w", "%{http_code}", "https://" + name + "/"},
+              seconds(15));
+  };
+  const CommandResult allowed_tls = https("www.allowed.example");
+  EXPECT_TRUE(allowed_tls.ok()) << allowed_tls.output;
+  EXPECT_EQ(allowed_tls.output, "200");
+  const CommandResult blocked_tls = https("www.blocked.example");
+  EXPECT_FALSE(blocked_tls.ok()) << "the reject rule must stop the handshake: " << blocked_tls.output;
+  EXPECT_EQ(blocked_tls.output.substr(0, 3), "000") << blocked_tls.output;
+
+  auto http_get = [&](const std::string& path) {
+    return in("lan",
+              {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+               "http://198.51.100.10" + path},
+              seconds(15));
+  };
+  const CommandResult page = http_get("/report.html");
+  EXPECT_TRUE(page.ok()) << page.output;
+  EXPECT_EQ(page.output, "200 300000");
+  const CommandResult exe = http_get("/setup.exe");
+  EXPECT_FALSE(exe.ok()) << "the download must not complete: " << exe.output;
+  EXPECT_EQ(exe.output.find("300000"), std::string::npos) << exe.output;
+
+  auto dig = [&](const std::string& name) {
+    return in("lan", {"dig", "+short", "+time=2", "+tries=1", "@198.51.100.10", name}, seconds(10));
+  };
+  const CommandResult good_name = dig("www.allowed.example");
+  EXPECT_TRUE(good_name.ok()) << good_name.output;
+  EXPECT_NE(good_name.output.find("198.51.100.10"), std::string::npos) << good_name.output;
+  const CommandResult tracker = dig("ads.tracker.example");
+  EXPECT_NE(tracker.output.find("timed out"), std::string::npos)
+      << "the query must be dropped: " << tracker.output;
+  EXPECT_EQ(tracker.output.find("\n198.51.100.10"), std::string::npos) << tracker.output;
+
+  const json stats = appliance_->stats();
+  EXPECT_GE(counter(stats, {"app_layer", "identified", "tls"}), 2u) << stats.dump();
+  EXPECT_GE(counter(stats, {"app_layer", "identified", "http"}), 2u) << stats.dump();
+  EXPECT_GE(counter(stats, {"app_layer", "identified", "dns"}), 2u) << stats.dump();
+  EXPECT_GE(counter(stats, {"app_layer", "verdict_rejects"}), 1u) << stats.dump();
+  EXPECT_GE(counter(stats, {"app_layer", "verdict_drops"}), 2u) << stats.dump();
+  appliance_->stop();
+
+  std::set<std::string> snis, rules_dropping, http_types, dns_queries, flow_apps;
+  for (const auto& record : eve_records(appliance_->eve_path())) {
+    const std::string type = record.value("event_type", "");
+    if (type == "tls") snis.insert(record["tls"].value("sni", ""));
+    if (type == "http") http_types.insert(record["http"].value("http_content_type", ""));
+    if (type == "dns" && record["dns"].value("type", "") == "query")
+      dns_queries.insert(record["dns"].value("rrname", ""));
+    if (type == "drop" && record.contains("drop"))
+      rules_dropping.insert(record["drop"].value("policy_rule", ""));
+    if (type == "flow") flow_apps.insert(record.value("app_proto", ""));
+  }
+  EXPECT_TRUE(snis.contains("www.allowed.example")) << testing::PrintToString(snis);
+  EXPECT_TRUE(http_types.contains("text/html; charset=utf-8")) << testing::PrintToString(http_types);
+  EXPECT_TRUE(dns_queries.contains("www.allowed.example")) << testing::PrintToString(dns_queries);
+  EXPECT_TRUE(rules_dropping.contains("no-blocked-sni")) << testing::PrintToString(rules_dropping);
+  EXPECT_TRUE(rules_dropping.contains("no-exe-downloads")) << testing::PrintToString(rules_dropping);
+  EXPECT_TRUE(rules_dropping.contains("no-tracker-dns")) << testing::PrintToString(rules_dropping);
+  for (const char* app : {"tls", "http", "dns"}) EXPECT_TRUE(flow_apps.contains(app)) << app;
 }
 
 // NAT (tests/e2e/README.md): the lab with masquerade on the Internet uplink and a port forward to the LAN

@@ -13,7 +13,9 @@ namespace {
 
 static_assert(sizeof(http::HttpFlowState) <= kParserStateBytes);
 
-http::HttpFlowState& state_of(Session& s) { return *std::launder(reinterpret_cast<http::HttpFlowState*>(s.parser)); }
+http::HttpFlowState& state_of(Session& s) {
+  return *std::launder(reinterpret_cast<http::HttpFlowState*>(s.parser));
+}
 const http::HttpFlowState& state_of(const Session& s) {
   return *std::launder(reinterpret_cast<const http::HttpFlowState*>(s.parser));
 }
@@ -42,7 +44,8 @@ class Sink final : public http::HttpSink {
   explicit Sink(AppCall& call) : call_(call) {}
   void on_request(const http::HttpTransaction& txn) override {
     AppFacts& facts = call_.facts;
-    facts.known &= static_cast<uint8_t>(~(fact::kHttpHost | fact::kHttpContentType | fact::kHttpResponseSeen));
+    facts.known &=
+        static_cast<uint8_t>(~(fact::kHttpHost | fact::kHttpContentType | fact::kHttpResponseSeen));
     if (txn.request != nullptr && !txn.request->host.empty()) {
       facts.http_host.assign(txn.request->host.view());
       facts.known |= fact::kHttpHost;
@@ -74,14 +77,18 @@ class Sink final : public http::HttpSink {
   AppCall& call_;
 };
 
-void start(Session& s, ProtocolContext&) { new (s.parser) http::HttpFlowState{}; }
+void start(Session& s, ProtocolContext&) {
+  new (s.parser) http::HttpFlowState{};
+}
 
 void stream(Session& s, Direction d, std::span<const uint8_t> bytes, AppCall& call) {
   Sink sink(call);
   http::http_feed(state_of(s), d, bytes, sink, call.context.http);
 }
 
-bool finished(const Session& s) { return http::http_parsing_stopped(state_of(s)); }
+bool finished(const Session& s) {
+  return http::http_parsing_stopped(state_of(s));
+}
 
 void end(Session& s, AppCall& call) {
   Sink sink(call);

@@ -8,7 +8,7 @@ namespace torwart::dataplane::applayer {
 
 std::span<const ProtocolModule* const> protocol_modules() {
   static const std::array<const ProtocolModule*, 4> kModules{&kHttpModule, &kTlsModule, &kDnsModule,
-                                                              &kQuicModule};
+                                                             &kQuicModule};
   return kModules;
 }
 

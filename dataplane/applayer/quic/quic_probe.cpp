@@ -12,8 +12,8 @@ namespace {
 bool version_negotiation_probe(std::span<const uint8_t> datagram) {
   if (datagram.size() < kQuicMinClientInitialDatagram) return false;
   if ((datagram[0] & 0xc0) != 0xc0) return false;
-  const uint32_t version = uint32_t{datagram[1]} << 24 | uint32_t{datagram[2]} << 16 | uint32_t{datagram[3]} << 8 |
-                           datagram[4];
+  const uint32_t version =
+      uint32_t{datagram[1]} << 24 | uint32_t{datagram[2]} << 16 | uint32_t{datagram[3]} << 8 | datagram[4];
   if ((version & 0x0f0f0f0fu) != 0x0a0a0a0au) return false;
   const size_t dcid_length = datagram[5];
   if (dcid_length > 20 || 6 + dcid_length >= datagram.size()) return false;

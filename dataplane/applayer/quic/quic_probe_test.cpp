@@ -168,7 +168,8 @@ TEST(QuicProbe, HeaderBitsAndVersions) {
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
   d = client_initial(0x43, kQuicVersion1);  // short header
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
-  d = client_initial(0xc3, 0x1a2a3a4a);  // a reserved (greasing) version: a client forcing version negotiation
+  d = client_initial(0xc3,
+                     0x1a2a3a4a);  // a reserved (greasing) version: a client forcing version negotiation
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kMatch);
   d = client_initial(0xc3, 0x1a2a3a4a, 1199);  // ... but only in a padded first datagram
   EXPECT_EQ(probe_quic(kToServer, d), ProbeResult::kNoMatch);
