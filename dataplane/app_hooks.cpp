@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include "dataplane/eve_address.hpp"
 #include "dataplane/eve_format.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/flow_policy_query.hpp"
@@ -140,8 +141,10 @@ void StageAppHooks::record_header(FixedJson& json, const conntrack::Flow& flow, 
   char timestamp[40];
   const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, now_ns);
   char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
-  inet_ntop(ipv6 ? AF_INET6 : AF_INET, t.source, src, sizeof src);
-  inet_ntop(ipv6 ? AF_INET6 : AF_INET, t.destination, dst, sizeof dst);
+  const config::Logging plain;
+  const config::Logging& logging = ctx_.snapshot != nullptr ? ctx_.snapshot->source().logging : plain;
+  format_eve_address(logging, ipv6, t.source, src, sizeof src);
+  format_eve_address(logging, ipv6, t.destination, dst, sizeof dst);
   char scratch[8];
   json.field("timestamp", std::string_view(timestamp, ts_length)).field("flow_id", flow.id);
   if (!ctx_.interface_name_override.empty())

@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "dataplane/eve_address.hpp"
 #include "dataplane/fixed_json.hpp"
 
 namespace torwart::dataplane {
@@ -36,7 +37,7 @@ size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns) {
 }
 
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
-                          std::string_view in_iface, std::string_view policy_rule) {
+                          std::string_view in_iface, std::string_view policy_rule, const config::Logging& logging) {
   char timestamp[40];
   const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
   FixedJson json(out, capacity);
@@ -52,15 +53,15 @@ size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const P
     char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
     if (meta.l3 == L3Kind::kIpv4) {
       const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame + meta.l3_offset);
-      inet_ntop(AF_INET, &ip->src_addr, src, sizeof src);
-      inet_ntop(AF_INET, &ip->dst_addr, dst, sizeof dst);
+      format_eve_address(logging, false, reinterpret_cast<const uint8_t*>(&ip->src_addr), src, sizeof src);
+      format_eve_address(logging, false, reinterpret_cast<const uint8_t*>(&ip->dst_addr), dst, sizeof dst);
       tos = ip->type_of_service;
       ttl = ip->time_to_live;
       ipid = rte_be_to_cpu_16(ip->packet_id);
     } else {
       const auto* ip = reinterpret_cast<const rte_ipv6_hdr*>(frame + meta.l3_offset);
-      inet_ntop(AF_INET6, ip->src_addr, src, sizeof src);
-      inet_ntop(AF_INET6, ip->dst_addr, dst, sizeof dst);
+      format_eve_address(logging, true, ip->src_addr, src, sizeof src);
+      format_eve_address(logging, true, ip->dst_addr, dst, sizeof dst);
       tos = static_cast<uint8_t>(rte_be_to_cpu_32(ip->vtc_flow) >> 20);
       ttl = ip->hop_limits;
     }

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/packet_meta.hpp"
+#include "rules/config/config.hpp"
 
 namespace torwart::dataplane {
 
@@ -17,10 +18,12 @@ size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns);
 // of at least 4 bytes).
 std::string_view proto_name(uint8_t proto, char* scratch);
 
-// One `drop` record for a packet the fast path dropped; 0 when it does not fit `capacity`.
+// One `drop` record for a packet the fast path dropped; 0 when it does not fit `capacity`. Addresses are
+// pseudonymised as `logging` says (eve_address.hpp).
 // `policy_rule` names the policy rule behind a policy_drop/policy_reject ("default" for the default verdict).
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
-                          std::string_view in_iface, std::string_view policy_rule = {});
+                          std::string_view in_iface, std::string_view policy_rule = {},
+                          const config::Logging& logging = {});
 
 // What a `flow` record says about a finished connection (Suricata's flow event, plus torwart's policy
 // verdict and interfaces). Addresses in network order; ports in host order; times in ns since the epoch.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "dataplane/app_hooks.hpp"
+#include "dataplane/eve_address.hpp"
 #include "dataplane/eve_format.hpp"
 #include "dataplane/synflood/syn_proxy.hpp"
 
@@ -123,6 +124,13 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
   record.app_proto = applayer::app_proto_name(ctx_.inspector.app_proto(flow, ctx_.flows.slot_of(flow)));
   add_nat_tuple(ctx_, flow, record);
+  const config::Logging& logging = ctx_.snapshot->source().logging;
+  pseudonymise_in_place(logging, record.ipv6, record.src);
+  pseudonymise_in_place(logging, record.ipv6, record.dst);
+  if (record.nat) {
+    pseudonymise_in_place(logging, false, record.nat_src);
+    pseudonymise_in_place(logging, false, record.nat_dst);
+  }
   char* slot = ctx_.eve.reserve();
   if (slot == nullptr) {
     ++ctx_.counters.eve_records_lost;

@@ -36,7 +36,8 @@ void log_drop(WorkerContext& ctx, rte_mbuf* m, const PacketMeta& meta) {
   else if (ctx.snapshot != nullptr && m->port < kMaxPorts)
     iface = ctx.snapshot->port_name(m->port);
   const size_t length =
-      format_drop_record(slot, EveRing::kMaxRecord, m, meta, ctx.now_ns, iface, policy_rule_name(ctx, meta));
+      format_drop_record(slot, EveRing::kMaxRecord, m, meta, ctx.now_ns, iface, policy_rule_name(ctx, meta),
+                         ctx.snapshot != nullptr ? ctx.snapshot->source().logging : config::Logging{});
   if (length == 0) {
     ++ctx.counters.eve_records_lost;
     return;

@@ -120,7 +120,7 @@ class Appliance {
       eve_rings_.push_back(std::make_unique<EveRing>());
       contexts_.push_back(std::make_unique<WorkerContext>(
           w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
-          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_)));
+          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_), inspection_limits(config_)));
     }
     for (unsigned w = 0; w < workers; ++w) {
       flow_dumps_.push_back(std::make_unique<FlowDumpMailbox>());

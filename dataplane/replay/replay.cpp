@@ -121,7 +121,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   nat::NatTableConfig nat_table = nat_table_config(config);
   nat_table.workers = 1;  // the replay's single worker owns every port range whole
   WorkerContext worker(0, pool, neighbours, transmitter, punts, worker_eve, RateLimits{}, FragmentLimits{},
-                       flow_table_config(config), nat_table);
+                       flow_table_config(config), nat_table, inspection_limits(config));
   WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve, RateLimits{}, FragmentLimits{},
                              kSlowPathFlowTable);
   worker.snapshot = snapshot.get();

@@ -1,6 +1,7 @@
 #pragma once
 // The appliance configuration as one validated, self-contained value. The YAML format is described in
 // rules/config/FORMAT.md; load.hpp turns text into this or into a list of errors.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -217,6 +218,9 @@ struct Logging {
   bool http_records = true;
   bool tls_records = true;
   bool dns_records = true;
+  // Addresses in every EVE record pseudonymised, prefix-preserving, with this 128-bit key (R14); read from
+  // logging.pseudonymise.key_file when the configuration is loaded. Absent: addresses as they are.
+  std::optional<std::array<uint8_t, 16>> pseudonym_key;
 };
 
 // The application layer (FORMAT.md "inspection"): stream reassembly, identification, parsers. Per worker.

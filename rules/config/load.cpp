@@ -89,7 +89,9 @@ class ConfigBuilder {
  private:
   void read_logging(const YAML::Node& node, Logging& logging) {
     const std::string path = "logging";
-    if (!r_.expect_map(node, path, {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records"})) return;
+    if (!r_.expect_map(node, path, {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records", "pseudonymise"}))
+      return;
+    if (node["pseudonymise"]) detail::read_pseudonymise(r_, node["pseudonymise"], path + ".pseudonymise", logging);
     if (node["app_records"]) detail::read_app_records(r_, node["app_records"], path + ".app_records", logging);
     if (node["eve_file_mb"]) {
       if (auto v = r_.number(node["eve_file_mb"], path + ".eve_file_mb", 1, 4096)) logging.eve_file_mb = *v;

@@ -1,5 +1,8 @@
 #include "rules/config/load_inspection.hpp"
 
+#include <fstream>
+#include <sstream>
+
 namespace torwart::config::detail {
 
 void read_inspection(Reader& r, const YAML::Node& node, Inspection& out) {
@@ -58,6 +61,48 @@ void read_app_records(Reader& r, const YAML::Node& node, const std::string& path
       r.error(n, p, "'" + *v + "' is not an application record type (http, tls, dns)");
     }
   });
+}
+
+void read_pseudonymise(Reader& r, const YAML::Node& node, const std::string& path, Logging& out) {
+  if (!r.expect_map(node, path, {"key_file"})) return;
+  if (!node["key_file"]) {
+    r.error(node, path + ".key_file", "pseudonymisation needs a key_file (32 hex digits, e.g. from `openssl rand -hex 16`)");
+    return;
+  }
+  auto file = r.string(node["key_file"], path + ".key_file");
+  if (!file) return;
+  if (file->empty() || (*file)[0] != '/') {
+    r.error(node["key_file"], path + ".key_file", "'" + *file + "': give an absolute path");
+    return;
+  }
+  std::ifstream in(*file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    r.error(node["key_file"], path + ".key_file", "cannot read '" + *file + "'");
+    return;
+  }
+  std::string hex;
+  for (char c : text.str())
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') hex += c;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::array<uint8_t, 16> key{};
+  bool valid = hex.size() == 32;
+  for (size_t i = 0; valid && i < 16; ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    valid = hi >= 0 && lo >= 0;
+    if (valid) key[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  if (!valid) {
+    r.error(node["key_file"], path + ".key_file", *file + ": expected 32 hex digits (a 128-bit key)");
+    return;
+  }
+  out.pseudonym_key = key;
 }
 
 }  // namespace torwart::config::detail
