@@ -24,11 +24,13 @@ void pseudonymise_in_place(const config::Logging& logging, bool ipv6, uint8_t* a
   }
 }
 
-void format_eve_address(const config::Logging& logging, bool ipv6, const uint8_t* address, char* out, size_t size) {
+void format_eve_address(const config::Logging& logging, bool ipv6, const uint8_t* address, char* out,
+                        size_t size) {
   uint8_t copy[16] = {};
   std::memcpy(copy, address, ipv6 ? 16 : 4);
   pseudonymise_in_place(logging, ipv6, copy);
-  if (inet_ntop(ipv6 ? AF_INET6 : AF_INET, copy, out, static_cast<socklen_t>(size)) == nullptr && size > 0) out[0] = '\0';
+  if (inet_ntop(ipv6 ? AF_INET6 : AF_INET, copy, out, static_cast<socklen_t>(size)) == nullptr && size > 0)
+    out[0] = '\0';
 }
 
 }  // namespace torwart::dataplane

@@ -10,7 +10,8 @@
 namespace torwart::dataplane {
 
 // Writes `address` (network order; IPv4 in the first 4 bytes) as text into `out` (at least 46 bytes).
-void format_eve_address(const config::Logging& logging, bool ipv6, const uint8_t* address, char* out, size_t size);
+void format_eve_address(const config::Logging& logging, bool ipv6, const uint8_t* address, char* out,
+                        size_t size);
 // Replaces `address` in place by its pseudonym, when configured.
 void pseudonymise_in_place(const config::Logging& logging, bool ipv6, uint8_t* address);
 

@@ -14,17 +14,20 @@
 namespace torwart::dataplane {
 std::string_view proto_name(uint8_t proto, char* scratch) {
   switch (proto) {
-    case IPPROTO_TCP: return "TCP";
-    case IPPROTO_UDP: return "UDP";
-    case IPPROTO_ICMP: return "ICMP";
-    case IPPROTO_ICMPV6: return "IPv6-ICMP";
+    case IPPROTO_TCP:
+      return "TCP";
+    case IPPROTO_UDP:
+      return "UDP";
+    case IPPROTO_ICMP:
+      return "ICMP";
+    case IPPROTO_ICMPV6:
+      return "IPv6-ICMP";
     default: {
       const int n = std::snprintf(scratch, 8, "%u", proto);
       return std::string_view(scratch, static_cast<size_t>(n));
     }
   }
 }
-
 
 size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns) {
   const time_t seconds = static_cast<time_t>(unix_ns / 1'000'000'000ull);
@@ -36,8 +39,9 @@ size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns) {
   return n > 0 && static_cast<size_t>(n) < capacity ? static_cast<size_t>(n) : 0;
 }
 
-size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
-                          std::string_view in_iface, std::string_view policy_rule, const config::Logging& logging) {
+size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta,
+                          uint64_t unix_ns, std::string_view in_iface, std::string_view policy_rule,
+                          const config::Logging& logging) {
   char timestamp[40];
   const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
   FixedJson json(out, capacity);
@@ -46,7 +50,8 @@ size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const P
   json.field("event_type", std::string_view("drop"));
 
   const auto* frame = rte_pktmbuf_mtod(m, const uint8_t*);
-  const bool is_ip = (meta.l3 == L3Kind::kIpv4 || meta.l3 == L3Kind::kIpv6) && !is_decode_failure(meta.drop_reason);
+  const bool is_ip =
+      (meta.l3 == L3Kind::kIpv4 || meta.l3 == L3Kind::kIpv6) && !is_decode_failure(meta.drop_reason);
   uint8_t tos = 0, ttl = 0;
   uint16_t ipid = 0;
   if (is_ip) {

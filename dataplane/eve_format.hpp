@@ -21,8 +21,8 @@ std::string_view proto_name(uint8_t proto, char* scratch);
 // One `drop` record for a packet the fast path dropped; 0 when it does not fit `capacity`. Addresses are
 // pseudonymised as `logging` says (eve_address.hpp).
 // `policy_rule` names the policy rule behind a policy_drop/policy_reject ("default" for the default verdict).
-size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta, uint64_t unix_ns,
-                          std::string_view in_iface, std::string_view policy_rule = {},
+size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta,
+                          uint64_t unix_ns, std::string_view in_iface, std::string_view policy_rule = {},
                           const config::Logging& logging = {});
 
 // What a `flow` record says about a finished connection (Suricata's flow event, plus torwart's policy
@@ -38,10 +38,10 @@ struct FlowRecord {
   uint64_t packets_to_server = 0, packets_to_client = 0;
   uint64_t bytes_to_server = 0, bytes_to_client = 0;
   uint64_t start_ns = 0, end_ns = 0;
-  std::string_view state;    // "new", "established", "closed"
-  std::string_view reason;   // "timeout", "forced" (evicted), "shutdown"
-  std::string_view action;   // "pass" or "drop"
-  std::string_view rule;     // the policy rule that decided, or "default"
+  std::string_view state;   // "new", "established", "closed"
+  std::string_view reason;  // "timeout", "forced" (evicted), "shutdown"
+  std::string_view action;  // "pass" or "drop"
+  std::string_view rule;    // the policy rule that decided, or "default"
   std::string_view in_iface, out_iface;
   std::string_view tcp_state;  // empty for other protocols
   std::string_view app_proto;  // empty when the application layer did not look at the flow

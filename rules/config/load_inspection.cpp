@@ -66,7 +66,8 @@ void read_app_records(Reader& r, const YAML::Node& node, const std::string& path
 void read_pseudonymise(Reader& r, const YAML::Node& node, const std::string& path, Logging& out) {
   if (!r.expect_map(node, path, {"key_file"})) return;
   if (!node["key_file"]) {
-    r.error(node, path + ".key_file", "pseudonymisation needs a key_file (32 hex digits, e.g. from `openssl rand -hex 16`)");
+    r.error(node, path + ".key_file",
+            "pseudonymisation needs a key_file (32 hex digits, e.g. from `openssl rand -hex 16`)");
     return;
   }
   auto file = r.string(node["key_file"], path + ".key_file");
