@@ -17,6 +17,7 @@ ports:
   - {name: inet, zone: inet, backend: null, addresses: [203.0.113.2/24]}
 policy:
   rules:
+    - {name: no-trackers, from: [lan], dns_name: ["*.tracker.example"], action: drop}
     - {name: no-casino, from: [lan], service: [tcp/443], tls_sni: ["*.casino.example"], action: reject}
     - {name: no-exe, from: [lan], service: [tcp/80], http_content_type: [application/x-msdownload], action: drop}
     - {name: web, from: [lan], to: [inet], service: [tcp/80, tcp/443], action: accept}
@@ -46,13 +47,18 @@ PolicyQuery query(uint16_t port) {
 TEST(AppRules, ClassifierVerdictSkipsThemButFlagsTheFlowAsPending) {
   auto policy = compiled();
   ASSERT_TRUE(policy);
-  EXPECT_EQ(policy->app_rule_count(), 3u);
+  EXPECT_EQ(policy->app_rule_count(), 4u);
   const PolicyVerdict https = policy->classify(query(443));
   EXPECT_EQ(https.rule_name, "web");
   EXPECT_TRUE(https.app_pending);
   const PolicyVerdict ssh = policy->classify(query(22));
   EXPECT_EQ(ssh.rule_name, "default");
   EXPECT_FALSE(ssh.app_pending);  // no application rule matches tcp/22
+  // no-trackers matches every LAN connection, but a refusal by it or by the default is a refusal either way:
+  // decided now, nothing provisional passes (an SMTP handshake must not reach its server while waiting).
+  const PolicyVerdict smtp = policy->classify(query(25));
+  EXPECT_EQ(smtp.rule_name, "default");
+  EXPECT_FALSE(smtp.app_pending);
   const PolicyVerdict alt = policy->classify(query(8443));
   EXPECT_EQ(alt.rule_name, "default");
   EXPECT_TRUE(alt.app_pending);
@@ -63,7 +69,7 @@ TEST(AppRules, DecidedInRuleOrderOnceTheFactsAreThere) {
   ASSERT_TRUE(policy);
   auto sni = [](const std::string& name, bool known) {
     return [name, known](const config::AppMatch& m) {
-      if (!m.tls_sni) return Answer::kNo;  // the content-type rule does not apply to port 443 anyway
+      if (!m.tls_sni) return Answer::kNo;  // neither the DNS nor the content-type rule is about TLS
       if (!known) return Answer::kNotYet;
       return m.tls_sni->matches(name) ? Answer::kYes : Answer::kNo;
     };

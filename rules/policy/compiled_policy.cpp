@@ -183,7 +183,8 @@ void pack(const PolicyQuery& q, acl::KeyV6& key) {
 
 }  // namespace
 
-std::vector<CompileError> CompiledPolicy::check(const config::Config& config, const ZoneIndexLookup& zone_index) {
+std::vector<CompileError> CompiledPolicy::check(const config::Config& config,
+                                                const ZoneIndexLookup& zone_index) {
   return check_policy(config, zone_index);
 }
 
@@ -200,7 +201,8 @@ CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIn
   for (size_t i = 0; i < zoned.size(); ++i) {
     if (rules[i].app.any()) {
       policy->app_rules_.push_back({static_cast<uint32_t>(i), &policy->rules_[i].app,
-                                    expand(zoned[i], config::Family::kIpv4), expand(zoned[i], config::Family::kIpv6)});
+                                    expand(zoned[i], config::Family::kIpv4),
+                                    expand(zoned[i], config::Family::kIpv6)});
       continue;
     }
     const int32_t priority = kTopPriority - static_cast<int32_t>(i);
@@ -250,16 +252,20 @@ bool CompiledPolicy::matches_addresses(const AppRule& rule, const PolicyQuery& q
   return false;
 }
 
-bool CompiledPolicy::app_candidate_before(const PolicyQuery& query, uint32_t limit) const {
+bool CompiledPolicy::app_candidate_before(const PolicyQuery& query, const PolicyVerdict& fallback) const {
+  // Only worth waiting for when the facts could change the outcome between pass and refuse: when either the
+  // fallback or a matching application rule accepts. A refusal either way is decided now, by the fallback.
+  const bool fallback_accepts = fallback.action == config::PolicyAction::kAccept;
   for (const AppRule& rule : app_rules_) {
-    if (rule.index >= limit) return false;
+    if (rule.index >= fallback.rule) return false;
+    const bool rule_accepts = verdicts_[rule.index].action == config::PolicyAction::kAccept;
+    if (fallback_accepts == rule_accepts) continue;
     if (matches_addresses(rule, query)) return true;
   }
   return false;
 }
 
 PolicyVerdict CompiledPolicy::verdict_of(uint32_t acl_userdata) const {
-
   return acl_userdata == 0 ? default_verdict_ : verdicts_[acl_userdata - 1];
 }
 
@@ -303,7 +309,7 @@ void CompiledPolicy::classify(const PolicyQuery* queries[], PolicyVerdict* out, 
       for (unsigned j = 0; j < k; ++j) {
         out[slots[j]] = verdict_of(best[j]);
         if (!app_rules_.empty())
-          out[slots[j]].app_pending = app_candidate_before(*queries[slots[j]], out[slots[j]].rule);
+          out[slots[j]].app_pending = app_candidate_before(*queries[slots[j]], out[slots[j]]);
       }
     };
     run(v4_, data_v4, slot_v4, n4);

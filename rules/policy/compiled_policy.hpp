@@ -34,7 +34,8 @@ class CompiledPolicy {
 
   // One verdict per query, in order. Queries of both families may be mixed in one burst. Rules with
   // application matches are not in the classifier: the verdict is the first rule without them, flagged
-  // app_pending when an application rule before it matches the addresses and service.
+  // app_pending when an application rule before it matches the addresses and service and would turn the
+  // outcome around (accept where the verdict refuses, or refuse where it accepts).
   void classify(const PolicyQuery* queries[], PolicyVerdict* out, unsigned n) const;
   PolicyVerdict classify(const PolicyQuery& query) const;
 
@@ -78,7 +79,7 @@ class CompiledPolicy {
     std::vector<FlatMatch> v6;
   };
   static bool matches_addresses(const AppRule& rule, const PolicyQuery& query);
-  bool app_candidate_before(const PolicyQuery& query, uint32_t limit) const;
+  bool app_candidate_before(const PolicyQuery& query, const PolicyVerdict& fallback) const;
 
   std::vector<config::PolicyRule> rules_;  // the application rules' matches live here
   std::vector<AppRule> app_rules_;

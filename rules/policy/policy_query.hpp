@@ -28,7 +28,8 @@ struct PolicyVerdict {
   bool log = true;
   std::string_view rule_name;  // points into the CompiledPolicy; "default" for the default verdict
   // Rules with application matches come before `rule` and match the addresses and service: the flow is let
-  // through provisionally and decided again as the application layer learns facts (CompiledPolicy::decide_app).
+  // through provisionally and decided again as the application layer learns facts
+  // (CompiledPolicy::decide_app).
   bool app_pending = false;
 
   bool is_default() const { return rule == kDefaultRule; }

@@ -46,9 +46,9 @@ CommandResult ApplianceProcess::command(const Argv& args, milliseconds timeout) 
 nlohmann::json ApplianceProcess::json_command(const char* name) const {
   CommandResult r = command({name, "--json", "-c", config_path_});
   if (!r.ok()) {
-    throw std::runtime_error(std::string("torwart ") + name + " --json: " +
-                             (r.timed_out ? "timed out" : "exit " + std::to_string(r.exit_code)) + ": " +
-                             r.output);
+    throw std::runtime_error(
+        std::string("torwart ") + name +
+        " --json: " + (r.timed_out ? "timed out" : "exit " + std::to_string(r.exit_code)) + ": " + r.output);
   }
   return parse_json_output(r.output);
 }

@@ -47,7 +47,8 @@ class ApplianceProcess {
   nlohmann::json stats() const;
   nlohmann::json status() const;
   // `torwart reload -c <new_config> [--config-version N]` (socket from the running configuration).
-  CommandResult reload(const std::string& new_config_path, std::optional<unsigned long long> version = {}) const;
+  CommandResult reload(const std::string& new_config_path,
+                       std::optional<unsigned long long> version = {}) const;
 
  private:
   nlohmann::json json_command(const char* command) const;

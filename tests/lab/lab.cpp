@@ -177,6 +177,9 @@ class Lab {
     if (!kernel_router()) {
       checks.emplace_back([&] { return check_inbound_blocked(ctx_); });
       checks.emplace_back([&] { return check_smtp_rejected(ctx_); });
+      checks.emplace_back([&] { return check_tls_sni(ctx_, false); });
+      checks.emplace_back([&] { return check_tls_sni(ctx_, true); });
+      checks.emplace_back([&] { return check_http_program_blocked(ctx_); });
     }
     for (const auto& check : checks) {
       CheckResult row;
@@ -192,8 +195,9 @@ class Lab {
 
   void start_appliance() {
     if (kernel_router()) return;
-    appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, options_.torwart_binary, config_path_,
-                                                    log_dir_ + "/appliance", log_dir_ + "/appliance.out");
+    appliance_ =
+        std::make_unique<ApplianceProcess>(*topology_.appliance, options_.torwart_binary, config_path_,
+                                           log_dir_ + "/appliance", log_dir_ + "/appliance.out");
     std::cout << "lab: starting " << describe(appliance_->run_argv()) << " in " << topology_.appliance->name()
               << std::endl;
     appliance_->start();

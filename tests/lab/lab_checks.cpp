@@ -118,8 +118,18 @@ Servers::Servers(const LabContext& ctx) {
   http_ = t.kdn->start(
       {ctx.python, "-m", "http.server", std::to_string(kHttpPort), "--bind", "::", "--directory", www},
       ctx.log_dir + "/http.log");
+  write_random_file(www + "/setup.exe", 1u << 20);
+  const std::string cert = ctx.work_dir + "/lab-cert.pem", key = ctx.work_dir + "/lab-key.pem";
+  CommandResult made = ctx.run(*t.kdn,
+                               {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                                "/CN=lab.torwart.test", "-keyout", key, "-out", cert, "-days", "2"},
+                               seconds(30));
+  if (!made.ok()) throw std::runtime_error("openssl req: " + summary(made));
+  tls_ = t.kdn->start({"openssl", "s_server", "-accept", "443", "-cert", cert, "-key", key, "-www", "-quiet"},
+                      ctx.log_dir + "/s_server.log");
   wait_listening(*t.inet, "-lun", 53, dns_);
   wait_listening(*t.kdn, "-ltn", kHttpPort, http_);
+  wait_listening(*t.kdn, "-ltn", 443, tls_);
 }
 
 CheckResult wait_ready(const LabContext& ctx, std::chrono::seconds timeout,
@@ -295,8 +305,8 @@ CheckResult check_spoofed_source(const LabContext& ctx) {
 namespace {
 
 // A one-shot TCP listener: it exits after one connection, so that "still running" proves nothing reached it.
-BackgroundProcess start_listener(const LabContext& ctx, const Namespace& ns, const std::string& address, int port,
-                                 const std::string& name) {
+BackgroundProcess start_listener(const LabContext& ctx, const Namespace& ns, const std::string& address,
+                                 int port, const std::string& name) {
   BackgroundProcess listener = ns.start(
       {"socat", "-u", fmt::format("TCP-LISTEN:{},bind={},reuseaddr", port, address), "OPEN:/dev/null"},
       ctx.log_dir + "/" + name + ".log");
@@ -314,16 +324,60 @@ CheckResult check_inbound_blocked(const LabContext& ctx) {
                   "",
                   false,
                   true};
-  BackgroundProcess listener = start_listener(ctx, *ctx.topology->lan, "192.168.10.10", port, "inbound-listener");
-  CommandResult r = ctx.run(*ctx.topology->inet,
-                            {"socat", "-u", "OPEN:/dev/null", fmt::format("TCP:192.168.10.10:{},connect-timeout=2", port)},
-                            seconds(10));
+  BackgroundProcess listener =
+      start_listener(ctx, *ctx.topology->lan, "192.168.10.10", port, "inbound-listener");
+  CommandResult r =
+      ctx.run(*ctx.topology->inet,
+              {"socat", "-u", "OPEN:/dev/null", fmt::format("TCP:192.168.10.10:{},connect-timeout=2", port)},
+              seconds(10));
   const bool untouched = listener.running();
   listener.stop();
   const std::string error = first_line_with(r.output, "E ");
-  row.observed = fmt::format("{}; listener {}", error.empty() ? summary(r) : error.substr(error.find("E ") + 2),
-                             untouched ? "untouched" : "GOT A CONNECTION");
+  row.observed =
+      fmt::format("{}; listener {}", error.empty() ? summary(r) : error.substr(error.find("E ") + 2),
+                  untouched ? "untouched" : "GOT A CONNECTION");
   row.pass = !r.ok() && r.output.find("timed out") != std::string::npos && untouched;
+  return row;
+}
+
+CheckResult check_tls_sni(const LabContext& ctx, bool blocked) {
+  const std::string name =
+      blocked ? std::string("www.") + kLabBlockedSuffix : std::string("www.") + kLabDnsName;
+  CheckResult row{blocked ? "tls-sni-blocked" : "tls-sni-allowed",
+                  "lan: curl https://" + name + "/ (10.20.0.10:443, openssl s_server)",
+                  blocked ? "reset by the box at the ClientHello (rule lab-blocked-sites), no page"
+                          : "200: the handshake and the page pass",
+                  "", false};
+  const auto start = Clock::now();
+  CommandResult r = ctx.run(*ctx.topology->lan,
+                            {"curl", "-sk", "--max-time", "8", "--resolve", name + ":443:10.20.0.10", "-o",
+                             "/dev/null", "-w", "%{http_code}", "https://" + name + "/"},
+                            seconds(15));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  if (blocked) {
+    // curl: 35 (handshake failed) or 56 (receive failure) after the RST; a timeout would mean a drop.
+    row.pass = !r.ok() && !r.timed_out && trim(r.output) == "000" && elapsed < 5.0;
+    row.observed =
+        fmt::format("curl exit {} after {:.2f} s, status {}", r.exit_code, elapsed, trim(r.output));
+  } else {
+    row.pass = r.ok() && trim(r.output) == "200";
+    row.observed = r.ok() ? "status " + trim(r.output) : summary(r);
+  }
+  return row;
+}
+
+CheckResult check_http_program_blocked(const LabContext& ctx) {
+  const std::string url = fmt::format("http://10.20.0.10:{}/setup.exe", kHttpPort);
+  CheckResult row{
+      "http-program-blocked", "lan: curl GET " + url + " (1 MiB)",
+      "the response is stopped at its headers (rule lab-no-windows-programs): no complete download", "",
+      false};
+  CommandResult r = ctx.run(
+      *ctx.topology->lan,
+      {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", url},
+      seconds(15));
+  row.observed = r.ok() ? "completed: " + trim(r.output) : summary(r);
+  row.pass = !r.ok() && r.output.find("1048576") == std::string::npos;
   return row;
 }
 
@@ -336,8 +390,9 @@ CheckResult check_smtp_rejected(const LabContext& ctx) {
                   true};
   BackgroundProcess listener = start_listener(ctx, *ctx.topology->inet, "198.51.100.10", 25, "smtp-listener");
   const auto start = Clock::now();
-  CommandResult r = ctx.run(*ctx.topology->lan,
-                            {"socat", "-u", "OPEN:/dev/null", "TCP:198.51.100.10:25,connect-timeout=3"}, seconds(10));
+  CommandResult r =
+      ctx.run(*ctx.topology->lan, {"socat", "-u", "OPEN:/dev/null", "TCP:198.51.100.10:25,connect-timeout=3"},
+              seconds(10));
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const bool untouched = listener.running();
   listener.stop();

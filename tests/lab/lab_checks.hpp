@@ -41,12 +41,15 @@ class Servers {
  private:
   BackgroundProcess dns_;
   BackgroundProcess http_;
+  BackgroundProcess tls_;  // openssl s_server in kdn on 443, for the application-layer rows
   std::string http_file_;
 };
 
 inline constexpr char kLabDnsName[] = "lab.torwart.test";
+inline constexpr char kLabBlockedSuffix[] = "blocked.torwart.test";  // the lab's tls_sni rule names *.this
 inline constexpr int kHttpPort = 8080;
-inline constexpr int kBulkPort = 443;  // plain TCP on the HTTPS port: the default policy lets LAN clients reach it
+inline constexpr int kBulkPort =
+    443;  // plain TCP on the HTTPS port: the default policy lets LAN clients reach it
 
 CheckResult check_ping(const LabContext& ctx, const std::string& name, const std::string& from_role,
                        const std::string& address);
@@ -55,6 +58,10 @@ CheckResult check_tcp_bulk(const LabContext& ctx);
 CheckResult check_dns(const LabContext& ctx, bool ipv6);
 CheckResult check_http(const LabContext& ctx, const Servers& servers, bool ipv6);
 CheckResult check_spoofed_source(const LabContext& ctx);
+// Application rules of the lab configuration (lab_topology.cpp): a TLS connection whose SNI is on the blocked
+// list is reset by the box, another name passes; a Windows program download over HTTP is stopped.
+CheckResult check_tls_sni(const LabContext& ctx, bool blocked);
+CheckResult check_http_program_blocked(const LabContext& ctx);
 // Default deny: a connection from the Internet to a LAN host never arrives.
 CheckResult check_inbound_blocked(const LabContext& ctx);
 // A reject rule: SMTP from the LAN straight to the Internet is refused by the box's RST.

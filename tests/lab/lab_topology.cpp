@@ -123,7 +123,23 @@ std::string lab_config_text(const std::string& control_socket) {
     out << line << '\n';
   }
   if (!replaced) throw std::runtime_error("default configuration has no dataplane.control_socket line");
-  return out.str();
+  // The lab shows application rules too, as a provider adds them for a town: a blocked-sites list for TLS
+  // and no Windows programs over plain HTTP (the `lab` rows tls-sni-* and http-program-blocked).
+  std::string text = out.str();
+  const std::string rules = "\n  rules:\n";
+  const auto at = text.find(rules);
+  if (at == std::string::npos) throw std::runtime_error("default configuration has no policy.rules");
+  text.insert(at + rules.size(),
+              "    - name: lab-blocked-sites\n"
+              "      from: [lan]\n"
+              "      tls_sni: [\"*.blocked.torwart.test\"]\n"
+              "      action: reject\n"
+              "    - name: lab-no-windows-programs\n"
+              "      from: [lan]\n"
+              "      http_content_type: [application/x-msdos-program, application/x-msdownload, "
+              "application/x-dosexec]\n"
+              "      action: drop\n");
+  return text;
 }
 
 config::Config load_lab_config(const std::string& text) {
