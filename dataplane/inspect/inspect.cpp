@@ -1,6 +1,7 @@
 #include "dataplane/inspect/inspect.hpp"
 
-#include <pcap/pcap.h>
+#include "dataplane/inspect/capture_reader.hpp"
+
 
 #include <array>
 #include <filesystem>
@@ -38,78 +39,6 @@ class DiscardingPuntSink final : public PuntSink {
     rte_pktmbuf_free_bulk(packets, count);
     return count;
   }
-};
-
-// The capture's frames as Ethernet: other link types get an Ethernet header made up in front of their IP
-// packet, so the fast path's own parser reads them.
-class CaptureReader {
- public:
-  explicit CaptureReader(const std::string& path) {
-    char error[PCAP_ERRBUF_SIZE];
-    pcap_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
-    if (pcap_ == nullptr) throw InspectInputError(path + ": " + error);
-    link_ = pcap_datalink(pcap_);
-    if (link_ != DLT_EN10MB && link_ != DLT_RAW && link_ != DLT_LINUX_SLL && link_ != DLT_NULL &&
-        link_ != DLT_IPV4 && link_ != DLT_IPV6) {
-      const std::string name = pcap_datalink_val_to_name(link_) ? pcap_datalink_val_to_name(link_) : "?";
-      pcap_close(pcap_);
-      throw InspectInputError(path + ": link type " + std::to_string(link_) + " (" + name +
-                              ") is not supported (Ethernet, raw IP, Linux cooked, BSD loopback are)");
-    }
-  }
-  ~CaptureReader() { pcap_close(pcap_); }
-  CaptureReader(const CaptureReader&) = delete;
-  CaptureReader& operator=(const CaptureReader&) = delete;
-
-  // The next frame as Ethernet into `out` (capacity bytes); 0 for a frame without IP (counted by the
-  // caller), -1 at the end.
-  int next(uint8_t* out, uint32_t capacity, uint32_t& length, uint64_t& timestamp_ns) {
-    pcap_pkthdr* header = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pcap_, &header, &data);
-    if (rc != 1) return -1;
-    timestamp_ns = uint64_t(header->ts.tv_sec) * 1'000'000'000ull + uint64_t(header->ts.tv_usec);
-    const uint8_t* ip = data;
-    uint32_t ip_length = header->caplen;
-    uint16_t ether_type = 0;
-    switch (link_) {
-      case DLT_EN10MB:
-        length = std::min(header->caplen, capacity);
-        std::memcpy(out, data, length);
-        return 1;
-      case DLT_LINUX_SLL:
-        if (header->caplen < 16) return 0;
-        ether_type = static_cast<uint16_t>(data[14] << 8 | data[15]);
-        ip += 16;
-        ip_length -= 16;
-        break;
-      case DLT_NULL:
-        if (header->caplen < 4) return 0;
-        ip += 4;
-        ip_length -= 4;
-        break;
-      default:
-        break;
-    }
-    if (ether_type == 0) {
-      if (ip_length < 1) return 0;
-      ether_type = (ip[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
-    }
-    if (ether_type != RTE_ETHER_TYPE_IPV4 && ether_type != RTE_ETHER_TYPE_IPV6) return 0;
-    if (ip_length + sizeof(rte_ether_hdr) > capacity) ip_length = capacity - sizeof(rte_ether_hdr);
-    rte_ether_hdr ether{};
-    ether.dst_addr = rte_ether_addr{{0x02, 0, 0, 0, 0, 0x01}};
-    ether.src_addr = rte_ether_addr{{0x02, 0, 0, 0, 0, 0x02}};
-    ether.ether_type = rte_cpu_to_be_16(ether_type);
-    std::memcpy(out, &ether, sizeof ether);
-    std::memcpy(out + sizeof ether, ip, ip_length);
-    length = static_cast<uint32_t>(sizeof ether + ip_length);
-    return 1;
-  }
-
- private:
-  pcap_t* pcap_ = nullptr;
-  int link_ = 0;
 };
 
 std::vector<PortBinding> bindings_of(const config::Config& config) {
