@@ -12,11 +12,11 @@
 #include <iostream>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "dataplane/conntrack/track.hpp"
 #include "dataplane/flow_log.hpp"
@@ -60,7 +60,8 @@ std::vector<Frame> load(const std::vector<std::string>& captures) {
     inspect::CaptureReader reader(path);
     uint32_t length = 0;
     uint64_t ts = 0;
-    for (int got; (got = reader.next(buffer.data(), static_cast<uint32_t>(buffer.size()), length, ts)) >= 0;) {
+    for (int got;
+         (got = reader.next(buffer.data(), static_cast<uint32_t>(buffer.size()), length, ts)) >= 0;) {
       if (got == 1) frames.push_back({{buffer.begin(), buffer.begin() + length}});
     }
   }
@@ -106,7 +107,8 @@ LoopResult run_pass(WorkerContext& ctx, const std::vector<Frame>& frames, bool a
     }
     conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
     if (found.flow == nullptr) {
-      const conntrack::CreateResult created = ctx.flows.create(tuple, conntrack::mirror(tuple), ctx.now_ns, on_end);
+      const conntrack::CreateResult created =
+          ctx.flows.create(tuple, conntrack::mirror(tuple), ctx.now_ns, on_end);
       if (created.flow == nullptr) {
         rte_pktmbuf_free(m);
         continue;
@@ -134,8 +136,9 @@ LoopResult run_pass(WorkerContext& ctx, const std::vector<Frame>& frames, bool a
 int main(int argc, char** argv) {
   using namespace torwart;
   using namespace torwart::bench;
-  CLI::App app{"applayer_bench - the application layer's cost per packet next to the stateful path alone, on\n"
-               "the frames of real captures, in the same run (benchmarks/README.md)."};
+  CLI::App app{
+      "applayer_bench - the application layer's cost per packet next to the stateful path alone, on\n"
+      "the frames of real captures, in the same run (benchmarks/README.md)."};
   std::vector<std::string> captures;
   unsigned runs = 5, passes = 20;
   bool json_output = false;
@@ -164,8 +167,8 @@ int main(int argc, char** argv) {
   NoTx tx;
   NoPunt punt;
   EveRing eve;
-  WorkerContext ctx(0, pool, neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{}, flow_table_config(config),
-                    nat::NatTableConfig{}, inspection_limits(config));
+  WorkerContext ctx(0, pool, neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{},
+                    flow_table_config(config), nat::NatTableConfig{}, inspection_limits(config));
   ctx.snapshot = snapshot.get();
 
   uint64_t clock_ns = 1'000'000'000ull;
@@ -186,10 +189,11 @@ int main(int argc, char** argv) {
   const double hz = static_cast<double>(rte_get_tsc_hz());
   auto describe = [&](const LoopResult& r) {
     const double seconds = static_cast<double>(r.cycles) / hz;
-    return nlohmann::json{{"packets", r.packets},
-                          {"mpps", static_cast<double>(r.packets) / seconds / 1e6},
-                          {"gbit_per_s", static_cast<double>(r.bytes) * 8 / seconds / 1e9},
-                          {"cycles_per_packet", static_cast<double>(r.cycles) / static_cast<double>(r.packets)}};
+    return nlohmann::json{
+        {"packets", r.packets},
+        {"mpps", static_cast<double>(r.packets) / seconds / 1e6},
+        {"gbit_per_s", static_cast<double>(r.bytes) * 8 / seconds / 1e9},
+        {"cycles_per_packet", static_cast<double>(r.cycles) / static_cast<double>(r.packets)}};
   };
   WorkerCounters counters;
   counters.inspection = ctx.inspector.counters();
@@ -206,8 +210,9 @@ int main(int argc, char** argv) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::cout << fmt::format("{} frames from {} captures, {:.0f} bytes on average, best of {} runs x {} passes\n",
-                           frames.size(), captures.size(), out["mean_frame_bytes"].get<double>(), runs, passes);
+  std::cout << fmt::format(
+      "{} frames from {} captures, {:.0f} bytes on average, best of {} runs x {} passes\n", frames.size(),
+      captures.size(), out["mean_frame_bytes"].get<double>(), runs, passes);
   std::cout << fmt::format("{:10} {:>8} {:>10} {:>14}\n", "loop", "Mpps", "Gbit/s", "cycles/packet");
   for (const char* name : {"stateful", "applayer"}) {
     const auto& r = out[name];
@@ -216,7 +221,9 @@ int main(int argc, char** argv) {
   }
   std::cout << fmt::format("applayer rate / stateful rate: {:.1f} %\n",
                            100 * out["applayer_share_of_stateful_rate"].get<double>());
-  std::cout << "identified (flows, over all passes): " << out["app_layer_counters"]["identified"].dump() << "\n";
-  std::cout << "data packets to identify (mean): " << out["app_layer_counters"]["packets_to_identify"].dump() << "\n";
+  std::cout << "identified (flows, over all passes): " << out["app_layer_counters"]["identified"].dump()
+            << "\n";
+  std::cout << "data packets to identify (mean): " << out["app_layer_counters"]["packets_to_identify"].dump()
+            << "\n";
   return 0;
 }

@@ -115,6 +115,8 @@ bool StageAppHooks::wants(applayer::EveKind kind) const {
       return logging.tls_records;
     case applayer::EveKind::kDns:
       return logging.dns_records;
+    case applayer::EveKind::kAnomaly:
+      return logging.anomaly_records;
   }
   return false;
 }

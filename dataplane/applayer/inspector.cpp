@@ -1,6 +1,7 @@
 #include "dataplane/applayer/inspector.hpp"
 
 #include "dataplane/applayer/protocols/context.hpp"
+#include "dataplane/applayer/protocols/eve_record.hpp"
 
 namespace torwart::dataplane::applayer {
 namespace {
@@ -22,6 +23,18 @@ PacketVerdict stricter(PacketVerdict a, PacketVerdict b) {
 }
 
 }  // namespace
+
+void AppCall::anomaly(std::string_view event) {
+  ++*anomalies;
+  write_app_record(*this, EveKind::kAnomaly, "anomaly", [&](FixedJson& json) {
+    json.open_object("anomaly")
+        .field("app_proto", app_proto_name(facts.proto))
+        .field("type", std::string_view("applayer"))
+        .field("event", event)
+        .field("layer", std::string_view("proto_parser"))
+        .close_object();
+  });
+}
 
 void AppCall::decide() {
   const PacketVerdict v = hooks.decide(flow, facts);

@@ -59,7 +59,7 @@ void stream_line(Session& s, Direction d, std::span<const uint8_t> bytes, AppCal
     } else if (st.line_length < sizeof st.line) {
       st.line[st.line_length++] = static_cast<char>(c);
     } else {
-      call.anomaly();
+      call.anomaly("line_too_long");
     }
   }
 }
@@ -299,6 +299,43 @@ TEST(InspectorLimits, TheReassemblyLimitFailsClosedByDroppingTheSegment) {
   p.tcp_seq = 5201;
   EXPECT_EQ(inspector.inspect(flow, 0, p, hooks, 0), PacketVerdict::kLimitDrop);
   EXPECT_EQ(inspector.counters().limit_dropped, 1u);
+}
+
+// Records written through the hooks: the header the hooks provide, then the module's object.
+class RecordingHooks final : public AppHooks {
+ public:
+  PacketVerdict decide(conntrack::Flow&, const AppFacts&) override { return PacketVerdict::kPass; }
+  bool wants(EveKind) const override { return true; }
+  char* reserve(size_t& capacity) override {
+    capacity = sizeof buffer;
+    return buffer;
+  }
+  void commit(size_t length) override { records.emplace_back(buffer, length); }
+  void record_header(FixedJson& json, const conntrack::Flow& flow, std::string_view type, uint64_t) override {
+    json.field("flow_id", flow.id).field("event_type", type);
+  }
+  char buffer[1024];
+  std::vector<std::string> records;
+};
+
+TEST(InspectorRecords, MalformedApplicationDataIsCountedAndLoggedAsAnAnomaly) {
+  InspectionLimits l;
+  l.sessions = 1;
+  l.reassembly.chunks = 4;
+  Inspector inspector(l, 4, kModules);
+  RecordingHooks hooks;
+  conntrack::Flow flow{};
+  flow.id = 7;
+  const std::string data = "HELLO " + std::string(100, 'z');  // longer than the line the parser keeps
+  PacketView p;
+  p.ip_proto = 6;
+  p.payload = {reinterpret_cast<const uint8_t*>(data.data()), data.size()};
+  inspector.inspect(flow, 0, p, hooks, 0);
+  EXPECT_GT(inspector.counters().anomalies, 0u);
+  ASSERT_FALSE(hooks.records.empty());
+  EXPECT_EQ(hooks.records[0],
+            R"({"flow_id":7,"event_type":"anomaly","anomaly":{"app_proto":"tls","type":"applayer",)"
+            R"("event":"line_too_long","layer":"proto_parser"}})");
 }
 
 TEST_F(InspectorTest, UdpDatagramsAreIdentifiedAndDecidedOneByOne) {

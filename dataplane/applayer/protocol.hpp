@@ -41,7 +41,7 @@ struct Session {
   alignas(8) unsigned char parser[kParserStateBytes];
 };
 
-enum class EveKind : uint8_t { kHttp, kTls, kDns };
+enum class EveKind : uint8_t { kHttp, kTls, kDns, kAnomaly };
 
 // What the integrator (the fast path's stage, or `torwart inspect`) provides.
 class AppHooks {
@@ -71,7 +71,9 @@ struct AppCall {
   uint64_t* anomalies;
 
   void decide();
-  void anomaly() { ++*anomalies; }
+  // A parser found something malformed (`event`: the parser's reason name): counted, and an EVE `anomaly`
+  // record in Suricata's layout (type "applayer", layer "proto_parser").
+  void anomaly(std::string_view event);
 };
 
 struct ProtocolModule {

@@ -2,7 +2,6 @@
 
 #include "dataplane/inspect/capture_reader.hpp"
 
-
 #include <array>
 #include <filesystem>
 #include <fstream>

@@ -218,6 +218,7 @@ struct Logging {
   bool http_records = true;
   bool tls_records = true;
   bool dns_records = true;
+  bool anomaly_records = true;  // malformed application data (Suricata's `anomaly` event type)
   // Addresses in every EVE record pseudonymised, prefix-preserving, with this 128-bit key (R14); read from
   // logging.pseudonymise.key_file when the configuration is loaded. Absent: addresses as they are.
   std::optional<std::array<uint8_t, 16>> pseudonym_key;

@@ -47,7 +47,7 @@ void read_inspection(Reader& r, const YAML::Node& node, Inspection& out) {
 }
 
 void read_app_records(Reader& r, const YAML::Node& node, const std::string& path, Logging& out) {
-  out.http_records = out.tls_records = out.dns_records = false;
+  out.http_records = out.tls_records = out.dns_records = out.anomaly_records = false;
   r.sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
     auto v = r.string(n, p);
     if (!v) return;
@@ -57,8 +57,10 @@ void read_app_records(Reader& r, const YAML::Node& node, const std::string& path
       out.tls_records = true;
     } else if (*v == "dns") {
       out.dns_records = true;
+    } else if (*v == "anomaly") {
+      out.anomaly_records = true;
     } else {
-      r.error(n, p, "'" + *v + "' is not an application record type (http, tls, dns)");
+      r.error(n, p, "'" + *v + "' is not an application record type (http, tls, dns, anomaly)");
     }
   });
 }

@@ -73,7 +73,7 @@ class Sink final : public dns::DnsSink {
   }
   void on_anomaly(Direction, dns::DnsAnomaly anomaly) override {
     call_.context.dns_counters.count_anomaly(anomaly);
-    call_.anomaly();
+    call_.anomaly(dns::dns_anomaly_name(anomaly.reason));
   }
 
  private:
@@ -96,7 +96,7 @@ void datagram(Direction, std::span<const uint8_t> bytes, AppCall& call) {
   dns::DnsAnomaly anomaly;
   if (!dns::dns_parse_message(bytes, message, anomaly)) {
     call.context.dns_counters.count_anomaly(anomaly);
-    call.anomaly();
+    call.anomaly(dns::dns_anomaly_name(anomaly.reason));
     return;
   }
   on_message(message, call);

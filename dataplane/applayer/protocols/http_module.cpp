@@ -71,7 +71,9 @@ class Sink final : public http::HttpSink {
   void on_transaction_end(const http::HttpTransaction& txn) override {
     write_app_record(call_, EveKind::kHttp, "http", [&](FixedJson& json) { write_http_eve(txn, json); });
   }
-  void on_anomaly(Direction, http::HttpAnomaly) override { call_.anomaly(); }
+  void on_anomaly(Direction, http::HttpAnomaly anomaly) override {
+    call_.anomaly(http::anomaly_name(anomaly));
+  }
 
  private:
   AppCall& call_;

@@ -44,7 +44,9 @@ class Sink final : public tls::TlsSink {
     call_.decide();
   }
   void on_handshake_done(const tls::TlsFlowState&) override { write_record(slot_, call_); }
-  void on_anomaly(const tls::TlsFlowState&, Direction, tls::TlsAnomaly) override { call_.anomaly(); }
+  void on_anomaly(const tls::TlsFlowState&, Direction, tls::TlsAnomaly anomaly) override {
+    call_.anomaly(tls::tls_anomaly_name(anomaly));
+  }
 
  private:
   TlsSlot& slot_;
