@@ -133,7 +133,9 @@ LoopResult run_pass(WorkerContext& ctx, const std::vector<Frame>& frames, bool a
 }  // namespace
 }  // namespace torwart::bench
 
-int main(int argc, char** argv) {
+namespace {
+
+int bench_main(int argc, char** argv) {
   using namespace torwart;
   using namespace torwart::bench;
   CLI::App app{
@@ -226,4 +228,15 @@ int main(int argc, char** argv) {
   std::cout << "data packets to identify (mean): " << out["app_layer_counters"]["packets_to_identify"].dump()
             << "\n";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return bench_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "applayer_bench: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -65,15 +65,15 @@ Answer answer_app_match(const config::AppMatch& m, const AppFacts& facts) {
   if (m.dns_name && !fold(name_fact(m.dns_name, facts, AppProto::kDns, fact::kDnsName, 0, facts.dns_name)))
     return Answer::kNo;
   if (!m.http_content_types.empty()) {
+    // Not HTTP, or a response without a content type: no. A content type: whether it is listed.
+    const bool other_protocol = (facts.known & fact::kApp) && facts.proto != AppProto::kHttp;
+    const bool has_type = (facts.known & fact::kHttpContentType) != 0;
     Answer a = Answer::kNotYet;
-    if ((facts.known & fact::kApp) && facts.proto != AppProto::kHttp) {
-      a = Answer::kNo;
-    } else if (facts.known & fact::kHttpContentType) {
+    if (other_protocol || (!has_type && (facts.known & fact::kHttpResponseSeen))) a = Answer::kNo;
+    if (!other_protocol && has_type) {
       a = Answer::kNo;
       for (const std::string& range : m.http_content_types)
         if (media_type_matches(facts.http_content_type.view(), range)) a = Answer::kYes;
-    } else if (facts.known & fact::kHttpResponseSeen) {
-      a = Answer::kNo;
     }
     if (!fold(a)) return Answer::kNo;
   }

@@ -28,7 +28,7 @@ struct ProtocolLimits {
 };
 
 // Bytes of parser state a session holds; each module static_asserts that its state fits.
-inline constexpr size_t kParserStateBytes = 7 * 1024;
+inline constexpr size_t kParserStateBytes = size_t{7} * 1024;
 // Stream bytes kept per direction while the protocol is not known yet (every probe decides within them).
 inline constexpr size_t kProbeBytes = 512;
 

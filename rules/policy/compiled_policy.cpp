@@ -215,9 +215,10 @@ CompileResult CompiledPolicy::compile(const config::Config& config, const ZoneIn
   policy->names_.reserve(rules.size());
   for (const auto& rule : rules) policy->names_.push_back(rule.name);
   for (size_t i = 0; i < rules.size(); ++i) {
-    policy->verdicts_.push_back({static_cast<uint32_t>(i), rules[i].action, rules[i].log, policy->names_[i]});
+    policy->verdicts_.push_back(
+        {static_cast<uint32_t>(i), rules[i].action, rules[i].log, false, policy->names_[i]});
   }
-  policy->default_verdict_ = {kDefaultRule, config.policy.default_action, config.policy.default_log,
+  policy->default_verdict_ = {kDefaultRule, config.policy.default_action, config.policy.default_log, false,
                               kDefaultName};
   policy->entries_v4_ = v4.size();
   policy->entries_v6_ = v6.size();

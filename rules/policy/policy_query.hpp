@@ -26,11 +26,11 @@ struct PolicyVerdict {
   uint32_t rule = kDefaultRule;  // index into config.policy.rules, or kDefaultRule
   config::PolicyAction action = config::PolicyAction::kDrop;
   bool log = true;
-  std::string_view rule_name;  // points into the CompiledPolicy; "default" for the default verdict
   // Rules with application matches come before `rule` and match the addresses and service: the flow is let
   // through provisionally and decided again as the application layer learns facts
   // (CompiledPolicy::decide_app).
   bool app_pending = false;
+  std::string_view rule_name;  // points into the CompiledPolicy; "default" for the default verdict
 
   bool is_default() const { return rule == kDefaultRule; }
 };
