@@ -671,6 +671,82 @@ TEST_F(AppLayerE2eTest, SniContentTypeAndDnsNameRulesStopOnlyWhatTheyName) {
   for (const char* app : {"tls", "http", "dns"}) EXPECT_TRUE(flow_apps.contains(app)) << app;
 }
 
+// A capture the test makes itself (tcpdump on the LAN host while curl, openssl's server and dig talk through
+// the appliance), analysed by `torwart inspect` as `suricata -r` would: the same records as live.
+TEST_F(AppLayerE2eTest, ACaptureOfRealClientsIsIdentifiedAndParsedByInspect) {
+  ASSERT_FALSE(lab::find_program("tcpdump").empty()) << "tcpdump missing (scripts/lab-packages.txt)";
+  const std::string cert = work_dir_ + "/cert.pem", key = work_dir_ + "/key.pem";
+  ASSERT_TRUE(in("inet", {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                          "/CN=torwart-e2e", "-keyout", key, "-out", cert, "-days", "2"})
+                  .ok());
+  BackgroundProcess tls_server = topology_.inet->start(
+      {"openssl", "s_server", "-accept", "443", "-cert", cert, "-key", key, "-www", "-quiet"},
+      work_dir_ + "/s_server.log");
+  BackgroundProcess http_server = topology_.inet->start(
+      {python(), script("typed_http_server.py"), "198.51.100.10", "80", "20000"}, work_dir_ + "/http.log");
+  BackgroundProcess dns_server = topology_.inet->start(
+      {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+       "--listen-address=198.51.100.10", "--address=/allowed.example/198.51.100.10",
+       "--pid-file=" + work_dir_ + "/dnsmasq.pid"},
+      work_dir_ + "/dnsmasq.log");
+  wait_listening("inet", "-ltn", 443, tls_server);
+  wait_listening("inet", "-ltn", 80, http_server);
+  wait_listening("inet", "-lun", 53, dns_server);
+  const std::string capture = work_dir_ + "/lan.pcap";
+  BackgroundProcess tcpdump = topology_.lan->start(
+      {"tcpdump", "-i", "eth0", "--immediate-mode", "-U", "-Z", "root", "-n", "-w", capture, "tcp or udp"},
+      work_dir_ + "/tcpdump.log");
+  for (auto deadline = Clock::now() + seconds(10); Clock::now() < deadline;) {
+    if (read_file(work_dir_ + "/tcpdump.log").find("listening on") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(
+      in("lan", {"curl", "-sk", "--max-time", "8", "--resolve", "www.allowed.example:443:198.51.100.10", "-o",
+                 "/dev/null", "https://www.allowed.example/"})
+          .ok());
+  EXPECT_TRUE(in("lan", {"curl", "-sS", "--max-time", "8", "-A", "torwart-e2e/1", "-o", "/dev/null",
+                         "http://198.51.100.10/report.html"})
+                  .ok());
+  EXPECT_TRUE(
+      in("lan", {"dig", "+short", "+time=2", "+tries=1", "@198.51.100.10", "www.allowed.example"}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  tcpdump.stop();
+
+  const std::string out = work_dir_ + "/inspected";
+  const CommandResult r =
+      run_command({torwart_binary(), "inspect", "-r", capture, "-l", out}, std::chrono::seconds(60));
+  ASSERT_TRUE(r.ok()) << r.output;
+  bool tls = false, http = false, dns = false;
+  std::set<std::string> apps;
+  for (const auto& record : eve_records(out + "/eve.json")) {
+    const std::string type = record.value("event_type", "");
+    if (type == "tls" && record["tls"].value("sni", "") == "www.allowed.example") {
+      tls = true;
+      EXPECT_EQ(record["tls"].value("version", ""), "TLS 1.3") << record.dump();
+      EXPECT_EQ(record["tls"]["ja3"].value("hash", "").size(), 32u) << record.dump();
+      EXPECT_FALSE(record["tls"].value("ja4", "").empty()) << record.dump();
+    }
+    if (type == "http" && record["http"].value("url", "") == "/report.html") {
+      http = true;
+      EXPECT_EQ(record["http"].value("http_user_agent", ""), "torwart-e2e/1") << record.dump();
+      EXPECT_EQ(record["http"].value("status", 0), 200) << record.dump();
+      EXPECT_EQ(record["http"].value("length", 0), 20000) << record.dump();
+    }
+    if (type == "dns" && record["dns"].value("type", "") == "answer" &&
+        record["dns"].value("rrname", "") == "www.allowed.example") {
+      dns = true;
+      EXPECT_EQ(record["dns"].value("rcode", ""), "NOERROR") << record.dump();
+      ASSERT_TRUE(record["dns"].contains("answers")) << record.dump();
+      EXPECT_EQ(record["dns"]["answers"][0].value("rdata", ""), "198.51.100.10") << record.dump();
+    }
+    if (type == "flow") apps.insert(record.value("app_proto", ""));
+  }
+  EXPECT_TRUE(tls) << read_file(out + "/eve.json");
+  EXPECT_TRUE(http) << read_file(out + "/eve.json");
+  EXPECT_TRUE(dns) << read_file(out + "/eve.json");
+  for (const char* app : {"tls", "http", "dns"}) EXPECT_TRUE(apps.contains(app)) << app;
+}
+
 // NAT (tests/e2e/README.md): the lab with masquerade on the Internet uplink and a port forward to the LAN
 // host, two workers with software distribution, so that NAT steering must bring both directions together.
 class NatE2eTest : public E2eTest {
