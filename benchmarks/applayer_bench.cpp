@@ -144,10 +144,14 @@ int bench_main(int argc, char** argv) {
   std::vector<std::string> captures;
   unsigned runs = 5, passes = 20;
   bool json_output = false;
+  std::string only = "both";
   app.add_option("captures", captures, "pcap/pcapng files: the traffic mix")->required();
   app.add_option("--runs", runs, "timed runs per loop (the best is reported)")->capture_default_str();
   app.add_option("--passes", passes, "passes over all frames per run")->capture_default_str();
   app.add_flag("--json", json_output, "JSON output");
+  app.add_option("--only", only, "stateful, applayer or both (callgrind counts one loop at a time)")
+      ->check(CLI::IsMember({"stateful", "applayer", "both"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   platform::EalRequest eal;
@@ -177,6 +181,7 @@ int bench_main(int argc, char** argv) {
   LoopResult best[2];
   for (unsigned run = 0; run < runs + 1; ++run) {  // the first run warms caches and is not counted
     for (int with_app = 0; with_app < 2; ++with_app) {
+      if ((only == "stateful" && with_app == 1) || (only == "applayer" && with_app == 0)) continue;
       LoopResult total;
       for (unsigned p = 0; p < passes; ++p) {
         const LoopResult r = run_pass(ctx, frames, with_app == 1, clock_ns);
