@@ -21,6 +21,7 @@
 #include "dataplane/conntrack/track.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/inspect/capture_reader.hpp"
+#include "dataplane/inspect/discarding_outputs.hpp"
 #include "dataplane/parse.hpp"
 #include "dataplane/report.hpp"
 #include "dataplane/stages.hpp"
@@ -36,21 +37,6 @@ using namespace torwart::dataplane;
 
 struct Frame {
   std::vector<uint8_t> bytes;
-};
-
-class NoTx final : public Transmitter {
- public:
-  uint16_t transmit(uint16_t, rte_mbuf** p, uint16_t n) override {
-    rte_pktmbuf_free_bulk(p, n);
-    return n;
-  }
-};
-class NoPunt final : public PuntSink {
- public:
-  uint16_t punt(rte_mbuf** p, uint16_t n) override {
-    rte_pktmbuf_free_bulk(p, n);
-    return n;
-  }
 };
 
 std::vector<Frame> load(const std::vector<std::string>& captures) {
@@ -176,8 +162,8 @@ int bench_main(int argc, char** argv) {
   const auto snapshot = dataplane::Snapshot::build(config, 1, config::config_digest(text), {{"lan", 0, {}}});
   rte_mempool* pool = platform::create_mbuf_pool("applayer_bench", 8191);
   NeighbourTable neighbours(16);
-  NoTx tx;
-  NoPunt punt;
+  inspect::DiscardingTransmitter tx;
+  inspect::DiscardingPuntSink punt;
   EveRing eve;
   WorkerContext ctx(0, pool, neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{},
                     flow_table_config(config), nat::NatTableConfig{}, inspection_limits(config));

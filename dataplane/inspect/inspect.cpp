@@ -1,6 +1,7 @@
 #include "dataplane/inspect/inspect.hpp"
 
 #include "dataplane/inspect/capture_reader.hpp"
+#include "dataplane/inspect/discarding_outputs.hpp"
 
 #include <array>
 #include <filesystem>
@@ -22,23 +23,6 @@ namespace {
 
 constexpr unsigned kMbufs = 4095;
 constexpr unsigned kExpiryBudget = 32;
-
-// Nothing leaves: packets that pass are freed, as `suricata -r` forwards nothing.
-class DiscardingTransmitter final : public Transmitter {
- public:
-  uint16_t transmit(uint16_t, rte_mbuf** packets, uint16_t count) override {
-    rte_pktmbuf_free_bulk(packets, count);
-    return count;
-  }
-};
-
-class DiscardingPuntSink final : public PuntSink {
- public:
-  uint16_t punt(rte_mbuf** packets, uint16_t count) override {
-    rte_pktmbuf_free_bulk(packets, count);
-    return count;
-  }
-};
 
 std::vector<PortBinding> bindings_of(const config::Config& config) {
   std::vector<PortBinding> bindings;
