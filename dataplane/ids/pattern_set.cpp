@@ -9,7 +9,8 @@ unsigned flags_of(const Pattern& p) {
   unsigned flags = 0;
   if (p.nocase) flags |= HS_FLAG_CASELESS;
   if (p.single_match) flags |= HS_FLAG_SINGLEMATCH;
-  if (p.regex) flags |= HS_FLAG_DOTALL;  // Suricata's pcre without `s` differs; the verifier decides
+  if (p.regex) flags |= HS_FLAG_DOTALL;  // a superset of pcre without `s`: the verifier decides
+  if (p.regex && p.prefilter) flags |= HS_FLAG_PREFILTER;
   return flags;
 }
 

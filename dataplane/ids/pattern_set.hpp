@@ -23,6 +23,9 @@ struct Pattern {
   bool regex = false;
   bool nocase = false;
   bool single_match = false;  // report the first match only (enough to select a signature for verification)
+  // Regexes Hyperscan cannot do exactly (back-references, look-around) compile to a superset that PCRE2
+  // then confirms (regex_confirm.hpp).
+  bool prefilter = false;
 };
 
 // A pattern Hyperscan refused: which one and why.

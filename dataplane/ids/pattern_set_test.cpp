@@ -62,6 +62,12 @@ TEST(PatternSet, RegularExpressionsCompileSeparatelyAndBadOnesNameThePattern) {
   EXPECT_THROW((void)PatternSet::compile({}), std::invalid_argument);
 }
 
+TEST(PatternSet, PrefilterModeAcceptsWhatOnlyPcreCanMatchExactly) {
+  EXPECT_THROW((void)PatternSet::compile({{1, "(\\w+)=\\1", true, false, false}}), PatternError);
+  auto set = PatternSet::compile({{1, "(\\w+)=\\1", true, false, false, true}});
+  EXPECT_FALSE(matches(*set, "abc=abc").empty());  // a candidate; PCRE2 confirms or refutes it
+}
+
 TEST(PatternSet, ASerialisedDatabaseScansTheSameAndGarbageIsRefused) {
   auto set = PatternSet::compile({{1, "needle", false, true, false}});
   const std::vector<uint8_t> bytes = set->serialize();
