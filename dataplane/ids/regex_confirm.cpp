@@ -8,7 +8,7 @@
 namespace torwart::dataplane::ids {
 namespace {
 
-constexpr size_t kJitStackBytes = 256 * 1024;
+constexpr size_t kJitStackBytes = size_t{256} * 1024;
 constexpr uint32_t kMatchLimit = 100000;  // a pathological expression costs a bounded time per packet
 
 }  // namespace
@@ -62,7 +62,7 @@ Regex::~Regex() {
 RegexMatcher::RegexMatcher()
     : data_(pcre2_match_data_create(16, nullptr)),
       context_(pcre2_match_context_create(nullptr)),
-      stack_(pcre2_jit_stack_create(32 * 1024, kJitStackBytes, nullptr)) {
+      stack_(pcre2_jit_stack_create(size_t{32} * 1024, kJitStackBytes, nullptr)) {
   if (data_ == nullptr || context_ == nullptr || stack_ == nullptr) {
     pcre2_match_data_free(data_);
     pcre2_match_context_free(context_);
