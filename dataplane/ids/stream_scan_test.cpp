@@ -13,7 +13,8 @@ std::span<const uint8_t> bytes_of(const std::string& s) {
 }
 
 struct Fixture {
-  Fixture(const std::vector<Pattern>& patterns, uint32_t longest) : set(PatternSet::compile(patterns)), join(512) {
+  Fixture(const std::vector<Pattern>& patterns, uint32_t longest)
+      : set(PatternSet::compile(patterns)), join(512) {
     scratch.prepare_for(*set);
     scanner.emplace(*set, scratch, longest, join);
   }

@@ -1,0 +1,45 @@
+#include "dataplane/ids/alert_record.hpp"
+
+#include <gtest/gtest.h>
+
+namespace torwart::dataplane::ids {
+namespace {
+
+TEST(AlertRecord, SuricatasFieldNamesInItsOrder) {
+  char buffer[512];
+  FixedJson json(buffer, sizeof buffer);
+  json.open_object().field("event_type", std::string_view("alert"));
+  AlertInfo alert;
+  alert.blocked = true;
+  alert.signature_id = 2019401;
+  alert.rev = 3;
+  alert.signature = "ET POLICY \"quoted\" name";
+  alert.category = "Potential Corporate Privacy Violation";
+  alert.severity = 1;
+  alert.app_proto = "http";
+  write_alert(json, alert);
+  json.close_object();
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(std::string(buffer, json.size()),
+            R"({"event_type":"alert","app_proto":"http","alert":{"action":"blocked","gid":1,)"
+            R"("signature_id":2019401,"rev":3,"signature":"ET POLICY \"quoted\" name",)"
+            R"("category":"Potential Corporate Privacy Violation","severity":1}})");
+}
+
+TEST(AlertRecord, AnAlertOnlySignatureIsAllowedAndTooSmallABufferIsRefused) {
+  char small[40];
+  FixedJson json(small, sizeof small);
+  json.open_object();
+  write_alert(json, AlertInfo{});
+  json.close_object();
+  EXPECT_FALSE(json.ok());  // never a cut record
+  char buffer[256];
+  FixedJson ok(buffer, sizeof buffer);
+  ok.open_object();
+  write_alert(ok, AlertInfo{});
+  ok.close_object();
+  EXPECT_NE(std::string(buffer, ok.size()).find(R"("action":"allowed")"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace torwart::dataplane::ids
