@@ -1,4 +1,5 @@
 // byte_test, byte_jump, byte_extract: reading numbers out of the inspected buffer.
+#include <cctype>
 #include <limits>
 #include <string>
 #include <vector>

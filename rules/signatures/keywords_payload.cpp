@@ -1,4 +1,5 @@
 // content and its modifiers, pcre, isdataat and the size checks: what a rule looks for in a buffer.
+#include <cctype>
 #include <limits>
 #include <string>
 

@@ -46,3 +46,18 @@ TEST(ParseErrors, StickyBufferWithNothingToInspect) {
 
 }  // namespace
 }  // namespace torwart::signatures
+
+namespace torwart::signatures {
+namespace {
+
+TEST(KnownKeywords, ListsSupportedAndFlaggedKeywords) {
+  const auto& known = known_keywords();
+  for (const char* keyword : {"content", "pcre", "byte_test", "flowbits", "http.uri", "http_uri", "file_data",
+                              "dotprefix", "threshold", "xbits", "stream_size"}) {
+    EXPECT_TRUE(known.contains(keyword)) << keyword;
+  }
+  EXPECT_FALSE(known.contains("uricontent"));
+}
+
+}  // namespace
+}  // namespace torwart::signatures
