@@ -226,6 +226,9 @@ SignatureParseResult parse_signature(std::string_view text, std::string_view fil
   } catch (const ParseFailure& failure) {
     return {
         ParseError{std::string(file), line, find_sid(rule), failure.kind, failure.keyword, failure.what()}};
+  } catch (const std::exception& unexpected) {
+    // A rule must never stop the others from loading, not even one that finds a gap in the checks.
+    return {ParseError{std::string(file), line, find_sid(rule), ErrorKind::syntax, "", unexpected.what()}};
   }
   return {std::move(signature)};
 }
