@@ -139,8 +139,9 @@ size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, ui
       .field("state", flow.state)
       .field("reason", flow.reason)
       .field("alerted", false)
-      .field("action", flow.action)
-      .close_object();
+      .field("action", flow.action);
+  if (flow.app_anomaly) json.field("anomaly", true);
+  json.close_object();
   if (!flow.tcp_state.empty()) json.open_object("tcp").field("state", flow.tcp_state).close_object();
   json.open_object("policy").field("rule", flow.rule).field("out_iface", flow.out_iface).close_object();
   if (flow.nat) {

@@ -123,6 +123,7 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
   record.out_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.destination);
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
   record.app_proto = applayer::app_proto_name(ctx_.inspector.app_proto(flow, ctx_.flows.slot_of(flow)));
+  record.app_anomaly = ctx_.inspector.anomalous(flow, ctx_.flows.slot_of(flow));
   add_nat_tuple(ctx_, flow, record);
   const config::Logging& logging = ctx_.snapshot->source().logging;
   pseudonymise_in_place(logging, record.ipv6, record.src);

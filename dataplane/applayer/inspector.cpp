@@ -26,6 +26,7 @@ PacketVerdict stricter(PacketVerdict a, PacketVerdict b) {
 
 void AppCall::anomaly(std::string_view event) {
   ++*anomalies;
+  if (flow_flags != nullptr) *flow_flags |= flow_app_flag::kAnomaly;
   write_app_record(*this, EveKind::kAnomaly, "anomaly", [&](FixedJson& json) {
     json.open_object("anomaly")
         .field("app_proto", app_proto_name(facts.proto))
@@ -144,7 +145,8 @@ void Inspector::release_session(const conntrack::Flow& flow, FlowApp& app, AppHo
                  s.facts,
                  now_ns,
                  &ignored,
-                 &counters_.anomalies};
+                 &counters_.anomalies,
+                 &app.flags};
     module->end(s, call);
   }
   reassembler_.release(s.stream[0]);
@@ -251,7 +253,7 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
     }
   }
   PacketVerdict verdict = PacketVerdict::kPass;
-  AppCall call{flow, hooks, *protocols_, session->facts, now_ns, &verdict, &counters_.anomalies};
+  AppCall call{flow, hooks, *protocols_, session->facts, now_ns, &verdict, &counters_.anomalies, &app.flags};
   Delivery delivery(*this, flow, app, *session, packet.direction, call);
   const stream::SegmentResult result = reassembler_.add(state, seq, packet.payload, delivery);
   if (result == stream::SegmentResult::kLimit) {
@@ -293,7 +295,7 @@ PacketVerdict Inspector::inspect_udp(conntrack::Flow& flow, FlowApp& app, const 
   AppFacts facts;
   facts.proto = app.proto;
   if (app.proto != AppProto::kNone) facts.known |= fact::kApp;
-  AppCall call{flow, hooks, *protocols_, facts, now_ns, &verdict, &counters_.anomalies};
+  AppCall call{flow, hooks, *protocols_, facts, now_ns, &verdict, &counters_.anomalies, &app.flags};
   if (app.proto == AppProto::kNone) {
     if (app.data_packets[d] < 255) ++app.data_packets[d];
     for (const ProtocolModule* module : modules_) {

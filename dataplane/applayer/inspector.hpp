@@ -99,6 +99,11 @@ class Inspector {
     const FlowApp& app = apps_[slot];
     return app.flow_id == flow.id ? app.proto : AppProto::kNone;
   }
+  // The application layer found malformed data in this flow (counted and logged when it happened).
+  bool anomalous(const conntrack::Flow& flow, uint32_t slot) const {
+    const FlowApp& app = apps_[slot];
+    return app.flow_id == flow.id && (app.flags & flow_app_flag::kAnomaly) != 0;
+  }
   const InspectionCounters& counters() const { return counters_; }
   const stream::ReassemblyCounters& reassembly_counters() const { return reassembler_.counters(); }
   ProtocolContext& protocol_context() { return *protocols_; }

@@ -332,6 +332,7 @@ TEST(InspectorRecords, MalformedApplicationDataIsCountedAndLoggedAsAnAnomaly) {
   p.payload = {reinterpret_cast<const uint8_t*>(data.data()), data.size()};
   inspector.inspect(flow, 0, p, hooks, 0);
   EXPECT_GT(inspector.counters().anomalies, 0u);
+  EXPECT_TRUE(inspector.anomalous(flow, 0));  // the flow record will say so
   ASSERT_FALSE(hooks.records.empty());
   EXPECT_EQ(hooks.records[0],
             R"({"flow_id":7,"event_type":"anomaly","anomaly":{"app_proto":"tls","type":"applayer",)"

@@ -69,6 +69,7 @@ struct AppCall {
   uint64_t now_ns;
   PacketVerdict* verdict;  // the packet's verdict so far; decide() may make it stricter
   uint64_t* anomalies;
+  uint8_t* flow_flags = nullptr;  // the flow's FlowApp::flags: an anomaly marks the flow
 
   void decide();
   // A parser found something malformed (`event`: the parser's reason name): counted, and an EVE `anomaly`
