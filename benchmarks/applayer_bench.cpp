@@ -18,10 +18,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "dataplane/conntrack/track.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/inspect/capture_reader.hpp"
 #include "dataplane/inspect/discarding_outputs.hpp"
+#include "dataplane/inspect/track_frame.hpp"
 #include "dataplane/parse.hpp"
 #include "dataplane/report.hpp"
 #include "dataplane/stages.hpp"
@@ -72,43 +72,15 @@ struct LoopResult {
   for (const Frame& f : frames) {
     clock_ns += 1000;  // 1 us per packet: no flow times out within a pass
     ctx.now_ns = clock_ns;
-    rte_mbuf* m = rte_pktmbuf_alloc(ctx.pool);
-    std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(f.bytes.size())), f.bytes.data(), f.bytes.size());
-    m->port = 0;
     Burst burst;
-    burst.pkts[0] = m;
-    burst.count = 1;
-    stage_parse(burst, parse_options);
     ++result.packets;
     result.bytes += f.bytes.size();
-    if (burst.count == 0) {
-      rte_pktmbuf_free_bulk(burst.dropped.data(), burst.dropped_count);
+    if (inspect::track_frame(ctx, f.bytes, parse_options, true, on_end, burst).fate !=
+        inspect::FrameFate::kTracked)
       continue;
-    }
-    PacketMeta& meta = meta_of(m);
-    conntrack::FlowTuple tuple;
-    if ((meta.flags & meta_flag::kFragment) || !conntrack::tuple_of_packet(meta, m, tuple)) {
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
-    if (found.flow == nullptr) {
-      const conntrack::CreateResult created =
-          ctx.flows.create(tuple, conntrack::mirror(tuple), ctx.now_ns, on_end);
-      if (created.flow == nullptr) {
-        rte_pktmbuf_free(m);
-        continue;
-      }
-      created.flow->flags = conntrack::flow_flag::kPolicyDecided | conntrack::flow_flag::kLog;
-      found = {created.flow, conntrack::Direction::kOriginal};
-    }
-    (void)ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
-    meta.flow = found.flow;
-    if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
     if (applayer) stage_applayer(ctx, burst);
-    if (burst.count > 0) rte_pktmbuf_free_bulk(burst.pkts.data(), burst.count);
+    inspect::discard_forwarded(burst);
     if (burst.dropped_count > 0) rte_pktmbuf_free_bulk(burst.dropped.data(), burst.dropped_count);
-    if (burst.generated_count > 0) rte_pktmbuf_free_bulk(burst.generated.data(), burst.generated_count);
   }
   result.cycles = rte_rdtsc() - start;
   return result;

@@ -61,13 +61,14 @@ void stage_applayer(WorkerContext& ctx, Burst& burst) {
       burst.pkts[kept++] = m;
       continue;
     }
+    const uint32_t slot = ctx.flows.slot_of(*flow);
     applayer::PacketView view;
-    if (!view_of(m, meta, *flow, view)) {
+    if (ctx.inspector.passes_uninspected(*flow, slot) || !view_of(m, meta, *flow, view)) {
       burst.pkts[kept++] = m;
       continue;
     }
     StageAppHooks hooks(ctx, &meta);
-    switch (ctx.inspector.inspect(*flow, ctx.flows.slot_of(*flow), view, hooks, ctx.now_ns)) {
+    switch (ctx.inspector.inspect(*flow, slot, view, hooks, ctx.now_ns)) {
       case applayer::PacketVerdict::kPass:
         burst.pkts[kept++] = m;
         break;

@@ -8,7 +8,6 @@ namespace {
 
 constexpr uint32_t kNoSession = 0xffffffffu;
 constexpr uint8_t kTcpSyn = 0x02;
-constexpr uint8_t kTcpAck = 0x10;
 
 unsigned index_of(Direction d) {
   return static_cast<unsigned>(d);
@@ -45,21 +44,14 @@ void AppCall::decide() {
 // The reassembler's in-order bytes go to identification or the parser.
 class Inspector::Delivery final : public stream::StreamReassembler::Sink {
  public:
-  Delivery(Inspector& inspector, conntrack::Flow& flow, FlowApp& app, Session& session, Direction direction,
-           AppCall& call)
-      : inspector_(inspector),
-        flow_(flow),
-        app_(app),
-        session_(session),
-        direction_(direction),
-        call_(call) {}
+  Delivery(Inspector& inspector, FlowApp& app, Session& session, Direction direction, AppCall& call)
+      : inspector_(inspector), app_(app), session_(session), direction_(direction), call_(call) {}
   void deliver(std::span<const uint8_t> bytes) override {
-    inspector_.on_stream_bytes(flow_, app_, session_, direction_, bytes, call_);
+    inspector_.on_stream_bytes(app_, session_, direction_, bytes, call_);
   }
 
  private:
   Inspector& inspector_;
-  conntrack::Flow& flow_;
   FlowApp& app_;
   Session& session_;
   Direction direction_;
@@ -119,7 +111,7 @@ PacketVerdict Inspector::inspect(conntrack::Flow& flow, uint32_t slot, const Pac
   return verdict;
 }
 
-Session* Inspector::take_session(const conntrack::Flow&, FlowApp& app, const PacketView&) {
+Session* Inspector::take_session(FlowApp& app) {
   if (free_head_ == kNoSession) return nullptr;
   const uint32_t index = free_head_;
   Session& s = sessions_[index];
@@ -182,7 +174,7 @@ void Inspector::give_up_identifying(FlowApp& app, AppFacts& facts, uint8_t ip_pr
   app.flags |= flow_app_flag::kDone;
 }
 
-void Inspector::on_stream_bytes(conntrack::Flow& flow, FlowApp& app, Session& session, Direction direction,
+void Inspector::on_stream_bytes(FlowApp& app, Session& session, Direction direction,
                                 std::span<const uint8_t> bytes, AppCall& call) {
   if (app.proto != AppProto::kNone) {
     if (const ProtocolModule* module = module_of(app.proto); module != nullptr)
@@ -214,7 +206,6 @@ void Inspector::on_stream_bytes(conntrack::Flow& flow, FlowApp& app, Session& se
     return;
   }
   if (!undecided || session.probe_length[d] == kProbeBytes) app.flags |= probed_flag(direction);
-  (void)flow;
 }
 
 PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const PacketView& packet,
@@ -227,10 +218,9 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
         packet.direction == Direction::kToServer ? flow_app_flag::kSynSeen : flow_app_flag::kSynAckSeen;
     seq += 1;  // data on a SYN (TCP Fast Open) starts after it
   }
-  (void)kTcpAck;
   if (packet.payload.empty()) return PacketVerdict::kPass;
   if (app.proto == AppProto::kNone && app.data_packets[d] < 255) ++app.data_packets[d];
-  Session* session = app.session != kNoSession ? &sessions_[app.session] : take_session(flow, app, packet);
+  Session* session = app.session != kNoSession ? &sessions_[app.session] : take_session(app);
   if (session == nullptr) {
     ++counters_.sessions_exhausted;
     if (limits_.on_limit == LimitAction::kDrop) {
@@ -254,7 +244,7 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
   }
   PacketVerdict verdict = PacketVerdict::kPass;
   AppCall call{flow, hooks, *protocols_, session->facts, now_ns, &verdict, &counters_.anomalies, &app.flags};
-  Delivery delivery(*this, flow, app, *session, packet.direction, call);
+  Delivery delivery(*this, app, *session, packet.direction, call);
   const stream::SegmentResult result = reassembler_.add(state, seq, packet.payload, delivery);
   if (result == stream::SegmentResult::kLimit) {
     if (limits_.on_limit == LimitAction::kDrop) {

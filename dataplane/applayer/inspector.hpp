@@ -5,7 +5,7 @@
 // whenever it learns a fact the policy may match on. A packet is inspected before it is forwarded, so a drop
 // verdict still stops it.
 //
-// State: per flow-table slot a FlowApp (16 bytes, beside the flow table like NAT's records); per TCP flow
+// State: per flow-table slot a FlowApp (24 bytes, beside the flow table like NAT's records); per TCP flow
 // that carries data a Session from a fixed pool (reassembly state, probe bytes, facts, the parser's state).
 // A session is released when the flow ends or once nothing more is to be learnt (e.g. TLS after the
 // handshake, an unidentified flow). Everything is allocated at construction.
@@ -99,6 +99,13 @@ class Inspector {
     const FlowApp& app = apps_[slot];
     return app.flow_id == flow.id ? app.proto : AppProto::kNone;
   }
+  // Nothing more to look at in this flow and no verdict to apply: the caller may skip building a PacketView
+  // (what inspect() would answer: kPass, without counting the packet).
+  bool passes_uninspected(const conntrack::Flow& flow, uint32_t slot) const {
+    const FlowApp& app = apps_[slot];
+    return app.flow_id == flow.id &&
+           (app.flags & (flow_app_flag::kDone | flow_app_flag::kBlocked)) == flow_app_flag::kDone;
+  }
   // The application layer found malformed data in this flow (counted and logged when it happened).
   bool anomalous(const conntrack::Flow& flow, uint32_t slot) const {
     const FlowApp& app = apps_[slot];
@@ -112,8 +119,8 @@ class Inspector {
  private:
   class Delivery;
   friend class Delivery;
-  void on_stream_bytes(conntrack::Flow& flow, FlowApp& app, Session& session, Direction direction,
-                       std::span<const uint8_t> bytes, AppCall& call);
+  void on_stream_bytes(FlowApp& app, Session& session, Direction direction, std::span<const uint8_t> bytes,
+                       AppCall& call);
   void give_up_identifying(FlowApp& app, AppFacts& facts, uint8_t ip_proto, uint16_t server_port,
                            AppCall& call);
   FlowApp& app_of(const conntrack::Flow& flow, uint32_t slot, AppHooks& hooks, uint64_t now_ns);
@@ -121,7 +128,7 @@ class Inspector {
                             uint64_t now_ns);
   PacketVerdict inspect_udp(conntrack::Flow& flow, FlowApp& app, const PacketView& packet, AppHooks& hooks,
                             uint64_t now_ns);
-  Session* take_session(const conntrack::Flow& flow, FlowApp& app, const PacketView& packet);
+  Session* take_session(FlowApp& app);
   void release_session(const conntrack::Flow& flow, FlowApp& app, AppHooks& hooks, uint64_t now_ns);
   void identified(FlowApp& app, AppProto proto, AppFacts& facts, AppCall& call);
   const ProtocolModule* module_of(AppProto proto) const;

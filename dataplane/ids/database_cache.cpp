@@ -1,7 +1,8 @@
 #include "dataplane/ids/database_cache.hpp"
 
+#include "rules/config/config_digest.hpp"
+
 #include <hs/hs.h>
-#include <openssl/evp.h>
 
 #include <fstream>
 #include <iterator>
@@ -9,14 +10,15 @@
 namespace torwart::dataplane::ids {
 namespace {
 
-void add(EVP_MD_CTX* ctx, const void* data, size_t length) {
-  EVP_DigestUpdate(ctx, data, length);
+// Lengths keep ("ab","c") and ("a","bc") apart.
+void add_string(std::string& key, std::string_view s) {
+  const uint64_t length = s.size();
+  key.append(reinterpret_cast<const char*>(&length), sizeof length).append(s);
 }
 
-void add_string(EVP_MD_CTX* ctx, const std::string& s) {
-  const uint64_t length = s.size();
-  add(ctx, &length, sizeof length);  // lengths keep ("ab","c") and ("a","bc") apart
-  add(ctx, s.data(), s.size());
+template <typename T>
+void add_value(std::string& key, const T& value) {
+  key.append(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
 }  // namespace
@@ -28,31 +30,19 @@ DatabaseCache::DatabaseCache(std::filesystem::path directory) : directory_(std::
 }
 
 std::string DatabaseCache::key_of(const std::vector<Pattern>& patterns) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  add_string(ctx, kEngineVersion);
-  add_string(ctx, hs_version());
+  std::string key;
+  add_string(key, kEngineVersion);
+  add_string(key, hs_version());
   hs_platform_info_t platform{};
   hs_populate_platform(&platform);
-  add(ctx, &platform, sizeof platform);
+  add_value(key, platform);
   for (const Pattern& p : patterns) {
-    add(ctx, &p.id, sizeof p.id);
-    const uint8_t flags =
-        static_cast<uint8_t>((p.regex ? 1 : 0) | (p.nocase ? 2 : 0) | (p.single_match ? 4 : 0));
-    add(ctx, &flags, 1);
-    add_string(ctx, p.bytes);
+    add_value(key, p.id);
+    add_value(key, static_cast<uint8_t>((p.regex ? 1 : 0) | (p.nocase ? 2 : 0) | (p.single_match ? 4 : 0) |
+                                        (p.prefilter ? 8 : 0)));
+    add_string(key, p.bytes);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return config::sha256_hex(key);
 }
 
 std::shared_ptr<const PatternSet> DatabaseCache::get(const std::vector<Pattern>& patterns) {

@@ -2,6 +2,7 @@
 
 #include "dataplane/inspect/capture_reader.hpp"
 #include "dataplane/inspect/discarding_outputs.hpp"
+#include "dataplane/inspect/track_frame.hpp"
 
 #include <array>
 #include <filesystem>
@@ -10,7 +11,6 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "dataplane/conntrack/track.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/pipeline.hpp"
 #include "dataplane/report.hpp"
@@ -75,56 +75,30 @@ InspectSummary run_inspect(const InspectOptions& options) {
     }
     ctx.now_ns = now;
     ctx.flows.expire(now, kExpiryBudget, on_end);
-    rte_mbuf* m = rte_pktmbuf_alloc(pool);
-    if (m == nullptr) throw std::runtime_error("inspect ran out of packet buffers");
-    std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(length)), frame.data(), length);
-    m->port = 0;
     Burst burst;
-    burst.pkts[0] = m;
-    burst.count = 1;
-    stage_parse(burst, parse_options);
-    summary.malformed += burst.dropped_count;
-    for (uint16_t d = 0; d < burst.dropped_count; ++d)
-      ++malformed_by_reason[static_cast<unsigned>(meta_of(burst.dropped[d]).drop_reason)];
-    if (burst.dropped_count > 0) rte_pktmbuf_free_bulk(burst.dropped.data(), burst.dropped_count);
-    burst.reset_side_lists();
-    if (burst.count == 0) continue;
-    PacketMeta& meta = meta_of(m);
-    conntrack::FlowTuple tuple;
-    if (meta.l3 == L3Kind::kArp || meta.l3 == L3Kind::kNone || (meta.flags & meta_flag::kFragment) ||
-        !conntrack::tuple_of_packet(meta, m, tuple)) {
-      if (meta.flags & meta_flag::kFragment) ++summary.fragments;
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    conntrack::LookupResult found = ctx.flows.lookup(tuple, now, on_end);
-    if (found.flow == nullptr) {
-      if (meta.ip_proto == IPPROTO_TCP && !options.midstream && !conntrack::tcp_may_open(meta, m)) {
+    const TrackedFrame tracked =
+        track_frame(ctx, {frame.data(), length}, parse_options, options.midstream, on_end, burst);
+    switch (tracked.fate) {
+      case FrameFate::kTracked:
+        break;
+      case FrameFate::kMalformed:
+        ++summary.malformed;
+        ++malformed_by_reason[static_cast<unsigned>(tracked.malformed_reason)];
+        continue;
+      case FrameFate::kFragment:
+        ++summary.fragments;
+        continue;
+      case FrameFate::kNoHandshake:
         ++summary.not_tracked;
-        rte_pktmbuf_free(m);
         continue;
-      }
-      const conntrack::CreateResult created = ctx.flows.create(tuple, conntrack::mirror(tuple), now, on_end);
-      if (created.flow == nullptr) {
-        rte_pktmbuf_free(m);
+      case FrameFate::kUntrackable:
+      case FrameFate::kTableFull:
         continue;
-      }
-      ++summary.flows;
-      created.flow->flags = conntrack::flow_flag::kPolicyDecided | conntrack::flow_flag::kLog;
-      created.flow->policy_rule = conntrack::kNoPolicyRule;
-      found = {created.flow, conntrack::Direction::kOriginal};
     }
-    // The TCP state is kept for timeouts and records; what it would refuse is still inspected, as an IDS
-    // does.
-    (void)ctx.flows.track(*found.flow, found.direction, meta, m, now);
-    meta.flow = found.flow;
-    if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
+    if (tracked.new_flow) ++summary.flows;
     stage_applayer(ctx, burst);
     summary.dropped += burst.dropped_count;
-    if (burst.count > 0) rte_pktmbuf_free_bulk(burst.pkts.data(), burst.count);
-    burst.count = 0;
-    if (burst.generated_count > 0) rte_pktmbuf_free_bulk(burst.generated.data(), burst.generated_count);
-    burst.generated_count = 0;
+    discard_forwarded(burst);
     pipeline_finish(ctx, burst);  // logs and frees what --ips dropped
     drain();
   }

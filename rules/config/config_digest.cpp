@@ -7,6 +7,10 @@
 namespace torwart::config {
 
 std::string config_digest(std::string_view text) {
+  return sha256_hex(text);
+}
+
+std::string sha256_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {

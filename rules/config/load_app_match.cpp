@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "dataplane/applayer/app_proto.hpp"
+#include "rules/config/load_policy.hpp"
 
 namespace torwart::config::detail {
 namespace {
@@ -82,12 +83,9 @@ void AppMatchReader::read_name_objects(const YAML::Node& node, const std::string
     auto name = r_.string(n["name"], p + ".name");
     if (!name) return;
     object.name = *name;
-    const bool valid_name = !name->empty() && name->size() <= 63 && (*name)[0] >= 'a' && (*name)[0] <= 'z' &&
-                            std::all_of(name->begin(), name->end(), [](char c) {
-                              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-                            });
+    // No dots: a rule's entry with a dot is a host name, one without names a list.
+    const bool valid_name = valid_object_name(*name) && name->find('.') == std::string::npos;
     if (!valid_name) {
-      // No dots: a rule's entry with a dot is a host name, one without names a list.
       r_.error(n["name"], p + ".name",
                "name lists are named with 1-63 of a-z, 0-9, '-', '_' (no dots), starting with a letter");
       return;
@@ -142,7 +140,7 @@ void AppMatchReader::read_name_objects(const YAML::Node& node, const std::string
 
 void AppMatchReader::read_names(const YAML::Node& node, const std::string& path, NameList& out,
                                 bool allow_objects) {
-  r_.sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
+  r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
     auto text = r_.string(n, p);
     if (!text) return;
     if (allow_objects && text->find('.') == std::string::npos) {
@@ -159,14 +157,12 @@ void AppMatchReader::read_names(const YAML::Node& node, const std::string& path,
       r_.error(n, p,
                "'" + *text + "' is not a host name or *.suffix (letters, digits, '-', '_'; labels of 1-63)");
   });
-  if (node.IsSequence() && node.size() == 0)
-    r_.error(node, path, "an empty list matches nothing; leave the key out to match any");
 }
 
 bool AppMatchReader::read_rule_key(const std::string& key, const YAML::Node& node, const std::string& path,
                                    AppMatch& out) {
   if (key == "app") {
-    r_.sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
+    r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
       auto text = r_.string(n, p);
       if (!text) return;
       const auto proto = dataplane::applayer::app_proto_from_name(*text);
@@ -181,8 +177,6 @@ bool AppMatchReader::read_rule_key(const std::string& key, const YAML::Node& nod
         out.apps.push_back(*text);
       }
     });
-    if (node.IsSequence() && node.size() == 0)
-      r_.error(node, path, "an empty list matches nothing; leave the key out to match any");
     return true;
   }
   std::optional<NameList>* names = key == "tls_sni"     ? &out.tls_sni
@@ -197,7 +191,7 @@ bool AppMatchReader::read_rule_key(const std::string& key, const YAML::Node& nod
     return true;
   }
   if (key == "http_content_type") {
-    r_.sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
+    r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
       auto text = r_.string(n, p);
       if (!text) return;
       const std::string media = lowered(*text);
@@ -208,8 +202,6 @@ bool AppMatchReader::read_rule_key(const std::string& key, const YAML::Node& nod
         out.http_content_types.push_back(media);
       }
     });
-    if (node.IsSequence() && node.size() == 0)
-      r_.error(node, path, "an empty list matches nothing; leave the key out to match any");
     return true;
   }
   return false;

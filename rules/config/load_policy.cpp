@@ -15,6 +15,8 @@ namespace {
 constexpr size_t kMaxPolicyRules = 100000;
 constexpr size_t kMaxObjectNameLength = 63;
 
+}  // namespace
+
 bool valid_object_name(const std::string& name) {
   if (name.empty() || name.size() > kMaxObjectNameLength) return false;
   if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
@@ -22,6 +24,8 @@ bool valid_object_name(const std::string& name) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
   });
 }
+
+namespace {
 constexpr const char* kNameRule = "names are 1-63 of a-z, 0-9, '-', '_', '.', starting with a letter";
 
 template <typename Value>
@@ -161,7 +165,11 @@ class ObjectTable {
 class PolicyBuilder {
  public:
   PolicyBuilder(Reader& reader, const std::set<std::string, std::less<>>& zones)
-      : r_(reader), zones_(zones), addresses_(reader, "address"), services_(reader, "service"), app_(reader) {}
+      : r_(reader),
+        zones_(zones),
+        addresses_(reader, "address"),
+        services_(reader, "service"),
+        app_(reader) {}
 
   void read_objects(const YAML::Node& node) {
     if (!r_.expect_map(node, "objects", {"addresses", "services", "names"})) return;
@@ -261,17 +269,8 @@ class PolicyBuilder {
     }
   }
 
-  // A list key of a rule: omitted means any, so an empty list (which would match nothing) is refused.
-  template <typename Fn>
-  void rule_list(const YAML::Node& node, const std::string& path, Fn&& each) {
-    r_.sequence(node, path, each);
-    if (node.IsSequence() && node.size() == 0) {
-      r_.error(node, path, "an empty list matches nothing; leave the key out to match any");
-    }
-  }
-
   void read_zones(const YAML::Node& node, const std::string& path, std::vector<std::string>& out) {
-    rule_list(node, path, [&](const YAML::Node& n, const std::string& p) {
+    r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
       auto zone = r_.string(n, p);
       if (!zone) return;
       if (!zones_.contains(*zone)) {
@@ -330,7 +329,7 @@ class PolicyBuilder {
   template <typename Value, typename ParseMember>
   void read_entries(const YAML::Node& node, const std::string& path, ObjectTable<Value>& table,
                     ParseMember parse_member, std::vector<Value>& out) {
-    rule_list(node, path, [&](const YAML::Node& n, const std::string& p) {
+    r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
       auto member = parse_member(r_, n, p);
       if (!member) return;
       if (auto values = table.lookup(*member)) append_unique(out, *values);

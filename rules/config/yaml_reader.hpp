@@ -132,6 +132,15 @@ class Reader {
     for (size_t i = 0; i < node.size(); ++i) each(node[i], index(path, i));
   }
 
+  // A list key of a rule: omitted means any, so an empty list (which would match nothing) is refused.
+  template <typename Fn>
+  void nonempty_sequence(const YAML::Node& node, const std::string& path, Fn&& each) {
+    sequence(node, path, each);
+    if (node.IsSequence() && node.size() == 0) {
+      error(node, path, "an empty list matches nothing; leave the key out to match any");
+    }
+  }
+
  private:
   std::string file_;
   std::vector<ConfigError> errors_;

@@ -585,26 +585,41 @@ class AppLayerE2eTest : public E2eTest {
                              "dns_name: [\"*.tracker.example\"], "
                              "action: drop}\n");
   }
+
+  void TearDown() override {
+    for (BackgroundProcess* server : {&tls_server_, &http_server_, &dns_server_}) server->stop();
+    E2eTest::TearDown();
+  }
+
+  // openssl s_server on 443, typed_http_server.py on 80 (bodies of `http_body_bytes`), dnsmasq on 53 knowing
+  // allowed.example and ads.tracker.example: all in the Internet namespace.
+  void start_servers(const std::string& http_body_bytes) {
+    const std::string cert = work_dir_ + "/cert.pem", key = work_dir_ + "/key.pem";
+    const CommandResult r = in("inet", {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                                        "/CN=torwart-e2e", "-keyout", key, "-out", cert, "-days", "2"});
+    ASSERT_TRUE(r.ok()) << r.output;
+    tls_server_ = topology_.inet->start(
+        {"openssl", "s_server", "-accept", "443", "-cert", cert, "-key", key, "-www", "-quiet"},
+        work_dir_ + "/s_server.log");
+    http_server_ = topology_.inet->start(
+        {python(), script("typed_http_server.py"), "198.51.100.10", "80", http_body_bytes},
+        work_dir_ + "/http.log");
+    dns_server_ = topology_.inet->start(
+        {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+         "--listen-address=198.51.100.10", "--address=/allowed.example/198.51.100.10",
+         "--address=/ads.tracker.example/198.51.100.10", "--pid-file=" + work_dir_ + "/dnsmasq.pid"},
+        work_dir_ + "/dnsmasq.log");
+    wait_listening("inet", "-ltn", 443, tls_server_);
+    wait_listening("inet", "-ltn", 80, http_server_);
+    wait_listening("inet", "-lun", 53, dns_server_);
+  }
+
+  BackgroundProcess tls_server_, http_server_, dns_server_;
 };
 
 TEST_F(AppLayerE2eTest, SniContentTypeAndDnsNameRulesStopOnlyWhatTheyName) {
-  const std::string cert = work_dir_ + "/cert.pem", key = work_dir_ + "/key.pem";
-  CommandResult r = in("inet", {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                                "/CN=torwart-e2e", "-keyout", key, "-out", cert, "-days", "2"});
-  ASSERT_TRUE(r.ok()) << r.output;
-  BackgroundProcess tls_server = topology_.inet->start(
-      {"openssl", "s_server", "-accept", "443", "-cert", cert, "-key", key, "-www", "-quiet"},
-      work_dir_ + "/s_server.log");
-  BackgroundProcess http_server = topology_.inet->start(
-      {python(), script("typed_http_server.py"), "198.51.100.10", "80", "300000"}, work_dir_ + "/http.log");
-  BackgroundProcess dns_server = topology_.inet->start(
-      {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-       "--listen-address=198.51.100.10", "--address=/allowed.example/198.51.100.10",
-       "--address=/ads.tracker.example/198.51.100.10", "--pid-file=" + work_dir_ + "/dnsmasq.pid"},
-      work_dir_ + "/dnsmasq.log");
-  wait_listening("inet", "-ltn", 443, tls_server);
-  wait_listening("inet", "-ltn", 80, http_server);
-  wait_listening("inet", "-lun", 53, dns_server);
+  start_servers("300000");
+  if (HasFatalFailure()) return;
 
   auto https = [&](const std::string& name) {
     return in("lan",
@@ -675,23 +690,8 @@ TEST_F(AppLayerE2eTest, SniContentTypeAndDnsNameRulesStopOnlyWhatTheyName) {
 // the appliance), analysed by `torwart inspect` as `suricata -r` would: the same records as live.
 TEST_F(AppLayerE2eTest, ACaptureOfRealClientsIsIdentifiedAndParsedByInspect) {
   ASSERT_FALSE(lab::find_program("tcpdump").empty()) << "tcpdump missing (scripts/lab-packages.txt)";
-  const std::string cert = work_dir_ + "/cert.pem", key = work_dir_ + "/key.pem";
-  ASSERT_TRUE(in("inet", {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                          "/CN=torwart-e2e", "-keyout", key, "-out", cert, "-days", "2"})
-                  .ok());
-  BackgroundProcess tls_server = topology_.inet->start(
-      {"openssl", "s_server", "-accept", "443", "-cert", cert, "-key", key, "-www", "-quiet"},
-      work_dir_ + "/s_server.log");
-  BackgroundProcess http_server = topology_.inet->start(
-      {python(), script("typed_http_server.py"), "198.51.100.10", "80", "20000"}, work_dir_ + "/http.log");
-  BackgroundProcess dns_server = topology_.inet->start(
-      {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-       "--listen-address=198.51.100.10", "--address=/allowed.example/198.51.100.10",
-       "--pid-file=" + work_dir_ + "/dnsmasq.pid"},
-      work_dir_ + "/dnsmasq.log");
-  wait_listening("inet", "-ltn", 443, tls_server);
-  wait_listening("inet", "-ltn", 80, http_server);
-  wait_listening("inet", "-lun", 53, dns_server);
+  start_servers("20000");
+  if (HasFatalFailure()) return;
   const std::string capture = work_dir_ + "/lan.pcap";
   BackgroundProcess tcpdump = topology_.lan->start(
       {"tcpdump", "-i", "eth0", "--immediate-mode", "-U", "-Z", "root", "-n", "-w", capture, "tcp or udp"},

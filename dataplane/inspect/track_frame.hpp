@@ -1,0 +1,41 @@
+#pragma once
+// One captured frame on its way to the application layer, as `torwart inspect` and the application-layer
+// benchmark take it: into an mbuf, parsed, its connection found or opened (every connection is accepted: no
+// routing, no policy), its TCP state tracked but not enforced, as an IDS does.
+#include <cstdint>
+#include <span>
+
+#include "dataplane/burst.hpp"
+#include "dataplane/drop_reason.hpp"
+#include "dataplane/flow_log.hpp"
+#include "dataplane/parse.hpp"
+#include "dataplane/worker_context.hpp"
+
+namespace torwart::dataplane::inspect {
+
+enum class FrameFate : uint8_t {
+  kTracked,      // in burst.pkts[0], its meta.flow set: ready for stage_applayer
+  kMalformed,    // parse refused it (reason in TrackedFrame)
+  kUntrackable,  // no connection tuple (ARP, other protocols without one)
+  kFragment,     // IP fragments are not inspected
+  kNoHandshake,  // a TCP segment of a connection whose start is missing, without `midstream`
+  kTableFull,
+};
+
+struct TrackedFrame {
+  FrameFate fate = FrameFate::kUntrackable;
+  bool new_flow = false;
+  DropReason malformed_reason = DropReason::kNone;
+};
+
+// Every fate but kTracked leaves `burst` empty with the mbuf freed. Throws std::runtime_error when the
+// mbuf pool is exhausted.
+TrackedFrame track_frame(WorkerContext& ctx, std::span<const uint8_t> frame,
+                         const ParseOptions& parse_options, bool midstream, FlowEndLogger& on_end,
+                         Burst& burst);
+
+// Frees what stage_applayer kept and generated (nothing is forwarded); what it dropped stays on
+// burst.dropped.
+void discard_forwarded(Burst& burst);
+
+}  // namespace torwart::dataplane::inspect
