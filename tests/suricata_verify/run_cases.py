@@ -492,7 +492,8 @@ PASSING_HEADER = """\
 
 
 def write_passing(path, names):
-    path.write_text(PASSING_HEADER + "".join(f"{name}\n" for name in sorted(names)), encoding="utf-8")
+    body = "".join(f"{name}\n" for name in sorted(names)) or "# (none passes yet)\n"
+    path.write_text(PASSING_HEADER + body, encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ main
