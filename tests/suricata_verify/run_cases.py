@@ -359,7 +359,7 @@ def map_args(args):
             raise Skip(f"unsupported arg: -k {following}")
         else:
             raise Skip(f"unsupported arg: {word}")
-    return sorted(set(options), key=options.index)
+    return list(dict.fromkeys(options))  # each option once, in the order the case gave them
 
 
 def split_checks(checks, have):
