@@ -6,6 +6,7 @@ import sys
 import unittest
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # ctest runs this from the source tree: leave no __pycache__ there
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run_cases  # noqa: E402  (imported after the path is set)
 from run_cases import Skip  # noqa: E402
