@@ -57,6 +57,12 @@ uint64_t words_mixed(uint64_t hash, const config::IpAddress& address) {
   return mix(mix(hash, high), low);
 }
 
+// Any fixed order will do for by_both's pair; family first, then the bytes.
+bool address_before(const config::IpAddress& a, const config::IpAddress& b) {
+  if (a.family != b.family) return a.family < b.family;
+  return std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) < 0;
+}
+
 uint64_t saturating_add(uint64_t a, uint64_t b) {
   return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max() : a + b;
 }
@@ -93,8 +99,8 @@ ThresholdTable::EntityKey ThresholdTable::entity_of(uint32_t signature_index, co
       entity.first = key.destination;
       break;
     case ThresholdSpec::Track::by_both:  // either direction between the two addresses is the same pair
-      entity.first = std::min(key.source, key.destination);
-      entity.second = std::max(key.source, key.destination);
+      entity.first = address_before(key.destination, key.source) ? key.destination : key.source;
+      entity.second = address_before(key.destination, key.source) ? key.source : key.destination;
       break;
     case ThresholdSpec::Track::by_flow:
       entity.flow_id = key.flow_id;
