@@ -7,21 +7,22 @@
 // (by_rule) matches are counted per worker: across N workers a limit of C can alert up to N * C times and
 // a threshold of C may need more than C matches in all. by_flow is exact (a flow lives on one worker).
 //
-// Semantics (Suricata 7 user guide, rules/thresholding.rst, "Thresholding Keywords"):
+// Semantics (Suricata user guide, rules/thresholding.rst, "Thresholding Keywords"):
 //   limit            alerts on the first `count` matches of a window, not on later ones;
 //   threshold        alerts on the count-th match of a window, then counts again from zero in that window;
 //   both             alerts once per window, on the count-th match;
-//   detection_filter "alert on every match after an initial threshold has been reached"; the note under
-//                    "IMPORTANT NOTES" says neither action nor alert apply "at" the count limit, the action
-//                    is "applied on every match after Cth": matches 1..count of a window do not match,
-//                    count+1 and every later one in the window do.
+//   detection_filter "alert on every match after an initial threshold has been reached"; the 8.0 guide's
+//                    "IMPORTANT NOTES" make the boundary explicit: neither action nor alert apply "at" the
+//                    count limit, the action is "applied on every match after Cth". So matches 1..count of
+//                    a window do not match, count+1 and every later one in the window do.
 // A window opens at the first match of an entity and covers [first, first + seconds); a match exactly
 // `seconds` after the first opens the next window and counts as its first match. by_both tracks the
 // address pair without regard to direction, as Suricata's global-thresholds page says.
 //
 // The table has a fixed capacity with bounded probing and allocates nothing after construction. An entity
 // whose window is over frees its entry for any other. When no entry can be had (all probed entries hold
-// live windows of other entities) allow() returns true for every kind and counts table_full: losing the
+// live windows of other entities) allow() returns true for every kind and counts table_full (for threshold
+// and both: every match alerts while the table is full): losing the
 // state must not hide an attack (an attacker could otherwise fill the table with spoofed sources to silence
 // a limit or a detection_filter), and an alert too many is visible where a missed one is not; the counter
 // says when the table is too small.
