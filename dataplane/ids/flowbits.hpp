@@ -34,8 +34,8 @@ class FlowbitNames {
   std::map<std::string, uint16_t, std::less<>> ids_;
 };
 
-// 7 ids + their count + the owner's flow id make 24 bytes per slot: most flows carry no more than a few
-// bits (ET Open's chains are short), and the record stays within a cache line.
+// 7 ids + their count + the owner's flow id make 24 bytes per slot, paid for every slot of the flow table
+// whether the flow carries bits or not. A rule set whose flows need more shows in counters().full.
 inline constexpr size_t kFlowbitsPerFlow = 7;
 
 struct FlowbitCounters {
