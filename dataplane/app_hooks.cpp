@@ -6,6 +6,7 @@
 #include "dataplane/eve_format.hpp"
 #include "dataplane/flow_log.hpp"
 #include "dataplane/flow_policy_query.hpp"
+#include "dataplane/signature_hooks.hpp"
 
 namespace torwart::dataplane {
 namespace {
@@ -159,6 +160,35 @@ void StageAppHooks::record_header(FixedJson& json, const conntrack::Flow& flow, 
       .field("dest_ip", std::string_view(dst))
       .field("dest_port", uint64_t{t.destination_port})
       .field("proto", proto_name(t.protocol, scratch));
+}
+
+bool StageAppHooks::wants_stream() const {
+  return ctx_.snapshot != nullptr && ctx_.snapshot->signatures() != nullptr &&
+         ctx_.snapshot->signatures()->wants_stream();
+}
+
+applayer::PacketVerdict StageAppHooks::note(ids::DetectVerdict verdict) {
+  if (verdict != ids::DetectVerdict::kPass) signature_verdict_ = true;
+  return packet_verdict_of(verdict);
+}
+
+applayer::PacketVerdict StageAppHooks::stream(conntrack::Flow& flow, applayer::Session& session,
+                                              applayer::Direction direction, std::span<const uint8_t> bytes,
+                                              uint64_t now_ns) {
+  if (!wants_stream()) return applayer::PacketVerdict::kPass;
+  const ids::DetectTarget target = detect_target(ctx_, flow, direction);
+  AlertLog log(ctx_, flow);
+  return note(ctx_.detector.stream(*ctx_.snapshot->signatures(), target,
+                                   session.signature_tail[static_cast<unsigned>(direction)], bytes, log, now_ns));
+}
+
+applayer::PacketVerdict StageAppHooks::event(conntrack::Flow& flow, const applayer::AppEvent& event,
+                                             uint64_t now_ns) {
+  if (ctx_.snapshot == nullptr || ctx_.snapshot->signatures() == nullptr)
+    return applayer::PacketVerdict::kPass;
+  const ids::DetectTarget target = detect_target(ctx_, flow, event.direction);
+  AlertLog log(ctx_, flow);
+  return note(ctx_.detector.event(*ctx_.snapshot->signatures(), target, event, log, now_ns));
 }
 
 }  // namespace torwart::dataplane

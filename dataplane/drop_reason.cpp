@@ -58,6 +58,8 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"nat_port_exhausted", "source NAT found no free external port (or mapping) for a new connection on this worker"},
     {"nat_unsolicited", "addressed to a source-NAT mapping's external port by a remote none of its connections talks to"},
     {"inspection_limit", "`inspection.on_limit: drop` and no session, reassembly memory or window left for the segment (the sender retransmits)"},
+    {"signature_drop", "a drop signature matched (ids.mode: ips); this and every later packet of the flow is dropped"},
+    {"signature_reject", "a reject signature matched (ids.mode: ips): dropped, answered with TCP RST / ICMP, the flow ended"},
 }};
 
 }  // namespace

@@ -60,6 +60,8 @@ enum class DropReason : uint8_t {
   kNatPortExhausted,    // source NAT found no free port in this worker's slice (or no free mapping)
   kNatUnsolicited,      // to a source-NAT mapping's port, but not from a remote the mapping's flows talk to
   kInspectionLimit,     // inspection.on_limit is drop and the application layer had no room for the segment
+  kSignatureDrop,       // a drop signature matched (inline IPS): the flow is ended
+  kSignatureReject,     // a reject signature matched: dropped, answered with TCP RST / ICMP, the flow ended
   kCount
 };
 

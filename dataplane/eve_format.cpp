@@ -138,7 +138,7 @@ size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, ui
       .field("age", uint64_t{(flow.end_ns - flow.start_ns) / 1'000'000'000u})
       .field("state", flow.state)
       .field("reason", flow.reason)
-      .field("alerted", false)
+      .field("alerted", flow.alerted)
       .field("action", flow.action);
   if (flow.app_anomaly) json.field("anomaly", true);
   json.close_object();

@@ -46,6 +46,7 @@ struct FlowRecord {
   std::string_view tcp_state;  // empty for other protocols
   std::string_view app_proto;  // empty when the application layer did not look at the flow
   bool app_anomaly = false;    // the application layer found malformed data in it
+  bool alerted = false;        // a signature alerted on it
   // NAT: the originator's direction as the outside saw it (IPv4), written as "nat": {src_ip, src_port,
   // dest_ip, dest_port}.
   bool nat = false;

@@ -91,6 +91,7 @@ void FlowEndLogger::operator()(const conntrack::Flow& flow, conntrack::FlowEndRe
   log(flow, reason);
   StageAppHooks hooks(ctx_, nullptr);  // an unfinished transaction still gets its record
   ctx_.inspector.flow_ended(flow, ctx_.flows.slot_of(flow), hooks, ctx_.now_ns);
+  ctx_.detector.flow_ended(ctx_.flows.slot_of(flow));
   // The mapping lives as long as its last flow (after the record above has named it).
   ctx_.nat.flow_ended(ctx_.flows.slot_of(flow));
 }
@@ -124,6 +125,8 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
   record.app_proto = applayer::app_proto_name(ctx_.inspector.app_proto(flow, ctx_.flows.slot_of(flow)));
   record.app_anomaly = ctx_.inspector.anomalous(flow, ctx_.flows.slot_of(flow));
+  record.alerted = ctx_.detector.alerted(ctx_.flows.slot_of(flow), flow.id);
+  if (ctx_.inspector.blocked(flow, ctx_.flows.slot_of(flow))) record.action = "drop";
   add_nat_tuple(ctx_, flow, record);
   const config::Logging& logging = ctx_.snapshot->source().logging;
   pseudonymise_in_place(logging, record.ipv6, record.src);

@@ -10,6 +10,7 @@
 
 #include <rte_ether.h>
 
+#include "dataplane/ids/ruleset.hpp"
 #include "dataplane/fib.hpp"
 #include "dataplane/nat/nat_rules.hpp"
 #include "dataplane/packet_meta.hpp"
@@ -88,6 +89,10 @@ class Snapshot {
   const Fib& fib() const { return fib_; }
   const policy::CompiledPolicy& policy() const { return *policy_; }
   const nat::NatRules& nat() const { return nat_; }
+  // The signature set of this configuration's `ids` section (nullptr: no signatures). Built beside the
+  // running one and attached before the snapshot is installed; never changed after.
+  const ids::Ruleset* signatures() const { return signatures_.get(); }
+  void attach_signatures(std::shared_ptr<const ids::Ruleset> set) { signatures_ = std::move(set); }
 
   // The logical interface a frame arriving on (port, vlan) belongs to, or kNoInterface.
   uint16_t interface_of(uint16_t port, uint16_t vlan_id) const {
@@ -114,6 +119,7 @@ class Snapshot {
   Fib fib_;
   std::unique_ptr<policy::CompiledPolicy> policy_;
   nat::NatRules nat_;
+  std::shared_ptr<const ids::Ruleset> signatures_;
 };
 
 }  // namespace torwart::dataplane

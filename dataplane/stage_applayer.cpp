@@ -1,6 +1,7 @@
-// The application layer inline: every packet of a TCP/UDP flow the policy let through is inspected before
-// it is forwarded (applayer/inspector.hpp); a verdict from the policy's application rules drops or rejects
-// it.
+// The application layer and the signatures inline: every packet of a flow the policy let through is
+// inspected before it is forwarded: TCP/UDP by the application layer (applayer/inspector.hpp), whose parsers
+// hand their buffers to the signature engine, then every packet by the packet signatures (ids/detector.hpp).
+// A verdict from the policy's application rules or from a drop/reject signature drops or rejects it.
 #include <netinet/in.h>
 
 #include <rte_tcp.h>
@@ -9,6 +10,7 @@
 #include "dataplane/app_hooks.hpp"
 #include "dataplane/icmp_error.hpp"
 #include "dataplane/packet_access.hpp"
+#include "dataplane/signature_hooks.hpp"
 #include "dataplane/stages.hpp"
 #include "dataplane/tcp_reset.hpp"
 
@@ -44,14 +46,17 @@ bool view_of(rte_mbuf* m, const PacketMeta& meta, const conntrack::Flow& flow, a
 }  // namespace
 
 void stage_applayer(WorkerContext& ctx, Burst& burst) {
-  if (ctx.snapshot == nullptr || !ctx.snapshot->source().inspection.enabled) return;
+  if (ctx.snapshot == nullptr) return;
+  const bool inspection = ctx.snapshot->source().inspection.enabled;
+  const bool signatures = ctx.snapshot->signatures() != nullptr;
+  if (!inspection && !signatures) return;
   uint16_t kept = 0;
   for (uint16_t i = 0; i < burst.count; ++i) {
     rte_mbuf* m = burst.pkts[i];
     PacketMeta& meta = meta_of(m);
     conntrack::Flow* flow = meta.flow;
     const bool transport = meta.ip_proto == IPPROTO_TCP || meta.ip_proto == IPPROTO_UDP;
-    if (flow == nullptr || !transport || (meta.flags & kNotInspected)) {
+    if (flow == nullptr || (meta.flags & kNotInspected) || (!transport && !signatures)) {
       burst.pkts[kept++] = m;
       continue;
     }
@@ -62,25 +67,36 @@ void stage_applayer(WorkerContext& ctx, Burst& burst) {
       continue;
     }
     const uint32_t slot = ctx.flows.slot_of(*flow);
+    applayer::PacketVerdict verdict = applayer::PacketVerdict::kPass;
+    bool by_signature = false;
     applayer::PacketView view;
-    if (ctx.inspector.passes_uninspected(*flow, slot) || !view_of(m, meta, *flow, view)) {
-      burst.pkts[kept++] = m;
-      continue;
+    if (inspection && transport && !ctx.inspector.passes_uninspected(*flow, slot) &&
+        view_of(m, meta, *flow, view)) {
+      StageAppHooks hooks(ctx, &meta);
+      verdict = ctx.inspector.inspect(*flow, slot, view, hooks, ctx.now_ns);
+      by_signature = hooks.signature_verdict();
     }
-    StageAppHooks hooks(ctx, &meta);
-    switch (ctx.inspector.inspect(*flow, slot, view, hooks, ctx.now_ns)) {
+    if (signatures && verdict == applayer::PacketVerdict::kPass) {
+      const ids::DetectVerdict v = run_packet_signatures(ctx, m, meta, *flow);
+      if (v != ids::DetectVerdict::kPass) {
+        verdict = packet_verdict_of(v);
+        by_signature = true;
+        ctx.inspector.block(*flow, slot);  // a signature's drop ends the flow
+      }
+    }
+    switch (verdict) {
       case applayer::PacketVerdict::kPass:
         burst.pkts[kept++] = m;
         break;
       case applayer::PacketVerdict::kDrop:
-        burst.drop(m, DropReason::kPolicyDrop);
+        burst.drop(m, by_signature ? DropReason::kSignatureDrop : DropReason::kPolicyDrop);
         break;
       case applayer::PacketVerdict::kReject:
         if (meta.ip_proto == IPPROTO_TCP)
           send_tcp_reset(ctx, burst, m);
         else
           send_icmp_error(ctx, burst, m, IcmpErrorKind::kAdministrativelyProhibited);
-        burst.drop(m, DropReason::kPolicyReject);
+        burst.drop(m, by_signature ? DropReason::kSignatureReject : DropReason::kPolicyReject);
         break;
       case applayer::PacketVerdict::kLimitDrop:
         burst.drop(m, DropReason::kInspectionLimit);

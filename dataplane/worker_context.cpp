@@ -75,6 +75,7 @@ WorkerContext::WorkerContext(unsigned id, rte_mempool* mbuf_pool, const Neighbou
       fragments(fragment_limits),
       nat(nat_table_config_for(nat_table, flow_table), id),
       inspector(inspection, flows.capacity()),
+      detector(id, flows.capacity()),
       icmp_errors(limits.icmp_errors_per_second, limits.icmp_error_burst),
       drop_records(make_buckets(limits)) {}
 

@@ -7,6 +7,7 @@
 #include <rte_mempool.h>
 
 #include "dataplane/applayer/inspector.hpp"
+#include "dataplane/ids/detector.hpp"
 #include "dataplane/conntrack/flow_table.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/eve_ring.hpp"
@@ -85,6 +86,7 @@ struct WorkerContext {
   FragmentTable fragments;           // preallocated at construction
   nat::NatTable nat;                 // this worker's NAT mappings and the NAT record of each of its flows
   applayer::Inspector inspector;     // reassembly, identification and parsers of this worker's flows
+  ids::Detector detector;            // signatures on this worker's packets, streams and app-layer buffers
   // `torwart inspect`: EVE records name the capture instead of the interface a route leads to.
   std::string_view interface_name_override;
   FlowSteering* steering = nullptr;  // live with software distribution and several workers

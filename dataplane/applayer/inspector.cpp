@@ -41,6 +41,10 @@ void AppCall::decide() {
   *verdict = stricter(*verdict, v);
 }
 
+void AppCall::event(const AppEvent& e) {
+  *verdict = stricter(*verdict, hooks.event(flow, e, now_ns));
+}
+
 // The reassembler's in-order bytes go to identification or the parser.
 class Inspector::Delivery final : public stream::StreamReassembler::Sink {
  public:
@@ -121,6 +125,8 @@ Session* Inspector::take_session(FlowApp& app) {
   s.next_free = kNoSession;
   s.stream[0] = s.stream[1] = stream::StreamState{};
   s.probe_length[0] = s.probe_length[1] = 0;
+  s.signature_tail[0].end_offset = s.signature_tail[1].end_offset = 0;
+  s.signature_tail[0].length = s.signature_tail[1].length = 0;
   s.facts = AppFacts{};
   app.session = index;
   return &s;
@@ -128,7 +134,8 @@ Session* Inspector::take_session(FlowApp& app) {
 
 void Inspector::release_session(const conntrack::Flow& flow, FlowApp& app, AppHooks& hooks, uint64_t now_ns) {
   Session& s = sessions_[app.session];
-  if (const ProtocolModule* module = module_of(app.proto); module != nullptr && module->end != nullptr) {
+  const ProtocolModule* module = module_of(app.proto);
+  if (module != nullptr && module->end != nullptr && !(app.flags & flow_app_flag::kParserDone)) {
     PacketVerdict ignored = PacketVerdict::kPass;
     // The flow is ending or needs no more inspection: records are written, no verdict is asked for.
     AppCall call{const_cast<conntrack::Flow&>(flow),
@@ -176,6 +183,10 @@ void Inspector::give_up_identifying(FlowApp& app, AppFacts& facts, uint8_t ip_pr
 
 void Inspector::on_stream_bytes(FlowApp& app, Session& session, Direction direction,
                                 std::span<const uint8_t> bytes, AppCall& call) {
+  if (call.hooks.wants_stream()) {
+    *call.verdict = stricter(*call.verdict, call.hooks.stream(call.flow, session, direction, bytes, call.now_ns));
+  }
+  if (app.flags & flow_app_flag::kParserDone) return;
   if (app.proto != AppProto::kNone) {
     if (const ProtocolModule* module = module_of(app.proto); module != nullptr)
       module->stream(session, direction, bytes, call);
@@ -270,9 +281,19 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
                          (session->stream[1].flags & stream::stream_flag::kDepth);
   const ProtocolModule* module = module_of(app.proto);
   const bool finished = module != nullptr && module->finished != nullptr && module->finished(*session);
-  if ((app.flags & flow_app_flag::kDone) || both_deep || finished) {
+  const bool parser_over = (app.flags & (flow_app_flag::kDone | flow_app_flag::kParserDone)) || finished;
+  if (both_deep || (parser_over && !hooks.wants_stream())) {
     release_session(flow, app, hooks, now_ns);
-    app.flags |= flow_app_flag::kDone;
+    app.flags = static_cast<uint8_t>((app.flags & ~flow_app_flag::kParserDone) | flow_app_flag::kDone);
+  } else if (parser_over && !(app.flags & flow_app_flag::kParserDone)) {
+    // Records of the finished parser are written now, as without signatures; the stream stays inspected.
+    if (module != nullptr && module->end != nullptr) {
+      PacketVerdict ignored = PacketVerdict::kPass;
+      AppCall end_call{flow, hooks, *protocols_, session->facts, now_ns, &ignored, &counters_.anomalies,
+                       &app.flags};
+      module->end(*session, end_call);
+    }
+    app.flags = static_cast<uint8_t>((app.flags & ~flow_app_flag::kDone) | flow_app_flag::kParserDone);
   }
   return verdict;
 }

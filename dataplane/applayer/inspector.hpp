@@ -78,6 +78,8 @@ inline constexpr uint8_t kAnomaly = 1 << 4;
 // This direction's probes have all answered no (or its packet budget is spent).
 inline constexpr uint8_t kProbedToServer = 1 << 5;
 inline constexpr uint8_t kProbedToClient = 1 << 6;
+// The parser has nothing more to learn, but the signature engine still reads the stream (to stream depth).
+inline constexpr uint8_t kParserDone = 1 << 7;
 }  // namespace flow_app_flag
 
 class Inspector {
@@ -105,6 +107,22 @@ class Inspector {
     const FlowApp& app = apps_[slot];
     return app.flow_id == flow.id &&
            (app.flags & (flow_app_flag::kDone | flow_app_flag::kBlocked)) == flow_app_flag::kDone;
+  }
+  // A verdict (policy application rule or signature) ended this flow.
+  bool blocked(const conntrack::Flow& flow, uint32_t slot) const {
+    const FlowApp& app = apps_[slot];
+    return app.flow_id == flow.id && (app.flags & flow_app_flag::kBlocked) != 0;
+  }
+  // A signature dropped a packet outside the inspector (a packet signature): every later packet is dropped.
+  void block(const conntrack::Flow& flow, uint32_t slot) {
+    if (slot >= flow_slots_) return;
+    FlowApp& app = apps_[slot];
+    if (app.flow_id != flow.id) {
+      if (app.session != 0xffffffffu) return;  // a stale slot with a session: left to flow_ended()
+      app = FlowApp{};
+      app.flow_id = flow.id;
+    }
+    app.flags |= flow_app_flag::kBlocked;
   }
   // The application layer found malformed data in this flow (counted and logged when it happened).
   bool anomalous(const conntrack::Flow& flow, uint32_t slot) const {

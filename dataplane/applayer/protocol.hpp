@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "dataplane/applayer/app_buffers.hpp"
 #include "dataplane/applayer/app_facts.hpp"
 #include "dataplane/applayer/common.hpp"
 #include "dataplane/conntrack/flow.hpp"
@@ -35,6 +36,7 @@ inline constexpr size_t kProbeBytes = 512;
 struct Session {
   uint32_t next_free;
   stream::StreamState stream[2];  // [Direction]
+  StreamTail signature_tail[2];   // [Direction]
   uint16_t probe_length[2];
   AppFacts facts;
   uint8_t probe_bytes[2][kProbeBytes];
@@ -58,6 +60,17 @@ class AppHooks {
   // port (the client is the source), proto, app_proto; addresses pseudonymised when configured.
   virtual void record_header(FixedJson& json, const conntrack::Flow& flow, std::string_view event_type,
                              uint64_t now_ns) = 0;
+  // The signature engine: it wants every TCP direction's in-order bytes (to stream depth), even after the
+  // parser is done with the flow.
+  virtual bool wants_stream() const { return false; }
+  virtual PacketVerdict stream(conntrack::Flow& /*flow*/, Session& /*session*/, Direction /*direction*/,
+                               std::span<const uint8_t> /*bytes*/, uint64_t /*now_ns*/) {
+    return PacketVerdict::kPass;
+  }
+  // An application-layer moment with its buffers (app_buffers.hpp).
+  virtual PacketVerdict event(conntrack::Flow& /*flow*/, const AppEvent& /*event*/, uint64_t /*now_ns*/) {
+    return PacketVerdict::kPass;
+  }
 };
 
 // One call into a module: the flow, its facts, where verdict and records go.
@@ -72,6 +85,8 @@ struct AppCall {
   uint8_t* flow_flags = nullptr;  // the flow's FlowApp::flags: an anomaly marks the flow
 
   void decide();
+  // Hands an application-layer moment to the signature engine; its verdict may make the packet's stricter.
+  void event(const AppEvent& event);
   // A parser found something malformed (`event`: the parser's reason name): counted, and an EVE `anomaly`
   // record in Suricata's layout (type "applayer", layer "proto_parser").
   void anomaly(std::string_view event);

@@ -15,6 +15,8 @@ int cmd_replay(const std::string& config_path, const std::string& out_dir, const
 struct InspectArguments {
   std::string config_path;
   std::vector<std::string> signature_files;
+  std::string classification_file;
+  std::string cache_dir;  // compiled signature databases; empty: none
   std::string capture;
   std::string out_dir;
   bool ips = false;

@@ -72,11 +72,18 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand(
       "inspect",
       "Analyse a capture the way `suricata -r` does: track, reassemble, identify and parse every\n"
-      "connection, forward nothing, write DIR/eve.json (http, tls, dns, flow and stats records).");
+      "connection, match the signatures (-S), forward nothing, write DIR/eve.json (alert, http, tls,\n"
+      "dns, anomaly, flow and stats records) and DIR/signatures.json (what loaded, what was skipped and why).");
   inspect->add_option(
       "-c,--config", inspect_args.config_path,
       "Configuration for the inspection limits and record switches (default: the built-in one)");
-  inspect->add_option("-S,--signatures", inspect_args.signature_files, "Signature file (not supported yet)");
+  inspect->add_option("-S,--signatures", inspect_args.signature_files,
+                      "Suricata rule file or directory of *.rules (repeatable; replaces the configuration's "
+                      "ids.rule_files)");
+  inspect->add_option("--classification", inspect_args.classification_file,
+                      "classification.config: classtype -> alert.category and default severity");
+  inspect->add_option("--signature-cache", inspect_args.cache_dir,
+                      "Directory for compiled signature databases (default: none, compile every run)");
   inspect
       ->add_option("-r,--read", inspect_args.capture,
                    "Capture file (pcap or pcapng; Ethernet, raw IP, Linux cooked, BSD loopback)")
@@ -85,7 +92,8 @@ int main(int argc, char** argv) {
       ->required();
   inspect->add_flag(
       "--ips", inspect_args.ips,
-      "Act as inline: what the engine refuses (inspection.on_limit: drop) is dropped and logged");
+      "Act as inline: drop and reject signatures take effect (Suricata's --simulate-ips), and what the\n"
+      "application layer refuses at a limit (inspection.on_limit: drop) is dropped and logged");
   inspect->add_flag("--midstream", inspect_args.midstream,
                     "Pick up TCP connections whose handshake is not in the capture");
   inspect->add_flag(

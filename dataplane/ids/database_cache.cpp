@@ -46,8 +46,25 @@ std::string DatabaseCache::key_of(const std::vector<Pattern>& patterns) {
 }
 
 std::shared_ptr<const PatternSet> DatabaseCache::get(const std::vector<Pattern>& patterns) {
-  if (directory_.empty()) return PatternSet::compile(patterns);
-  const std::filesystem::path file = directory_ / (key_of(patterns) + ".hsdb");
+  const std::string key = key_of(patterns);
+  if (const auto it = in_memory_.find(key); it != in_memory_.end()) {
+    if (auto shared = it->second.lock()) {
+      ++stats_.shared;
+      return shared;
+    }
+  }
+  auto set = load_or_compile(key, patterns);
+  in_memory_[key] = set;
+  return set;
+}
+
+std::shared_ptr<const PatternSet> DatabaseCache::load_or_compile(const std::string& key,
+                                                                 const std::vector<Pattern>& patterns) {
+  if (directory_.empty()) {
+    ++stats_.misses;
+    return PatternSet::compile(patterns);
+  }
+  const std::filesystem::path file = directory_ / (key + ".hsdb");
   if (std::ifstream in{file, std::ios::binary}) {
     const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     try {

@@ -5,6 +5,7 @@
 // compiles for. A cache file that does not load (truncated, foreign, another version) is ignored and
 // recompiled; the cache never decides a verdict, it only saves time. Control path only.
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct CacheStats {
   unsigned hits = 0;
   unsigned misses = 0;   // compiled and stored
   unsigned refused = 0;  // a cache file existed but did not load
+  unsigned shared = 0;   // still in memory (a reload with the group unchanged): the running set's database
 };
 
 class DatabaseCache {
@@ -33,10 +35,15 @@ class DatabaseCache {
   // The cache key of a pattern list, hex (exposed for tests and the load report).
   static std::string key_of(const std::vector<Pattern>& patterns);
   const CacheStats& stats() const { return stats_; }
+  void reset_stats() { stats_ = {}; }
 
  private:
+  std::shared_ptr<const PatternSet> load_or_compile(const std::string& key, const std::vector<Pattern>& patterns);
+
   std::filesystem::path directory_;
   CacheStats stats_;
+  // Sets some rule set still uses: a reload shares them instead of loading a second copy.
+  std::map<std::string, std::weak_ptr<const PatternSet>> in_memory_;
 };
 
 }  // namespace torwart::dataplane::ids

@@ -80,13 +80,21 @@ RegexMatcher::~RegexMatcher() {
 }
 
 bool RegexMatcher::find(const Regex& regex, std::span<const uint8_t> subject, size_t start, size_t& end) {
+  size_t match_start = 0;
+  return find(regex, subject, start, match_start, end);
+}
+
+bool RegexMatcher::find(const Regex& regex, std::span<const uint8_t> subject, size_t start, size_t& match_start,
+                        size_t& end) {
   if (start > subject.size()) return false;
   const int rc = pcre2_match(regex.code(), subject.data(), subject.size(), start, 0, data_, context_);
   if (rc < 0) {
     if (rc != PCRE2_ERROR_NOMATCH) ++limit_hits_;
     return false;
   }
-  end = pcre2_get_ovector_pointer(data_)[1];
+  const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data_);
+  match_start = ovector[0];
+  end = ovector[1];
   return true;
 }
 

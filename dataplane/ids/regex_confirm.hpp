@@ -48,6 +48,9 @@ class RegexMatcher {
   // Searches `subject` from `start`; on a match sets `end` (one past the match) and returns true. A PCRE2
   // resource limit (match limit, JIT stack) counts as no match and is counted in limit_hits().
   bool find(const Regex& regex, std::span<const uint8_t> subject, size_t start, size_t& end);
+  // The same, also telling where the match begins (for trying the next occurrence).
+  bool find(const Regex& regex, std::span<const uint8_t> subject, size_t start, size_t& match_start,
+            size_t& end);
   uint64_t limit_hits() const { return limit_hits_; }
 
  private:

@@ -37,8 +37,9 @@ InspectSummary run_inspect(const InspectOptions& options) {
   CaptureReader capture(options.capture);
   std::filesystem::create_directories(options.out_dir);
   static rte_mempool* pool = platform::create_mbuf_pool("torwart_inspect", kMbufs);
-  const auto snapshot = Snapshot::build(options.config, 1, config::config_digest(options.config_text),
+  std::shared_ptr<Snapshot> snapshot = Snapshot::build(options.config, 1, config::config_digest(options.config_text),
                                         bindings_of(options.config));
+  snapshot->attach_signatures(options.signatures);
   NeighbourTable neighbours(16);
   DiscardingTransmitter transmitter;
   DiscardingPuntSink punts;

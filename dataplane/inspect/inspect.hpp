@@ -2,10 +2,11 @@
 // `torwart inspect`: analyses a capture the way `suricata -r` does. Both directions of every connection are
 // in the one file; nothing is routed or forwarded; each flow is tracked, reassembled, identified and parsed
 // by the same application layer as the live fast path, on capture time; DIR/eve.json gets the http, tls,
-// dns and flow records and a final stats record, DIR/counters.json the counters.
+// dns, alert and flow records and a final stats record, DIR/counters.json the counters.
 #include <stdexcept>
 #include <string>
 
+#include "dataplane/ids/ruleset.hpp"
 #include "rules/config/config.hpp"
 
 namespace torwart::dataplane::inspect {
@@ -18,6 +19,7 @@ struct InspectOptions {
   bool ips = false;        // inline: what the engine refuses (fail-closed limits) is dropped and logged
   bool midstream = false;  // TCP connections whose handshake is not in the capture are picked up
   bool verify_checksums = false;
+  std::shared_ptr<const ids::Ruleset> signatures;  // nullptr: no signature engine
 };
 
 struct InspectInputError : std::runtime_error {

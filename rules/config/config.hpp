@@ -3,6 +3,7 @@
 // rules/config/FORMAT.md; load.hpp turns text into this or into a list of errors.
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -237,6 +238,17 @@ struct Inspection {
   unsigned inflaters_per_worker = 64;   // gzip/deflate bodies decoded at once
 };
 
+// The signature engine (FORMAT.md "ids"): without rule files it is off.
+struct Ids {
+  std::vector<std::string> rule_files;  // files or directories of *.rules, absolute paths
+  std::string classification_file;      // classtype -> category and default priority; empty: none
+  bool inline_mode = true;              // mode ips: drop/reject signatures act; mode ids: alerts only
+  std::string cache_dir = "/var/lib/torwart/ids-cache";  // compiled databases; empty: compile every time
+  std::map<std::string, std::string> address_groups;  // HOME_NET, EXTERNAL_NET, ... (Suricata's defaults)
+  std::map<std::string, std::string> port_groups;     // HTTP_PORTS, ...
+  bool enabled() const { return !rule_files.empty(); }
+};
+
 struct Config {
   unsigned format = 1;
   std::string name;
@@ -250,6 +262,7 @@ struct Config {
   std::optional<Management> management;
   Logging logging;
   Inspection inspection;
+  Ids ids;
   Nat nat;        // without a `nat` section: no translation
 };
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "rules/config/load_ids.hpp"
 #include "rules/config/load_inspection.hpp"
 #include "rules/config/load_management.hpp"
 #include "rules/config/load_nat.hpp"
@@ -49,7 +50,7 @@ class ConfigBuilder {
   Config build(const YAML::Node& root) {
     Config config;
     if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours",
-                                 "objects", "policy", "nat", "management", "logging", "inspection"})) {
+                                 "objects", "policy", "nat", "management", "logging", "inspection", "ids"})) {
       return config;
     }
     if (root["format"]) {
@@ -83,6 +84,7 @@ class ConfigBuilder {
     detail::read_management(r_, root, config);
     if (root["logging"]) read_logging(root["logging"], config.logging);
     if (root["inspection"]) detail::read_inspection(r_, root["inspection"], config.inspection);
+    if (root["ids"]) detail::read_ids(r_, root["ids"], config.ids);
     return config;
   }
 

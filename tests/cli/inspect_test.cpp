@@ -134,7 +134,7 @@ TEST(TorwartInspect, BadInputIsNamed) {
   EXPECT_NE(missing.output.find("none.pcap"), std::string::npos) << missing.output;
   auto signatures = inspect({"-S", "x.rules", "-r", capture("http.pcapng"), "-l", dir.path.string()});
   EXPECT_EQ(signatures.exit_code, 2);
-  EXPECT_NE(signatures.output.find("not supported yet"), std::string::npos) << signatures.output;
+  EXPECT_NE(signatures.output.find("rule file x.rules"), std::string::npos) << signatures.output;
   const std::string config = (dir.path / "bad.yaml").string();
   std::ofstream(config) << "zones: [{name: lan}]\nports: [{name: lan, zone: lan, backend: null}]\n"
                            "logging: {pseudonymise: {key_file: /nonexistent}}\n";

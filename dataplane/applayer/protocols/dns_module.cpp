@@ -62,6 +62,15 @@ void on_message(const dns::DnsMessage& message, AppCall& call) {
     call.facts.known |= fact::kDnsName;
   }
   call.decide();
+  if (!message.is_response()) {
+    for (unsigned i = 0; i < message.question_stored; ++i) {
+      AppEvent e;
+      e.phase = Phase::kDnsQuery;
+      e.direction = Direction::kToServer;
+      e.set(BufferId::kDnsQuery, message.questions[i].name.view());
+      call.event(e);
+    }
+  }
   write_app_record(call, EveKind::kDns, "dns", [&](FixedJson& json) { write_dns_eve(message, json); });
 }
 

@@ -39,6 +39,63 @@ void write_http_eve(const http::HttpTransaction& txn, FixedJson& json) {
   json.close_object();
 }
 
+// The request's buffers for the signature engine; `line` holds the request line it composes.
+void add_request_buffers(const http::HttpRequest& r, AppEvent& e, FixedString<512>& line, bool headers) {
+  e.set(BufferId::kHttpUri, r.uri_normalized.view());
+  e.set(BufferId::kHttpUriRaw, r.uri_raw.view());
+  e.set(BufferId::kHttpMethod, r.method.view());
+  if (!r.host.empty()) e.set(BufferId::kHttpHost, r.host.view());
+  if (!r.user_agent.empty()) e.set(BufferId::kHttpUserAgent, r.user_agent.view());
+  if (!r.cookie.empty()) e.set(BufferId::kHttpCookie, r.cookie.view());
+  if (!r.referer.empty()) e.set(BufferId::kHttpReferer, r.referer.view());
+  line.assign(r.method.view());
+  line.append(" ");
+  line.append(r.uri_raw.view());
+  line.append(" ");
+  line.append(r.protocol.view());
+  e.set(BufferId::kHttpRequestLine, line.view());
+  if (!headers) return;
+  e.set(BufferId::kHttpHeader, r.header_block.view());
+  e.set(BufferId::kHttpProtocol, r.protocol.view());
+  if (!r.content_type.empty()) e.set(BufferId::kHttpContentType, r.content_type.view());
+}
+
+void add_response_buffers(const http::HttpResponse& r, AppEvent& e, FixedString<512>& line,
+                          FixedString<8>& status) {
+  status.clear();
+  const char digits[3] = {static_cast<char>('0' + r.status / 100 % 10), static_cast<char>('0' + r.status / 10 % 10),
+                          static_cast<char>('0' + r.status % 10)};
+  status.append({digits, 3});
+  e.set(BufferId::kHttpStatCode, status.view());
+  e.set(BufferId::kHttpStatMsg, r.reason.view());
+  e.set(BufferId::kHttpHeader, r.header_block.view());
+  e.set(BufferId::kHttpProtocol, r.protocol.view());
+  if (!r.content_type.empty()) e.set(BufferId::kHttpContentType, r.content_type.view());
+  if (!r.location.empty()) e.set(BufferId::kHttpLocation, r.location.view());
+  line.assign(r.protocol.view());
+  line.append(" ");
+  line.append(status.view());
+  line.append(" ");
+  line.append(r.reason.view());
+  e.set(BufferId::kHttpResponseLine, line.view());
+}
+
+// One moment of a transaction with every buffer known at it.
+void hand_to_signatures(AppCall& call, const http::HttpTransaction& txn, Phase phase, Direction direction,
+                        std::span<const uint8_t> body = {}) {
+  AppEvent e;
+  e.phase = phase;
+  e.direction = direction;
+  FixedString<512> request_line, response_line;
+  FixedString<8> status;
+  const bool response_side = phase == Phase::kHttpResponse || phase == Phase::kHttpResponseBody;
+  if (txn.request != nullptr) add_request_buffers(*txn.request, e, request_line, !response_side);
+  if (response_side && txn.response != nullptr) add_response_buffers(*txn.response, e, response_line, status);
+  if (phase == Phase::kHttpRequestBody) e.set(BufferId::kHttpRequestBody, body);
+  if (phase == Phase::kHttpResponseBody) e.set(BufferId::kHttpResponseBody, body);
+  call.event(e);
+}
+
 class Sink final : public http::HttpSink {
  public:
   explicit Sink(AppCall& call) : call_(call) {}
@@ -52,6 +109,7 @@ class Sink final : public http::HttpSink {
     }
     facts.known |= fact::kHttpRequestSeen;
     call_.decide();
+    hand_to_signatures(call_, txn, Phase::kHttpRequest, Direction::kToServer);
   }
   void on_response(const http::HttpTransaction& txn) override {
     AppFacts& facts = call_.facts;
@@ -67,6 +125,13 @@ class Sink final : public http::HttpSink {
     }
     facts.known |= fact::kHttpRequestSeen | fact::kHttpResponseSeen;
     call_.decide();
+    hand_to_signatures(call_, txn, Phase::kHttpResponse, Direction::kToClient);
+  }
+  void on_body(Direction direction, const http::HttpTransaction& txn,
+               std::span<const uint8_t> decoded) override {
+    const Phase phase =
+        direction == Direction::kToServer ? Phase::kHttpRequestBody : Phase::kHttpResponseBody;
+    hand_to_signatures(call_, txn, phase, direction, decoded);
   }
   void on_transaction_end(const http::HttpTransaction& txn) override {
     write_app_record(call_, EveKind::kHttp, "http", [&](FixedJson& json) { write_http_eve(txn, json); });

@@ -14,6 +14,7 @@ namespace {
 struct TlsSlot {
   tls::TlsFlowState state;
   bool record_written;
+  bool server_buffers_given;  // the server's hello (and certificate, when readable) went to the signatures
 };
 static_assert(sizeof(TlsSlot) <= kParserStateBytes);
 
@@ -31,6 +32,37 @@ void write_record(TlsSlot& slot, AppCall& call) {
                    [&](FixedJson& json) { tls::write_tls_eve(slot.state, json); });
 }
 
+void add_client_buffers(const tls::TlsFlowState& state, AppEvent& e) {
+  if (!state.client_hello.sni.empty()) e.set(BufferId::kTlsSni, state.client_hello.sni.view());
+  if (!state.fingerprints.ja3_md5.empty()) {
+    e.set(BufferId::kJa3Hash, state.fingerprints.ja3_md5.view());
+    e.set(BufferId::kJa3String, state.fingerprints.ja3.view());
+  }
+}
+
+// The server's side: its hello's fingerprint and, when the certificate was readable (not TLS 1.3), its fields.
+void give_server_buffers(TlsSlot& slot, AppCall& call) {
+  if (slot.server_buffers_given) return;
+  slot.server_buffers_given = true;
+  const tls::TlsFlowState& state = slot.state;
+  AppEvent e;
+  e.phase = Phase::kTlsServerHello;
+  e.direction = Direction::kToClient;
+  add_client_buffers(state, e);
+  if (!state.fingerprints.ja3s_md5.empty()) {
+    e.set(BufferId::kJa3sHash, state.fingerprints.ja3s_md5.view());
+    e.set(BufferId::kJa3sString, state.fingerprints.ja3s.view());
+  }
+  if (state.certificate_messages > 0) {
+    const tls::CertificateInfo& c = state.certificate;
+    e.set(BufferId::kTlsCertSubject, c.subject.view());
+    e.set(BufferId::kTlsCertIssuer, c.issuer.view());
+    e.set(BufferId::kTlsCertSerial, c.serial.view());
+    e.set(BufferId::kTlsCertFingerprint, c.sha1.view());
+  }
+  call.event(e);
+}
+
 class Sink final : public tls::TlsSink {
  public:
   Sink(TlsSlot& slot, AppCall& call) : slot_(slot), call_(call) {}
@@ -42,8 +74,20 @@ class Sink final : public tls::TlsSink {
     }
     facts.known |= fact::kTlsHelloSeen;
     call_.decide();
+    AppEvent e;
+    e.phase = Phase::kTlsClientHello;
+    e.direction = Direction::kToServer;
+    add_client_buffers(state, e);
+    call_.event(e);
   }
-  void on_handshake_done(const tls::TlsFlowState&) override { write_record(slot_, call_); }
+  void on_certificate(const tls::TlsFlowState&) override { give_server_buffers(slot_, call_); }
+  void on_encrypted(const tls::TlsFlowState&, Direction from) override {
+    if (from == Direction::kToClient) give_server_buffers(slot_, call_);
+  }
+  void on_handshake_done(const tls::TlsFlowState&) override {
+    give_server_buffers(slot_, call_);
+    write_record(slot_, call_);
+  }
   void on_anomaly(const tls::TlsFlowState&, Direction, tls::TlsAnomaly anomaly) override {
     call_.anomaly(tls::tls_anomaly_name(anomaly));
   }

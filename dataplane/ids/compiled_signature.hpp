@@ -1,0 +1,88 @@
+#pragma once
+// One signature as the engine evaluates it: its header as a predicate, the flow and packet conditions, per
+// buffer the payload steps (buffer_program.hpp), flowbits, threshold, and the phase at which it is decided
+// (applayer/app_buffers.hpp). compile_signature() refuses, with the keyword and the reason, what the engine
+// cannot honour exactly: the loader then skips the rule instead of running a weaker one.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/applayer/app_buffers.hpp"
+#include "dataplane/ids/buffer_program.hpp"
+#include "dataplane/ids/flowbits.hpp"
+#include "dataplane/ids/header_match.hpp"
+#include "dataplane/ids/thresholds.hpp"
+#include "rules/signatures/classification.hpp"
+
+namespace torwart::dataplane::ids {
+
+struct BufferSteps {
+  applayer::BufferId buffer = applayer::BufferId::kPayload;
+  std::vector<Step> steps;
+};
+
+namespace flow_condition {
+inline constexpr uint8_t kEstablished = 1 << 0;
+inline constexpr uint8_t kNotEstablished = 1 << 1;
+inline constexpr uint8_t kToServer = 1 << 2;
+inline constexpr uint8_t kToClient = 1 << 3;
+}  // namespace flow_condition
+
+struct TcpFlagsCondition {
+  uint8_t flags = 0;  // the flags named
+  uint8_t mask = 0xff;  // flags outside the mask are ignored
+  char modifier = 0;    // 0: exactly these; '+': these and any others; '*': any of these; '!': none of these
+  bool holds(uint8_t packet_flags) const;
+};
+
+struct NumberCondition {  // itype, icode
+  signatures::NumericCondition condition;
+};
+
+struct FlowbitAction {
+  signatures::Flowbits::Command command;
+  std::vector<uint16_t> bits;
+  char combinator = 0;  // for isset/isnotset of several: '|' any, '&' all
+};
+
+struct CompiledSignature {
+  uint32_t index = 0;  // in the rule set
+  const signatures::Signature* source = nullptr;
+  signatures::Action action = signatures::Action::alert;
+  HeaderMatcher header;
+  applayer::Phase phase = applayer::Phase::kPacket;
+  uint8_t flow = 0;  // flow_condition::*
+  std::optional<TcpFlagsCondition> tcp_flags;
+  std::optional<signatures::NumericCondition> icmp_type, icmp_code;
+  std::optional<std::string> app_proto;  // app-layer-protocol
+  bool app_proto_negated = false;
+  std::vector<BufferSteps> buffers;
+  std::vector<FlowbitAction> flowbit_checks;  // isset, isnotset
+  std::vector<FlowbitAction> flowbit_changes;  // set, unset, toggle
+  bool noalert = false;
+  std::optional<ThresholdSpec> threshold;
+  bool detection_filter = false;  // `threshold` is a detection_filter
+  std::string category;           // classtype's description
+  uint32_t severity = 3;
+  // The content prefiltered on (its buffer is buffers[prefilter_buffer]); empty: verified on every event.
+  std::string fast_pattern;
+  bool fast_pattern_nocase = false;
+  std::string fast_regex;  // a pcre prefiltered in Hyperscan's prefilter mode when there is no content
+  std::string fast_regex_flags;
+  size_t prefilter_buffer = 0;
+};
+
+struct CompileRefusal {
+  std::string keyword;
+  std::string reason;
+};
+
+// Compiles `signature`; nullopt with `refusal` set when the engine cannot honour it. `flowbit_names` assigns
+// ids to flowbit names across the rule set.
+std::optional<CompiledSignature> compile_signature(const signatures::Signature& signature,
+                                                   const signatures::Variables& variables,
+                                                   const signatures::ClassificationTable* classifications,
+                                                   FlowbitNames& flowbit_names, CompileRefusal& refusal);
+
+}  // namespace torwart::dataplane::ids
