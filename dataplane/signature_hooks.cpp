@@ -72,7 +72,7 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   if (!ctx_.interface_name_override.empty())
     json.field("in_iface", ctx_.interface_name_override);
   else if (ctx_.snapshot != nullptr)
-    json.field("in_iface", interface_towards(*ctx_.snapshot, ipv6, flow_.original().source));
+    json.field("in_iface", interface_towards(*ctx_.snapshot, ipv6, t.source));  // where the data came in
   json.field("event_type", std::string_view("alert")).field("src_ip", std::string_view(src));
   const bool ports = t.protocol == IPPROTO_TCP || t.protocol == IPPROTO_UDP;
   if (ports) json.field("src_port", uint64_t{t.source_port});

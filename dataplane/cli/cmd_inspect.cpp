@@ -5,6 +5,7 @@
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
 #include "dataplane/inspect/inspect.hpp"
+#include "dataplane/signature_loader.hpp"
 #include "platform/eal.hpp"
 
 namespace torwart::cli {
@@ -22,22 +23,18 @@ int cmd_inspect(const InspectArguments& args) {
                                              args.out_dir,         args.ips,     args.midstream,
                                              args.verify_checksums};
   if (ids.enabled()) {
+    dataplane::SignatureLoader loader(args.cache_dir);
     try {
-      dataplane::ids::DatabaseCache cache(args.cache_dir);
-      options.signatures = dataplane::ids::Ruleset::build(dataplane::ids::sources_of(ids, 1), cache);
+      options.signatures = loader.load(ids, 1, std::cerr, "torwart inspect: ");
     } catch (const std::exception& e) {
       std::cerr << "torwart inspect: signatures: " << e.what() << "\n";
       return kExitBadInput;
     }
-    const dataplane::ids::Ruleset& set = *options.signatures;
-    for (const std::string& line : dataplane::ids::skip_warnings(set.report()))
-      std::cerr << "torwart inspect: warning: " << line << "\n";
-    std::cerr << "torwart inspect: signatures: " << set.stats().loaded << " of " << set.report().rules_seen
-              << " rules loaded, " << set.report().skipped.size() << " skipped, " << set.stats().groups
-              << " groups, compiled in " << set.stats().compile_time.count() << " ms\n";
     std::filesystem::create_directories(args.out_dir);
-    std::ofstream(args.out_dir + "/signatures.json")
-        << "{\"summary\":" << set.summary_json() << ",\"report\":" << set.report().to_json() << "}\n";
+    nlohmann::json report = {
+        {"summary", dataplane::SignatureLoader::describe(*options.signatures, loader.last_cost())},
+        {"report", nlohmann::json::parse(options.signatures->report().to_json())}};
+    std::ofstream(args.out_dir + "/signatures.json") << report.dump(2) << "\n";
   }
   try {
     platform::EalRequest eal;

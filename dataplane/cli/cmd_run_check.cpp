@@ -5,6 +5,7 @@
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
 #include "dataplane/live/runtime.hpp"
+#include "dataplane/signature_loader.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/policy/compiled_policy.hpp"
 
@@ -41,12 +42,28 @@ int cmd_check(const std::string& config_path, bool json) {
     if (json) std::cout << nlohmann::json{{"valid", false}}.dump() << "\n";
     return kExitBadInput;
   }
+  // The signature set `run` would build (warming the database cache): rule files that cannot be read or a
+  // bad variable refuse the configuration; rules the engine skips are warnings.
+  nlohmann::json signatures;
+  if (config.ids.enabled()) {
+    dataplane::SignatureLoader loader(config.ids.cache_dir);
+    try {
+      const auto set = loader.load(config.ids, 1, std::cerr, loaded->origin + ": ids: ");
+      signatures = dataplane::SignatureLoader::describe(*set, loader.last_cost());
+    } catch (const std::exception& e) {
+      std::cerr << loaded->origin << ": ids: " << e.what() << "\n";
+      if (json) std::cout << nlohmann::json{{"valid", false}}.dump() << "\n";
+      return kExitBadInput;
+    }
+  }
   size_t interfaces = 0;
   for (const auto& p : config.ports) interfaces += 1 + p.vlans.size();
   if (json) {
-    std::cout << nlohmann::json{{"valid", true}, {"ports", config.ports.size()}, {"interfaces", interfaces},
-                                {"zones", config.zones.size()}, {"routes", config.routes.size()},
-                                {"neighbours", config.neighbours.size()}, {"policy_rules", config.policy.rules.size()}}.dump() << "\n";
+    nlohmann::json verdict{{"valid", true}, {"ports", config.ports.size()}, {"interfaces", interfaces},
+                           {"zones", config.zones.size()}, {"routes", config.routes.size()},
+                           {"neighbours", config.neighbours.size()}, {"policy_rules", config.policy.rules.size()}};
+    if (!signatures.is_null()) verdict["signatures"] = signatures;
+    std::cout << verdict.dump() << "\n";
   } else {
     std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces << " interfaces, "
               << config.zones.size() << " zones, " << config.routes.size() << " routes, " << config.neighbours.size()

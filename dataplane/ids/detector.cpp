@@ -133,7 +133,8 @@ DetectVerdict Detector::decide(const Ruleset& set, const DetectTarget& t, const 
     ++counters_.matches;
     bool alert = !s.noalert;
     if (s.threshold) {
-      const bool allowed = thresholds_.allow(s.index, *s.threshold, key, now_ns);
+      // Keyed by sid, not by the index in the set, so that counts survive a reload.
+      const bool allowed = thresholds_.allow(s.source->sid, *s.threshold, key, now_ns);
       if (!allowed) ++counters_.thresholded;
       if (s.detection_filter && !allowed) continue;  // not a match until the rate is reached
       if (!s.detection_filter) alert = alert && allowed;

@@ -82,7 +82,8 @@ std::vector<std::string> skip_warnings(const signatures::LoadReport& report) {
   return lines;
 }
 
-std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, DatabaseCache& cache) {
+std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, DatabaseCache& cache,
+                                              FlowbitNames* persistent_names) {
   const auto load_start = Clock::now();
   std::optional<signatures::ClassificationTable> classifications;
   if (!sources.classification_file.empty()) {
@@ -112,7 +113,8 @@ std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, Dat
   const auto compile_start = Clock::now();
   set->source_ = std::move(loaded.signatures);
   set->report_ = std::move(loaded.report);
-  FlowbitNames flowbit_names;
+  FlowbitNames local_names;
+  FlowbitNames& flowbit_names = persistent_names != nullptr ? *persistent_names : local_names;
   for (const signatures::Signature& s : set->source_) {
     CompileRefusal refusal;
     auto compiled =

@@ -63,7 +63,10 @@ class Ruleset {
  public:
   // Throws RulesetError for what makes the whole set unusable (an unreadable rule or classification file, a
   // bad variable override): the running set then stays. Rules that fail are skipped and reported.
-  static std::shared_ptr<const Ruleset> build(const RulesetSources& sources, DatabaseCache& cache);
+  // `flowbit_names`: kept by the caller across reloads, so that a flow's bits keep their meaning when a new
+  // set is swapped in (nullptr: names local to this set).
+  static std::shared_ptr<const Ruleset> build(const RulesetSources& sources, DatabaseCache& cache,
+                                              FlowbitNames* flowbit_names = nullptr);
 
   const std::vector<signatures::Signature>& source_signatures() const { return source_; }
   const std::vector<CompiledSignature>& signatures() const { return compiled_; }

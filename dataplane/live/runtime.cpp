@@ -22,6 +22,7 @@
 #include "dataplane/live/transmitters.hpp"
 #include "dataplane/live/worker_loop.hpp"
 #include "dataplane/report.hpp"
+#include "dataplane/signature_loader.hpp"
 #include "dataplane/slow_path.hpp"
 #include "platform/eal.hpp"
 #include "platform/mbuf_pool.hpp"
@@ -133,7 +134,12 @@ class Appliance {
                                                        kSlowPathFlowTable);
     slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
 
-    install(Snapshot::build(config_, 1, config::config_digest(options_.config_text), platform::bindings_of(ports_)));
+    signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
+    std::unique_ptr<Snapshot> first =
+        Snapshot::build(config_, 1, config::config_digest(options_.config_text), platform::bindings_of(ports_));
+    // The slow path's context (worker id `workers`) inspects too: one scratch more than workers.
+    first->attach_signatures(signatures_->load(config_.ids, workers + 1, std::cerr, "torwart: "));
+    install(std::move(first));
 
     std::filesystem::create_directories(options_.log_dir);
     eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
@@ -252,6 +258,37 @@ class Appliance {
     return total;
   }
 
+  // The running set and the engine's counters summed over the workers (read without locking: each is a
+  // worker's own counter, a torn read costs at most one count).
+  nlohmann::json signature_stats() const {
+    nlohmann::json j = SignatureLoader::describe(*current_->signatures(), signatures_->last_cost());
+    ids::DetectorCounters sum;
+    uint64_t regex_limits = 0;
+    auto add = [&](const WorkerContext& c) {
+      const ids::DetectorCounters& d = c.detector.counters();
+      sum.scans += d.scans;
+      sum.candidates += d.candidates;
+      sum.matches += d.matches;
+      sum.alerts += d.alerts;
+      sum.drops += d.drops;
+      sum.passes += d.passes;
+      sum.thresholded += d.thresholded;
+      sum.candidates_overflow += d.candidates_overflow;
+      sum.scan_errors += d.scan_errors;
+      sum.stream_bytes += d.stream_bytes;
+      regex_limits += c.detector.regex_limit_hits();
+    };
+    for (const auto& c : contexts_) add(*c);
+    add(*control_context_);
+    j["engine"] = {{"scans", sum.scans},           {"candidates", sum.candidates},
+                   {"matches", sum.matches},       {"alerts", sum.alerts},
+                   {"drops", sum.drops},           {"passes", sum.passes},
+                   {"thresholded", sum.thresholded}, {"candidates_overflow", sum.candidates_overflow},
+                   {"scan_errors", sum.scan_errors}, {"stream_bytes", sum.stream_bytes},
+                   {"regex_limit_hits", regex_limits}};
+    return j;
+  }
+
   nlohmann::json handle(const nlohmann::json& request, const Peer& peer) {
     const std::string command = request["command"];
     if (command == "status") return status();
@@ -268,6 +305,7 @@ class Appliance {
                             {"full", eve_->full()},
                             {"records_dropped_spool_full", eve_->dropped_spool_full()}};
       stats["neighbours"] = neighbours_->size();
+      if (current_->signatures() != nullptr) stats["signatures"] = signature_stats();
       stats["neighbour_resolutions_pending"] = slow_path_->pending_neighbours();
       stats["mbufs_available"] = rte_mempool_avail_count(pool_);
       return stats;
@@ -380,6 +418,12 @@ class Appliance {
     } catch (const std::exception& e) {
       throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
     }
+    try {
+      // Built beside the running set; groups whose patterns did not change share its databases.
+      next->attach_signatures(signatures_->load(candidate.ids, static_cast<unsigned>(contexts_.size()) + 1, std::cerr, "torwart: "));
+    } catch (const std::exception& e) {
+      throw ControlError(std::string("signatures refused: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
+    }
     install(std::move(next));
     shared_.burst = candidate.dataplane.burst;
     shared_.idle_sleep_us = candidate.dataplane.idle_sleep_us;
@@ -387,7 +431,9 @@ class Appliance {
     origin_ = origin;
     std::cerr << "torwart: configuration version " << version << " from " << origin << " installed (requested by uid "
               << peer.uid << ", pid " << peer.pid << ")\n";
-    return {{"config_version", version}, {"config_digest", current_->digest()}};
+    nlohmann::json reply = {{"config_version", version}, {"config_digest", current_->digest()}};
+    if (current_->signatures() != nullptr) reply["signatures"] = SignatureLoader::describe(*current_->signatures(), signatures_->last_cost());
+    return reply;
   }
 
   config::Config config_;
@@ -407,6 +453,7 @@ class Appliance {
   std::unique_ptr<WorkerContext> control_context_;
   std::unique_ptr<SlowPath> slow_path_;
   std::unique_ptr<Snapshot> current_;
+  std::unique_ptr<SignatureLoader> signatures_;
   std::unique_ptr<EveSpool> eve_;
   std::vector<std::unique_ptr<FlowDumpMailbox>> flow_dumps_;
   boost::asio::io_context io_;

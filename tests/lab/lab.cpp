@@ -111,7 +111,9 @@ class Lab {
 
   bool run_in(const std::string& dir) {
     config_path_ = dir + "/torwart.yaml";
-    std::string text = lab_config_text(dir + "/control.sock");
+    const std::string signatures = dir + "/lab.rules";
+    std::ofstream(signatures) << lab_signatures_text();
+    std::string text = lab_config_text(dir + "/control.sock", kernel_router() ? "" : signatures);
     config::Config cfg = load_lab_config(text);
     std::ofstream(config_path_) << text;
     std::ofstream(log_dir_ + "/torwart.yaml") << text;  // kept with the logs
@@ -180,6 +182,8 @@ class Lab {
       checks.emplace_back([&] { return check_tls_sni(ctx_, false); });
       checks.emplace_back([&] { return check_tls_sni(ctx_, true); });
       checks.emplace_back([&] { return check_http_program_blocked(ctx_); });
+      checks.emplace_back([&] { return check_signature_drop(ctx_); });
+      checks.emplace_back([&] { return check_signature_reject(ctx_); });
     }
     for (const auto& check : checks) {
       CheckResult row;

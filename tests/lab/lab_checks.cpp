@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -90,6 +91,16 @@ void write_random_file(const std::string& path, std::size_t bytes) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+// `bytes` of random data with kLabMarker at `at`: the signature must find it deep in the stream, wherever the
+// segments split it.
+void write_marked_file(const std::string& path, std::size_t bytes, std::size_t at) {
+  write_random_file(path, bytes);
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.write(kLabMarker, static_cast<std::streamsize>(std::strlen(kLabMarker)));
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
 }  // namespace
 
 CommandResult LabContext::run(const Namespace& ns, const Argv& argv, milliseconds timeout) const {
@@ -119,6 +130,7 @@ Servers::Servers(const LabContext& ctx) {
       {ctx.python, "-m", "http.server", std::to_string(kHttpPort), "--bind", "::", "--directory", www},
       ctx.log_dir + "/http.log");
   write_random_file(www + "/setup.exe", 1u << 20);
+  write_marked_file(www + "/marked.bin", 1u << 20, 600000);
   const std::string cert = ctx.work_dir + "/lab-cert.pem", key = ctx.work_dir + "/lab-key.pem";
   CommandResult made = ctx.run(*t.kdn,
                                {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
@@ -400,6 +412,51 @@ CheckResult check_smtp_rejected(const LabContext& ctx) {
   row.observed = fmt::format("{} after {:.2f} s; listener {}", refused ? "refused" : summary(r), elapsed,
                              untouched ? "untouched" : "GOT A CONNECTION");
   row.pass = !r.ok() && refused && untouched && elapsed < 2.0;
+  return row;
+}
+
+std::string lab_signatures_text() {
+  return fmt::format(
+      "drop tcp any any -> $HOME_NET any (msg:\"torwart lab: download carrying the lab marker\"; "
+      "flow:established,to_client; content:\"{}\"; classtype:trojan-activity; sid:9000001; rev:1;)\n"
+      "reject http $HOME_NET any -> any any (msg:\"torwart lab: request for the reject path\"; "
+      "flow:established,to_server; http.uri; content:\"{}\"; startswith; sid:9000002; rev:1;)\n",
+      kLabMarker, kLabRejectPath);
+}
+
+CheckResult check_signature_drop(const LabContext& ctx) {
+  const std::string url = fmt::format("http://10.20.0.10:{}/marked.bin", kHttpPort);
+  CheckResult row{"signature-drop", "lan: curl GET " + url + " (1 MiB, the marker at 600000)",
+                  "stopped by drop signature 9000001 before the marker arrives: no complete download", "", false};
+  CommandResult r = ctx.run(
+      *ctx.topology->lan,
+      {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", url},
+      seconds(15));
+  const std::string out = trim(r.output);
+  long downloaded = -1;
+  if (const auto space = out.rfind(' '); space != std::string::npos) {
+    try {
+      downloaded = std::stol(out.substr(space + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  row.observed = fmt::format("curl exit {}, {}", r.exit_code, out);
+  row.pass = !r.ok() && downloaded >= 0 && downloaded < 600000 + static_cast<long>(std::strlen(kLabMarker));
+  return row;
+}
+
+CheckResult check_signature_reject(const LabContext& ctx) {
+  const std::string url = fmt::format("http://10.20.0.10:{}{}", kHttpPort, kLabRejectPath);
+  CheckResult row{"signature-reject", "lan: curl GET " + url,
+                  "reset by the box (reject signature 9000002): curl fails at once, no response", "", false};
+  const auto start = Clock::now();
+  CommandResult r = ctx.run(*ctx.topology->lan,
+                            {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code}", url},
+                            seconds(15));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const bool reset = r.output.find("reset") != std::string::npos || r.output.find("Empty reply") != std::string::npos;
+  row.observed = fmt::format("curl exit {} after {:.2f} s: {}", r.exit_code, elapsed, first_line_with(r.output, "curl:"));
+  row.pass = !r.ok() && !r.timed_out && reset && elapsed < 5.0;
   return row;
 }
 

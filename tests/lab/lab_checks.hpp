@@ -62,6 +62,14 @@ CheckResult check_spoofed_source(const LabContext& ctx);
 // list is reset by the box, another name passes; a Windows program download over HTTP is stopped.
 CheckResult check_tls_sni(const LabContext& ctx, bool blocked);
 CheckResult check_http_program_blocked(const LabContext& ctx);
+// Signatures inline (the lab's `ids` section runs lab_signatures_text() in mode ips): a download carrying
+// kLabMarker is stopped by a drop signature, a request for kLabRejectPath is answered by the box's RST, and
+// every other row of the lab runs with the signatures active.
+inline constexpr char kLabMarker[] = "TORWART-LAB-MALWARE-MARKER-7f3a9c";
+inline constexpr char kLabRejectPath[] = "/reject-me";
+std::string lab_signatures_text();
+CheckResult check_signature_drop(const LabContext& ctx);
+CheckResult check_signature_reject(const LabContext& ctx);
 // Default deny: a connection from the Internet to a LAN host never arrives.
 CheckResult check_inbound_blocked(const LabContext& ctx);
 // A reject rule: SMTP from the LAN straight to the Internet is refused by the box's RST.

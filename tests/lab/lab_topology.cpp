@@ -110,7 +110,7 @@ const std::vector<EndHost>& end_hosts() {
   return hosts;
 }
 
-std::string lab_config_text(const std::string& control_socket) {
+std::string lab_config_text(const std::string& control_socket, const std::string& signature_file) {
   std::istringstream in{std::string(config::default_config_text())};
   std::ostringstream out;
   bool replaced = false;
@@ -139,6 +139,9 @@ std::string lab_config_text(const std::string& control_socket) {
               "      http_content_type: [application/x-msdos-program, application/x-msdownload, "
               "application/x-dosexec]\n"
               "      action: drop\n");
+  if (!signature_file.empty()) {
+    text += "\nids:\n  rule_files: [" + signature_file + "]\n  mode: ips\n  cache_dir: \"\"\n";
+  }
   return text;
 }
 

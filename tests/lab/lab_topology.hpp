@@ -28,7 +28,8 @@ const std::vector<EndHost>& end_hosts();
 
 // The default configuration with dataplane.control_socket replaced; loaded and checked against end_hosts()
 // (throws std::runtime_error listing every mismatch).
-std::string lab_config_text(const std::string& control_socket);
+// `signature_file`: when given, an `ids` section runs it inline (mode ips).
+std::string lab_config_text(const std::string& control_socket, const std::string& signature_file = "");
 config::Config load_lab_config(const std::string& text);
 
 struct Topology {
