@@ -69,6 +69,7 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   char scratch[8];
   FixedJson json(slot, EveRing::kMaxRecord);
   json.open_object().field("timestamp", std::string_view(timestamp, ts_length)).field("flow_id", flow_.id);
+  if (ctx_.capture_packet > 0) json.field("pcap_cnt", ctx_.capture_packet);
   if (!ctx_.interface_name_override.empty())
     json.field("in_iface", ctx_.interface_name_override);
   else if (ctx_.snapshot != nullptr)
@@ -91,6 +92,10 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   info.category = signature.category;
   info.severity = signature.severity;
   info.app_proto = target.app_proto;
+  // The box answers the sender of the matching data (Suricata's default reject, "rejectsrc").
+  info.reject = signature.action == signatures::Action::reject;
+  info.reject_target = target.direction == applayer::Direction::kToServer ? "to_client" : "to_server";
+  info.reject_kind = t.protocol == IPPROTO_TCP ? "tcp-reset" : "icmp-prohib";
   ids::write_alert(json, info);
   json.close_object();
   if (!json.ok()) {

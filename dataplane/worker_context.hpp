@@ -89,6 +89,8 @@ struct WorkerContext {
   ids::Detector detector;            // signatures on this worker's packets, streams and app-layer buffers
   // `torwart inspect`: EVE records name the capture instead of the interface a route leads to.
   std::string_view interface_name_override;
+  // `torwart inspect`: the current frame's number in the capture (1-based; EVE alerts say "pcap_cnt").
+  uint64_t capture_packet = 0;
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;

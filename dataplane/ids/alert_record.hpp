@@ -17,9 +17,14 @@ struct AlertInfo {
   std::string_view category;   // classtype's description
   uint32_t severity = 3;       // priority: 1 highest
   std::string_view app_proto;  // empty: left out
+  // The packet's fate as Suricata 7 writes it in "verdict": "alert", or "drop" (blocked); a reject adds
+  // which side got the reset and how.
+  bool reject = false;
+  std::string_view reject_target;  // "to_client" or "to_server"
+  std::string_view reject_kind;    // "tcp-reset" or "icmp-prohib"
 };
 
-// Writes "app_proto" (when known) and the "alert" object into an open record object.
+// Writes "app_proto" (when known), the "alert" object and the "verdict" object into an open record object.
 void write_alert(FixedJson& json, const AlertInfo& alert);
 
 }  // namespace torwart::dataplane::ids

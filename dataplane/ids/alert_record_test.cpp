@@ -23,7 +23,7 @@ TEST(AlertRecord, SuricatasFieldNamesInItsOrder) {
   EXPECT_EQ(std::string(buffer, json.size()),
             R"({"event_type":"alert","app_proto":"http","alert":{"action":"blocked","gid":1,)"
             R"("signature_id":2019401,"rev":3,"signature":"ET POLICY \"quoted\" name",)"
-            R"("category":"Potential Corporate Privacy Violation","severity":1}})");
+            R"("category":"Potential Corporate Privacy Violation","severity":1},"verdict":{"action":"drop"}})");
 }
 
 TEST(AlertRecord, AnAlertOnlySignatureIsAllowedAndTooSmallABufferIsRefused) {
@@ -39,6 +39,24 @@ TEST(AlertRecord, AnAlertOnlySignatureIsAllowedAndTooSmallABufferIsRefused) {
   write_alert(ok, AlertInfo{});
   ok.close_object();
   EXPECT_NE(std::string(buffer, ok.size()).find(R"("action":"allowed")"), std::string::npos);
+  EXPECT_NE(std::string(buffer, ok.size()).find(R"("verdict":{"action":"alert"})"), std::string::npos);
+}
+
+TEST(AlertRecord, ARejectNamesItsTargetAndKind) {
+  char buffer[512];
+  FixedJson json(buffer, sizeof buffer);
+  json.open_object();
+  AlertInfo alert;
+  alert.blocked = true;
+  alert.reject = true;
+  alert.reject_target = "to_client";
+  alert.reject_kind = "tcp-reset";
+  write_alert(json, alert);
+  json.close_object();
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(std::string(buffer, json.size())
+                .find(R"("verdict":{"action":"drop","reject-target":"to_client","reject":["tcp-reset"]})"),
+            std::string::npos);
 }
 
 }  // namespace

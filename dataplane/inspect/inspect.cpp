@@ -75,6 +75,7 @@ InspectSummary run_inspect(const InspectOptions& options) {
       continue;
     }
     ctx.now_ns = now;
+    ctx.capture_packet = summary.packets;
     ctx.flows.expire(now, kExpiryBudget, on_end);
     Burst burst;
     const TrackedFrame tracked =
