@@ -179,7 +179,8 @@ applayer::PacketVerdict StageAppHooks::stream(conntrack::Flow& flow, applayer::S
   const ids::DetectTarget target = detect_target(ctx_, flow, direction);
   AlertLog log(ctx_, flow);
   return note(ctx_.detector.stream(*ctx_.snapshot->signatures(), target,
-                                   session.signature_tail[static_cast<unsigned>(direction)], bytes, log, now_ns));
+                                   session.signature_tail[static_cast<unsigned>(direction)], bytes, log,
+                                   now_ns));
 }
 
 applayer::PacketVerdict StageAppHooks::event(conntrack::Flow& flow, const applayer::AppEvent& event,

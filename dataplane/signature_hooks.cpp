@@ -81,7 +81,7 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   if (ports) json.field("dest_port", uint64_t{t.destination_port});
   json.field("proto", proto_name(t.protocol, scratch))
       .field("direction", std::string_view(target.direction == applayer::Direction::kToServer ? "to_server"
-                                                                                               : "to_client"));
+                                                                                              : "to_client"));
   const signatures::Signature& s = *signature.source;
   ids::AlertInfo info;
   info.blocked = blocked;
@@ -109,11 +109,12 @@ ids::DetectVerdict run_packet_signatures(WorkerContext& ctx, rte_mbuf* m, const 
                                          const conntrack::Flow& flow) {
   const ids::Ruleset& set = *ctx.snapshot->signatures();
   const auto direction = (meta.flags & meta_flag::kReplyDirection) ? applayer::Direction::kToClient
-                                                                    : applayer::Direction::kToServer;
+                                                                   : applayer::Direction::kToServer;
   ids::DetectTarget target = detect_target(ctx, flow, direction);
   std::span<const uint8_t> payload;
   if (meta.l4_present) {
-    const uint32_t end = std::min<uint32_t>(uint32_t{meta.l3_offset} + meta.l3_length, rte_pktmbuf_data_len(m));
+    const uint32_t end =
+        std::min<uint32_t>(uint32_t{meta.l3_offset} + meta.l3_length, rte_pktmbuf_data_len(m));
     uint32_t offset = meta.l4_offset;
     if (meta.ip_proto == IPPROTO_TCP) {
       const auto* tcp = rte_pktmbuf_mtod_offset(m, const rte_tcp_hdr*, meta.l4_offset);

@@ -26,11 +26,13 @@ std::shared_ptr<const ids::Ruleset> SignatureLoader::load(const config::Ids& ids
   const auto start = std::chrono::steady_clock::now();
   auto set = ids::Ruleset::build(ids::sources_of(ids, workers), cache_, &flowbit_names_);
   cost.milliseconds = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+          .count());
   cost.rss_after_kb = proc_status_kb("VmRSS");
   cost.peak_rss_kb = proc_status_kb("VmHWM");
   cost_ = cost;
-  for (const std::string& line : ids::skip_warnings(set->report())) log << prefix << "warning: " << line << "\n";
+  for (const std::string& line : ids::skip_warnings(set->report()))
+    log << prefix << "warning: " << line << "\n";
   const auto& stats = set->stats();
   log << prefix << "signatures: " << stats.loaded << " of " << set->report().rules_seen << " rules loaded, "
       << set->report().skipped.size() << " skipped, " << stats.groups << " groups, "

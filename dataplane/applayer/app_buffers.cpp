@@ -40,9 +40,11 @@ constexpr std::array<BufferInfo, kBufferCount> kBuffers = {{
     {"dns.query", Phase::kDnsQuery},
 }};
 
-constexpr std::array<std::string_view, kPhaseCount> kPhaseNames = {
-    "packet",         "stream",           "http_request",     "http_request_body", "http_response",
-    "http_response_body", "tls_client_hello", "tls_server_hello", "dns_query"};
+constexpr std::array<std::string_view, kPhaseCount> kPhaseNames = {"packet",           "stream",
+                                                                   "http_request",     "http_request_body",
+                                                                   "http_response",    "http_response_body",
+                                                                   "tls_client_hello", "tls_server_hello",
+                                                                   "dns_query"};
 
 }  // namespace
 

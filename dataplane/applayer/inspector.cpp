@@ -184,7 +184,8 @@ void Inspector::give_up_identifying(FlowApp& app, AppFacts& facts, uint8_t ip_pr
 void Inspector::on_stream_bytes(FlowApp& app, Session& session, Direction direction,
                                 std::span<const uint8_t> bytes, AppCall& call) {
   if (call.hooks.wants_stream()) {
-    *call.verdict = stricter(*call.verdict, call.hooks.stream(call.flow, session, direction, bytes, call.now_ns));
+    *call.verdict =
+        stricter(*call.verdict, call.hooks.stream(call.flow, session, direction, bytes, call.now_ns));
   }
   if (app.flags & flow_app_flag::kParserDone) return;
   if (app.proto != AppProto::kNone) {
@@ -289,8 +290,8 @@ PacketVerdict Inspector::inspect_tcp(conntrack::Flow& flow, FlowApp& app, const 
     // Records of the finished parser are written now, as without signatures; the stream stays inspected.
     if (module != nullptr && module->end != nullptr) {
       PacketVerdict ignored = PacketVerdict::kPass;
-      AppCall end_call{flow, hooks, *protocols_, session->facts, now_ns, &ignored, &counters_.anomalies,
-                       &app.flags};
+      AppCall end_call{flow,   hooks,    *protocols_,          session->facts,
+                       now_ns, &ignored, &counters_.anomalies, &app.flags};
       module->end(*session, end_call);
     }
     app.flags = static_cast<uint8_t>((app.flags & ~flow_app_flag::kDone) | flow_app_flag::kParserDone);

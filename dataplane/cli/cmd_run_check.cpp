@@ -32,8 +32,9 @@ int cmd_check(const std::string& config_path, bool json) {
   // Limits `run` would refuse at start-up, checked here without touching DPDK.
   const unsigned needed = platform::minimum_mbufs(config);
   if (config.dataplane.mbufs < needed) {
-    std::cerr << loaded->origin << ": dataplane.mbufs: " << config.dataplane.mbufs << " buffers are too few for "
-              << config.ports.size() << " ports with " << config.dataplane.workers << " workers; need at least " << needed << "\n";
+    std::cerr << loaded->origin << ": dataplane.mbufs: " << config.dataplane.mbufs
+              << " buffers are too few for " << config.ports.size() << " ports with "
+              << config.dataplane.workers << " workers; need at least " << needed << "\n";
     return kExitBadInput;
   }
   const auto policy_errors = policy::CompiledPolicy::check(config, policy::zones_in_config_order(config));
@@ -59,15 +60,20 @@ int cmd_check(const std::string& config_path, bool json) {
   size_t interfaces = 0;
   for (const auto& p : config.ports) interfaces += 1 + p.vlans.size();
   if (json) {
-    nlohmann::json verdict{{"valid", true}, {"ports", config.ports.size()}, {"interfaces", interfaces},
-                           {"zones", config.zones.size()}, {"routes", config.routes.size()},
-                           {"neighbours", config.neighbours.size()}, {"policy_rules", config.policy.rules.size()}};
+    nlohmann::json verdict{{"valid", true},
+                           {"ports", config.ports.size()},
+                           {"interfaces", interfaces},
+                           {"zones", config.zones.size()},
+                           {"routes", config.routes.size()},
+                           {"neighbours", config.neighbours.size()},
+                           {"policy_rules", config.policy.rules.size()}};
     if (!signatures.is_null()) verdict["signatures"] = signatures;
     std::cout << verdict.dump() << "\n";
   } else {
-    std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces << " interfaces, "
-              << config.zones.size() << " zones, " << config.routes.size() << " routes, " << config.neighbours.size()
-              << " static neighbours, " << config.policy.rules.size() << " policy rules\n";
+    std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces
+              << " interfaces, " << config.zones.size() << " zones, " << config.routes.size() << " routes, "
+              << config.neighbours.size() << " static neighbours, " << config.policy.rules.size()
+              << " policy rules\n";
   }
   return kExitOk;
 }

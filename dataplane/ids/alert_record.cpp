@@ -15,7 +15,10 @@ void write_alert(FixedJson& json, const AlertInfo& alert) {
       .close_object();
   json.open_object("verdict").field("action", std::string_view(alert.blocked ? "drop" : "alert"));
   if (alert.blocked && alert.reject) {
-    json.field("reject-target", alert.reject_target).open_array("reject").value(alert.reject_kind).close_array();
+    json.field("reject-target", alert.reject_target)
+        .open_array("reject")
+        .value(alert.reject_kind)
+        .close_array();
   }
   json.close_object();
 }

@@ -20,10 +20,11 @@ TEST(AlertRecord, SuricatasFieldNamesInItsOrder) {
   write_alert(json, alert);
   json.close_object();
   ASSERT_TRUE(json.ok());
-  EXPECT_EQ(std::string(buffer, json.size()),
-            R"({"event_type":"alert","app_proto":"http","alert":{"action":"blocked","gid":1,)"
-            R"("signature_id":2019401,"rev":3,"signature":"ET POLICY \"quoted\" name",)"
-            R"("category":"Potential Corporate Privacy Violation","severity":1},"verdict":{"action":"drop"}})");
+  EXPECT_EQ(
+      std::string(buffer, json.size()),
+      R"({"event_type":"alert","app_proto":"http","alert":{"action":"blocked","gid":1,)"
+      R"("signature_id":2019401,"rev":3,"signature":"ET POLICY \"quoted\" name",)"
+      R"("category":"Potential Corporate Privacy Violation","severity":1},"verdict":{"action":"drop"}})");
 }
 
 TEST(AlertRecord, AnAlertOnlySignatureIsAllowedAndTooSmallABufferIsRefused) {

@@ -88,8 +88,8 @@ struct SizeStep {  // bsize (of this buffer) or dsize (of the packet's payload, 
   signatures::NumericCondition condition;
 };
 
-using Step = std::variant<ContentStep, PcreStep, ByteTestStep, ByteJumpStep, ByteExtractStep, IsDataAtStep,
-                          SizeStep>;
+using Step =
+    std::variant<ContentStep, PcreStep, ByteTestStep, ByteJumpStep, ByteExtractStep, IsDataAtStep, SizeStep>;
 
 struct ByteVariables {
   uint64_t value[kMaxByteVariables] = {};

@@ -32,9 +32,8 @@ bool packet_protocol(std::string_view name) {
 
 // Keywords that only describe the rule (or were folded into Signature's fields by the parser).
 const std::set<std::string, std::less<>>& descriptive_keywords() {
-  static const std::set<std::string, std::less<>> k = {"msg",      "sid",       "rev",     "gid",
-                                                      "classtype", "priority",  "metadata", "reference",
-                                                      "target",   "fast_pattern"};
+  static const std::set<std::string, std::less<>> k = {
+      "msg", "sid", "rev", "gid", "classtype", "priority", "metadata", "reference", "target", "fast_pattern"};
   return k;
 }
 
@@ -56,27 +55,44 @@ sig::NumericCondition numeric_text(const std::string& keyword, std::string text)
     return c;
   }
   std::string_view rest = text;
-  if (rest.starts_with("<=")) c.op = Op::less_equal, rest.remove_prefix(2);
-  else if (rest.starts_with(">=")) c.op = Op::greater_equal, rest.remove_prefix(2);
-  else if (rest.starts_with("<")) c.op = Op::less, rest.remove_prefix(1);
-  else if (rest.starts_with(">")) c.op = Op::greater, rest.remove_prefix(1);
-  else if (rest.starts_with("!")) c.op = Op::not_equal, rest.remove_prefix(1);
+  if (rest.starts_with("<="))
+    c.op = Op::less_equal, rest.remove_prefix(2);
+  else if (rest.starts_with(">="))
+    c.op = Op::greater_equal, rest.remove_prefix(2);
+  else if (rest.starts_with("<"))
+    c.op = Op::less, rest.remove_prefix(1);
+  else if (rest.starts_with(">"))
+    c.op = Op::greater, rest.remove_prefix(1);
+  else if (rest.starts_with("!"))
+    c.op = Op::not_equal, rest.remove_prefix(1);
   c.value = number(rest);
   return c;
 }
 
 uint8_t tcp_flag_bit(char letter, const std::string& keyword) {
   switch (letter) {
-    case 'F': return 0x01;
-    case 'S': return 0x02;
-    case 'R': return 0x04;
-    case 'P': return 0x08;
-    case 'A': return 0x10;
-    case 'U': return 0x20;
-    case 'E': case '1': return 0x40;
-    case 'C': case '2': return 0x80;
-    case '0': return 0;
-    default: refuse(keyword, std::string("unknown TCP flag '") + letter + "'");
+    case 'F':
+      return 0x01;
+    case 'S':
+      return 0x02;
+    case 'R':
+      return 0x04;
+    case 'P':
+      return 0x08;
+    case 'A':
+      return 0x10;
+    case 'U':
+      return 0x20;
+    case 'E':
+    case '1':
+      return 0x40;
+    case 'C':
+    case '2':
+      return 0x80;
+    case '0':
+      return 0;
+    default:
+      refuse(keyword, std::string("unknown TCP flag '") + letter + "'");
   }
 }
 
@@ -130,14 +146,15 @@ class Compiler {
   void check_protocol() {
     const std::string& p = s_.protocol;
     if (p == "ip" || p == "tcp" || p == "udp" || p == "icmp") return;
-    if (!identified_app(p)) refuse("protocol", "application protocol '" + p + "' is not identified by torwart");
+    if (!identified_app(p))
+      refuse("protocol", "application protocol '" + p + "' is not identified by torwart");
   }
 
   bool has_payload_steps() const {
     for (const sig::Option& o : s_.options) {
       if (std::holds_alternative<sig::Pcre>(o.value) || std::holds_alternative<sig::ByteTest>(o.value) ||
-          std::holds_alternative<sig::ByteJump>(o.value) || std::holds_alternative<sig::ByteExtract>(o.value) ||
-          std::holds_alternative<sig::IsDataAt>(o.value))
+          std::holds_alternative<sig::ByteJump>(o.value) ||
+          std::holds_alternative<sig::ByteExtract>(o.value) || std::holds_alternative<sig::IsDataAt>(o.value))
         return true;
     }
     return false;
@@ -145,13 +162,20 @@ class Compiler {
 
   void flow_of(const sig::Flow& flow, CompiledSignature& out, bool& packet_only) {
     for (const std::string& f : flow.flags) {
-      if (f == "established") out.flow |= flow_condition::kEstablished;
-      else if (f == "not_established") out.flow |= flow_condition::kNotEstablished;
-      else if (f == "to_server" || f == "from_client") out.flow |= flow_condition::kToServer;
-      else if (f == "to_client" || f == "from_server") out.flow |= flow_condition::kToClient;
-      else if (f == "no_stream") packet_only = true;
-      else if (f == "only_stream" || f == "stateless") continue;
-      else refuse("flow", "flow:" + f + " is not evaluated by the engine (IP fragments are not reassembled)");
+      if (f == "established")
+        out.flow |= flow_condition::kEstablished;
+      else if (f == "not_established")
+        out.flow |= flow_condition::kNotEstablished;
+      else if (f == "to_server" || f == "from_client")
+        out.flow |= flow_condition::kToServer;
+      else if (f == "to_client" || f == "from_server")
+        out.flow |= flow_condition::kToClient;
+      else if (f == "no_stream")
+        packet_only = true;
+      else if (f == "only_stream" || f == "stateless")
+        continue;
+      else
+        refuse("flow", "flow:" + f + " is not evaluated by the engine (IP fragments are not reassembled)");
     }
   }
 
@@ -192,7 +216,8 @@ class Compiler {
   Operand operand(const sig::NumberOrVariable& n, const std::string& keyword) const {
     if (!n.is_variable()) return {n.number, -1};
     const auto it = extracted_.find(n.variable);
-    if (it == extracted_.end()) refuse(keyword, "byte_extract variable '" + n.variable + "' not defined before");
+    if (it == extracted_.end())
+      refuse(keyword, "byte_extract variable '" + n.variable + "' not defined before");
     return {0, static_cast<int8_t>(it->second)};
   }
 
@@ -248,11 +273,14 @@ class Compiler {
             ByteTestStep t;
             t.reading = reading(v.bytes, v.endian, v.base, v.bitmask, k);
             t.negated = v.negated;
-            if (v.op == "<=") t.op = 'l';
-            else if (v.op == ">=") t.op = 'g';
+            if (v.op == "<=")
+              t.op = 'l';
+            else if (v.op == ">=")
+              t.op = 'g';
             else if (v.op.size() == 1 && std::string_view("<>=&^").find(v.op[0]) != std::string_view::npos)
               t.op = v.op[0];
-            else refuse(k, "operator '" + v.op + "'");
+            else
+              refuse(k, "operator '" + v.op + "'");
             t.value = operand(v.value, k);
             t.offset = operand(v.offset, k);
             t.relative = v.relative;
@@ -314,9 +342,12 @@ class Compiler {
           } else if constexpr (std::is_same_v<T, sig::Transform>) {
             refuse(k, "transforms are not applied by the engine");
           } else if constexpr (std::is_same_v<T, sig::TextOption>) {
-            if (k == "noalert") out.noalert = true;
-            else if (k == "itype" || k == "icode") return;
-            else if (!descriptive_keywords().contains(k)) refuse(k, "not evaluated by the engine");
+            if (k == "noalert")
+              out.noalert = true;
+            else if (k == "itype" || k == "icode")
+              return;
+            else if (!descriptive_keywords().contains(k))
+              refuse(k, "not evaluated by the engine");
           }
         },
         option.value);
@@ -346,7 +377,8 @@ class Compiler {
       if (to_client && (b.buffer == BufferId::kHttpHeader || b.buffer == BufferId::kHttpContentType ||
                         b.buffer == BufferId::kHttpProtocol))
         p = Phase::kHttpResponse;
-      if (to_client && b.buffer == BufferId::kHttpRequestBody) refuse("http.request_body", "in a to_client rule");
+      if (to_client && b.buffer == BufferId::kHttpRequestBody)
+        refuse("http.request_body", "in a to_client rule");
       if (first) {
         phase = p;
         first = false;

@@ -30,7 +30,7 @@ inline constexpr uint8_t kToClient = 1 << 3;
 }  // namespace flow_condition
 
 struct TcpFlagsCondition {
-  uint8_t flags = 0;  // the flags named
+  uint8_t flags = 0;    // the flags named
   uint8_t mask = 0xff;  // flags outside the mask are ignored
   char modifier = 0;    // 0: exactly these; '+': these and any others; '*': any of these; '!': none of these
   bool holds(uint8_t packet_flags) const;
@@ -58,7 +58,7 @@ struct CompiledSignature {
   std::optional<std::string> app_proto;  // app-layer-protocol
   bool app_proto_negated = false;
   std::vector<BufferSteps> buffers;
-  std::vector<FlowbitAction> flowbit_checks;  // isset, isnotset
+  std::vector<FlowbitAction> flowbit_checks;   // isset, isnotset
   std::vector<FlowbitAction> flowbit_changes;  // set, unset, toggle
   bool noalert = false;
   std::optional<ThresholdSpec> threshold;

@@ -38,7 +38,8 @@ class DatabaseCache {
   void reset_stats() { stats_ = {}; }
 
  private:
-  std::shared_ptr<const PatternSet> load_or_compile(const std::string& key, const std::vector<Pattern>& patterns);
+  std::shared_ptr<const PatternSet> load_or_compile(const std::string& key,
+                                                    const std::vector<Pattern>& patterns);
 
   std::filesystem::path directory_;
   CacheStats stats_;

@@ -4,8 +4,8 @@
 // signatures with one Hyperscan scan per buffer, verifies each exactly in rule order (header, flow, flags,
 // flowbits, payload steps, threshold), and then applies the actions as Suricata orders them: a matching pass
 // signature silences the moment; drop and reject give the verdict (inline only); every other match that
-// is not noalert is reported as an alert. Per-flow state (flowbits, header-only signatures done) is indexed by
-// flow-table slot. No allocation, no exceptions after construction.
+// is not noalert is reported as an alert. Per-flow state (flowbits, header-only signatures done) is indexed
+// by flow-table slot. No allocation, no exceptions after construction.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -44,13 +44,13 @@ class AlertSink {
 };
 
 struct DetectorCounters {
-  uint64_t scans = 0;             // buffers scanned by a prefilter database
-  uint64_t candidates = 0;        // signatures verified
-  uint64_t matches = 0;           // signatures that matched (before thresholds)
+  uint64_t scans = 0;       // buffers scanned by a prefilter database
+  uint64_t candidates = 0;  // signatures verified
+  uint64_t matches = 0;     // signatures that matched (before thresholds)
   uint64_t alerts = 0;
-  uint64_t drops = 0;             // moments a drop or reject signature stopped
-  uint64_t passes = 0;            // moments a pass signature silenced
-  uint64_t thresholded = 0;       // matches a threshold or detection_filter held back
+  uint64_t drops = 0;                // moments a drop or reject signature stopped
+  uint64_t passes = 0;               // moments a pass signature silenced
+  uint64_t thresholded = 0;          // matches a threshold or detection_filter held back
   uint64_t candidates_overflow = 0;  // more candidates in one moment than the engine verifies
   uint64_t scan_errors = 0;
   uint64_t stream_bytes = 0;

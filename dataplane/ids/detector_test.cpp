@@ -82,8 +82,10 @@ TEST(SignatureKeywords, ByteTestJumpExtract) {
   EXPECT_FALSE(udp_matches("byte_test:3,>,99,0,string,dec;", "099abc"));
   EXPECT_TRUE(udp_matches("byte_test:1,&,0x80,0;", "\x81"));
   // byte_jump over a length-prefixed field lands on what follows it.
-  EXPECT_TRUE(udp_matches("content:\"L\"; byte_jump:2,0,relative; content:\"OK\"; within:2;", "L" + len2 + "xxOK"));
-  EXPECT_FALSE(udp_matches("content:\"L\"; byte_jump:2,0,relative; content:\"OK\"; within:2;", "L" + len2 + "xOK"));
+  EXPECT_TRUE(
+      udp_matches("content:\"L\"; byte_jump:2,0,relative; content:\"OK\"; within:2;", "L" + len2 + "xxOK"));
+  EXPECT_FALSE(
+      udp_matches("content:\"L\"; byte_jump:2,0,relative; content:\"OK\"; within:2;", "L" + len2 + "xOK"));
   // byte_extract's value used as a distance.
   EXPECT_TRUE(udp_matches("byte_extract:1,0,skip; content:\"Z\"; distance:skip; within:1;", "\x02..Z"));
   EXPECT_FALSE(udp_matches("byte_extract:1,0,skip; content:\"Z\"; distance:skip; within:1;", "\x01..Z"));
@@ -102,7 +104,8 @@ TEST(SignatureKeywords, IsdataatDsizeBsize) {
 TEST(SignatureEngine, FlowDirectionEstablishedAndTcpFlags) {
   const auto set = ruleset_of(
       "alert tcp any any -> any any (msg:\"syn\"; flags:S; sid:1;)\n"
-      "alert tcp any any -> any any (msg:\"to client\"; flow:to_client,established; content:\"200\"; sid:2;)\n");
+      "alert tcp any any -> any any (msg:\"to client\"; flow:to_client,established; content:\"200\"; "
+      "sid:2;)\n");
   Detector detector(0, 16);
   RecordingSink sink;
   DetectTarget syn = tcp_target();
@@ -147,8 +150,10 @@ TEST(SignatureEngine, FlowbitsCarryStateAcrossPacketsOfOneFlow) {
   const auto set = ruleset_of(
       "alert udp any any -> any any (msg:\"login\"; content:\"LOGIN\"; flowbits:set,logged_in; "
       "flowbits:noalert; sid:1;)\n"
-      "alert udp any any -> any any (msg:\"cmd after login\"; content:\"RUN\"; flowbits:isset,logged_in; sid:2;)\n"
-      "alert udp any any -> any any (msg:\"cmd without\"; content:\"RUN\"; flowbits:isnotset,logged_in; sid:3;)\n");
+      "alert udp any any -> any any (msg:\"cmd after login\"; content:\"RUN\"; flowbits:isset,logged_in; "
+      "sid:2;)\n"
+      "alert udp any any -> any any (msg:\"cmd without\"; content:\"RUN\"; flowbits:isnotset,logged_in; "
+      "sid:3;)\n");
   Detector detector(0, 16);
   RecordingSink sink;
   DetectTarget flow_a = udp_target();
@@ -170,9 +175,11 @@ TEST(SignatureEngine, FlowbitsCarryStateAcrossPacketsOfOneFlow) {
 
 TEST(SignatureEngine, ThresholdLimitsAlertsDetectionFilterDelaysMatch) {
   const auto set = ruleset_of(
-      "alert udp any any -> any any (msg:\"l\"; content:\"x\"; threshold:type limit,track by_src,count 2,seconds 60; "
+      "alert udp any any -> any any (msg:\"l\"; content:\"x\"; threshold:type limit,track by_src,count "
+      "2,seconds 60; "
       "sid:1;)\n"
-      "drop udp any any -> any any (msg:\"df\"; content:\"y\"; detection_filter:track by_src,count 3,seconds 60; "
+      "drop udp any any -> any any (msg:\"df\"; content:\"y\"; detection_filter:track by_src,count 3,seconds "
+      "60; "
       "sid:2;)\n");
   Detector detector(0, 16);
   RecordingSink sink;
@@ -181,8 +188,9 @@ TEST(SignatureEngine, ThresholdLimitsAlertsDetectionFilterDelaysMatch) {
   sink.alerts.clear();
   std::vector<DetectVerdict> verdicts;
   for (int i = 0; i < 5; ++i) verdicts.push_back(detector.packet(*set, udp_target(), bytes_of("y"), sink, 0));
-  EXPECT_EQ(verdicts, (std::vector<DetectVerdict>{DetectVerdict::kPass, DetectVerdict::kPass, DetectVerdict::kPass,
-                                                  DetectVerdict::kDrop, DetectVerdict::kDrop}));
+  EXPECT_EQ(verdicts,
+            (std::vector<DetectVerdict>{DetectVerdict::kPass, DetectVerdict::kPass, DetectVerdict::kPass,
+                                        DetectVerdict::kDrop, DetectVerdict::kDrop}));
   EXPECT_EQ(sink.alerts.size(), 2u);
 }
 
@@ -197,7 +205,8 @@ TEST(SignatureEngine, StreamFindsPatternsSplitAcrossPiecesOnce) {
   detector.stream(*set, t, tail, bytes_of("HEAD xxxx MALWA"), sink, 0);
   EXPECT_EQ(sink.sids(), std::vector<uint32_t>{2});
   detector.stream(*set, t, tail, bytes_of("RE-MARKER and HEAD again"), sink, 0);
-  EXPECT_EQ(sink.sids(), (std::vector<uint32_t>{2, 1}));  // found across the pieces; the later HEAD is past depth
+  EXPECT_EQ(sink.sids(),
+            (std::vector<uint32_t>{2, 1}));  // found across the pieces; the later HEAD is past depth
   detector.stream(*set, t, tail, bytes_of(" more bytes"), sink, 0);
   EXPECT_EQ(sink.alerts.size(), 2u);  // the marker in the kept tail is not reported again
   EXPECT_EQ(tail.end_offset, 15u + 24u + 11u);
@@ -207,7 +216,8 @@ TEST(SignatureEngine, HttpBuffersOfRequestAndResponseCombine) {
   const auto set = ruleset_of(
       "alert http any any -> any any (msg:\"post php\"; flow:to_server; http.method; content:\"POST\"; "
       "http.uri; content:\".php\"; endswith; sid:1;)\n"
-      "alert http any any -> any any (msg:\"404 for admin\"; flow:to_client; http.stat_code; content:\"404\"; "
+      "alert http any any -> any any (msg:\"404 for admin\"; flow:to_client; http.stat_code; "
+      "content:\"404\"; "
       "http.uri; content:\"/admin\"; sid:2;)\n");
   EXPECT_EQ(set->signature(0).phase, Phase::kHttpRequest);
   EXPECT_EQ(set->signature(1).phase, Phase::kHttpResponse);
@@ -262,7 +272,8 @@ TEST(SignatureEngine, WhatTheEngineCannotHonourIsSkippedWithItsReason) {
   EXPECT_NE(reasons[3].find("dce"), std::string::npos) << reasons[3];
   EXPECT_NE(reasons[4].find("transform"), std::string::npos) << reasons[4];
   EXPECT_NE(reasons[6].find("pcre"), std::string::npos) << reasons[6];
-  for (const std::string& line : skip_warnings(set->report())) EXPECT_NE(line.find("test.rules:"), std::string::npos);
+  for (const std::string& line : skip_warnings(set->report()))
+    EXPECT_NE(line.find("test.rules:"), std::string::npos);
 }
 
 }  // namespace

@@ -19,9 +19,9 @@ inline std::span<const uint8_t> bytes_of(std::string_view text) {
 
 // A rule set from `rules` (one rule per line), written to a temporary file as the loader reads files.
 inline std::shared_ptr<const Ruleset> ruleset_of(const std::string& rules, bool inline_mode = true) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("torwart_ids_test_" + std::to_string(::getpid()) + "_" +
-                    std::to_string(std::hash<std::string>{}(rules)));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("torwart_ids_test_" + std::to_string(::getpid()) + "_" +
+                                                std::to_string(std::hash<std::string>{}(rules)));
   std::filesystem::create_directories(dir);
   const auto file = dir / "test.rules";
   std::ofstream(file) << rules;

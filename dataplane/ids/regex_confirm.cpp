@@ -84,8 +84,8 @@ bool RegexMatcher::find(const Regex& regex, std::span<const uint8_t> subject, si
   return find(regex, subject, start, match_start, end);
 }
 
-bool RegexMatcher::find(const Regex& regex, std::span<const uint8_t> subject, size_t start, size_t& match_start,
-                        size_t& end) {
+bool RegexMatcher::find(const Regex& regex, std::span<const uint8_t> subject, size_t start,
+                        size_t& match_start, size_t& end) {
   if (start > subject.size()) return false;
   const int rc = pcre2_match(regex.code(), subject.data(), subject.size(), start, 0, data_, context_);
   if (rc < 0) {

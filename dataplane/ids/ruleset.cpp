@@ -28,7 +28,8 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
 
 bool header_only(const CompiledSignature& s) {
   return s.buffers.empty() && s.flowbit_checks.empty() && s.flowbit_changes.empty() && s.flow == 0 &&
-         !s.tcp_flags && !s.icmp_type && !s.icmp_code && !s.app_proto && s.phase == applayer::Phase::kPacket &&
+         !s.tcp_flags && !s.icmp_type && !s.icmp_code && !s.app_proto &&
+         s.phase == applayer::Phase::kPacket &&
          (s.source->protocol == "ip" || s.source->protocol == "tcp" || s.source->protocol == "udp" ||
           s.source->protocol == "icmp");
 }
@@ -117,8 +118,8 @@ std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, Dat
   FlowbitNames& flowbit_names = persistent_names != nullptr ? *persistent_names : local_names;
   for (const signatures::Signature& s : set->source_) {
     CompileRefusal refusal;
-    auto compiled =
-        compile_signature(s, variables, classifications ? &*classifications : nullptr, flowbit_names, refusal);
+    auto compiled = compile_signature(s, variables, classifications ? &*classifications : nullptr,
+                                      flowbit_names, refusal);
     if (!compiled) {
       set->report_.skipped.push_back({s.source_file, s.source_line, s.sid, s.gid, "engine:" + refusal.keyword,
                                       refusal.keyword, refusal.reason});
@@ -199,13 +200,15 @@ std::string Ruleset::summary_json() const {
       {"database_bytes", stats_.database_bytes},
       {"load_ms", stats_.load_time.count()},
       {"compile_ms", stats_.compile_time.count()},
-      {"cache", {{"hits", stats_.cache.hits},
-                 {"misses", stats_.cache.misses},
-                 {"refused", stats_.cache.refused},
-                 {"shared", stats_.cache.shared}}},
+      {"cache",
+       {{"hits", stats_.cache.hits},
+        {"misses", stats_.cache.misses},
+        {"refused", stats_.cache.refused},
+        {"shared", stats_.cache.shared}}},
   };
   nlohmann::json unreadable = nlohmann::json::array();
-  for (const auto& f : report_.unreadable_files) unreadable.push_back({{"file", f.file}, {"reason", f.reason}});
+  for (const auto& f : report_.unreadable_files)
+    unreadable.push_back({{"file", f.file}, {"reason", f.reason}});
   j["unreadable_files"] = unreadable;
   return j.dump();
 }

@@ -83,7 +83,9 @@ class Ruleset {
   size_t flowbit_count() const { return flowbit_count_; }
   bool inline_mode() const { return inline_mode_; }
   // A signature inspects reassembled streams: the application layer must keep TCP sessions to stream depth.
-  bool wants_stream() const { return group(applayer::Phase::kStream, applayer::BufferId::kStream) != nullptr; }
+  bool wants_stream() const {
+    return group(applayer::Phase::kStream, applayer::BufferId::kStream) != nullptr;
+  }
   // The loader's report with the engine's refusals added (reason "engine:<keyword>").
   const signatures::LoadReport& report() const { return report_; }
   const RulesetStats& stats() const { return stats_; }

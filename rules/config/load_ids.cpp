@@ -42,13 +42,15 @@ std::optional<std::string> absolute_path(Reader& r, const YAML::Node& node, cons
 
 void read_ids(Reader& r, const YAML::Node& node, Ids& out) {
   const std::string path = "ids";
-  if (!r.expect_map(node, path,
-                    {"rule_files", "classification_file", "mode", "cache_dir", "address_groups", "port_groups"}))
+  if (!r.expect_map(
+          node, path,
+          {"rule_files", "classification_file", "mode", "cache_dir", "address_groups", "port_groups"}))
     return;
   if (node["rule_files"]) {
-    r.nonempty_sequence(node["rule_files"], path + ".rule_files", [&](const YAML::Node& n, const std::string& p) {
-      if (auto file = absolute_path(r, n, p)) out.rule_files.push_back(*file);
-    });
+    r.nonempty_sequence(node["rule_files"], path + ".rule_files",
+                        [&](const YAML::Node& n, const std::string& p) {
+                          if (auto file = absolute_path(r, n, p)) out.rule_files.push_back(*file);
+                        });
   }
   if (node["classification_file"]) {
     if (auto file = absolute_path(r, node["classification_file"], path + ".classification_file"))
@@ -57,7 +59,8 @@ void read_ids(Reader& r, const YAML::Node& node, Ids& out) {
   if (node["cache_dir"]) {
     auto dir = r.string(node["cache_dir"], path + ".cache_dir");
     if (dir && !dir->empty() && (*dir)[0] != '/')
-      r.error(node["cache_dir"], path + ".cache_dir", "'" + *dir + "': give an absolute path (or \"\" for none)");
+      r.error(node["cache_dir"], path + ".cache_dir",
+              "'" + *dir + "': give an absolute path (or \"\" for none)");
     else if (dir)
       out.cache_dir = *dir;
   }
@@ -68,13 +71,15 @@ void read_ids(Reader& r, const YAML::Node& node, Ids& out) {
       } else if (*mode == "ids") {
         out.inline_mode = false;
       } else {
-        r.error(node["mode"], path + ".mode",
-                "expected ips (inline: drop and reject signatures stop traffic) or ids (alerts only, e.g. on a "
-                "mirror port)");
+        r.error(
+            node["mode"], path + ".mode",
+            "expected ips (inline: drop and reject signatures stop traffic) or ids (alerts only, e.g. on a "
+            "mirror port)");
       }
     }
   }
-  if (node["address_groups"]) read_groups(r, node["address_groups"], path + ".address_groups", out.address_groups);
+  if (node["address_groups"])
+    read_groups(r, node["address_groups"], path + ".address_groups", out.address_groups);
   if (node["port_groups"]) read_groups(r, node["port_groups"], path + ".port_groups", out.port_groups);
 }
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -427,7 +427,8 @@ std::string lab_signatures_text() {
 CheckResult check_signature_drop(const LabContext& ctx) {
   const std::string url = fmt::format("http://10.20.0.10:{}/marked.bin", kHttpPort);
   CheckResult row{"signature-drop", "lan: curl GET " + url + " (1 MiB, the marker at 600000)",
-                  "stopped by drop signature 9000001 before the marker arrives: no complete download", "", false};
+                  "stopped by drop signature 9000001 before the marker arrives: no complete download", "",
+                  false};
   CommandResult r = ctx.run(
       *ctx.topology->lan,
       {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", url},
@@ -450,12 +451,14 @@ CheckResult check_signature_reject(const LabContext& ctx) {
   CheckResult row{"signature-reject", "lan: curl GET " + url,
                   "reset by the box (reject signature 9000002): curl fails at once, no response", "", false};
   const auto start = Clock::now();
-  CommandResult r = ctx.run(*ctx.topology->lan,
-                            {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code}", url},
-                            seconds(15));
+  CommandResult r =
+      ctx.run(*ctx.topology->lan,
+              {"curl", "-sS", "--max-time", "6", "-o", "/dev/null", "-w", "%{http_code}", url}, seconds(15));
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  const bool reset = r.output.find("reset") != std::string::npos || r.output.find("Empty reply") != std::string::npos;
-  row.observed = fmt::format("curl exit {} after {:.2f} s: {}", r.exit_code, elapsed, first_line_with(r.output, "curl:"));
+  const bool reset =
+      r.output.find("reset") != std::string::npos || r.output.find("Empty reply") != std::string::npos;
+  row.observed = fmt::format("curl exit {} after {:.2f} s: {}", r.exit_code, elapsed,
+                             first_line_with(r.output, "curl:"));
   row.pass = !r.ok() && !r.timed_out && reset && elapsed < 5.0;
   return row;
 }

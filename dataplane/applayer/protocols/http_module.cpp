@@ -63,7 +63,8 @@ void add_request_buffers(const http::HttpRequest& r, AppEvent& e, FixedString<51
 void add_response_buffers(const http::HttpResponse& r, AppEvent& e, FixedString<512>& line,
                           FixedString<8>& status) {
   status.clear();
-  const char digits[3] = {static_cast<char>('0' + r.status / 100 % 10), static_cast<char>('0' + r.status / 10 % 10),
+  const char digits[3] = {static_cast<char>('0' + r.status / 100 % 10),
+                          static_cast<char>('0' + r.status / 10 % 10),
                           static_cast<char>('0' + r.status % 10)};
   status.append({digits, 3});
   e.set(BufferId::kHttpStatCode, status.view());

@@ -40,7 +40,8 @@ void add_client_buffers(const tls::TlsFlowState& state, AppEvent& e) {
   }
 }
 
-// The server's side: its hello's fingerprint and, when the certificate was readable (not TLS 1.3), its fields.
+// The server's side: its hello's fingerprint and, when the certificate was readable (not TLS 1.3), its
+// fields.
 void give_server_buffers(TlsSlot& slot, AppCall& call) {
   if (slot.server_buffers_given) return;
   slot.server_buffers_given = true;
