@@ -317,6 +317,7 @@ int bench_main(int argc, char** argv) {
                                                nat::NatTableConfig{}, inspection_limits(config));
     lane.ctx->snapshot = snapshot.get();
   }
+  const uint64_t contexts_rss = status_bytes("VmRSS");
   if (!only.empty() &&
       std::none_of(lanes.begin(), lanes.end(), [&](const Lane& l) { return l.name == only; })) {
     std::cerr << "applayer_bench: --only " << only << ": no such loop\n";
@@ -373,6 +374,7 @@ int bench_main(int argc, char** argv) {
                         {"app_layer_counters", app_layer_json(counters)},
                         {"signature_sets", nlohmann::json::array()},
                         {"rss_before_sets_bytes", baseline_rss},
+                        {"rss_before_loops_bytes", contexts_rss},
                         {"peak_rss_bytes", 0}};
   uint64_t bytes = 0, packets = 0;
   for (const Lane& lane : lanes) bytes += lane.best.bytes, packets += lane.best.packets;

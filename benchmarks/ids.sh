@@ -51,7 +51,7 @@ for name in names:
           f"{med([s['alerts_first_pass'] for s in ss]):.0f} |")
 print()
 print("| set | loaded | skipped | groups | databases | from scratch | parse + compile | from cache | "
-      "parse + engine | peak RSS (scratch) | RSS growth |")
+      "parse + engine | peak RSS growth (scratch) | RSS growth (cache) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name in names:
     ss = [s["build"] for s in sets(name)]
@@ -62,8 +62,9 @@ for name in names:
           f"{m(lambda s: s['scratch']['parse_ms']):.0f} + {m(lambda s: s['scratch']['compile_ms']):.0f} ms | "
           f"{m(lambda s: s['cache']['total_ms']):.0f} ms | "
           f"{m(lambda s: s['cache']['parse_ms']):.0f} + {m(lambda s: s['cache']['compile_ms']):.0f} ms | "
-          f"{m(lambda s: s['scratch']['peak_rss_bytes']) / MiB:.0f} MiB | "
+          f"{m(lambda s: s['scratch']['peak_growth_bytes']) / MiB:.0f} MiB | "
           f"{m(lambda s: s['rss_growth_bytes']) / MiB:.1f} MiB |")
-print(f"\nprocess RSS before the sets: {med([r['rss_before_sets_bytes'] for r in runs]) / MiB:.0f} MiB, "
-      f"peak: {med([r['peak_rss_bytes'] for r in runs]) / MiB:.0f} MiB")
+print(f"\nprocess RSS: {med([r['rss_before_sets_bytes'] for r in runs]) / MiB:.0f} MiB before the sets, "
+      f"{med([r['rss_before_loops_bytes'] for r in runs]) / MiB:.0f} MiB with the sets and one worker context per "
+      f"loop; peak (VmHWM) {med([r['peak_rss_bytes'] for r in runs]) / MiB:.0f} MiB")
 EOF
