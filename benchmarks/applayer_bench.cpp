@@ -419,9 +419,13 @@ int bench_main(int argc, char** argv) {
   auto row = [&](const std::string& name, const nlohmann::json& r, double vs_stateful, double vs_app,
                  const std::string& alerts) {
     if (!r.contains("mpps")) return;
-    std::cout << fmt::format("{:10} {:8.3f} {:10.3f} {:14.0f} {:10.1f}% {:10.1f}% {:>7}\n", name,
+    auto percent = [](double ratio) {
+      return ratio > 0 ? fmt::format("{:.1f}%", 100 * ratio) : std::string();
+    };
+    std::cout << fmt::format("{:10} {:8.3f} {:10.3f} {:14.0f} {:>11} {:>11} {:>7}\n", name,
                              r["mpps"].get<double>(), r["gbit_per_s"].get<double>(),
-                             r["cycles_per_packet"].get<double>(), 100 * vs_stateful, 100 * vs_app, alerts);
+                             r["cycles_per_packet"].get<double>(), percent(vs_stateful), percent(vs_app),
+                             alerts);
   };
   row("stateful", out["stateful"], 1.0, 0.0, "");
   row("applayer", out["applayer"], out["applayer_share_of_stateful_rate"].get<double>(), 1.0, "");
