@@ -46,31 +46,32 @@ struct FlowbitAction {
   char combinator = 0;  // for isset/isnotset of several: '|' any, '&' all
 };
 
+// Fields ordered by size (clang-analyzer's padding check); one per signature, read on every candidate.
 struct CompiledSignature {
-  uint32_t index = 0;  // in the rule set
   const signatures::Signature* source = nullptr;
-  signatures::Action action = signatures::Action::alert;
-  HeaderMatcher header;
-  applayer::Phase phase = applayer::Phase::kPacket;
-  uint8_t flow = 0;  // flow_condition::*
-  std::optional<TcpFlagsCondition> tcp_flags;
-  std::optional<signatures::NumericCondition> icmp_type, icmp_code;
-  std::optional<std::string> app_proto;  // app-layer-protocol
-  bool app_proto_negated = false;
+  size_t prefilter_buffer = 0;  // the fast pattern's buffer is buffers[prefilter_buffer]
   std::vector<BufferSteps> buffers;
   std::vector<FlowbitAction> flowbit_checks;   // isset, isnotset
   std::vector<FlowbitAction> flowbit_changes;  // set, unset, toggle
-  bool noalert = false;
-  std::optional<ThresholdSpec> threshold;
-  bool detection_filter = false;  // `threshold` is a detection_filter
-  std::string category;           // classtype's description
-  uint32_t severity = 3;
-  // The content prefiltered on (its buffer is buffers[prefilter_buffer]); empty: verified on every event.
+  std::optional<signatures::NumericCondition> icmp_type, icmp_code;
+  std::string category;  // classtype's description
+  // The content prefiltered on; empty: a pcre (below) or none, verified on every event of its group.
   std::string fast_pattern;
-  bool fast_pattern_nocase = false;
   std::string fast_regex;  // a pcre prefiltered in Hyperscan's prefilter mode when there is no content
   std::string fast_regex_flags;
-  size_t prefilter_buffer = 0;
+  std::optional<std::string> app_proto;  // app-layer-protocol
+  HeaderMatcher header;
+  uint32_t index = 0;  // in the rule set
+  signatures::Action action = signatures::Action::alert;
+  uint32_t severity = 3;
+  std::optional<ThresholdSpec> threshold;
+  applayer::Phase phase = applayer::Phase::kPacket;
+  uint8_t flow = 0;  // flow_condition::*
+  bool app_proto_negated = false;
+  bool noalert = false;
+  bool detection_filter = false;  // `threshold` is a detection_filter
+  bool fast_pattern_nocase = false;
+  std::optional<TcpFlagsCondition> tcp_flags;
 };
 
 struct CompileRefusal {

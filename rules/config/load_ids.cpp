@@ -19,7 +19,9 @@ void read_groups(Reader& r, const YAML::Node& node, const std::string& path,
   }
   for (const auto& entry : node) {
     const std::string name = entry.first.as<std::string>();
-    const std::string where = path + "." + name;
+    std::string where = path;
+    where += ".";
+    where += name;
     if (!variable_name(name)) {
       r.error(entry.first, where, "'" + name + "' is not a variable name (capitals, digits, underscore)");
       continue;
