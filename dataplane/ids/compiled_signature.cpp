@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "dataplane/ids/rule_groups.hpp"
+#include "dataplane/ids/fast_pattern.hpp"
 
 namespace torwart::dataplane::ids {
 namespace {
