@@ -396,7 +396,6 @@ int bench_main(int argc, char** argv) {
                                 {"candidates", per_pass(c.candidates)},
                                 {"matches", per_pass(c.matches)},
                                 {"drops", per_pass(c.drops)},
-                                {"candidates_overflow", per_pass(c.candidates_overflow)},
                                 {"scan_errors", per_pass(c.scan_errors)}};
     out["signature_sets"].push_back(std::move(j));
   }

@@ -10,17 +10,24 @@ namespace torwart::dataplane::ids {
 using applayer::BufferId;
 using applayer::Phase;
 
+namespace {
+bool sets_flowbits_only(const CompiledSignature& s) {
+  return !s.flowbit_changes.empty() && s.flowbit_checks.empty();
+}
+}  // namespace
+
+// One moment's candidates as sort keys: rule order, except that signatures which only set flowbits go
+// first, so that a checker in the same moment sees their bits (as Suricata orders setters before readers).
+// The buffer (the rule set's, per worker) holds every signature the moment could select.
 struct Detector::Moment {
-  uint32_t candidates[kMaxCandidates];
+  static constexpr uint32_t kLater = 1u << 31;
+  std::span<uint32_t> keys;
   size_t count = 0;
-  bool overflow = false;
-  void add(uint32_t index) {
-    if (count == kMaxCandidates) {
-      overflow = true;
-      return;
-    }
-    candidates[count++] = index;
+  void add(const Ruleset& set, uint32_t index) {
+    if (count == keys.size()) return;  // cannot happen: the buffer fits the largest phase
+    keys[count++] = sets_flowbits_only(set.signature(index)) ? index : index | kLater;
   }
+  uint32_t index(size_t i) const { return keys[i] & ~kLater; }
 };
 
 namespace {
@@ -44,10 +51,6 @@ void apply_flowbit_change(FlowbitTable& bits, const FlowbitAction& change, const
     if (change.command == C::unset) bits.unset(t.slot, t.flow_id, bit);
     if (change.command == C::toggle) bits.toggle(t.slot, t.flow_id, bit);
   }
-}
-
-bool sets_flowbits_only(const CompiledSignature& s) {
-  return !s.flowbit_changes.empty() && s.flowbit_checks.empty();
 }
 
 }  // namespace
@@ -80,12 +83,12 @@ void Detector::collect(const Ruleset& set, const RuleGroupView* group, std::span
   if (group->patterns && !data.empty()) {
     ++counters_.scans;
     const bool ok = set.scratch(worker_).scan(*group->patterns, data, [&](uint32_t id, uint64_t end) {
-      if (end > skip_before) moment.add(group->by_pattern[id]);
+      if (end > skip_before) moment.add(set, group->by_pattern[id]);
       return true;
     });
     if (!ok) ++counters_.scan_errors;
   }
-  for (uint32_t index : group->always) moment.add(index);
+  for (uint32_t index : group->always) moment.add(set, index);
 }
 
 bool Detector::verify(const CompiledSignature& s, const DetectTarget& t, const applayer::AppEvent& event,
@@ -113,13 +116,7 @@ bool Detector::verify(const CompiledSignature& s, const DetectTarget& t, const a
 
 DetectVerdict Detector::decide(const Ruleset& set, const DetectTarget& t, const applayer::AppEvent& event,
                                uint64_t base_offset, Moment& moment, AlertSink& sink, uint64_t now_ns) {
-  if (moment.overflow) ++counters_.candidates_overflow;
-  // Rule order, except that signatures which only set flowbits go first, so that a checker in the same
-  // moment sees their bits (as Suricata orders flowbit setters before their readers).
-  std::sort(moment.candidates, moment.candidates + moment.count, [&](uint32_t a, uint32_t b) {
-    const bool sa = sets_flowbits_only(set.signature(a)), sb = sets_flowbits_only(set.signature(b));
-    return sa != sb ? sa : a < b;
-  });
+  std::sort(moment.keys.begin(), moment.keys.begin() + static_cast<std::ptrdiff_t>(moment.count));
   const CompiledSignature* matched[kMaxMatches];
   bool alert_allowed[kMaxMatches];
   size_t matches = 0;
@@ -127,7 +124,7 @@ DetectVerdict Detector::decide(const Ruleset& set, const DetectTarget& t, const 
   signatures::Action strongest = signatures::Action::alert;
   const ThresholdKey key{t.from.address, t.to.address, t.flow_id};
   for (size_t i = 0; i < moment.count; ++i) {
-    const CompiledSignature& s = set.signature(moment.candidates[i]);
+    const CompiledSignature& s = set.signature(moment.index(i));
     ++counters_.candidates;
     if (!verify(s, t, event, base_offset)) continue;
     ++counters_.matches;
@@ -180,20 +177,22 @@ DetectVerdict Detector::packet(const Ruleset& set, const DetectTarget& t, std::s
     const auto bit = static_cast<uint8_t>(1u << static_cast<unsigned>(t.direction));
     if (!(marks.header_only_done & bit)) {
       marks.header_only_done |= bit;
-      // In chunks: a moment verifies at most kMaxCandidates signatures.
-      const std::vector<uint32_t>& all = set.ip_only();
-      for (size_t first = 0; first < all.size(); first += kMaxCandidates) {
-        Moment moment;
-        const size_t n = std::min(kMaxCandidates, all.size() - first);
-        std::copy_n(all.begin() + static_cast<std::ptrdiff_t>(first), n, moment.candidates);
-        moment.count = n;
-        verdict = std::max(verdict, decide(set, t, event, 0, moment, sink, now_ns));
+      Moment moment{set.candidate_buffer(worker_)};
+      set.header_only_index().candidates(t.from, t.to, [&](uint32_t index) { moment.add(set, index); });
+      if (moment.count > 0) {
+        // A `<>` signature filed under both sides comes twice.
+        std::sort(moment.keys.begin(), moment.keys.begin() + static_cast<std::ptrdiff_t>(moment.count));
+        moment.count =
+            static_cast<size_t>(std::unique(moment.keys.begin(),
+                                            moment.keys.begin() + static_cast<std::ptrdiff_t>(moment.count)) -
+                                moment.keys.begin());
+        verdict = decide(set, t, event, 0, moment, sink, now_ns);
       }
     }
   }
   const RuleGroupView* group = set.group(Phase::kPacket, BufferId::kPayload);
   if (group == nullptr) return verdict;
-  Moment moment;
+  Moment moment{set.candidate_buffer(worker_)};
   collect(set, group, payload, 0, moment);
   if (moment.count == 0) return verdict;
   return std::max(verdict, decide(set, t, event, 0, moment, sink, now_ns));
@@ -219,7 +218,7 @@ DetectVerdict Detector::stream_window(const Ruleset& set, const DetectTarget& t,
   const uint64_t base = tail.end_offset - tail.length;
   DetectVerdict verdict = DetectVerdict::kPass;
   if (const RuleGroupView* group = set.group(Phase::kStream, BufferId::kStream)) {
-    Moment moment;
+    Moment moment{set.candidate_buffer(worker_)};
     // Matches that end inside the kept tail were found when those bytes were new.
     collect(set, group, window, tail.length, moment);
     if (moment.count > 0) {
@@ -239,7 +238,7 @@ DetectVerdict Detector::stream_window(const Ruleset& set, const DetectTarget& t,
 
 DetectVerdict Detector::event(const Ruleset& set, const DetectTarget& t, const applayer::AppEvent& event,
                               AlertSink& sink, uint64_t now_ns) {
-  Moment moment;
+  Moment moment{set.candidate_buffer(worker_)};
   for (size_t b = 0; b < applayer::kBufferCount; ++b) {
     const auto id = static_cast<BufferId>(b);
     if (!event.has(id)) continue;

@@ -48,10 +48,9 @@ struct DetectorCounters {
   uint64_t candidates = 0;  // signatures verified
   uint64_t matches = 0;     // signatures that matched (before thresholds)
   uint64_t alerts = 0;
-  uint64_t drops = 0;                // moments a drop or reject signature stopped
-  uint64_t passes = 0;               // moments a pass signature silenced
-  uint64_t thresholded = 0;          // matches a threshold or detection_filter held back
-  uint64_t candidates_overflow = 0;  // more candidates in one moment than the engine verifies
+  uint64_t drops = 0;        // moments a drop or reject signature stopped
+  uint64_t passes = 0;       // moments a pass signature silenced
+  uint64_t thresholded = 0;  // matches a threshold or detection_filter held back
   uint64_t scan_errors = 0;
   uint64_t stream_bytes = 0;
 };
@@ -86,7 +85,6 @@ class Detector {
   uint64_t regex_limit_hits() const { return regex_.limit_hits(); }
 
  private:
-  static constexpr size_t kMaxCandidates = 256;
   static constexpr size_t kJoinBytes = kStreamTailBytes + 16384;
 
   struct Moment;

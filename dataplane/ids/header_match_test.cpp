@@ -45,5 +45,29 @@ TEST(HeaderMatch, BidirectionalAndApplicationProtocols) {
   EXPECT_FALSE(ip.matches(47, "", at("10.1.2.3", 0), at("192.0.2.1", 0)));
 }
 
+TEST(HeaderMatch, LongAddressListsMergeAndExcludeExactly) {
+  const auto vars = signatures::Variables::suricata_defaults();
+  std::string list = "[";
+  for (int i = 0; i < 300; ++i)
+    list += "203.0." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ",";
+  list += "198.51.100.0/25,198.51.100.128/25,!198.51.100.77,2001:db8::/32,!2001:db8:bad::/48]";
+  const auto m = matcher("alert ip " + list + " any -> any any", vars);
+  const auto from = [&](const char* a) { return m.matches(6, "", at(a, 1), at("10.0.0.1", 2)); };
+  EXPECT_TRUE(from("203.0.0.0"));
+  EXPECT_TRUE(from("203.0.1.43"));   // the 300th entry
+  EXPECT_FALSE(from("203.0.1.44"));  // one past the list
+  EXPECT_TRUE(from("198.51.100.0"));
+  EXPECT_TRUE(from("198.51.100.255"));  // the two /25 merged
+  EXPECT_FALSE(from("198.51.100.77"));  // excluded inside a positive range
+  EXPECT_FALSE(from("198.51.101.0"));
+  EXPECT_TRUE(from("2001:db8:1::1"));
+  EXPECT_FALSE(from("2001:db8:bad:1::1"));
+  EXPECT_FALSE(from("2001:db9::1"));
+  const auto everything_but = matcher("alert ip ![10.0.0.0/8,192.168.0.0/16] any -> any any", vars);
+  EXPECT_TRUE(everything_but.matches(6, "", at("8.8.8.8", 1), at("1.1.1.1", 2)));
+  EXPECT_FALSE(everything_but.matches(6, "", at("192.168.3.4", 1), at("1.1.1.1", 2)));
+  EXPECT_TRUE(everything_but.matches(6, "", at("::1", 1), at("::2", 2)));
+}
+
 }  // namespace
 }  // namespace torwart::dataplane::ids

@@ -1,5 +1,8 @@
 #include "dataplane/ids/ruleset.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include <nlohmann/json.hpp>
 
 #include "rules/signatures/rule_file_loader.hpp"
@@ -26,10 +29,11 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
   return files;
 }
 
+// Decided by addresses, ports and protocol alone (ET's reputation lists): once per flow direction is
+// enough. Setting flowbits is idempotent, so such setters qualify; checking them does not.
 bool header_only(const CompiledSignature& s) {
-  return s.buffers.empty() && s.flowbit_checks.empty() && s.flowbit_changes.empty() && s.flow == 0 &&
-         !s.tcp_flags && !s.icmp_type && !s.icmp_code && !s.app_proto &&
-         s.phase == applayer::Phase::kPacket &&
+  return s.buffers.empty() && s.flowbit_checks.empty() && s.flow == 0 && !s.tcp_flags && !s.icmp_type &&
+         !s.icmp_code && !s.app_proto && s.phase == applayer::Phase::kPacket &&
          (s.source->protocol == "ip" || s.source->protocol == "tcp" || s.source->protocol == "udp" ||
           s.source->protocol == "icmp");
 }
@@ -130,6 +134,13 @@ std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, Dat
     set->compiled_.push_back(std::move(*compiled));
   }
 
+  // What the engine needs is copied into the compiled signatures: the parsed options (most of a parsed
+  // set's memory) can go.
+  for (signatures::Signature& s : set->source_) {
+    s.options.clear();
+    s.options.shrink_to_fit();
+  }
+
   std::map<std::pair<applayer::Phase, applayer::BufferId>, GroupDraft> drafts;
   for (const CompiledSignature& s : set->compiled_) {
     if (header_only(s)) {
@@ -159,6 +170,7 @@ std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, Dat
     draft.patterns.push_back(std::move(p));
     draft.view.by_pattern.push_back(s.index);
   }
+  set->header_only_index_ = HeaderOnlyIndex::build(set->compiled_, set->ip_only_);
   cache.reset_stats();
   for (auto& [key, draft] : drafts) {
     compile_group(draft, cache);
@@ -167,13 +179,19 @@ std::shared_ptr<const Ruleset> Ruleset::build(const RulesetSources& sources, Dat
     if (draft.view.patterns) set->stats_.database_bytes += draft.view.patterns->database_bytes();
     set->groups_.push_back(std::move(draft.view));
   }
-  for (const RuleGroupView& g : set->groups_)
+  std::array<size_t, applayer::kPhaseCount> per_phase{};
+  for (const RuleGroupView& g : set->groups_) {
     set->index_[static_cast<size_t>(g.phase)][static_cast<size_t>(g.buffer)] = &g;
+    per_phase[static_cast<size_t>(g.phase)] += g.by_pattern.size() + g.always.size();
+  }
+  const size_t most_candidates =
+      std::max(set->ip_only_.size(), *std::max_element(per_phase.begin(), per_phase.end()));
   for (unsigned w = 0; w < std::max(1u, sources.workers); ++w) {
     auto scratch = std::make_unique<PatternScratch>();
     for (const RuleGroupView& g : set->groups_)
       if (g.patterns) scratch->prepare_for(*g.patterns);
     set->scratch_.push_back(std::move(scratch));
+    set->candidate_buffers_.emplace_back(std::max<size_t>(most_candidates, 1));
   }
   set->flowbit_count_ = flowbit_names.size();
   set->inline_mode_ = sources.inline_mode;
@@ -206,6 +224,15 @@ std::string Ruleset::summary_json() const {
         {"refused", stats_.cache.refused},
         {"shared", stats_.cache.shared}}},
   };
+  nlohmann::json groups = nlohmann::json::array();
+  for (const RuleGroupView& g : groups_) {
+    groups.push_back({{"phase", applayer::phase_name(g.phase)},
+                      {"buffer", applayer::buffer_name(g.buffer)},
+                      {"prefiltered", g.by_pattern.size()},
+                      {"without_prefilter", g.always.size()},
+                      {"database_bytes", g.patterns ? g.patterns->database_bytes() : 0}});
+  }
+  j["group_list"] = groups;
   nlohmann::json unreadable = nlohmann::json::array();
   for (const auto& f : report_.unreadable_files)
     unreadable.push_back({{"file", f.file}, {"reason", f.reason}});

@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "dataplane/ids/compiled_signature.hpp"
 #include "dataplane/ids/database_cache.hpp"
+#include "dataplane/ids/header_only_index.hpp"
 #include "dataplane/ids/pattern_set.hpp"
 #include "rules/config/config.hpp"
 #include "rules/signatures/load_report.hpp"
@@ -68,17 +70,20 @@ class Ruleset {
   static std::shared_ptr<const Ruleset> build(const RulesetSources& sources, DatabaseCache& cache,
                                               FlowbitNames* flowbit_names = nullptr);
 
-  const std::vector<signatures::Signature>& source_signatures() const { return source_; }
   const std::vector<CompiledSignature>& signatures() const { return compiled_; }
   const CompiledSignature& signature(uint32_t index) const { return compiled_[index]; }
   // The group of (phase, buffer), or nullptr.
   const RuleGroupView* group(applayer::Phase phase, applayer::BufferId buffer) const {
     return index_[static_cast<size_t>(phase)][static_cast<size_t>(buffer)];
   }
-  // Header-only signatures: decided once per flow and direction.
+  // Header-only signatures: decided once per flow and direction, selected by address.
   const std::vector<uint32_t>& ip_only() const { return ip_only_; }
+  const HeaderOnlyIndex& header_only_index() const { return header_only_index_; }
   // Worker `worker`'s scratch, prepared for every database of this set.
   PatternScratch& scratch(unsigned worker) const { return *scratch_[worker]; }
+  // Worker `worker`'s room for one moment's candidates: as many as the largest phase (or the header-only
+  // list) holds, so that no moment is ever cut short.
+  std::span<uint32_t> candidate_buffer(unsigned worker) const { return candidate_buffers_[worker]; }
   unsigned workers() const { return static_cast<unsigned>(scratch_.size()); }
   size_t flowbit_count() const { return flowbit_count_; }
   bool inline_mode() const { return inline_mode_; }
@@ -100,7 +105,9 @@ class Ruleset {
   std::vector<RuleGroupView> groups_;
   const RuleGroupView* index_[applayer::kPhaseCount][applayer::kBufferCount] = {};
   std::vector<uint32_t> ip_only_;
+  HeaderOnlyIndex header_only_index_;
   std::vector<std::unique_ptr<PatternScratch>> scratch_;
+  mutable std::vector<std::vector<uint32_t>> candidate_buffers_;
   size_t flowbit_count_ = 0;
   bool inline_mode_ = true;
   signatures::LoadReport report_;

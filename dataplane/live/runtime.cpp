@@ -273,7 +273,6 @@ class Appliance {
       sum.drops += d.drops;
       sum.passes += d.passes;
       sum.thresholded += d.thresholded;
-      sum.candidates_overflow += d.candidates_overflow;
       sum.scan_errors += d.scan_errors;
       sum.stream_bytes += d.stream_bytes;
       regex_limits += c.detector.regex_limit_hits();
@@ -283,7 +282,7 @@ class Appliance {
     j["engine"] = {{"scans", sum.scans},           {"candidates", sum.candidates},
                    {"matches", sum.matches},       {"alerts", sum.alerts},
                    {"drops", sum.drops},           {"passes", sum.passes},
-                   {"thresholded", sum.thresholded}, {"candidates_overflow", sum.candidates_overflow},
+                   {"thresholded", sum.thresholded},
                    {"scan_errors", sum.scan_errors}, {"stream_bytes", sum.stream_bytes},
                    {"regex_limit_hits", regex_limits}};
     return j;
