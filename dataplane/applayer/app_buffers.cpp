@@ -38,6 +38,15 @@ constexpr std::array<BufferInfo, kBufferCount> kBuffers = {{
     {"ja3s.hash", Phase::kTlsServerHello},
     {"ja3s.string", Phase::kTlsServerHello},
     {"dns.query", Phase::kDnsQuery},
+    {"http.header_names", Phase::kHttpRequest},  // the response's at kHttpResponse
+    {"http.accept", Phase::kHttpRequest},
+    {"http.accept_enc", Phase::kHttpRequest},
+    {"http.accept_lang", Phase::kHttpRequest},
+    {"http.connection", Phase::kHttpRequest},
+    {"http.content_len", Phase::kHttpRequest},
+    {"http.server", Phase::kHttpResponse},
+    {"http.start", Phase::kHttpRequest},
+    {"http.header.raw", Phase::kHttpRequest},
 }};
 
 constexpr std::array<std::string_view, kPhaseCount> kPhaseNames = {"packet",           "stream",

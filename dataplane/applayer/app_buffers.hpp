@@ -44,6 +44,17 @@ enum class BufferId : uint8_t {
   kJa3sHash,
   kJa3sString,
   kDnsQuery,
+  // Derived from the header lines of the message (request or response, by direction): their names, one
+  // header's value each, the start line with the headers, the raw lines.
+  kHttpHeaderNames,
+  kHttpAccept,
+  kHttpAcceptEnc,
+  kHttpAcceptLang,
+  kHttpConnection,
+  kHttpContentLen,
+  kHttpServer,
+  kHttpStart,
+  kHttpHeaderRaw,
   kCount
 };
 inline constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
@@ -79,17 +90,17 @@ struct AppEvent {
   Phase phase = Phase::kPacket;
   Direction direction = Direction::kToServer;
   std::array<std::span<const uint8_t>, kBufferCount> buffers{};
-  uint32_t present = 0;  // bit per BufferId
-  static_assert(kBufferCount <= 32);
+  uint64_t present = 0;  // bit per BufferId
+  static_assert(kBufferCount <= 64);
 
   void set(BufferId id, std::span<const uint8_t> bytes) {
     buffers[static_cast<size_t>(id)] = bytes;
-    present |= 1u << static_cast<unsigned>(id);
+    present |= uint64_t{1} << static_cast<unsigned>(id);
   }
   void set(BufferId id, std::string_view text) {
     set(id, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   }
-  bool has(BufferId id) const { return (present >> static_cast<unsigned>(id)) & 1u; }
+  bool has(BufferId id) const { return ((present >> static_cast<unsigned>(id)) & 1u) != 0; }
   std::span<const uint8_t> get(BufferId id) const { return buffers[static_cast<size_t>(id)]; }
 };
 

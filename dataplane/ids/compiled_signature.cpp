@@ -96,6 +96,23 @@ uint8_t tcp_flag_bit(char letter, const std::string& keyword) {
   }
 }
 
+// Buffers a request and a response both have: `flow:to_client` means the response's.
+bool in_both_messages(BufferId id) {
+  switch (id) {
+    case BufferId::kHttpHeader:
+    case BufferId::kHttpContentType:
+    case BufferId::kHttpProtocol:
+    case BufferId::kHttpHeaderNames:
+    case BufferId::kHttpConnection:
+    case BufferId::kHttpContentLen:
+    case BufferId::kHttpStart:
+    case BufferId::kHttpHeaderRaw:
+      return true;
+    default:
+      return false;
+  }
+}
+
 class Compiler {
  public:
   Compiler(const sig::Signature& s, const sig::Variables& variables, FlowbitNames& names)
@@ -209,7 +226,7 @@ class Compiler {
   std::vector<Step>& steps_for(CompiledSignature& out, BufferId id) {
     for (BufferSteps& b : out.buffers)
       if (b.buffer == id) return b.steps;
-    out.buffers.push_back({id, {}});
+    out.buffers.push_back({id, {}, {}});
     return out.buffers.back().steps;
   }
 
@@ -340,7 +357,7 @@ class Compiler {
                                std::is_same_v<T, sig::Flow> || std::is_same_v<T, sig::TcpFlags>) {
             // Sticky buffers are already on each content/pcre; flow and flags were read first.
           } else if constexpr (std::is_same_v<T, sig::Transform>) {
-            refuse(k, "transforms are not applied by the engine");
+            transform(v, out);
           } else if constexpr (std::is_same_v<T, sig::TextOption>) {
             if (k == "noalert")
               out.noalert = true;
@@ -351,6 +368,30 @@ class Compiler {
           }
         },
         option.value);
+  }
+
+  void transform(const sig::Transform& v, CompiledSignature& out) {
+    static const std::map<std::string, Transform, std::less<>> kKnown = {
+        {"dotprefix", Transform::kDotPrefix},
+        {"to_lowercase", Transform::kToLowercase},
+        {"to_uppercase", Transform::kToUppercase},
+        {"strip_whitespace", Transform::kStripWhitespace},
+        {"compress_whitespace", Transform::kCompressWhitespace}};
+    const auto known = kKnown.find(v.name);
+    if (known == kKnown.end()) refuse(v.name, "transform '" + v.name + "' is not applied by the engine");
+    const BufferId id = buffer_id(v.buffer, v.name);
+    for (BufferSteps& b : out.buffers) {
+      if (b.buffer == id && !b.steps.empty())
+        refuse(v.name, "a transform after the buffer was inspected untransformed");
+    }
+    steps_for_transform(out, id).push_back(known->second);
+  }
+
+  std::vector<Transform>& steps_for_transform(CompiledSignature& out, BufferId id) {
+    for (BufferSteps& b : out.buffers)
+      if (b.buffer == id) return b.transforms;
+    out.buffers.push_back({id, {}, {}});
+    return out.buffers.back().transforms;
   }
 
   void flowbits(const sig::Flowbits& v, CompiledSignature& out) {
@@ -374,9 +415,7 @@ class Compiler {
     for (BufferSteps& b : out.buffers) {
       Phase p = applayer::phase_of(b.buffer);
       // The header and content-type buffers exist in both messages: the flow direction says which one.
-      if (to_client && (b.buffer == BufferId::kHttpHeader || b.buffer == BufferId::kHttpContentType ||
-                        b.buffer == BufferId::kHttpProtocol))
-        p = Phase::kHttpResponse;
+      if (to_client && in_both_messages(b.buffer)) p = Phase::kHttpResponse;
       if (to_client && b.buffer == BufferId::kHttpRequestBody)
         refuse("http.request_body", "in a to_client rule");
       if (first) {
@@ -404,12 +443,20 @@ class Compiler {
         if (offset < bytes.size()) bytes = bytes.substr(offset, length);
       }
       const BufferId id = buffer_id(fast->buffer, "content");
-      out.fast_pattern = std::move(bytes);
-      out.fast_pattern_nocase = fast->nocase;
       out.prefilter_buffer = index_of(out, id);
+      // The prefilter scans the buffer as it is: a pattern for the transformed buffer becomes one that
+      // occurs in the untransformed one whenever its transformed form does (or none at all).
+      bool nocase = fast->nocase;
+      for (Transform t : out.buffers[out.prefilter_buffer].transforms) {
+        if (t == Transform::kDotPrefix && !bytes.empty() && bytes[0] == '.') bytes.erase(0, 1);
+        if (t == Transform::kToLowercase || t == Transform::kToUppercase) nocase = true;
+        if (t == Transform::kStripWhitespace || t == Transform::kCompressWhitespace) bytes.clear();
+      }
+      out.fast_pattern = std::move(bytes);
+      out.fast_pattern_nocase = nocase;
       return;
     }
-    if (!fast_regex_.empty()) {
+    if (!fast_regex_.empty() && out.buffers[index_of(out, fast_regex_buffer_)].transforms.empty()) {
       out.fast_regex = fast_regex_;
       out.fast_regex_flags = fast_regex_flags_;
       out.prefilter_buffer = index_of(out, fast_regex_buffer_);
@@ -432,6 +479,56 @@ class Compiler {
 };
 
 }  // namespace
+
+std::optional<size_t> apply_transforms(std::span<const Transform> transforms, std::span<const uint8_t> in,
+                                       std::span<uint8_t> out) {
+  if (in.size() + 1 > out.size()) return std::nullopt;
+  size_t n = in.size();
+  std::copy(in.begin(), in.end(), out.begin());
+  const auto space = [](uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+  };
+  for (Transform t : transforms) {
+    switch (t) {
+      case Transform::kDotPrefix:
+        if (n + 1 > out.size()) return std::nullopt;
+        std::copy_backward(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n),
+                           out.begin() + static_cast<std::ptrdiff_t>(n + 1));
+        out[0] = '.';
+        ++n;
+        break;
+      case Transform::kToLowercase:
+        for (size_t i = 0; i < n; ++i)
+          if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<uint8_t>(out[i] - 'A' + 'a');
+        break;
+      case Transform::kToUppercase:
+        for (size_t i = 0; i < n; ++i)
+          if (out[i] >= 'a' && out[i] <= 'z') out[i] = static_cast<uint8_t>(out[i] - 'a' + 'A');
+        break;
+      case Transform::kStripWhitespace: {
+        size_t w = 0;
+        for (size_t i = 0; i < n; ++i)
+          if (!space(out[i])) out[w++] = out[i];
+        n = w;
+        break;
+      }
+      case Transform::kCompressWhitespace: {
+        size_t w = 0;
+        for (size_t i = 0; i < n; ++i) {
+          if (space(out[i])) {
+            if (w > 0 && out[w - 1] == ' ') continue;
+            out[w++] = ' ';
+          } else {
+            out[w++] = out[i];
+          }
+        }
+        n = w;
+        break;
+      }
+    }
+  }
+  return n;
+}
 
 bool TcpFlagsCondition::holds(uint8_t packet_flags) const {
   const uint8_t have = packet_flags & mask;

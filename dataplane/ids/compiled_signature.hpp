@@ -17,10 +17,24 @@
 
 namespace torwart::dataplane::ids {
 
+// Suricata's transforms the engine applies to a buffer before its steps, in rule order.
+enum class Transform : uint8_t {
+  kDotPrefix,
+  kToLowercase,
+  kToUppercase,
+  kStripWhitespace,
+  kCompressWhitespace
+};
+
 struct BufferSteps {
   applayer::BufferId buffer = applayer::BufferId::kPayload;
+  std::vector<Transform> transforms;
   std::vector<Step> steps;
 };
+
+// Applies `transforms` to `in` into `out`; the transformed length, or nullopt when it does not fit.
+std::optional<size_t> apply_transforms(std::span<const Transform> transforms, std::span<const uint8_t> in,
+                                       std::span<uint8_t> out);
 
 namespace flow_condition {
 inline constexpr uint8_t kEstablished = 1 << 0;

@@ -61,7 +61,8 @@ Detector::Detector(unsigned worker, uint32_t flow_slots, uint32_t threshold_entr
       flowbits_(flow_slots),
       thresholds_(threshold_entries),
       marks_(new FlowMarks[flow_slots]()),
-      join_(new uint8_t[kJoinBytes]) {}
+      join_(new uint8_t[kJoinBytes]),
+      transformed_(new uint8_t[kTransformBytes]) {}
 
 Detector::~Detector() = default;
 
@@ -109,7 +110,16 @@ bool Detector::verify(const CompiledSignature& s, const DetectTarget& t, const a
   for (const BufferSteps& b : s.buffers) {
     if (!event.has(b.buffer)) return false;
     const uint64_t base = b.buffer == BufferId::kStream ? base_offset : 0;
-    if (!run_program(b.steps, event.get(b.buffer), context, base)) return false;
+    std::span<const uint8_t> data = event.get(b.buffer);
+    if (!b.transforms.empty()) {
+      const auto n = apply_transforms(b.transforms, data, {transformed_.get(), kTransformBytes});
+      if (!n) {
+        ++counters_.transform_too_long;
+        return false;
+      }
+      data = {transformed_.get(), *n};
+    }
+    if (!run_program(b.steps, data, context, base)) return false;
   }
   return true;
 }

@@ -53,6 +53,7 @@ struct DetectorCounters {
   uint64_t thresholded = 0;  // matches a threshold or detection_filter held back
   uint64_t scan_errors = 0;
   uint64_t stream_bytes = 0;
+  uint64_t transform_too_long = 0;  // a buffer too long to transform (the signature did not match)
 };
 
 using applayer::kStreamTailBytes;
@@ -86,6 +87,7 @@ class Detector {
 
  private:
   static constexpr size_t kJoinBytes = kStreamTailBytes + 16384;
+  static constexpr size_t kTransformBytes = 65536;
 
   struct Moment;
   void collect(const Ruleset& set, const RuleGroupView* group, std::span<const uint8_t> data,
@@ -110,7 +112,7 @@ class Detector {
   FlowMarks& marks_of(const DetectTarget& target);
   std::unique_ptr<FlowMarks[]> marks_;
   std::unique_ptr<uint8_t[]> join_;
-  std::unique_ptr<uint32_t[]> candidates_;
+  std::unique_ptr<uint8_t[]> transformed_;
   DetectorCounters counters_;
 };
 

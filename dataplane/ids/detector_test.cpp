@@ -255,19 +255,53 @@ TEST(SignatureEngine, HeaderOnlySignaturesOncePerFlowDirection) {
   EXPECT_TRUE(detector.alerted(0, 1));
 }
 
+TEST(SignatureEngine, TransformsApplyBeforeTheStepsAndThePrefilterStillSelects) {
+  const auto set = ruleset_of(
+      "alert dns any any -> any any (msg:\"domain\"; dns.query; dotprefix; content:\".evil.example\"; "
+      "endswith; "
+      "sid:1;)\n"
+      "alert http any any -> any any (msg:\"lower\"; http.uri; to_lowercase; content:\"/admin\"; sid:2;)\n"
+      "alert http any any -> any any (msg:\"squeezed\"; http.user_agent; strip_whitespace; "
+      "content:\"EvilBot\"; "
+      "sid:3;)\n");
+  ASSERT_EQ(set->stats().loaded, 3u) << set->report().summary();
+  Detector detector(0, 16);
+  RecordingSink sink;
+  DetectTarget dns = udp_target();
+  dns.app_proto = "dns";
+  auto query = [&](std::string_view name) {
+    applayer::AppEvent e;
+    e.phase = Phase::kDnsQuery;
+    e.set(BufferId::kDnsQuery, name);
+    detector.event(*set, dns, e, sink, 0);
+  };
+  query("www.evil.example");
+  query("evil.example");     // the dot prefix makes the bare domain match too
+  query("notevil.example");  // but not a longer name ending in it
+  EXPECT_EQ(sink.sids(), (std::vector<uint32_t>{1, 1}));
+  DetectTarget http = tcp_target();
+  http.app_proto = "http";
+  applayer::AppEvent request;
+  request.phase = Phase::kHttpRequest;
+  request.set(BufferId::kHttpUri, std::string_view("/ADMIN/x"));
+  request.set(BufferId::kHttpUserAgent, std::string_view("Evil Bot/1.0"));
+  detector.event(*set, http, request, sink, 0);
+  EXPECT_EQ(sink.sids(), (std::vector<uint32_t>{1, 1, 2, 3}));
+}
+
 TEST(SignatureEngine, WhatTheEngineCannotHonourIsSkippedWithItsReason) {
   const auto set = ruleset_of(
-      "alert http any any -> any any (msg:\"server\"; http.server; content:\"nginx\"; sid:1;)\n"
+      "alert tls any any -> any any (msg:\"chain\"; tls.certs; content:\"evil\"; sid:1;)\n"
       "alert smtp any any -> any any (msg:\"smtp\"; content:\"HELO\"; sid:2;)\n"
       "alert tcp any any -> any any (msg:\"dce\"; content:\"A\"; byte_test:4,>,1,0,relative,dce; sid:3;)\n"
-      "alert http any any -> any any (msg:\"xform\"; http.uri; to_lowercase; content:\"a\"; sid:4;)\n"
+      "alert http any any -> any any (msg:\"xform\"; http.uri; url_decode; content:\"a\"; sid:4;)\n"
       "alert tcp any any -> any any (msg:\"ok\"; content:\"fine\"; sid:5;)\n"
       "alert tcp any any -> any any (msg:\"bad pcre\"; pcre:\"/(unclosed/\"; sid:6;)\n");
   EXPECT_EQ(set->stats().loaded, 1u);
   std::map<uint32_t, std::string> reasons;
   for (const auto& s : set->report().skipped) reasons[s.sid.value_or(0)] = s.reason + " | " + s.detail;
   ASSERT_EQ(reasons.size(), 5u) << set->report().summary();
-  EXPECT_NE(reasons[1].find("http.server"), std::string::npos) << reasons[1];
+  EXPECT_NE(reasons[1].find("tls.certs"), std::string::npos) << reasons[1];
   EXPECT_NE(reasons[2].find("smtp"), std::string::npos) << reasons[2];
   EXPECT_NE(reasons[3].find("dce"), std::string::npos) << reasons[3];
   EXPECT_NE(reasons[4].find("transform"), std::string::npos) << reasons[4];

@@ -116,7 +116,12 @@ const char* kRules =
     "flowbits:isset,login; sid:105;)\n"
     "alert udp any any -> any 9999 (msg:\"udp probe\"; content:\"PROBE\"; depth:5; "
     "threshold:type limit,track by_src,count 2,seconds 60; sid:106;)\n"
-    "drop tcp any 80 -> any any (msg:\"drop download\"; flow:to_client; content:\"MZ-PAYLOAD\"; sid:107;)\n";
+    "drop tcp any 80 -> any any (msg:\"drop download\"; flow:to_client; content:\"MZ-PAYLOAD\"; sid:107;)\n"
+    "alert http any any -> any any (msg:\"header names\"; flow:to_server; http.header_names; "
+    "content:\"|0d 0a|Host|0d 0a|Content-Length|0d 0a 0d 0a|\"; sid:108;)\n"
+    "alert http any any -> any any (msg:\"length\"; flow:to_server; http.content_len; content:\"9\"; "
+    "bsize:1; "
+    "sid:109;)\n";
 
 struct Case {
   TempDir dir;
@@ -194,6 +199,8 @@ TEST(InspectSignatures, ExactAlertsOnAGeneratedCapture) {
   const auto alerts = alerts_of(out / "eve.json");
   const std::multiset<AlertKey> expected = {
       {102, "10.1.0.5", 80, "allowed"},       // POST /admin: method and URI
+      {108, "10.1.0.5", 80, "allowed"},       // its header names, in order
+      {109, "10.1.0.5", 80, "allowed"},       // its Content-Length value
       {103, "192.0.2.80", 41000, "allowed"},  // the 403 answering it
       {105, "192.0.2.80", 41000, "allowed"},  // "welcome" after the client's "user="
       {101, "10.1.0.5", 80, "allowed"},       // the marker split across two segments, found once
@@ -213,7 +220,7 @@ TEST(InspectSignatures, ExactAlertsOnAGeneratedCapture) {
     }
   }
   const json report = json::parse(std::ifstream(out / "signatures.json"));
-  EXPECT_EQ(report["summary"]["rules_loaded"], 7);
+  EXPECT_EQ(report["summary"]["rules_loaded"], 9);
 }
 
 TEST(InspectSignatures, InlineTheDropSignatureBlocksTheRestOfTheFlow) {
@@ -243,11 +250,11 @@ TEST(InspectSignatures, ABrokenRuleIsSkippedWithItsPlaceTheOthersRun) {
   const fs::path out = c.dir.path / "broken";
   const auto r = inspect(c, out, false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("test.rules:8:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("test.rules:10:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("sid 201: skipped: engine:"), std::string::npos) << r.output;
-  EXPECT_EQ(alerts_of(out / "eve.json").size(), 7u);
+  EXPECT_EQ(alerts_of(out / "eve.json").size(), 9u);
   const json report = json::parse(std::ifstream(out / "signatures.json"));
-  EXPECT_EQ(report["summary"]["rules_loaded"], 7);
+  EXPECT_EQ(report["summary"]["rules_loaded"], 9);
   EXPECT_EQ(report["summary"]["rules_skipped"], 2);
 }
 

@@ -39,8 +39,77 @@ void write_http_eve(const http::HttpTransaction& txn, FixedJson& json) {
   json.close_object();
 }
 
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view trim_blanks(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// Each header line of a raw block ("Name: value\r\n" ... "\r\n"), up to the empty line.
+template <typename Each>
+void each_header(std::string_view block, Each&& each) {
+  while (!block.empty()) {
+    const size_t eol = block.find('\n');
+    std::string_view line = block.substr(0, eol);
+    block = eol == std::string_view::npos ? std::string_view() : block.substr(eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) return;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    each(trim_blanks(line.substr(0, colon)), trim_blanks(line.substr(colon + 1)));
+  }
+}
+
+// What Suricata derives from a message's header lines: the names ("\r\nHost\r\nAccept\r\n\r\n"), single
+// headers' values, the start line with the headers, the raw lines. From the kept header block, so a block cut
+// at its capacity gives what it holds.
+struct DerivedHeaders {
+  FixedString<512> names;
+  FixedString<1024> start;
+
+  void add(std::string_view start_line, std::string_view block, bool response, AppEvent& e) {
+    names.assign("\r\n");
+    each_header(block, [&](std::string_view name, std::string_view value) {
+      names.append(name);
+      names.append("\r\n");
+      const struct {
+        std::string_view header;
+        BufferId id;
+        bool response_only;
+      } singles[] = {{"accept", BufferId::kHttpAccept, false},
+                     {"accept-encoding", BufferId::kHttpAcceptEnc, false},
+                     {"accept-language", BufferId::kHttpAcceptLang, false},
+                     {"connection", BufferId::kHttpConnection, false},
+                     {"content-length", BufferId::kHttpContentLen, false},
+                     {"server", BufferId::kHttpServer, true}};
+      for (const auto& single : singles) {
+        if (single.response_only && !response) continue;
+        if (!e.has(single.id) && same_name(name, single.header)) e.set(single.id, value);
+      }
+    });
+    names.append("\r\n");
+    e.set(BufferId::kHttpHeaderNames, names.view());
+    // The start line is at most a FixedString<512>'s (saying so keeps GCC's bounds analysis quiet).
+    start.assign(start_line.substr(0, std::min<size_t>(start_line.size(), 512)));
+    start.append("\r\n");
+    start.append(block);
+    e.set(BufferId::kHttpStart, start.view());
+    e.set(BufferId::kHttpHeaderRaw, block);
+  }
+};
+
 // The request's buffers for the signature engine; `line` holds the request line it composes.
-void add_request_buffers(const http::HttpRequest& r, AppEvent& e, FixedString<512>& line, bool headers) {
+void add_request_buffers(const http::HttpRequest& r, AppEvent& e, FixedString<512>& line, bool headers,
+                         DerivedHeaders& derived) {
   e.set(BufferId::kHttpUri, r.uri_normalized.view());
   e.set(BufferId::kHttpUriRaw, r.uri_raw.view());
   e.set(BufferId::kHttpMethod, r.method.view());
@@ -58,10 +127,11 @@ void add_request_buffers(const http::HttpRequest& r, AppEvent& e, FixedString<51
   e.set(BufferId::kHttpHeader, r.header_block.view());
   e.set(BufferId::kHttpProtocol, r.protocol.view());
   if (!r.content_type.empty()) e.set(BufferId::kHttpContentType, r.content_type.view());
+  derived.add(line.view(), r.header_block.view(), false, e);
 }
 
 void add_response_buffers(const http::HttpResponse& r, AppEvent& e, FixedString<512>& line,
-                          FixedString<8>& status) {
+                          FixedString<8>& status, DerivedHeaders& derived) {
   status.clear();
   const char digits[3] = {static_cast<char>('0' + r.status / 100 % 10),
                           static_cast<char>('0' + r.status / 10 % 10),
@@ -79,6 +149,7 @@ void add_response_buffers(const http::HttpResponse& r, AppEvent& e, FixedString<
   line.append(" ");
   line.append(r.reason.view());
   e.set(BufferId::kHttpResponseLine, line.view());
+  derived.add(line.view(), r.header_block.view(), true, e);
 }
 
 // One moment of a transaction with every buffer known at it.
@@ -89,9 +160,11 @@ void hand_to_signatures(AppCall& call, const http::HttpTransaction& txn, Phase p
   e.direction = direction;
   FixedString<512> request_line, response_line;
   FixedString<8> status;
+  DerivedHeaders derived;
   const bool response_side = phase == Phase::kHttpResponse || phase == Phase::kHttpResponseBody;
-  if (txn.request != nullptr) add_request_buffers(*txn.request, e, request_line, !response_side);
-  if (response_side && txn.response != nullptr) add_response_buffers(*txn.response, e, response_line, status);
+  if (txn.request != nullptr) add_request_buffers(*txn.request, e, request_line, !response_side, derived);
+  if (response_side && txn.response != nullptr)
+    add_response_buffers(*txn.response, e, response_line, status, derived);
   if (phase == Phase::kHttpRequestBody) e.set(BufferId::kHttpRequestBody, body);
   if (phase == Phase::kHttpResponseBody) e.set(BufferId::kHttpResponseBody, body);
   call.event(e);
