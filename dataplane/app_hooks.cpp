@@ -82,7 +82,7 @@ Answer answer_app_match(const config::AppMatch& m, const AppFacts& facts) {
 }
 
 applayer::PacketVerdict StageAppHooks::decide(conntrack::Flow& flow, const AppFacts& facts) {
-  if (meta_ == nullptr || ctx_.snapshot == nullptr) return applayer::PacketVerdict::kPass;
+  if (meta_ == nullptr || ctx_.snapshot == nullptr || ctx_.monitoring) return applayer::PacketVerdict::kPass;
   if ((flow.flags & conntrack::flow_flag::kAppPending) == 0) return applayer::PacketVerdict::kPass;
   const Snapshot& snapshot = *ctx_.snapshot;
   const policy::PolicyQuery query = query_of_flow(snapshot, flow, *meta_);

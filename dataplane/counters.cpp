@@ -45,6 +45,8 @@ void WorkerCounters::add(const WorkerCounters& other) {
   nat_steered += other.nat_steered;
   app_policy_decisions += other.app_policy_decisions;
   app_skipped_fragments += other.app_skipped_fragments;
+  mirrored_packets += other.mirrored_packets;
+  mirrored_untracked += other.mirrored_untracked;
   applayer::InspectionCounters& i = inspection;
   const applayer::InspectionCounters& o = other.inspection;
   i.inspected_packets += o.inspected_packets;

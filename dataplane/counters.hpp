@@ -62,6 +62,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   // Application layer (published from the worker's inspector once per burst).
   uint64_t app_policy_decisions = 0;   // application rules asked about a flow's new facts
   uint64_t app_skipped_fragments = 0;  // fragments of inspected protocols passed uninspected
+  uint64_t mirrored_packets = 0;       // frames from mirror ports (inspected, never forwarded)
+  uint64_t mirrored_untracked = 0;     // of those: no connection (fragments, ARP, table full)
   applayer::InspectionCounters inspection;
   stream::ReassemblyCounters reassembly;
 

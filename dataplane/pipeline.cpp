@@ -165,6 +165,7 @@ void process_released(WorkerContext& ctx) {
 }  // namespace
 
 void pipeline_process(WorkerContext& ctx, Burst& burst) {
+  stage_mirror(ctx, burst);
   stage_ingress(ctx, burst);
   stage_antispoof(ctx, burst);
   stage_reassembly(ctx, burst);

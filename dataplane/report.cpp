@@ -106,6 +106,8 @@ nlohmann::json app_layer_json(const WorkerCounters& total) {
           {"depth_reached", i.depth_reached},
           {"midstream_starts", i.midstream_starts},
           {"skipped_fragments", total.app_skipped_fragments},
+          {"mirrored_packets", total.mirrored_packets},
+          {"mirrored_untracked", total.mirrored_untracked},
           {"identified", identified},
           {"packets_to_identify", packets},
           {"policy_decisions", total.app_policy_decisions},

@@ -32,6 +32,7 @@ ids::DetectTarget detect_target(const WorkerContext& ctx, const conntrack::Flow&
   target.ip_proto = t.protocol;
   target.direction = direction;
   target.established = conntrack::is_established(flow.state);
+  target.monitor_only = ctx.monitoring;
   const applayer::AppProto proto = ctx.inspector.app_proto(flow, target.slot);
   if (proto != applayer::AppProto::kNone) target.app_proto = applayer::app_proto_name(proto);
   target.from = {address_of(t, t.source), t.source_port};

@@ -95,6 +95,7 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     if (binding->port >= kMaxPorts) throw std::runtime_error("port '" + port.name + "': more than 32 ports");
     s.port_ids_.push_back(binding->port);
     s.port_names_[binding->port] = port.name;
+    if (port.role == "mirror") s.mirror_[binding->port] = s.has_mirror_ = true;
     const rte_ether_addr mac = port.mac ? to_ether(*port.mac) : binding->device_mac;
     Interface base;
     base.name = port.name;

@@ -100,6 +100,9 @@ class Snapshot {
     return vlan_id == 0 ? untagged_[port] : tagged_lookup(port, vlan_id);
   }
   const std::vector<uint16_t>& ports() const { return port_ids_; }
+  // Ports with role `mirror`: their frames are copies to inspect, never to forward (stage_mirror.cpp).
+  bool mirror_port(uint16_t port) const { return port < kMaxPorts && mirror_[port]; }
+  bool has_mirror_ports() const { return has_mirror_; }
   const std::string& port_name(uint16_t port) const { return port_names_[port]; }
 
  private:
@@ -116,6 +119,8 @@ class Snapshot {
   std::vector<std::vector<uint16_t>> tagged_;  // per port: vlan id -> interface, dense only where configured
   std::vector<uint16_t> port_ids_;
   std::array<std::string, kMaxPorts> port_names_;
+  std::array<bool, kMaxPorts> mirror_{};
+  bool has_mirror_ = false;
   Fib fib_;
   std::unique_ptr<policy::CompiledPolicy> policy_;
   nat::NatRules nat_;

@@ -34,6 +34,8 @@ void stage_nat(WorkerContext& ctx, Burst& burst);
 // The application layer, inline: reassembly, identification, parsers; the policy's application rules may
 // drop or reject a flow's packet once its facts are known (stage_applayer.cpp). The IDS joins here later.
 void stage_applayer(WorkerContext& ctx, Burst& burst);
+// Copies from mirror ports: tracked, inspected (alerts only) and discarded (stage_mirror.cpp).
+void stage_mirror(WorkerContext& ctx, Burst& burst);
 // TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
 void stage_forward(WorkerContext& ctx, Burst& burst);
 // TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.

@@ -91,6 +91,8 @@ struct WorkerContext {
   std::string_view interface_name_override;
   // `torwart inspect`: the current frame's number in the capture (1-based; EVE alerts say "pcap_cnt").
   uint64_t capture_packet = 0;
+  // Inspecting a mirror port's copies: no policy verdicts, signatures only alert (stage_mirror.cpp).
+  bool monitoring = false;
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;

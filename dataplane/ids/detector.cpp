@@ -161,7 +161,7 @@ DetectVerdict Detector::decide(const Ruleset& set, const DetectTarget& t, const 
     ++counters_.passes;
     return DetectVerdict::kPass;
   }
-  const bool inline_mode = set.inline_mode();
+  const bool inline_mode = set.inline_mode() && !t.monitor_only;
   for (size_t i = 0; i < matches; ++i) {
     if (!alert_allowed[i]) continue;
     const signatures::Action a = matched[i]->action;

@@ -32,6 +32,7 @@ struct DetectTarget {
   uint8_t tcp_flags = 0;
   uint8_t icmp_type = 0, icmp_code = 0;
   bool has_icmp = false;
+  bool monitor_only = false;  // a copy (mirror port): drop and reject signatures only alert
   std::string_view app_proto;  // "" until identified
   Endpoint from, to;           // the sender of this moment's data and its receiver
 };

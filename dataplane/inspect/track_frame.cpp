@@ -1,11 +1,9 @@
 #include "dataplane/inspect/track_frame.hpp"
 
-#include <netinet/in.h>
-
 #include <cstring>
 #include <stdexcept>
 
-#include "dataplane/conntrack/track.hpp"
+#include "dataplane/monitor_track.hpp"
 
 namespace torwart::dataplane::inspect {
 
@@ -27,34 +25,27 @@ TrackedFrame track_frame(WorkerContext& ctx, std::span<const uint8_t> frame,
     burst.reset_side_lists();
     return result;
   }
-  PacketMeta& meta = meta_of(m);
-  conntrack::FlowTuple tuple;
-  auto give_up = [&](FrameFate fate) {
-    rte_pktmbuf_free(m);
-    burst.count = 0;
-    result.fate = fate;
-    return result;
-  };
-  if (meta.flags & meta_flag::kFragment) return give_up(FrameFate::kFragment);
-  if (meta.l3 == L3Kind::kArp || meta.l3 == L3Kind::kNone || !conntrack::tuple_of_packet(meta, m, tuple))
-    return give_up(FrameFate::kUntrackable);
-  conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
-  if (found.flow == nullptr) {
-    if (meta.ip_proto == IPPROTO_TCP && !midstream && !conntrack::tcp_may_open(meta, m))
-      return give_up(FrameFate::kNoHandshake);
-    const conntrack::CreateResult created =
-        ctx.flows.create(tuple, conntrack::mirror(tuple), ctx.now_ns, on_end);
-    if (created.flow == nullptr) return give_up(FrameFate::kTableFull);
-    created.flow->flags = conntrack::flow_flag::kPolicyDecided | conntrack::flow_flag::kLog;
-    created.flow->policy_rule = conntrack::kNoPolicyRule;
-    found = {created.flow, conntrack::Direction::kOriginal};
-    result.new_flow = true;
+  const MonitorTrack tracked = track_monitored(ctx, m, midstream, on_end);
+  result.new_flow = tracked.new_flow;
+  switch (tracked.fate) {
+    case MonitorFate::kTracked:
+      result.fate = FrameFate::kTracked;
+      return result;
+    case MonitorFate::kUntrackable:
+      result.fate = FrameFate::kUntrackable;
+      break;
+    case MonitorFate::kFragment:
+      result.fate = FrameFate::kFragment;
+      break;
+    case MonitorFate::kNoHandshake:
+      result.fate = FrameFate::kNoHandshake;
+      break;
+    case MonitorFate::kTableFull:
+      result.fate = FrameFate::kTableFull;
+      break;
   }
-  // The TCP state is kept for timeouts and records; what it would refuse is still inspected, as an IDS does.
-  (void)ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
-  meta.flow = found.flow;
-  if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
-  result.fate = FrameFate::kTracked;
+  rte_pktmbuf_free(m);
+  burst.count = 0;
   return result;
 }
 

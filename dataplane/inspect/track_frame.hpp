@@ -1,7 +1,6 @@
 #pragma once
 // One captured frame on its way to the application layer, as `torwart inspect` and the application-layer
-// benchmark take it: into an mbuf, parsed, its connection found or opened (every connection is accepted: no
-// routing, no policy), its TCP state tracked but not enforced, as an IDS does.
+// benchmark take it: into an mbuf, parsed, and tracked as an IDS tracks (dataplane/monitor_track.hpp).
 #include <cstdint>
 #include <span>
 

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <filesystem>
+#include <iostream>
 #include <fstream>
 #include <map>
 
@@ -12,6 +13,7 @@
 #include "dataplane/pipeline.hpp"
 #include "dataplane/replay/capture_merge.hpp"
 #include "dataplane/report.hpp"
+#include "dataplane/signature_loader.hpp"
 #include "dataplane/slow_path.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/config_digest.hpp"
@@ -112,7 +114,13 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   std::filesystem::create_directories(options.out_dir);
 
   static rte_mempool* pool = platform::create_mbuf_pool("torwart_replay", kReplayMbufs);
-  const auto snapshot = Snapshot::build(config, 1, config::config_digest(options.config_text), replay_bindings(config));
+  const std::shared_ptr<Snapshot> snapshot =
+      Snapshot::build(config, 1, config::config_digest(options.config_text), replay_bindings(config));
+  if (config.ids.enabled()) {
+    // The replay's worker (0) and its slow path (1) each inspect with their own scratch.
+    SignatureLoader signatures(config.ids.cache_dir);
+    snapshot->attach_signatures(signatures.load(config.ids, 2, std::cerr, "torwart replay: "));
+  }
   NeighbourTable neighbours(kNeighbourCapacity);
   CaptureTransmitter transmitter(options.out_dir, port_names);
   CollectingPuntSink punts;

@@ -76,7 +76,9 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
-uint16_t be16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b.at(at) << 8 | b.at(at + 1)); }
+uint16_t be16(const Bytes& b, size_t at) {
+  return static_cast<uint16_t>(b.at(at) << 8 | b.at(at + 1));
+}
 std::string mac_at(const Bytes& b, size_t at) {
   char text[18];
   std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b.at(at), b.at(at + 1), b.at(at + 2),
@@ -84,10 +86,12 @@ std::string mac_at(const Bytes& b, size_t at) {
   return text;
 }
 std::string ipv4_at(const Bytes& b, size_t at) {
-  return std::to_string(b.at(at)) + "." + std::to_string(b.at(at + 1)) + "." + std::to_string(b.at(at + 2)) + "." +
-         std::to_string(b.at(at + 3));
+  return std::to_string(b.at(at)) + "." + std::to_string(b.at(at + 1)) + "." + std::to_string(b.at(at + 2)) +
+         "." + std::to_string(b.at(at + 3));
 }
-bool ipv4_header_valid(const Bytes& b) { return dataplane::internet_checksum(b.data() + 14, 20) == 0; }
+bool ipv4_header_valid(const Bytes& b) {
+  return dataplane::internet_checksum(b.data() + 14, 20) == 0;
+}
 
 struct Result {
   int exit_code = -1;
@@ -98,8 +102,8 @@ class Replay : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir = fs::temp_directory_path() /
-          ("torwart_replay_test_" + std::to_string(getpid()) + "_" + info->name());
+    dir =
+        fs::temp_directory_path() / ("torwart_replay_test_" + std::to_string(getpid()) + "_" + info->name());
     fs::remove_all(dir);
     fs::create_directories(dir);
   }
@@ -108,8 +112,8 @@ class Replay : public ::testing::Test {
   }
 
   // Writes the inputs (port -> packets) and runs `torwart replay -l OUT port=port.pcap ...`.
-  Result replay(const std::vector<std::pair<std::string, std::vector<Packet>>>& inputs, const std::string& out = "out",
-                const std::string& config = "") {
+  Result replay(const std::vector<std::pair<std::string, std::vector<Packet>>>& inputs,
+                const std::string& out = "out", const std::string& config = "") {
     std::vector<std::string> args;
     if (!config.empty()) args = {"-c", config};
     for (const auto& [port, packets] : inputs) {
@@ -131,7 +135,8 @@ class Replay : public ::testing::Test {
   // The default's ports and routes with a policy that accepts everything, for tests about forwarding alone.
   std::string permissive_config() {
     std::string text(config::default_config_text());
-    text = text.substr(0, text.find("\npolicy:") + 1) + "policy:\n  rules:\n    - {name: all, action: accept}\n";
+    text =
+        text.substr(0, text.find("\npolicy:") + 1) + "policy:\n  rules:\n    - {name: all, action: accept}\n";
     const fs::path path = dir / "permissive.yaml";
     std::ofstream(path) << text;
     return path.string();
@@ -139,7 +144,9 @@ class Replay : public ::testing::Test {
   std::vector<Packet> output(const std::string& port, const std::string& out = "out") {
     return read_pcap(dir / out / (port + ".pcap"));
   }
-  nlohmann::json counters(const std::string& out = "out") { return nlohmann::json::parse(read_text(dir / out / "counters.json")); }
+  nlohmann::json counters(const std::string& out = "out") {
+    return nlohmann::json::parse(read_text(dir / out / "counters.json"));
+  }
   std::vector<nlohmann::json> eve(const std::string& out = "out") {
     std::vector<nlohmann::json> records;
     std::istringstream lines(read_text(dir / out / "eve.json"));
@@ -167,8 +174,9 @@ Bytes from_inet(const Ipv4& ip, const Transport& transport = Udp{}) {
 }
 
 TEST_F(Replay, LanToKdnUdpIsForwardedExactly) {
-  const Bytes in = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 42},
-                            Udp{.source_port = 1234, .destination_port = 53, .payload = Bytes{'h', 'e', 'l', 'l', 'o'}});
+  const Bytes in =
+      from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 42},
+               Udp{.source_port = 1234, .destination_port = 53, .payload = Bytes{'h', 'e', 'l', 'l', 'o'}});
   const Result r = replay({{"lan", {{kT0, in}}}});
   ASSERT_EQ(r.exit_code, 0) << r.errors;
   const auto kdn = output("kdn");
@@ -231,14 +239,19 @@ TEST_F(Replay, SourceNatIsDeterministicAndLogged) {
 
 // Bytes [offset, offset + length) of a UDP datagram's transport bytes as one fragment from the LAN client.
 Bytes lan_fragment(const Bytes& l4, uint32_t offset, uint32_t length, bool more) {
-  const Ipv4 ip{.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 64, .id = 99, .more_fragments = more,
+  const Ipv4 ip{.source = "192.168.10.10",
+                .destination = "10.1.2.3",
+                .ttl = 64,
+                .id = 99,
+                .more_fragments = more,
                 .fragment_offset = static_cast<uint16_t>(offset / 8)};
   return from_lan(ip, RawTransport{17, Bytes(l4.begin() + offset, l4.begin() + offset + length)});
 }
 
 Bytes udp_transport_bytes(size_t payload) {
-  const Bytes datagram = ipv4_datagram({.source = "192.168.10.10", .destination = "10.1.2.3"},
-                                       Udp{.source_port = 1234, .destination_port = 53, .payload = Bytes(payload, 'f')});
+  const Bytes datagram =
+      ipv4_datagram({.source = "192.168.10.10", .destination = "10.1.2.3"},
+                    Udp{.source_port = 1234, .destination_port = 53, .payload = Bytes(payload, 'f')});
   return Bytes(datagram.begin() + 20, datagram.end());
 }
 
@@ -336,7 +349,9 @@ TEST_F(Replay, TtlOneGetsTimeExceededAndNothingLeavesTowardsKdn) {
 }
 
 TEST_F(Replay, SpoofedSourceFromTheInternetLeavesNothing) {
-  ASSERT_EQ(replay({{"inet", {{kT0, from_inet({.source = "192.168.10.99", .destination = "10.1.2.3"})}}}}).exit_code, 0);
+  ASSERT_EQ(replay({{"inet", {{kT0, from_inet({.source = "192.168.10.99", .destination = "10.1.2.3"})}}}})
+                .exit_code,
+            0);
   EXPECT_TRUE(output("lan").empty());
   EXPECT_TRUE(output("kdn").empty());
   EXPECT_TRUE(output("inet").empty());
@@ -352,10 +367,13 @@ TEST_F(Replay, SpoofedSourceFromTheInternetLeavesNothing) {
 TEST_F(Replay, MalformedPacketsAreCountedAndLoggedByReason) {
   Bytes truncated = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3"});
   truncated.resize(14 + 12);
-  const Bytes bad_checksum = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .corrupt_checksum = true});
+  const Bytes bad_checksum =
+      from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .corrupt_checksum = true});
   Bytes bad_offset = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3"}, Tcp{});
   bad_offset[14 + 20 + 12] = 0x30;  // data offset 3 (< 5)
-  ASSERT_EQ(replay({{"lan", {{kT0, truncated}, {kT0 + 1000, bad_checksum}, {kT0 + 2000, bad_offset}}}}).exit_code, 0);
+  ASSERT_EQ(
+      replay({{"lan", {{kT0, truncated}, {kT0 + 1000, bad_checksum}, {kT0 + 2000, bad_offset}}}}).exit_code,
+      0);
   EXPECT_TRUE(output("kdn").empty());
   const auto drops = counters()["ports"]["lan"]["drops"];
   EXPECT_EQ(drops["truncated_ipv4"], 1);
@@ -387,12 +405,14 @@ TEST_F(Replay, NonEthernetCaptureIsBadInput) {
 TEST_F(Replay, SameInputsGiveByteIdenticalOutputs) {
   std::vector<Packet> lan, inet;
   for (uint64_t i = 0; i < 20; ++i) {
-    lan.push_back({kT0 + i * 150'000'000, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3",
+    lan.push_back({kT0 + i * 150'000'000, from_lan({.source = "192.168.10.10",
+                                                    .destination = "10.1.2.3",
                                                     .ttl = static_cast<uint8_t>(i % 3 == 0 ? 1 : 64),
                                                     .id = static_cast<uint16_t>(i)})});
-    inet.push_back({kT0 + i * 150'000'000 + 7, from_inet({.source = i % 4 == 0 ? "192.168.10.5" : "8.8.8.8",
-                                                          .destination = i % 5 == 0 ? "192.168.10.20" : "192.168.10.10"},
-                                                         icmp_echo_request(1, static_cast<uint16_t>(i)))});
+    inet.push_back(
+        {kT0 + i * 150'000'000 + 7, from_inet({.source = i % 4 == 0 ? "192.168.10.5" : "8.8.8.8",
+                                               .destination = i % 5 == 0 ? "192.168.10.20" : "192.168.10.10"},
+                                              icmp_echo_request(1, static_cast<uint16_t>(i)))});
   }
   lan.push_back({kT0 + 4 * kSecond, from_lan({.source = "192.168.10.10", .destination = "192.168.10.1"},
                                              icmp_echo_request(2, 2))});
@@ -409,8 +429,10 @@ TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
   std::vector<Packet> lan, inet;
   for (uint16_t id = 1; id <= 6; ++id) {
     const uint64_t ns = kT0 + uint64_t{id} * 1000;
-    if (id % 2 == 1) lan.push_back({ns, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id})});
-    else inet.push_back({ns, from_inet({.source = "8.8.8.8", .destination = "10.1.2.3", .id = id})});
+    if (id % 2 == 1)
+      lan.push_back({ns, from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id})});
+    else
+      inet.push_back({ns, from_inet({.source = "8.8.8.8", .destination = "10.1.2.3", .id = id})});
   }
   // inet is named first: order must come from the timestamps, not the command line.
   ASSERT_EQ(replay({{"inet", inet}, {"lan", lan}}, "out", permissive_config()).exit_code, 0);
@@ -424,12 +446,15 @@ TEST_F(Replay, CaptureTimeOrderIsKeptAcrossInputs) {
 
 TEST_F(Replay, UnresolvedNextHopIsRequestedThenDropped) {
   const Bytes held = from_lan({.source = "192.168.10.10", .destination = "192.168.10.20", .id = 77});
-  const auto filler = [](uint16_t id) { return from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id}); };
-  ASSERT_EQ(replay({{"lan", {{kT0, held},
-                             {kT0 + 1'500'000'000, filler(1)},
-                             {kT0 + 2'500'000'000, filler(2)},
-                             {kT0 + 3'500'000'000, filler(3)},
-                             {kT0 + 5 * kSecond, filler(4)}}}},
+  const auto filler = [](uint16_t id) {
+    return from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .id = id});
+  };
+  ASSERT_EQ(replay({{"lan",
+                     {{kT0, held},
+                      {kT0 + 1'500'000'000, filler(1)},
+                      {kT0 + 2'500'000'000, filler(2)},
+                      {kT0 + 3'500'000'000, filler(3)},
+                      {kT0 + 5 * kSecond, filler(4)}}}},
                    "out", permissive_config())
                 .exit_code,
             0);
@@ -469,10 +494,10 @@ TEST_F(Replay, SynFloodIsAnsweredWithCookiesReproducibly) {
   for (uint32_t i = 0; i < 200; ++i) {
     const std::string source = "100.64." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
     inet.push_back({kT0 + uint64_t{i} * 1000, from_inet({.source = source, .destination = "192.168.10.10"},
-                                              Tcp{.source_port = static_cast<uint16_t>(1024 + i),
-                                                  .destination_port = 8080,
-                                                  .sequence = i * 7919u,
-                                                  .flags = tcp_flag::kSyn})});
+                                                        Tcp{.source_port = static_cast<uint16_t>(1024 + i),
+                                                            .destination_port = 8080,
+                                                            .sequence = i * 7919u,
+                                                            .flags = tcp_flag::kSyn})});
   }
   inet.push_back({kT0 + kSecond, from_inet({.source = "100.64.9.9", .destination = "192.168.10.10"},
                                            Tcp{.source_port = 4444,
@@ -505,7 +530,9 @@ TEST_F(Replay, SynFloodIsAnsweredWithCookiesReproducibly) {
 Bytes from_kdn(const Ipv4& ip, const Transport& transport) {
   return ipv4_frame({.source = kKdnGatewayMac, .destination = kKdnMac}, ip, transport);
 }
-uint32_t be32(const Bytes& b, size_t at) { return uint32_t{be16(b, at)} << 16 | be16(b, at + 2); }
+uint32_t be32(const Bytes& b, size_t at) {
+  return uint32_t{be16(b, at)} << 16 | be16(b, at + 2);
+}
 
 std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& records, const std::string& type) {
   std::vector<nlohmann::json> found;
@@ -559,15 +586,23 @@ TEST_F(Replay, AnAllowedConnectionPassesBothWaysAndItsFlowIsLogged) {
 
 TEST_F(Replay, UnsolicitedInboundAndUnknownMidStreamSegmentsAreDropped) {
   const Tcp ssh{.source_port = 5555, .destination_port = 22};
-  Tcp stray{.source_port = 8080, .destination_port = 40000, .sequence = 9, .acknowledgement = 9,
+  Tcp stray{.source_port = 8080,
+            .destination_port = 40000,
+            .sequence = 9,
+            .acknowledgement = 9,
             .flags = tcp_flag::kAck};
-  Tcp mid_stream{.source_port = 40002, .destination_port = 8080, .sequence = 1, .acknowledgement = 1,
+  Tcp mid_stream{.source_port = 40002,
+                 .destination_port = 8080,
+                 .sequence = 1,
+                 .acknowledgement = 1,
                  .flags = tcp_flag::kAck};
-  ASSERT_EQ(replay({{"inet", {{kT0, from_inet({.source = "198.51.100.7", .destination = "192.168.10.10"}, ssh)}}},
-                    {"kdn", {{kT0 + 1, from_kdn({.source = "10.20.0.10", .destination = "192.168.10.10"}, stray)}}},
-                    {"lan", {{kT0 + 2, from_lan({.source = "192.168.10.10", .destination = "10.20.0.10"}, mid_stream)}}}})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      replay({{"inet", {{kT0, from_inet({.source = "198.51.100.7", .destination = "192.168.10.10"}, ssh)}}},
+              {"kdn", {{kT0 + 1, from_kdn({.source = "10.20.0.10", .destination = "192.168.10.10"}, stray)}}},
+              {"lan",
+               {{kT0 + 2, from_lan({.source = "192.168.10.10", .destination = "10.20.0.10"}, mid_stream)}}}})
+          .exit_code,
+      0);
   EXPECT_TRUE(output("lan").empty());
   EXPECT_TRUE(output("kdn").empty());
   const auto c = counters();
@@ -584,9 +619,10 @@ TEST_F(Replay, UnsolicitedInboundAndUnknownMidStreamSegmentsAreDropped) {
 
 TEST_F(Replay, ARejectRuleAnswersWithAReset) {
   const Tcp smtp{.source_port = 40001, .destination_port = 25, .sequence = 7};
-  ASSERT_EQ(replay({{"lan", {{kT0, from_lan({.source = "192.168.10.10", .destination = "198.51.100.25"}, smtp)}}}})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      replay({{"lan", {{kT0, from_lan({.source = "192.168.10.10", .destination = "198.51.100.25"}, smtp)}}}})
+          .exit_code,
+      0);
   EXPECT_TRUE(output("inet").empty());
   const auto lan = output("lan");
   ASSERT_EQ(lan.size(), 1u);
@@ -634,15 +670,73 @@ TEST_F(Replay, IcmpErrorsPassOnlyForConnectionsTheBoxTracks) {
   const Udp query{.source_port = 40000, .destination_port = 53};
   const Bytes error = from_inet({.source = "198.51.100.53", .destination = "192.168.10.10"},
                                 icmp_error(3, 3, ipv4_datagram(query_ip, query)));
-  ASSERT_EQ(replay({{"inet", {{kT0, error}, {kT0 + 2, error}}}, {"lan", {{kT0 + 1, from_lan(query_ip, query)}}}})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      replay({{"inet", {{kT0, error}, {kT0 + 2, error}}}, {"lan", {{kT0 + 1, from_lan(query_ip, query)}}}})
+          .exit_code,
+      0);
   EXPECT_EQ(output("inet").size(), 1u);  // the query
   const auto lan = output("lan");
   ASSERT_EQ(lan.size(), 1u) << "only the error that came after the query";
   EXPECT_EQ(lan[0].ns, kT0 + 2);
   EXPECT_EQ(lan[0].bytes[34], 3);
   EXPECT_EQ(counters()["ports"]["inet"]["drops"]["unrelated_icmp_error"], 1);
+}
+
+// A mirror port's copies are inspected and discarded: a drop signature only alerts, nothing leaves any
+// port, the connection is tracked and logged, and no drop is counted.
+TEST_F(Replay, AMirrorPortIsInspectedNeverForwarded) {
+  std::string text(config::default_config_text());
+  text.insert(text.find("zones:\n") + 7, "  - name: mon\n");
+  text.insert(text.find("ports:\n") + 7, "  - name: mon\n    role: mirror\n    backend: null\n");
+  const fs::path rules = dir / "mirror.rules";
+  std::ofstream(rules) << "drop http any any -> any any (msg:\"evil path\"; flow:to_server; http.uri; "
+                          "content:\"/evil\"; sid:1; rev:1;)\n";
+  text += "\nids:\n  rule_files: [" + rules.string() + "]\n  cache_dir: \"\"\n";
+  const fs::path config = dir / "mirror.yaml";
+  std::ofstream(config) << text;
+
+  // Traffic between two other hosts, as a switch's SPAN port copies it (neither MAC is the box's).
+  const Ethernet to_server{.source = "02:00:00:00:aa:01", .destination = "02:00:00:00:aa:02"};
+  const Ethernet to_client{.source = "02:00:00:00:aa:02", .destination = "02:00:00:00:aa:01"};
+  const Ipv4 out{.source = "172.20.0.5", .destination = "172.20.0.9"};
+  const Ipv4 back{.source = "172.20.0.9", .destination = "172.20.0.5"};
+  Tcp syn{.source_port = 41000, .destination_port = 80};
+  syn.sequence = 100;
+  Tcp syn_ack{.source_port = 80, .destination_port = 41000};
+  syn_ack.sequence = 7000, syn_ack.acknowledgement = 101, syn_ack.flags = tcp_flag::kSyn | tcp_flag::kAck;
+  Tcp ack = syn;
+  ack.sequence = 101, ack.acknowledgement = 7001, ack.flags = tcp_flag::kAck;
+  Tcp get = ack;
+  get.flags = tcp_flag::kAck | tcp_flag::kPsh;
+  const std::string request = "GET /evil HTTP/1.1\r\nHost: x.test\r\n\r\n";
+  get.payload = Bytes(request.begin(), request.end());
+  Tcp after = ack;
+  after.sequence = 101 + static_cast<uint32_t>(request.size());
+  const uint64_t ms = 1'000'000;
+  ASSERT_EQ(replay({{"mon",
+                     {{kT0, ipv4_frame(to_server, out, syn)},
+                      {kT0 + ms, ipv4_frame(to_client, back, syn_ack)},
+                      {kT0 + 2 * ms, ipv4_frame(to_server, out, ack)},
+                      {kT0 + 3 * ms, ipv4_frame(to_server, out, get)},
+                      {kT0 + 4 * ms, ipv4_frame(to_server, out, after)}}}},
+                   "out", config.string())
+                .exit_code,
+            0)
+      << read_text(dir / "stderr.txt");
+  for (const char* port : {"lan", "kdn", "inet", "mon"}) EXPECT_TRUE(output(port).empty()) << port;
+  const auto c = counters();
+  EXPECT_EQ(c["app_layer"]["mirrored_packets"], 5) << c.dump();
+  EXPECT_EQ(c["app_layer"]["mirrored_untracked"], 0);
+  EXPECT_EQ(c["totals"]["dropped"], 0);
+  const auto alerts = of_type(eve(), "alert");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["alert"]["signature_id"], 1);
+  EXPECT_EQ(alerts[0]["alert"]["action"], "allowed");  // a copy: the drop cannot stop anything
+  EXPECT_EQ(alerts[0]["src_ip"], "172.20.0.5");
+  const auto flows = of_type(eve(), "flow");
+  ASSERT_EQ(flows.size(), 1u);
+  EXPECT_EQ(flows[0]["flow"]["alerted"], true);
+  EXPECT_EQ(flows[0]["app_proto"], "http");
 }
 
 }  // namespace
