@@ -87,7 +87,7 @@ struct LoopResult {
     ++result.packets;
     result.bytes += f.bytes.size();
     if (inspect::track_frame(ctx, f.bytes, parse_options, true, on_end, burst).fate !=
-        inspect::FrameFate::kTracked)
+        dataplane::MonitorFate::kTracked)
       continue;
     if (applayer) stage_applayer(ctx, burst);
     inspect::discard_forwarded(burst);

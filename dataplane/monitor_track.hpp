@@ -13,6 +13,7 @@ namespace torwart::dataplane {
 
 enum class MonitorFate : uint8_t {
   kTracked,      // meta.flow set (and kReplyDirection for the responder's packets)
+  kMalformed,    // parse refused it (`torwart inspect`'s frames only: the pipeline drops those before)
   kUntrackable,  // no connection tuple (ARP, protocols without one)
   kFragment,     // IP fragments are not inspected
   kNoHandshake,  // a TCP segment of a connection whose start is missing, without `midstream`

@@ -53,4 +53,18 @@ nlohmann::json SignatureLoader::describe(const ids::Ruleset& set, const Signatur
   return j;
 }
 
+nlohmann::json SignatureLoader::engine_counters(const ids::DetectorCounters& c, uint64_t regex_limit_hits) {
+  return {{"scans", c.scans},
+          {"candidates", c.candidates},
+          {"matches", c.matches},
+          {"alerts", c.alerts},
+          {"drops", c.drops},
+          {"passes", c.passes},
+          {"thresholded", c.thresholded},
+          {"scan_errors", c.scan_errors},
+          {"stream_bytes", c.stream_bytes},
+          {"transform_too_long", c.transform_too_long},
+          {"regex_limit_hits", regex_limit_hits}};
+}
+
 }  // namespace torwart::dataplane

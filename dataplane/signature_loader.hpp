@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dataplane/ids/detector.hpp"
 #include "dataplane/ids/ruleset.hpp"
 
 namespace torwart::dataplane {
@@ -32,6 +33,8 @@ class SignatureLoader {
   const SignatureLoadCost& last_cost() const { return cost_; }
   // The running set's figures for `torwart stats` and the reload reply.
   static nlohmann::json describe(const ids::Ruleset& set, const SignatureLoadCost& cost);
+  // The engine's counters (summed over workers by the caller).
+  static nlohmann::json engine_counters(const ids::DetectorCounters& c, uint64_t regex_limit_hits);
 
  private:
   ids::DatabaseCache cache_;

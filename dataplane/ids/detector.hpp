@@ -32,7 +32,7 @@ struct DetectTarget {
   uint8_t tcp_flags = 0;
   uint8_t icmp_type = 0, icmp_code = 0;
   bool has_icmp = false;
-  bool monitor_only = false;  // a copy (mirror port): drop and reject signatures only alert
+  bool monitor_only = false;   // a copy (mirror port): drop and reject signatures only alert
   std::string_view app_proto;  // "" until identified
   Endpoint from, to;           // the sender of this moment's data and its receiver
 };
@@ -55,6 +55,19 @@ struct DetectorCounters {
   uint64_t scan_errors = 0;
   uint64_t stream_bytes = 0;
   uint64_t transform_too_long = 0;  // a buffer too long to transform (the signature did not match)
+
+  void add(const DetectorCounters& o) {
+    scans += o.scans;
+    candidates += o.candidates;
+    matches += o.matches;
+    alerts += o.alerts;
+    drops += o.drops;
+    passes += o.passes;
+    thresholded += o.thresholded;
+    scan_errors += o.scan_errors;
+    stream_bytes += o.stream_bytes;
+    transform_too_long += o.transform_too_long;
+  }
 };
 
 using applayer::kStreamTailBytes;

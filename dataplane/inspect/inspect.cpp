@@ -14,6 +14,7 @@
 #include "dataplane/flow_log.hpp"
 #include "dataplane/pipeline.hpp"
 #include "dataplane/report.hpp"
+#include "dataplane/signature_loader.hpp"
 #include "dataplane/stages.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/config_digest.hpp"
@@ -37,8 +38,8 @@ InspectSummary run_inspect(const InspectOptions& options) {
   CaptureReader capture(options.capture);
   std::filesystem::create_directories(options.out_dir);
   static rte_mempool* pool = platform::create_mbuf_pool("torwart_inspect", kMbufs);
-  std::shared_ptr<Snapshot> snapshot = Snapshot::build(options.config, 1, config::config_digest(options.config_text),
-                                        bindings_of(options.config));
+  std::shared_ptr<Snapshot> snapshot = Snapshot::build(
+      options.config, 1, config::config_digest(options.config_text), bindings_of(options.config));
   snapshot->attach_signatures(options.signatures);
   NeighbourTable neighbours(16);
   DiscardingTransmitter transmitter;
@@ -81,20 +82,20 @@ InspectSummary run_inspect(const InspectOptions& options) {
     const TrackedFrame tracked =
         track_frame(ctx, {frame.data(), length}, parse_options, options.midstream, on_end, burst);
     switch (tracked.fate) {
-      case FrameFate::kTracked:
+      case MonitorFate::kTracked:
         break;
-      case FrameFate::kMalformed:
+      case MonitorFate::kMalformed:
         ++summary.malformed;
         ++malformed_by_reason[static_cast<unsigned>(tracked.malformed_reason)];
         continue;
-      case FrameFate::kFragment:
+      case MonitorFate::kFragment:
         ++summary.fragments;
         continue;
-      case FrameFate::kNoHandshake:
+      case MonitorFate::kNoHandshake:
         ++summary.not_tracked;
         continue;
-      case FrameFate::kUntrackable:
-      case FrameFate::kTableFull:
+      case MonitorFate::kUntrackable:
+      case MonitorFate::kTableFull:
         continue;
     }
     if (tracked.new_flow) ++summary.flows;
@@ -121,6 +122,9 @@ InspectSummary run_inspect(const InspectOptions& options) {
       reasons[std::string(drop_reason_name(static_cast<DropReason>(r)))] = malformed_by_reason[r];
   }
   counters["malformed_by_reason"] = reasons;
+  if (options.signatures != nullptr)
+    counters["signatures"] =
+        SignatureLoader::engine_counters(ctx.detector.counters(), ctx.detector.regex_limit_hits());
   std::ofstream(options.out_dir + "/counters.json") << counters.dump(2) << "\n";
   return summary;
 }

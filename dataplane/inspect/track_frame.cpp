@@ -19,7 +19,7 @@ TrackedFrame track_frame(WorkerContext& ctx, std::span<const uint8_t> frame,
   burst.count = 1;
   stage_parse(burst, parse_options);
   if (burst.count == 0) {
-    result.fate = FrameFate::kMalformed;
+    result.fate = MonitorFate::kMalformed;
     result.malformed_reason = meta_of(burst.dropped[0]).drop_reason;
     rte_pktmbuf_free_bulk(burst.dropped.data(), burst.dropped_count);
     burst.reset_side_lists();
@@ -27,23 +27,8 @@ TrackedFrame track_frame(WorkerContext& ctx, std::span<const uint8_t> frame,
   }
   const MonitorTrack tracked = track_monitored(ctx, m, midstream, on_end);
   result.new_flow = tracked.new_flow;
-  switch (tracked.fate) {
-    case MonitorFate::kTracked:
-      result.fate = FrameFate::kTracked;
-      return result;
-    case MonitorFate::kUntrackable:
-      result.fate = FrameFate::kUntrackable;
-      break;
-    case MonitorFate::kFragment:
-      result.fate = FrameFate::kFragment;
-      break;
-    case MonitorFate::kNoHandshake:
-      result.fate = FrameFate::kNoHandshake;
-      break;
-    case MonitorFate::kTableFull:
-      result.fate = FrameFate::kTableFull;
-      break;
-  }
+  result.fate = tracked.fate;
+  if (tracked.fate == MonitorFate::kTracked) return result;
   rte_pktmbuf_free(m);
   burst.count = 0;
   return result;

@@ -7,22 +7,14 @@
 #include "dataplane/burst.hpp"
 #include "dataplane/drop_reason.hpp"
 #include "dataplane/flow_log.hpp"
+#include "dataplane/monitor_track.hpp"
 #include "dataplane/parse.hpp"
 #include "dataplane/worker_context.hpp"
 
 namespace torwart::dataplane::inspect {
 
-enum class FrameFate : uint8_t {
-  kTracked,      // in burst.pkts[0], its meta.flow set: ready for stage_applayer
-  kMalformed,    // parse refused it (reason in TrackedFrame)
-  kUntrackable,  // no connection tuple (ARP, other protocols without one)
-  kFragment,     // IP fragments are not inspected
-  kNoHandshake,  // a TCP segment of a connection whose start is missing, without `midstream`
-  kTableFull,
-};
-
 struct TrackedFrame {
-  FrameFate fate = FrameFate::kUntrackable;
+  MonitorFate fate = MonitorFate::kUntrackable;  // kTracked: in burst.pkts[0], ready for stage_applayer
   bool new_flow = false;
   DropReason malformed_reason = DropReason::kNone;
 };

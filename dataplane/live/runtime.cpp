@@ -265,26 +265,12 @@ class Appliance {
     ids::DetectorCounters sum;
     uint64_t regex_limits = 0;
     auto add = [&](const WorkerContext& c) {
-      const ids::DetectorCounters& d = c.detector.counters();
-      sum.scans += d.scans;
-      sum.candidates += d.candidates;
-      sum.matches += d.matches;
-      sum.alerts += d.alerts;
-      sum.drops += d.drops;
-      sum.passes += d.passes;
-      sum.thresholded += d.thresholded;
-      sum.scan_errors += d.scan_errors;
-      sum.stream_bytes += d.stream_bytes;
+      sum.add(c.detector.counters());
       regex_limits += c.detector.regex_limit_hits();
     };
     for (const auto& c : contexts_) add(*c);
     add(*control_context_);
-    j["engine"] = {{"scans", sum.scans},           {"candidates", sum.candidates},
-                   {"matches", sum.matches},       {"alerts", sum.alerts},
-                   {"drops", sum.drops},           {"passes", sum.passes},
-                   {"thresholded", sum.thresholded},
-                   {"scan_errors", sum.scan_errors}, {"stream_bytes", sum.stream_bytes},
-                   {"regex_limit_hits", regex_limits}};
+    j["engine"] = SignatureLoader::engine_counters(sum, regex_limits);
     return j;
   }
 

@@ -15,6 +15,8 @@
 namespace torwart::signatures::detail {
 
 struct ParserState {
+  explicit ParserState(Signature& built) : signature(built) {}
+
   Signature& signature;
   std::string current_buffer = std::string(kPayloadBuffer);
   std::optional<std::size_t> last_content;  // index into signature.options
