@@ -47,6 +47,7 @@ void WorkerCounters::add(const WorkerCounters& other) {
   app_skipped_fragments += other.app_skipped_fragments;
   mirrored_packets += other.mirrored_packets;
   mirrored_untracked += other.mirrored_untracked;
+  alert_metadata_cut += other.alert_metadata_cut;
   applayer::InspectionCounters& i = inspection;
   const applayer::InspectionCounters& o = other.inspection;
   i.inspected_packets += o.inspected_packets;

@@ -64,6 +64,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t app_skipped_fragments = 0;  // fragments of inspected protocols passed uninspected
   uint64_t mirrored_packets = 0;       // frames from mirror ports (inspected, never forwarded)
   uint64_t mirrored_untracked = 0;     // of those: no connection (fragments, ARP, table full)
+  uint64_t alert_metadata_cut = 0;     // alerts written without their rule's metadata (too long a record)
   applayer::InspectionCounters inspection;
   stream::ReassemblyCounters reassembly;
 

@@ -29,6 +29,10 @@ MonitorTrack track_monitored(WorkerContext& ctx, rte_mbuf* m, bool midstream, Fl
       return result;
     }
     created.flow->flags = conntrack::flow_flag::kPolicyDecided | conntrack::flow_flag::kLog;
+    // Picked up in the middle: the handshake happened before the capture began, so the connection is
+    // established (as Suricata takes midstream sessions), not a new one that never completes.
+    if (meta.ip_proto == IPPROTO_TCP && !conntrack::tcp_may_open(meta, m))
+      created.flow->state = conntrack::FlowState::kTcpEstablished;
     created.flow->policy_rule = conntrack::kNoPolicyRule;
     found = {created.flow, conntrack::Direction::kOriginal};
     result.new_flow = true;

@@ -108,6 +108,7 @@ nlohmann::json app_layer_json(const WorkerCounters& total) {
           {"skipped_fragments", total.app_skipped_fragments},
           {"mirrored_packets", total.mirrored_packets},
           {"mirrored_untracked", total.mirrored_untracked},
+          {"alert_metadata_cut", total.alert_metadata_cut},
           {"identified", identified},
           {"packets_to_identify", packets},
           {"policy_decisions", total.app_policy_decisions},

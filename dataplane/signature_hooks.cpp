@@ -14,6 +14,14 @@
 namespace torwart::dataplane {
 namespace {
 
+// Suricata's flow:established: past the handshake, the closing states included (data may follow a FIN the
+// other side sent); for UDP and other protocols, traffic seen both ways.
+bool established_for_signatures(conntrack::FlowState s) {
+  using S = conntrack::FlowState;
+  return conntrack::is_established(s) || s == S::kTcpFinWait || s == S::kTcpCloseWait ||
+         s == S::kTcpLastAck || s == S::kIcmpReplied;
+}
+
 config::IpAddress address_of(const conntrack::FlowTuple& t, const uint8_t* bytes) {
   config::IpAddress a;
   a.family = t.family == 6 ? config::Family::kIpv6 : config::Family::kIpv4;
@@ -31,7 +39,7 @@ ids::DetectTarget detect_target(const WorkerContext& ctx, const conntrack::Flow&
   target.slot = ctx.flows.slot_of(flow);
   target.ip_proto = t.protocol;
   target.direction = direction;
-  target.established = conntrack::is_established(flow.state);
+  target.established = established_for_signatures(flow.state);
   target.monitor_only = ctx.monitoring;
   const applayer::AppProto proto = ctx.inspector.app_proto(flow, target.slot);
   if (proto != applayer::AppProto::kNone) target.app_proto = applayer::app_proto_name(proto);
@@ -67,22 +75,7 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
   format_eve_address(logging, ipv6, t.source, src, sizeof src);
   format_eve_address(logging, ipv6, t.destination, dst, sizeof dst);
-  char scratch[8];
-  FixedJson json(slot, EveRing::kMaxRecord);
-  json.open_object().field("timestamp", std::string_view(timestamp, ts_length)).field("flow_id", flow_.id);
-  if (ctx_.capture_packet > 0) json.field("pcap_cnt", ctx_.capture_packet);
-  if (!ctx_.interface_name_override.empty())
-    json.field("in_iface", ctx_.interface_name_override);
-  else if (ctx_.snapshot != nullptr)
-    json.field("in_iface", interface_towards(*ctx_.snapshot, ipv6, t.source));  // where the data came in
-  json.field("event_type", std::string_view("alert")).field("src_ip", std::string_view(src));
   const bool ports = t.protocol == IPPROTO_TCP || t.protocol == IPPROTO_UDP;
-  if (ports) json.field("src_port", uint64_t{t.source_port});
-  json.field("dest_ip", std::string_view(dst));
-  if (ports) json.field("dest_port", uint64_t{t.destination_port});
-  json.field("proto", proto_name(t.protocol, scratch))
-      .field("direction", std::string_view(target.direction == applayer::Direction::kToServer ? "to_server"
-                                                                                              : "to_client"));
   const signatures::Signature& s = *signature.source;
   ids::AlertInfo info;
   info.blocked = blocked;
@@ -97,11 +90,43 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   info.reject = signature.action == signatures::Action::reject;
   info.reject_target = target.direction == applayer::Direction::kToServer ? "to_client" : "to_server";
   info.reject_kind = t.protocol == IPPROTO_TCP ? "tcp-reset" : "icmp-prohib";
-  ids::write_alert(json, info);
-  json.close_object();
-  if (!json.ok()) {
-    ++ctx_.counters.eve_records_lost;
-    return;
+  info.metadata = s.metadata;
+  info.target = s.target;
+  info.src_ip = src;
+  info.dest_ip = dst;
+  info.src_port = t.source_port;
+  info.dest_port = t.destination_port;
+  info.ports = ports;
+  auto write = [&](FixedJson& json) {
+    char scratch[8];
+    json.open_object().field("timestamp", std::string_view(timestamp, ts_length)).field("flow_id", flow_.id);
+    if (ctx_.capture_packet > 0) json.field("pcap_cnt", ctx_.capture_packet);
+    if (!ctx_.interface_name_override.empty())
+      json.field("in_iface", ctx_.interface_name_override);
+    else if (ctx_.snapshot != nullptr)
+      json.field("in_iface", interface_towards(*ctx_.snapshot, ipv6, t.source));  // where the data came in
+    json.field("event_type", std::string_view("alert")).field("src_ip", std::string_view(src));
+    if (ports) json.field("src_port", uint64_t{t.source_port});
+    json.field("dest_ip", std::string_view(dst));
+    if (ports) json.field("dest_port", uint64_t{t.destination_port});
+    json.field("proto", proto_name(t.protocol, scratch))
+        .field(
+            "direction",
+            std::string_view(target.direction == applayer::Direction::kToServer ? "to_server" : "to_client"));
+    ids::write_alert(json, info);
+    json.close_object();
+    return json.ok();
+  };
+  FixedJson json(slot, EveRing::kMaxRecord);
+  if (!write(json)) {
+    // A rule's long metadata must not cost the alert: written again without it, and counted.
+    ++ctx_.counters.alert_metadata_cut;
+    info.metadata = {};
+    json = FixedJson(slot, EveRing::kMaxRecord);
+    if (!write(json)) {
+      ++ctx_.counters.eve_records_lost;
+      return;
+    }
   }
   ctx_.eve.commit(static_cast<uint32_t>(json.size()));
 }

@@ -2,7 +2,10 @@
 // The `alert` object of an EVE alert record in Suricata's field names; the common header (timestamp,
 // flow_id, in_iface, event_type, addresses, ports, proto) comes from the writer of the record.
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "dataplane/fixed_json.hpp"
 
@@ -22,6 +25,13 @@ struct AlertInfo {
   bool reject = false;
   std::string_view reject_target;  // "to_client" or "to_server"
   std::string_view reject_kind;    // "tcp-reset" or "icmp-prohib"
+  // The rule's metadata (key, value) pairs, written as "metadata": {key: [values...]}.
+  std::span<const std::pair<std::string, std::string>> metadata;
+  // `target:src_ip|dest_ip`: which side is the target; the writer gives the two endpoints as text.
+  std::string_view target;  // empty, "src_ip" or "dest_ip"
+  std::string_view src_ip, dest_ip;
+  uint64_t src_port = 0, dest_port = 0;
+  bool ports = false;
 };
 
 // Writes "app_proto" (when known), the "alert" object and the "verdict" object into an open record object.

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace torwart::dataplane::ids {
 namespace {
 
@@ -58,6 +62,32 @@ TEST(AlertRecord, ARejectNamesItsTargetAndKind) {
   EXPECT_NE(std::string(buffer, json.size())
                 .find(R"("verdict":{"action":"drop","reject-target":"to_client","reject":["tcp-reset"]})"),
             std::string::npos);
+}
+
+TEST(AlertRecord, MetadataGroupedByKeyAndTheTargetSide) {
+  char buffer[768];
+  FixedJson json(buffer, sizeof buffer);
+  json.open_object();
+  const std::vector<std::pair<std::string, std::string>> metadata = {
+      {"created_at", "2024_01_02"}, {"signature_severity", "Major"}, {"created_at", "2024_03_04"}};
+  AlertInfo alert;
+  alert.metadata = metadata;
+  alert.target = "dest_ip";
+  alert.src_ip = "198.51.100.7";
+  alert.dest_ip = "10.0.0.5";
+  alert.src_port = 40000;
+  alert.dest_port = 443;
+  alert.ports = true;
+  write_alert(json, alert);
+  json.close_object();
+  ASSERT_TRUE(json.ok());
+  const std::string text(buffer, json.size());
+  EXPECT_NE(text.find(R"("source":{"ip":"198.51.100.7","port":40000},"target":{"ip":"10.0.0.5","port":443})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("metadata":{"created_at":["2024_01_02","2024_03_04"],"signature_severity":["Major"]})"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace

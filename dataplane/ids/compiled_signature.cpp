@@ -151,9 +151,6 @@ class Compiler {
     stream_ = !packet_only && !s_.contents().empty();
     if (!packet_only && s_.contents().empty()) stream_ = has_payload_steps();
     for (const sig::Option& option : s_.options) add_option(option, out);
-    if (out.buffers.empty() && !out.tcp_flags && !out.icmp_type && !out.icmp_code) {
-      // Header (and flow) only: decided on packets; the engine evaluates it once per flow and direction.
-    }
     decide_phase(out);
     choose_prefilter(out);
     return out;

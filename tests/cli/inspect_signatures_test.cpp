@@ -258,5 +258,39 @@ TEST(InspectSignatures, ABrokenRuleIsSkippedWithItsPlaceTheOthersRun) {
   EXPECT_EQ(report["summary"]["rules_skipped"], 2);
 }
 
+TEST(InspectSignatures, AConnectionPickedUpMidstreamIsEstablished) {
+  TempDir dir;
+  std::ofstream(dir.path / "mid.rules")
+      << "alert tcp any any -> any 80 (msg:\"mid\"; flow:established,to_server; content:\"MIDSTREAM-DATA\"; "
+         "sid:300;)\n";
+  std::vector<Bytes> frames;
+  std::vector<uint64_t> times;
+  Ipv4 ip;
+  ip.source = "10.1.0.8";
+  ip.destination = "192.0.2.88";
+  Tcp tcp;
+  tcp.source_port = 42000;
+  tcp.destination_port = 80;
+  tcp.sequence = 777;
+  tcp.acknowledgement = 888;
+  tcp.flags = tcp_flag::kAck | tcp_flag::kPsh;
+  tcp.payload = text("GET /MIDSTREAM-DATA HTTP/1.1\r\nHost: m.test\r\n\r\n");
+  frames.push_back(ipv4_frame(Ethernet{}, ip, tcp));
+  times.push_back(kT0);
+  write_pcap(dir.path / "mid.pcap", frames, times);
+  auto run = [&](bool midstream) {
+    lab::Argv argv{TORWART_BINARY, "inspect",
+                   "-S",           (dir.path / "mid.rules").string(),
+                   "-r",           (dir.path / "mid.pcap").string(),
+                   "-l",           (dir.path / "out").string()};
+    if (midstream) argv.push_back("--midstream");
+    const auto r = lab::run_command(argv, std::chrono::milliseconds(60000));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return alerts_of(dir.path / "out" / "eve.json").size();
+  };
+  EXPECT_EQ(run(true), 1u);   // the handshake was before the capture: established
+  EXPECT_EQ(run(false), 0u);  // without --midstream the connection is not picked up
+}
+
 }  // namespace
 }  // namespace torwart::test
