@@ -24,7 +24,8 @@ std::optional<nlohmann::json> ask(const std::string& socket, const nlohmann::jso
     nlohmann::json response = controlplane::fastpath_request(socket, request);
     if (!response.value("ok", false)) {
       std::cerr << "torwart: " << response.value("error", std::string("refused")) << "\n";
-      for (const auto& d : response.value("details", nlohmann::json::array())) std::cerr << "  " << d.get<std::string>() << "\n";
+      for (const auto& d : response.value("details", nlohmann::json::array()))
+        std::cerr << "  " << d.get<std::string>() << "\n";
       *exit_code = kExitBadInput;
       return std::nullopt;
     }
@@ -38,7 +39,6 @@ std::optional<nlohmann::json> ask(const std::string& socket, const nlohmann::jso
 
 }  // namespace
 
-
 int cmd_status(const ControlTarget& target, bool json) {
   auto socket = socket_of(target);
   if (!socket) return kExitBadInput;
@@ -51,16 +51,20 @@ int cmd_status(const ControlTarget& target, bool json) {
   }
   const auto& s = *result;
   std::cout << "name            " << s["name"].get<std::string>() << "\n"
-            << "config version  " << s["config_version"] << "  (sha256 " << s["config_digest"].get<std::string>().substr(0, 16) << "…, from "
+            << "config version  " << s["config_version"] << "  (sha256 "
+            << s["config_digest"].get<std::string>().substr(0, 16) << "…, from "
             << s["config_origin"].get<std::string>() << ")\n"
             << "uptime          " << s["uptime_s"] << " s, pid " << s["pid"] << "\n"
-            << "workers         " << s["workers"] << ", " << s["distribution"].get<std::string>() << " distribution\n\n";
-  std::cout << std::left << std::setw(10) << "PORT" << std::setw(16) << "DRIVER" << std::setw(19) << "MAC" << std::setw(6)
-            << "LINK" << std::setw(10) << "RXQUEUES" << "RX MISSED\n";
+            << "workers         " << s["workers"] << ", " << s["distribution"].get<std::string>()
+            << " distribution\n\n";
+  std::cout << std::left << std::setw(10) << "PORT" << std::setw(16) << "DRIVER" << std::setw(19) << "MAC"
+            << std::setw(6) << "LINK" << std::setw(10) << "RXQUEUES"
+            << "RX MISSED\n";
   for (const auto& p : s["ports"]) {
-    std::cout << std::left << std::setw(10) << p["name"].get<std::string>() << std::setw(16) << p["driver"].get<std::string>()
-              << std::setw(19) << p["mac"].get<std::string>() << std::setw(6) << p["link"].get<std::string>() << std::setw(10)
-              << p["rx_queues"].get<int>() << p["rx_missed"].get<uint64_t>() << "\n";
+    std::cout << std::left << std::setw(10) << p["name"].get<std::string>() << std::setw(16)
+              << p["driver"].get<std::string>() << std::setw(19) << p["mac"].get<std::string>()
+              << std::setw(6) << p["link"].get<std::string>() << std::setw(10) << p["rx_queues"].get<int>()
+              << p["rx_missed"].get<uint64_t>() << "\n";
   }
   return kExitOk;
 }
@@ -77,25 +81,40 @@ int cmd_stats(const ControlTarget& target, bool json) {
   }
   const auto& s = *result;
   std::cout << "config version " << s["config_version"] << "\n\n"
-            << std::left << std::setw(10) << "PORT" << std::right << std::setw(14) << "RX PKTS" << std::setw(16) << "RX BYTES"
-            << std::setw(14) << "TX PKTS" << std::setw(16) << "TX BYTES" << std::setw(12) << "DROPPED" << "\n";
+            << std::left << std::setw(10) << "PORT" << std::right << std::setw(14) << "RX PKTS"
+            << std::setw(16) << "RX BYTES" << std::setw(14) << "TX PKTS" << std::setw(16) << "TX BYTES"
+            << std::setw(12) << "DROPPED"
+            << "\n";
   for (const auto& [name, p] : s["ports"].items()) {
     uint64_t dropped = 0;
     for (const auto& [reason, n] : p["drops"].items()) dropped += n.get<uint64_t>();
-    std::cout << std::left << std::setw(10) << name << std::right << std::setw(14) << p["rx_packets"].get<uint64_t>()
-              << std::setw(16) << p["rx_bytes"].get<uint64_t>() << std::setw(14) << p["tx_packets"].get<uint64_t>()
-              << std::setw(16) << p["tx_bytes"].get<uint64_t>() << std::setw(12) << dropped << "\n";
+    std::cout << std::left << std::setw(10) << name << std::right << std::setw(14)
+              << p["rx_packets"].get<uint64_t>() << std::setw(16) << p["rx_bytes"].get<uint64_t>()
+              << std::setw(14) << p["tx_packets"].get<uint64_t>() << std::setw(16)
+              << p["tx_bytes"].get<uint64_t>() << std::setw(12) << dropped << "\n";
   }
   std::cout << "\nDROP REASON                     PACKETS\n";
   if (s["drops"].empty()) std::cout << "(none)\n";
-  for (const auto& [reason, n] : s["drops"].items()) std::cout << std::left << std::setw(32) << reason << n << "\n";
-  std::cout << "\nICMP errors sent " << s["icmp_errors_sent"] << " (rate-limited " << s["icmp_errors_rate_limited"]
-            << "), EVE records lost " << s["eve_records_lost"] << ", neighbours " << s["neighbours"] << "\n";
+  for (const auto& [reason, n] : s["drops"].items())
+    std::cout << std::left << std::setw(32) << reason << n << "\n";
+  std::cout << "\nICMP errors sent " << s["icmp_errors_sent"] << " (rate-limited "
+            << s["icmp_errors_rate_limited"] << "), EVE records lost " << s["eve_records_lost"]
+            << ", neighbours " << s["neighbours"] << "\n";
   if (s.contains("syn_flood")) {
     const auto& f = s["syn_flood"];
-    std::cout << "SYN flood: cookies sent " << f.value("cookies_sent", 0) << ", valid " << f.value("cookies_valid", 0)
-              << ", invalid " << f.value("cookies_invalid", 0) << ", proxied flows " << f.value("proxied_flows", 0)
-              << ", half-open now " << f.value("half_open", 0) << "\n";
+    std::cout << "SYN flood: cookies sent " << f.value("cookies_sent", 0) << ", valid "
+              << f.value("cookies_valid", 0) << ", invalid " << f.value("cookies_invalid", 0)
+              << ", proxied flows " << f.value("proxied_flows", 0) << ", half-open now "
+              << f.value("half_open", 0) << "\n";
+  }
+  if (s.contains("signatures")) {
+    const auto& g = s["signatures"];
+    const auto& e = g["engine"];
+    std::cout << "Signatures (" << g.value("mode", "") << "): " << g.value("rules_loaded", 0) << " of "
+              << g.value("rules_seen", 0) << " rules run, " << g.value("rules_skipped", 0)
+              << " skipped; alerts " << e.value("alerts", 0) << ", drops " << e.value("drops", 0)
+              << ", passes " << e.value("passes", 0) << ", thresholded " << e.value("thresholded", 0)
+              << ", pcre limit hits " << e.value("regex_limit_hits", 0) << "\n";
   }
   return kExitOk;
 }
@@ -118,7 +137,8 @@ int cmd_reload(const ControlTarget& target, const std::string& new_config_path, 
   // Validate locally first: the same loader the fast path runs, with the same messages.
   auto loaded = load_config_or_report(new_config_path);
   if (!loaded) return kExitBadInput;
-  const std::string socket = target.socket_path.empty() ? loaded->config.dataplane.control_socket : target.socket_path;
+  const std::string socket =
+      target.socket_path.empty() ? loaded->config.dataplane.control_socket : target.socket_path;
   nlohmann::json request = {{"command", "reload"}, {"config", loaded->text}, {"origin", loaded->origin}};
   if (config_version > 0) request["config_version"] = config_version;
   int code = kExitOk;
