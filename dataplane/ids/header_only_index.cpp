@@ -46,8 +46,6 @@ HeaderOnlyIndex::Intervals HeaderOnlyIndex::file(const std::vector<Entry>& entri
     index.starts.push_back(static_cast<uint32_t>(bounds[i]));
     index.first.push_back(static_cast<uint32_t>(index.ids.size()));
     index.ids.insert(index.ids.end(), members[i].begin(), members[i].end());
-    const uint64_t end = i + 1 < bounds.size() ? bounds[i + 1] - 1 : UINT32_MAX;
-    index.intervals.push_back({static_cast<uint32_t>(bounds[i]), static_cast<uint32_t>(end)});
   }
   index.first.push_back(static_cast<uint32_t>(index.ids.size()));
   return index;

@@ -29,14 +29,13 @@ class HeaderOnlyIndex {
   }
 
   size_t indexed() const { return all_.size() - unindexed_.size(); }
-  size_t intervals() const { return by_source_.intervals.size() + by_destination_.intervals.size(); }
+  size_t intervals() const { return by_source_.starts.size() + by_destination_.starts.size(); }
 
  private:
   struct Intervals {
     std::vector<uint32_t> starts;  // elementary intervals, sorted: [starts[i], starts[i + 1])
     std::vector<uint32_t> first;   // their signatures: ids[first[i], first[i + 1])
     std::vector<uint32_t> ids;
-    std::vector<AddressSet::Range<uint32_t>> intervals;  // kept for the figures only
   };
   static Intervals file(const std::vector<std::pair<AddressSet::Range<uint32_t>, uint32_t>>& entries);
   static std::span<const uint32_t> lookup(const Intervals& index, uint32_t address);

@@ -214,6 +214,8 @@ std::string Ruleset::summary_json() const {
       {"fast_patterns", stats_.fast_patterns},
       {"without_prefilter", stats_.without_prefilter},
       {"ip_only", stats_.ip_only},
+      {"header_only_indexed", header_only_index_.indexed()},
+      {"header_only_intervals", header_only_index_.intervals()},
       {"flowbits", stats_.flowbits},
       {"database_bytes", stats_.database_bytes},
       {"load_ms", stats_.load_time.count()},
