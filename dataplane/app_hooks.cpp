@@ -167,6 +167,10 @@ bool StageAppHooks::wants_stream() const {
          ctx_.snapshot->signatures()->wants_stream();
 }
 
+bool StageAppHooks::wants_events() const {
+  return ctx_.snapshot != nullptr && ctx_.snapshot->signatures() != nullptr;
+}
+
 applayer::PacketVerdict StageAppHooks::note(ids::DetectVerdict verdict) {
   if (verdict != ids::DetectVerdict::kPass) signature_verdict_ = true;
   return packet_verdict_of(verdict);
@@ -185,8 +189,7 @@ applayer::PacketVerdict StageAppHooks::stream(conntrack::Flow& flow, applayer::S
 
 applayer::PacketVerdict StageAppHooks::event(conntrack::Flow& flow, const applayer::AppEvent& event,
                                              uint64_t now_ns) {
-  if (ctx_.snapshot == nullptr || ctx_.snapshot->signatures() == nullptr)
-    return applayer::PacketVerdict::kPass;
+  if (!wants_events()) return applayer::PacketVerdict::kPass;
   const ids::DetectTarget target = detect_target(ctx_, flow, event.direction);
   AlertLog log(ctx_, flow);
   return note(ctx_.detector.event(*ctx_.snapshot->signatures(), target, event, log, now_ns));

@@ -23,9 +23,12 @@ class StageAppHooks final : public applayer::AppHooks {
   void record_header(FixedJson& json, const conntrack::Flow& flow, std::string_view event_type,
                      uint64_t now_ns) override;
   bool wants_stream() const override;
-  applayer::PacketVerdict stream(conntrack::Flow& flow, applayer::Session& session, applayer::Direction direction,
-                                 std::span<const uint8_t> bytes, uint64_t now_ns) override;
-  applayer::PacketVerdict event(conntrack::Flow& flow, const applayer::AppEvent& event, uint64_t now_ns) override;
+  bool wants_events() const override;
+  applayer::PacketVerdict stream(conntrack::Flow& flow, applayer::Session& session,
+                                 applayer::Direction direction, std::span<const uint8_t> bytes,
+                                 uint64_t now_ns) override;
+  applayer::PacketVerdict event(conntrack::Flow& flow, const applayer::AppEvent& event,
+                                uint64_t now_ns) override;
 
   // A signature (not the policy) gave the verdict the inspector returned: the drop reason says so.
   bool signature_verdict() const { return signature_verdict_; }

@@ -67,6 +67,8 @@ class AppHooks {
                                std::span<const uint8_t> /*bytes*/, uint64_t /*now_ns*/) {
     return PacketVerdict::kPass;
   }
+  // A signature set runs: the modules build application-layer moments for event() only then.
+  virtual bool wants_events() const { return false; }
   // An application-layer moment with its buffers (app_buffers.hpp).
   virtual PacketVerdict event(conntrack::Flow& /*flow*/, const AppEvent& /*event*/, uint64_t /*now_ns*/) {
     return PacketVerdict::kPass;

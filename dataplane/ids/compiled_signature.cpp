@@ -148,8 +148,7 @@ class Compiler {
         packet_only = true;
       }
     }
-    stream_ = !packet_only && !s_.contents().empty();
-    if (!packet_only && s_.contents().empty()) stream_ = has_payload_steps();
+    stream_ = !packet_only && (!s_.contents().empty() || has_payload_steps());
     for (const sig::Option& option : s_.options) add_option(option, out);
     decide_phase(out);
     choose_prefilter(out);

@@ -126,7 +126,11 @@ bool Detector::verify(const CompiledSignature& s, const DetectTarget& t, const a
 
 DetectVerdict Detector::decide(const Ruleset& set, const DetectTarget& t, const applayer::AppEvent& event,
                                uint64_t base_offset, Moment& moment, AlertSink& sink, uint64_t now_ns) {
-  std::sort(moment.keys.begin(), moment.keys.begin() + static_cast<std::ptrdiff_t>(moment.count));
+  // Rule order; a signature selected twice (a `<>` header-only one filed under both sides) is verified once.
+  const auto first = moment.keys.begin();
+  std::sort(first, first + static_cast<std::ptrdiff_t>(moment.count));
+  moment.count =
+      static_cast<size_t>(std::unique(first, first + static_cast<std::ptrdiff_t>(moment.count)) - first);
   const CompiledSignature* matched[kMaxMatches];
   bool alert_allowed[kMaxMatches];
   size_t matches = 0;
@@ -177,10 +181,14 @@ DetectVerdict Detector::decide(const Ruleset& set, const DetectTarget& t, const 
 
 DetectVerdict Detector::packet(const Ruleset& set, const DetectTarget& t, std::span<const uint8_t> payload,
                                AlertSink& sink, uint64_t now_ns) {
-  applayer::AppEvent event;
-  event.phase = Phase::kPacket;
-  event.direction = t.direction;
-  event.set(BufferId::kPayload, payload);
+  // Built only for a moment that has candidates: most packets have none.
+  auto payload_event = [&] {
+    applayer::AppEvent event;
+    event.phase = Phase::kPacket;
+    event.direction = t.direction;
+    event.set(BufferId::kPayload, payload);
+    return event;
+  };
   DetectVerdict verdict = DetectVerdict::kPass;
   if (!set.ip_only().empty() && t.slot < flow_slots_) {
     FlowMarks& marks = marks_of(t);
@@ -189,15 +197,7 @@ DetectVerdict Detector::packet(const Ruleset& set, const DetectTarget& t, std::s
       marks.header_only_done |= bit;
       Moment moment{set.candidate_buffer(worker_)};
       set.header_only_index().candidates(t.from, t.to, [&](uint32_t index) { moment.add(set, index); });
-      if (moment.count > 0) {
-        // A `<>` signature filed under both sides comes twice.
-        std::sort(moment.keys.begin(), moment.keys.begin() + static_cast<std::ptrdiff_t>(moment.count));
-        moment.count =
-            static_cast<size_t>(std::unique(moment.keys.begin(),
-                                            moment.keys.begin() + static_cast<std::ptrdiff_t>(moment.count)) -
-                                moment.keys.begin());
-        verdict = decide(set, t, event, 0, moment, sink, now_ns);
-      }
+      if (moment.count > 0) verdict = decide(set, t, payload_event(), 0, moment, sink, now_ns);
     }
   }
   const RuleGroupView* group = set.group(Phase::kPacket, BufferId::kPayload);
@@ -205,7 +205,7 @@ DetectVerdict Detector::packet(const Ruleset& set, const DetectTarget& t, std::s
   Moment moment{set.candidate_buffer(worker_)};
   collect(set, group, payload, 0, moment);
   if (moment.count == 0) return verdict;
-  return std::max(verdict, decide(set, t, event, 0, moment, sink, now_ns));
+  return std::max(verdict, decide(set, t, payload_event(), 0, moment, sink, now_ns));
 }
 
 DetectVerdict Detector::stream(const Ruleset& set, const DetectTarget& t, StreamTail& tail,

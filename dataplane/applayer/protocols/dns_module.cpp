@@ -62,7 +62,7 @@ void on_message(const dns::DnsMessage& message, AppCall& call) {
     call.facts.known |= fact::kDnsName;
   }
   call.decide();
-  if (!message.is_response()) {
+  if (!message.is_response() && call.hooks.wants_events()) {
     for (unsigned i = 0; i < message.question_stored; ++i) {
       AppEvent e;
       e.phase = Phase::kDnsQuery;

@@ -155,6 +155,7 @@ void add_response_buffers(const http::HttpResponse& r, AppEvent& e, FixedString<
 // One moment of a transaction with every buffer known at it.
 void hand_to_signatures(AppCall& call, const http::HttpTransaction& txn, Phase phase, Direction direction,
                         std::span<const uint8_t> body = {}) {
+  if (!call.hooks.wants_events()) return;  // no signatures: nothing to compose the buffers for
   AppEvent e;
   e.phase = phase;
   e.direction = direction;

@@ -45,6 +45,7 @@ void add_client_buffers(const tls::TlsFlowState& state, AppEvent& e) {
 void give_server_buffers(TlsSlot& slot, AppCall& call) {
   if (slot.server_buffers_given) return;
   slot.server_buffers_given = true;
+  if (!call.hooks.wants_events()) return;
   const tls::TlsFlowState& state = slot.state;
   AppEvent e;
   e.phase = Phase::kTlsServerHello;
@@ -75,6 +76,7 @@ class Sink final : public tls::TlsSink {
     }
     facts.known |= fact::kTlsHelloSeen;
     call_.decide();
+    if (!call_.hooks.wants_events()) return;
     AppEvent e;
     e.phase = Phase::kTlsClientHello;
     e.direction = Direction::kToServer;
