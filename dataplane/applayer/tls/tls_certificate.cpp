@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "dataplane/applayer/tls/tls_digest.hpp"
+#include "dataplane/applayer/tls/tls_list_walk.hpp"
 #include "dataplane/applayer/tls/tls_messages.hpp"
 #include "dataplane/applayer/tls/x509_fields.hpp"
 
@@ -11,7 +12,8 @@ namespace torwart::dataplane::applayer::tls {
 
 namespace {
 
-enum Stage : uint8_t { kListLength, kCertificateLength, kLeafBody, kSkipToEnd, kDone };
+// A certificate's header is its 3-byte length (kItemHeader); only the leaf's body is read (kLeafBody).
+enum Stage : uint8_t { kListLength = kParserStages, kLeafBody };
 
 void format_fingerprint(const uint8_t (&digest)[20], FixedString<59>& out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -22,15 +24,8 @@ void format_fingerprint(const uint8_t (&digest)[20], FixedString<59>& out) {
   }
 }
 
-// The next certificate's 3-byte length, or the end of the list after `leftover` more bytes.
 TlsAnomaly next_certificate(CertificateParser& p, uint32_t leftover) {
-  if (p.field_end == p.list_end) {
-    p.stage = kSkipToEnd;
-    p.reader.expect(leftover, 0);
-    return TlsAnomaly::kNone;
-  }
-  p.stage = kCertificateLength;
-  return expect_field(p, leftover, 3, p.list_end) ? TlsAnomaly::kNone : TlsAnomaly::kBadCertificateList;
+  return walk_next(p, leftover, 3) ? TlsAnomaly::kNone : TlsAnomaly::kBadCertificateList;
 }
 
 TlsAnomaly finish_leaf(TlsFlowState& state) {
@@ -48,33 +43,15 @@ TlsAnomaly on_field(TlsFlowState& state) {
   CertificateInfo& info = state.certificate;
   const std::span<const uint8_t> f = p.reader.field();
   switch (p.stage) {
-    case kListLength: {
+    case kListLength:
+      return walk_begin(p, read_u24(f, 0)) ? next_certificate(p, 0) : TlsAnomaly::kBadCertificateList;
+    case kItemHeader: {
       const uint32_t length = read_u24(f, 0);
-      if (uint64_t{p.field_end} + length != p.message_length) return TlsAnomaly::kBadCertificateList;
-      p.list_end = p.message_length;
-      return next_certificate(p, 0);
-    }
-    case kCertificateLength: {
-      const uint32_t length = read_u24(f, 0);
-      // The expect above ended exactly on this field; the certificate must fit the rest of the list.
-      if (length == 0 || uint64_t{p.field_end} + length > p.list_end) return TlsAnomaly::kBadCertificateList;
-      ++info.chain_length;
-      if (info.chain_length > 1) {
-        // Skip this certificate, then read the next length (or end).
-        const uint32_t after = p.field_end + length;
-        if (after == p.list_end) {
-          p.field_end = after;
-          p.stage = kSkipToEnd;
-          p.reader.expect(length, 0);
-          return TlsAnomaly::kNone;
-        }
-        p.stage = kCertificateLength;
-        return expect_field(p, length, 3, p.list_end) ? TlsAnomaly::kNone : TlsAnomaly::kBadCertificateList;
-      }
+      if (length == 0 || !walk_item(p, length)) return TlsAnomaly::kBadCertificateList;
+      if (++info.chain_length > 1) return next_certificate(p, length);  // only the leaf is read
       info.leaf_length = length;
       p.leaf_remaining = length;
       p.prefix_length = 0;
-      p.field_end += length;
       sha1_begin(p.sha1);
       p.stage = kLeafBody;
       return TlsAnomaly::kNone;
@@ -128,8 +105,7 @@ TlsAnomaly certificate_feed(TlsFlowState& state, std::span<const uint8_t> body) 
 
 TlsAnomaly certificate_finish(TlsFlowState& state) {
   CertificateParser& p = state.certificate_parser;
-  if (p.stage == kSkipToEnd && p.reader.skip == 0) p.stage = kDone;
-  if (p.stage != kDone) return TlsAnomaly::kBadCertificateList;
+  if (!walk_finish(p)) return TlsAnomaly::kBadCertificateList;
   state.certificate.complete = true;
   return TlsAnomaly::kNone;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "dataplane/applayer/tls/tls_extensions.hpp"
+#include "dataplane/applayer/tls/tls_list_walk.hpp"
 #include "dataplane/applayer/tls/tls_messages.hpp"
 
 namespace torwart::dataplane::applayer::tls {
@@ -11,50 +12,18 @@ namespace torwart::dataplane::applayer::tls {
 namespace {
 
 enum Stage : uint8_t {
-  kVersionRandom,
+  kVersionRandom = kParserStages,
   kSessionIdLength,
   kCipherSuitesLength,
   kCipherSuite,
   kCompressionLength,
   kCompressionMethods,
   kExtensionsLength,
-  kExtensionHeader,
-  kExtensionBody,
-  kSkipToEnd,
-  kDone,
   kV2Header,
   kV2CipherSpec,
 };
 
 constexpr uint8_t kSslv2ClientHello = 1;
-
-bool interesting(uint16_t type) {
-  switch (type) {
-    case kExtServerName:
-    case kExtSupportedGroups:
-    case kExtPointFormats:
-    case kExtSignatureAlgorithms:
-    case kExtAlpn:
-    case kExtSupportedVersions:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// After an extension whose last `leftover` bytes are still to be passed over.
-TlsAnomaly next_extension(ClientHelloParser& p, uint32_t leftover) {
-  if (p.field_end == p.extensions_end) {
-    p.stage = kSkipToEnd;
-    p.reader.expect(leftover, 0);
-    return TlsAnomaly::kNone;
-  }
-  p.stage = kExtensionHeader;
-  if (uint64_t{p.field_end} + 4 > p.extensions_end) return TlsAnomaly::kHelloFieldOverrun;
-  p.field_end += 4;
-  p.reader.expect(leftover, 4);
-  return TlsAnomaly::kNone;
-}
 
 TlsAnomaly after_compression(ClientHelloParser& p) {
   if (p.field_end == p.message_length) {  // a hello without extensions
@@ -63,28 +32,6 @@ TlsAnomaly after_compression(ClientHelloParser& p) {
   }
   p.stage = kExtensionsLength;
   return expect_field(p, 0, 2, p.message_length) ? TlsAnomaly::kNone : TlsAnomaly::kHelloFieldOverrun;
-}
-
-TlsAnomaly on_extension_header(TlsFlowState& state, std::span<const uint8_t> f) {
-  ClientHelloParser& p = state.client_parser;
-  ClientHelloInfo& hello = state.client_hello;
-  p.extension_type = read_u16(f, 0);
-  p.extension_length = read_u16(f, 2);
-  if (uint64_t{p.field_end} + p.extension_length > p.extensions_end) return TlsAnomaly::kHelloFieldOverrun;
-  p.field_end += p.extension_length;
-  if (hello.extension_count < kMaxExtensions) {
-    hello.extensions[hello.extension_count++] = p.extension_type;
-  } else {
-    hello.truncated = true;
-  }
-  if (!interesting(p.extension_type)) return next_extension(p, p.extension_length);
-  if (p.extension_length == 0) {
-    const TlsAnomaly bad = parse_client_extension(hello, p.extension_type, {}, 0);
-    return bad != TlsAnomaly::kNone ? bad : next_extension(p, 0);
-  }
-  p.stage = kExtensionBody;
-  p.reader.expect(0, p.extension_length);
-  return TlsAnomaly::kNone;
 }
 
 TlsAnomaly on_v2_header(TlsFlowState& state, std::span<const uint8_t> f) {
@@ -168,22 +115,11 @@ TlsAnomaly on_field(TlsFlowState& state) {
       return expect_field(p, 0, f[0], p.message_length) ? TlsAnomaly::kNone : TlsAnomaly::kHelloFieldOverrun;
     case kCompressionMethods:
       return after_compression(p);
-    case kExtensionsLength: {
-      const uint16_t length = read_u16(f, 0);
-      if (uint64_t{p.field_end} + length != p.message_length) return TlsAnomaly::kExtensionsLengthMismatch;
-      p.extensions_end = p.message_length;
-      if (length == 0) {
-        p.stage = kDone;
-        return TlsAnomaly::kNone;
-      }
-      return next_extension(p, 0);
-    }
-    case kExtensionHeader:
-      return on_extension_header(state, f);
-    case kExtensionBody: {
-      const TlsAnomaly bad = parse_client_extension(hello, p.extension_type, f, p.extension_length);
-      return bad != TlsAnomaly::kNone ? bad : next_extension(p, p.extension_length - p.reader.have);
-    }
+    case kExtensionsLength:
+      return extensions_begin(p, read_u16(f, 0));
+    case kItemHeader:
+    case kItemBody:
+      return extensions_field(p, hello);
     case kSkipToEnd:
       p.stage = kDone;
       return TlsAnomaly::kNone;
@@ -204,7 +140,7 @@ TlsAnomaly client_hello_begin(TlsFlowState& state, uint32_t length, bool sslv2) 
   ClientHelloParser& p = state.client_parser;
   p.message_length = length;
   p.field_end = 0;
-  p.extensions_end = 0;
+  p.list_end = 0;
   p.stage = sslv2 ? kV2Header : kVersionRandom;
   const bool fits = expect_field(p, 0, sslv2 ? 9 : 34, length);
   if (fits) return TlsAnomaly::kNone;
@@ -224,8 +160,7 @@ TlsAnomaly client_hello_feed(TlsFlowState& state, std::span<const uint8_t> body)
 
 TlsAnomaly client_hello_finish(TlsFlowState& state) {
   ClientHelloParser& p = state.client_parser;
-  if (p.stage == kSkipToEnd && p.reader.skip == 0) p.stage = kDone;
-  if (p.stage != kDone)
+  if (!walk_finish(p))
     return state.client_hello.sslv2 ? TlsAnomaly::kBadSslv2Hello : TlsAnomaly::kHelloFieldOverrun;
   state.client_hello.complete = true;
   return TlsAnomaly::kNone;

@@ -1,6 +1,9 @@
 #include "dataplane/applayer/tls/tls_extensions.hpp"
 
 #include <algorithm>
+#include <iterator>
+
+#include "dataplane/applayer/tls/tls_list_walk.hpp"
 
 namespace torwart::dataplane::applayer::tls {
 
@@ -84,10 +87,8 @@ bool parse_alpn(ClientHelloInfo& hello, std::span<const uint8_t> body, uint16_t 
   return true;
 }
 
-}  // namespace
-
-TlsAnomaly parse_client_extension(ClientHelloInfo& hello, uint16_t type, std::span<const uint8_t> body,
-                                  uint16_t length) {
+TlsAnomaly parse_extension(ClientHelloInfo& hello, uint16_t type, std::span<const uint8_t> body,
+                           uint16_t length) {
   bool ok = true;
   switch (type) {
     case kExtServerName:
@@ -117,8 +118,8 @@ TlsAnomaly parse_client_extension(ClientHelloInfo& hello, uint16_t type, std::sp
   return ok ? TlsAnomaly::kNone : TlsAnomaly::kBadExtension;
 }
 
-TlsAnomaly parse_server_extension(ServerHelloInfo& hello, uint16_t type, std::span<const uint8_t> body,
-                                  uint16_t length) {
+TlsAnomaly parse_extension(ServerHelloInfo& hello, uint16_t type, std::span<const uint8_t> body,
+                           uint16_t length) {
   if (type == kExtSupportedVersions) {
     if (length != 2 || body.size() != 2) return TlsAnomaly::kBadExtension;
     hello.selected_version = read_u16(body, 0);
@@ -132,6 +133,81 @@ TlsAnomaly parse_server_extension(ServerHelloInfo& hello, uint16_t type, std::sp
     if (hello.alpn.truncated) hello.truncated = true;
   }
   return TlsAnomaly::kNone;
+}
+
+// The extensions whose bodies are gathered for parse_extension; the others are only listed.
+bool interpreted(const ClientHelloInfo&, uint16_t type) {
+  switch (type) {
+    case kExtServerName:
+    case kExtSupportedGroups:
+    case kExtPointFormats:
+    case kExtSignatureAlgorithms:
+    case kExtAlpn:
+    case kExtSupportedVersions:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool interpreted(const ServerHelloInfo&, uint16_t type) {
+  return type == kExtSupportedVersions || type == kExtAlpn;
+}
+
+constexpr uint16_t kExtensionHeaderBytes = 4;  // type, length
+
+template <class Parser>
+TlsAnomaly next_extension(Parser& p, uint32_t leftover) {
+  return walk_next(p, leftover, kExtensionHeaderBytes) ? TlsAnomaly::kNone : TlsAnomaly::kHelloFieldOverrun;
+}
+
+template <class Parser>
+TlsAnomaly begin(Parser& p, uint16_t length) {
+  return walk_begin(p, length) ? next_extension(p, 0) : TlsAnomaly::kExtensionsLengthMismatch;
+}
+
+template <class Parser, class Hello>
+TlsAnomaly on_header(Parser& p, Hello& hello, std::span<const uint8_t> f) {
+  p.extension_type = read_u16(f, 0);
+  p.extension_length = read_u16(f, 2);
+  if (!walk_item(p, p.extension_length)) return TlsAnomaly::kHelloFieldOverrun;
+  if (hello.extension_count < std::size(hello.extensions)) {
+    hello.extensions[hello.extension_count++] = p.extension_type;
+  } else {
+    hello.truncated = true;
+  }
+  if (!interpreted(hello, p.extension_type)) return next_extension(p, p.extension_length);
+  // An empty body is no field to wait for: the hello may end right after the header.
+  if (p.extension_length == 0) {
+    const TlsAnomaly bad = parse_extension(hello, p.extension_type, {}, 0);
+    return bad != TlsAnomaly::kNone ? bad : next_extension(p, 0);
+  }
+  p.stage = kItemBody;
+  p.reader.expect(0, p.extension_length);
+  return TlsAnomaly::kNone;
+}
+
+template <class Parser, class Hello>
+TlsAnomaly on_field(Parser& p, Hello& hello) {
+  const std::span<const uint8_t> f = p.reader.field();
+  if (p.stage == kItemHeader) return on_header(p, hello, f);
+  const TlsAnomaly bad = parse_extension(hello, p.extension_type, f, p.extension_length);
+  return bad != TlsAnomaly::kNone ? bad : next_extension(p, p.extension_length - p.reader.have);
+}
+
+}  // namespace
+
+TlsAnomaly extensions_begin(ClientHelloParser& p, uint16_t length) {
+  return begin(p, length);
+}
+TlsAnomaly extensions_begin(ServerHelloParser& p, uint16_t length) {
+  return begin(p, length);
+}
+TlsAnomaly extensions_field(ClientHelloParser& p, ClientHelloInfo& hello) {
+  return on_field(p, hello);
+}
+TlsAnomaly extensions_field(ServerHelloParser& p, ServerHelloInfo& hello) {
+  return on_field(p, hello);
 }
 
 }  // namespace torwart::dataplane::applayer::tls

@@ -147,8 +147,8 @@ struct ClientHelloParser {
   uint16_t extension_type = 0;
   uint16_t extension_length = 0;
   uint16_t cipher_bytes_left = 0;
-  uint32_t field_end = 0;       // offset in the message where the pending field ends
-  uint32_t extensions_end = 0;  // offset where the extension block ends
+  uint32_t field_end = 0;  // offset in the message where the pending field ends
+  uint32_t list_end = 0;   // offset where the extension block ends
   FieldReader<kClientFieldBytes> reader;
 };
 
@@ -158,7 +158,7 @@ struct ServerHelloParser {
   uint16_t extension_type = 0;
   uint16_t extension_length = 0;
   uint32_t field_end = 0;
-  uint32_t extensions_end = 0;
+  uint32_t list_end = 0;
   FieldReader<kServerFieldBytes> reader;
 };
 
