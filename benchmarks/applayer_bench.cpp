@@ -28,14 +28,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "dataplane/flow_log.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/ids/ruleset.hpp"
 #include "dataplane/inspect/capture_reader.hpp"
 #include "dataplane/inspect/discarding_outputs.hpp"
 #include "dataplane/inspect/track_frame.hpp"
-#include "dataplane/parse.hpp"
-#include "dataplane/report.hpp"
-#include "dataplane/stages.hpp"
+#include "dataplane/core/parse.hpp"
+#include "dataplane/pipeline/report.hpp"
+#include "dataplane/pipeline/stages.hpp"
 #include "platform/eal.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/config_digest.hpp"
@@ -270,7 +270,7 @@ int bench_main(int argc, char** argv) {
   config::Config config = std::get<config::Config>(loaded);
   config.dataplane.flows_per_worker = 65536;
   config.inspection.sessions_per_worker = 16384;
-  rte_mempool* pool = platform::create_mbuf_pool("applayer_bench", 8191);
+  rte_mempool* pool = platform::create_mbuf_pool("applayer_bench", 8191, dataplane::kMbufPrivSize);
   NeighbourTable neighbours(16);
   inspect::DiscardingTransmitter tx;
   inspect::DiscardingPuntSink punt;

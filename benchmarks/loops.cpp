@@ -2,7 +2,7 @@
 
 #include <rte_ethdev.h>
 
-#include "dataplane/pipeline.hpp"
+#include "dataplane/pipeline/pipeline.hpp"
 
 namespace torwart::bench {
 

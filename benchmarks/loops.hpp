@@ -9,8 +9,8 @@
 #include <cstdint>
 
 #include "benchmarks/traffic.hpp"
-#include "dataplane/parse.hpp"
-#include "dataplane/worker_context.hpp"
+#include "dataplane/core/parse.hpp"
+#include "dataplane/pipeline/worker_context.hpp"
 #include "platform/clock.hpp"
 
 namespace torwart::bench {

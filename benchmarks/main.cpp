@@ -11,7 +11,7 @@
 #include "benchmarks/measure.hpp"
 #include "benchmarks/report.hpp"
 #include "benchmarks/rig.hpp"
-#include "dataplane/drop_reason.hpp"
+#include "dataplane/core/drop_reason.hpp"
 
 namespace torwart::bench {
 namespace {

@@ -6,8 +6,7 @@
 #include <fmt/format.h>
 #include <variant>
 
-#include "platform/eal.hpp"
-#include "platform/mbuf_pool.hpp"
+#include "dataplane/live/platform_requests.hpp"
 #include "rules/config/load.hpp"
 #include "rules/config/service_item.hpp"
 
@@ -68,15 +67,15 @@ uint16_t port_id(const std::vector<platform::OpenPort>& ports, std::string_view 
 }  // namespace
 
 Rig::Rig(const RigOptions& options) : config_(benchmark_config(options)) {
-  platform::EalRequest request = platform::eal_request_for(config_);
+  platform::EalRequest request = dataplane::eal_request_for(config_);
   request.worker_lcores = 0;  // the loops run on the main lcore
   platform::start_eal(request);
   clock_.calibrate();
-  rte_mempool* pool = platform::create_mbuf_pool("torwart_bench", kPoolMbufs);
-  ports_ = platform::open_ports(config_, pool);
+  rte_mempool* pool = platform::create_mbuf_pool("torwart_bench", kPoolMbufs, dataplane::kMbufPrivSize);
+  ports_ = platform::open_ports(dataplane::port_requests(config_), dataplane::queue_request(config_), pool);
   lan_ = port_id(ports_, "lan");
   kdn_ = port_id(ports_, "kdn");
-  snapshot_ = dataplane::Snapshot::build(config_, 1, "benchmark", platform::bindings_of(ports_));
+  snapshot_ = dataplane::Snapshot::build(config_, 1, "benchmark", dataplane::bindings_of(ports_));
   neighbours_ = std::make_unique<dataplane::NeighbourTable>(kNeighbourCapacity);
   worker_ = std::make_unique<dataplane::WorkerContext>(0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_,
                                                        dataplane::RateLimits{}, dataplane::FragmentLimits{},

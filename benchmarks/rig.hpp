@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "benchmarks/loops.hpp"
-#include "dataplane/eve_ring.hpp"
-#include "dataplane/neighbour_table.hpp"
-#include "dataplane/slow_path.hpp"
-#include "dataplane/snapshot.hpp"
+#include "dataplane/core/eve_ring.hpp"
+#include "dataplane/routing/neighbour_table.hpp"
+#include "dataplane/pipeline/slow_path.hpp"
+#include "dataplane/snapshot/snapshot.hpp"
 #include "platform/clock.hpp"
 #include "platform/ports.hpp"
 #include "rules/config/config.hpp"

@@ -14,46 +14,6 @@ bool g_started = false;
 
 }  // namespace
 
-std::string device_name(const config::Port& port) {
-  switch (port.backend) {
-    case config::PortBackend::kPci: return port.device;
-    case config::PortBackend::kAfPacket: return "net_af_packet_" + port.name;
-    case config::PortBackend::kPcap: return "net_pcap_" + port.name;
-    case config::PortBackend::kTap: return "net_tap_" + port.name;
-    case config::PortBackend::kNull: return "net_null_" + port.name;
-    case config::PortBackend::kRing: return "net_ring_" + port.name;
-  }
-  return port.name;
-}
-
-EalRequest eal_request_for(const config::Config& config) {
-  EalRequest request;
-  const auto& d = config.dataplane;
-  request.worker_lcores = d.workers;
-  request.hugepages = d.hugepages;
-  request.memory_mb = d.memory_mb;
-  request.cpus = d.cpus;
-  // af_packet sockets come in queue pairs: one per worker plus one for the control lcore's transmissions.
-  const unsigned queue_pairs = d.workers + 1;
-  for (const auto& port : config.ports) {
-    const std::string name = device_name(port);
-    switch (port.backend) {
-      case config::PortBackend::kPci: request.pci.push_back(port.device); break;
-      case config::PortBackend::kAfPacket:
-        request.vdevs.push_back(name + ",iface=" + port.device + ",qpairs=" + std::to_string(queue_pairs) +
-                                ",qdisc_bypass=1,framecnt=4096");
-        break;
-      case config::PortBackend::kPcap: request.vdevs.push_back(name + ",iface=" + port.device); break;
-      case config::PortBackend::kTap:
-        request.vdevs.push_back(name + ",iface=" + (port.device.empty() ? port.name : port.device));
-        break;
-      case config::PortBackend::kNull: request.vdevs.push_back(name); break;
-      case config::PortBackend::kRing: request.vdevs.push_back(name); break;
-    }
-  }
-  return request;
-}
-
 std::vector<std::string> eal_arguments(const EalRequest& request) {
   std::vector<std::string> args{"torwart"};
   // The main lcore (control) shares the first CPU; workers go round-robin over the configured CPUs.

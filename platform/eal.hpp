@@ -1,10 +1,9 @@
 #pragma once
-// DPDK EAL start-up from the configuration: the same code on an appliance (hugepages, PCI NICs) and here
-// (no hugepages, no PCI, virtual devices), chosen by `dataplane.hugepages` and the ports' backends.
+// DPDK EAL start-up from a plain request: the same code on an appliance (hugepages, PCI NICs) and here (no
+// hugepages, no PCI, virtual devices). The request is made from the configuration above the platform
+// (dataplane/live/platform_requests.hpp).
 #include <string>
 #include <vector>
-
-#include "rules/config/config.hpp"
 
 namespace torwart::platform {
 
@@ -18,15 +17,10 @@ struct EalRequest {
   std::string log_level = "*:warning";
 };
 
-// The EAL arguments for a live run of `config`, with a vdev per virtual port.
-EalRequest eal_request_for(const config::Config& config);
 std::vector<std::string> eal_arguments(const EalRequest& request);
 
 // Starts the EAL once per process; throws std::runtime_error with DPDK's reason on failure.
 void start_eal(const EalRequest& request);
 bool eal_started();
-
-// The DPDK device name torwart gives the port (e.g. net_af_packet_lan).
-std::string device_name(const config::Port& port);
 
 }  // namespace torwart::platform

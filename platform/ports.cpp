@@ -5,7 +5,6 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
-#include "platform/eal.hpp"
 
 namespace torwart::platform {
 namespace {
@@ -17,20 +16,20 @@ constexpr uint8_t kSymmetricRssKey[40] = {
     0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
 constexpr uint64_t kRssTypes = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 
-[[noreturn]] void fail(const config::Port& port, const std::string& what, int code) {
-  throw std::runtime_error("port '" + port.name + "' (" + device_name(port) + "): " + what + ": " +
+[[noreturn]] void fail(const PortRequest& port, const std::string& what, int code) {
+  throw std::runtime_error("port '" + port.name + "' (" + port.device_name + "): " + what + ": " +
                            rte_strerror(code < 0 ? -code : code));
 }
 
 }  // namespace
 
-std::vector<OpenPort> open_ports(const config::Config& config, rte_mempool* pool) {
-  const auto& d = config.dataplane;
+std::vector<OpenPort> open_ports(const std::vector<PortRequest>& ports, const QueueRequest& d,
+                                 rte_mempool* pool) {
   std::vector<OpenPort> opened;
-  for (const auto& port : config.ports) {
+  for (const auto& port : ports) {
     OpenPort open;
     open.name = port.name;
-    const std::string name = device_name(port);
+    const std::string& name = port.device_name;
     if (rte_eth_dev_get_port_by_name(name.c_str(), &open.port_id) != 0) {
       throw std::runtime_error("port '" + port.name + "': device " + name + " did not come up (is " +
                                (port.device.empty() ? std::string("the backend") : "'" + port.device + "'") +
@@ -48,10 +47,8 @@ std::vector<OpenPort> open_ports(const config::Config& config, rte_mempool* pool
     rte_eth_conf conf{};
     const bool rss_capable = (info.flow_type_rss_offloads & kRssTypes) != 0 && info.max_rx_queues >= d.workers &&
                              info.hash_key_size == sizeof kSymmetricRssKey;
-    const bool use_rss = d.workers > 1 && rss_capable &&
-                         (d.distribution == config::Distribution::kRss ||
-                          (d.distribution == config::Distribution::kAuto && port.backend == config::PortBackend::kPci));
-    if (d.distribution == config::Distribution::kRss && !rss_capable && d.workers > 1) {
+    const bool use_rss = d.workers > 1 && rss_capable && port.rss != RssChoice::kNever;
+    if (port.rss == RssChoice::kRequired && !rss_capable && d.workers > 1) {
       throw std::runtime_error("port '" + port.name + "': distribution rss requested, but " + open.driver +
                                " has no RSS with a 40-byte key; use software or auto");
     }
@@ -91,7 +88,7 @@ std::vector<OpenPort> open_ports(const config::Config& config, rte_mempool* pool
     }
     if (port.mac) {
       rte_ether_addr mac{};
-      std::copy(port.mac->bytes.begin(), port.mac->bytes.end(), mac.addr_bytes);
+      std::copy(port.mac->begin(), port.mac->end(), mac.addr_bytes);
       // Not every backend can change its address; then the configured MAC is still what torwart sends from
       // and accepts, and promiscuous mode below lets those frames in.
       rte_eth_dev_default_mac_addr_set(open.port_id, &mac);
@@ -126,12 +123,6 @@ PortStatus port_status(uint16_t port_id) {
     status.tx_errors = stats.oerrors;
   }
   return status;
-}
-
-std::vector<dataplane::PortBinding> bindings_of(const std::vector<OpenPort>& ports) {
-  std::vector<dataplane::PortBinding> bindings;
-  for (const auto& p : ports) bindings.push_back({p.name, p.port_id, p.mac});
-  return bindings;
 }
 
 }  // namespace torwart::platform

@@ -8,28 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "platform/posix/fd.hpp"
+
 namespace torwart::controlplane {
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now so that the error is reported.
-  int release_close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
+using platform::Fd;
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
   throw StoreIoError(what + " " + path.string() + ": " + std::strerror(errno));
@@ -59,7 +43,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     if (fd.get() < 0) fail("cannot create", temp);
     write_all(fd.get(), content, temp);
     if (::fsync(fd.get()) != 0) fail("cannot fsync", temp);
-    if (fd.release_close() != 0) fail("cannot close", temp);
+    if (fd.close_now() != 0) fail("cannot close", temp);
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int saved = errno;

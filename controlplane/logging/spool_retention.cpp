@@ -2,7 +2,7 @@
 
 #include <variant>
 
-#include "dataplane/live/eve_spool.hpp"
+#include "dataplane/control_protocol/spool_layout.hpp"
 #include "rules/config/load.hpp"
 
 namespace torwart::controlplane {
@@ -13,7 +13,7 @@ RetentionResult expire_spool(const std::filesystem::path& dir, std::chrono::seco
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) return result;
   for (const auto& entry : it) {
-    if (!entry.is_regular_file(ec) || !dataplane::live::EveSpool::is_closed_spool_file(entry.path())) continue;
+    if (!entry.is_regular_file(ec) || !control_protocol::is_closed_spool_file(entry.path())) continue;
     const auto written = entry.last_write_time(ec);
     if (ec || now - written <= retention) continue;
     const auto size = entry.file_size(ec);

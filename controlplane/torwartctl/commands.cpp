@@ -9,8 +9,8 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/version_info.hpp"
-#include "controlplane/fastpath_client/client.hpp"
-#include "controlplane/fastpath_client/flow_listing.hpp"
+#include "dataplane/control_protocol/client.hpp"
+#include "dataplane/control_protocol/flow_listing.hpp"
 #include "controlplane/torwartctl/duration.hpp"
 
 namespace torwart::controlplane::ctl {
@@ -24,7 +24,7 @@ constexpr std::chrono::seconds kTimeout{120};
 std::optional<json> ask(const Options& o, json request, int* code) {
   try {
     request["protocol"] = 1;
-    json response = json_line_request(o.socket, std::move(request), kTimeout, "torwartd",
+    json response = platform::json_line_request(o.socket, std::move(request), kTimeout, "torwartd",
                                       "is torwartd running, and is this its --socket?");
     if (!response.value("ok", false)) {
       if (o.json) {
@@ -38,7 +38,7 @@ std::optional<json> ask(const Options& o, json request, int* code) {
       return std::nullopt;
     }
     return response["result"];
-  } catch (const FastPathUnreachable& e) {
+  } catch (const platform::JsonLineUnreachable& e) {
     std::cerr << "torwartctl: " << e.what() << "\n";
     *code = kExitFailure;
     return std::nullopt;
@@ -127,7 +127,7 @@ int cmd_status(const Options& o) {
 int cmd_flows(const Options& o, unsigned limit) {
   int code = kExitOk;
   return print_or_json(o, ask(o, {{"command", "flows"}, {"limit", limit}}, &code), code,
-                       [](const json& listing) { print_flow_listing(std::cout, listing); });
+                       [](const json& listing) { control_protocol::print_flow_listing(std::cout, listing); });
 }
 
 int cmd_stats(const Options& o) {

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config_store/atomic_file.hpp"
-#include "controlplane/fastpath_client/client.hpp"
+#include "dataplane/control_protocol/client.hpp"
 
 namespace torwart::controlplane::ctl {
 namespace {
@@ -48,9 +48,9 @@ int run_editor(const std::string& command, const std::string& path) {
 int cmd_edit(const Options& o, const std::string& confirm_within, const std::string& message) {
   nlohmann::json shown;
   try {
-    shown = json_line_request(o.socket, {{"protocol", 1}, {"command", "show"}}, std::chrono::seconds(30),
+    shown = platform::json_line_request(o.socket, {{"protocol", 1}, {"command", "show"}}, std::chrono::seconds(30),
                               "torwartd", "is torwartd running, and is this its --socket?");
-  } catch (const FastPathUnreachable& e) {
+  } catch (const platform::JsonLineUnreachable& e) {
     std::cerr << "torwartctl: " << e.what() << "\n";
     return kExitFailure;
   }

@@ -9,7 +9,7 @@
 
 #include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
-#include "controlplane/fastpath_client/client.hpp"
+#include "dataplane/control_protocol/client.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/fake_fastpath.hpp"
 #include "controlplane/torwartd/server.hpp"
@@ -69,10 +69,10 @@ TEST_F(DaemonTest, SocketAnswersWithThePeerAsAuthor) {
             fs::perms::owner_read | fs::perms::owner_write);
   nlohmann::json answer, refused, garbage;
   std::thread client([&] {
-    answer = fastpath_request(
+    answer = control_protocol::fastpath_request(
         socket, {{"command", "commit"}, {"config", changed()}, {"comment", "via socket"}, {"base", 1}});
-    refused = fastpath_request(socket, {{"command", "diff"}, {"from", 1}, {"to", "two"}});
-    garbage = fastpath_request(socket, {{"command", "reboot"}});
+    refused = control_protocol::fastpath_request(socket, {{"command", "diff"}, {"from", 1}, {"to", "two"}});
+    garbage = control_protocol::fastpath_request(socket, {{"command", "reboot"}});
     io.stop();
   });
   io.run_for(20s);

@@ -13,11 +13,11 @@ namespace torwart::controlplane {
 class FakeFastPath : public FastPathLink {
  public:
   FastPathState status() override {
-    if (!reachable) throw FastPathUnreachable("fake fast path is down");
+    if (!reachable) throw control_protocol::FastPathUnreachable("fake fast path is down");
     return running;
   }
   void push(uint64_t version, const std::string& text, const std::string&) override {
-    if (!reachable) throw FastPathUnreachable("fake fast path is down");
+    if (!reachable) throw control_protocol::FastPathUnreachable("fake fast path is down");
     if (refuse_next) {
       const std::string reason = *refuse_next;
       refuse_next.reset();
@@ -29,12 +29,12 @@ class FakeFastPath : public FastPathLink {
     pushes.push_back(version);
   }
   nlohmann::json stats() override {
-    if (!reachable) throw FastPathUnreachable("fake fast path is down");
+    if (!reachable) throw control_protocol::FastPathUnreachable("fake fast path is down");
     return {{"config_version", running.version}};
   }
 
   nlohmann::json flows(unsigned limit) override {
-    if (!reachable) throw FastPathUnreachable("fake fast path is down");
+    if (!reachable) throw control_protocol::FastPathUnreachable("fake fast path is down");
     flow_limits.push_back(limit);
     return {{"active", 1}, {"listed", 1}, {"limit_per_worker", limit}, {"flows", nlohmann::json::array()}};
   }

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "controlplane/fastpath_client/client.hpp"
+#include "dataplane/control_protocol/client.hpp"
 
 namespace torwart::controlplane {
 
@@ -28,19 +28,19 @@ struct FastPathState {
 class FastPathLink {
  public:
   virtual ~FastPathLink() = default;
-  // Throws FastPathUnreachable.
+  // Throws control_protocol::FastPathUnreachable.
   virtual FastPathState status() = 0;
   // Pushes `text` as `version` and returns once status() reports it (the acknowledgement). Throws
-  // FastPathRefused or FastPathUnreachable (also when no acknowledgement came in time).
+  // FastPathRefused or control_protocol::FastPathUnreachable (also when no acknowledgement came in time).
   virtual void push(uint64_t version, const std::string& text, const std::string& origin) = 0;
-  // The fast path's `stats` result. Throws FastPathUnreachable.
+  // The fast path's `stats` result. Throws control_protocol::FastPathUnreachable.
   virtual nlohmann::json stats() = 0;
-  // The fast path's `flows` result (at most `limit` connections per worker). Throws FastPathUnreachable,
+  // The fast path's `flows` result (at most `limit` connections per worker). Throws control_protocol::FastPathUnreachable,
   // FastPathRefused for a limit it does not take.
   virtual nlohmann::json flows(unsigned limit) = 0;
 };
 
-// Over the control socket (dataplane/live/CONTROL_PROTOCOL.md).
+// Over the control socket (dataplane/control_protocol/README.md).
 class SocketFastPathLink : public FastPathLink {
  public:
   explicit SocketFastPathLink(std::string socket_path,

@@ -78,7 +78,7 @@ nlohmann::json ControlService::diff_summary(uint64_t from_version, const std::st
 uint64_t ControlService::fastpath_floor() {
   try {
     return fastpath_.status().version + 1;
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     throw ServiceError(ErrorKind::kFailure,
                        std::string("the fast path is unreachable, nothing was changed: ") + e.what());
   }
@@ -97,7 +97,7 @@ VersionInfo ControlService::apply(const std::string& text, VersionInfo meta) {
                        "the fast path refused " + version_name(stored.version) + " (marked failed): " +
                            e.what() + "; " + version_name(store_.current()) + " keeps running",
                        e.details);
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     store_.mark_failed(stored.version, std::string("not acknowledged: ") + e.what());
     throw ServiceError(
         ErrorKind::kFailure,
@@ -114,7 +114,7 @@ nlohmann::json ControlService::status() {
   try {
     const FastPathState s = fastpath_.status();
     fast = {{"config_version", s.version}, {"config_digest", s.digest}};
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     fast = {{"error", e.what()}};
   }
   nlohmann::json out = {
@@ -299,7 +299,7 @@ nlohmann::json ControlService::import_history(const nlohmann::json& document, co
 nlohmann::json ControlService::stats() {
   try {
     return fastpath_.stats();
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     throw ServiceError(ErrorKind::kFailure, e.what());
   }
 }
@@ -308,7 +308,7 @@ nlohmann::json ControlService::flows(unsigned limit) {
   if (limit < 1 || limit > 1000) throw ServiceError(ErrorKind::kBadInput, "limit must be from 1 to 1000");
   try {
     return fastpath_.flows(limit);
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     throw ServiceError(ErrorKind::kFailure, e.what());
   } catch (const FastPathRefused& e) {
     throw ServiceError(ErrorKind::kBadInput, e.what());
@@ -367,7 +367,7 @@ std::string ControlService::resynchronise() {
   FastPathState running;
   try {
     running = fastpath_.status();
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     sync_state_ = std::string("fast path unreachable: ") + e.what();
     return sync_state_;
   }
@@ -429,7 +429,7 @@ std::string ControlService::resynchronise() {
     }
   } catch (const FastPathRefused& e) {
     sync_state_ = "the fast path refused " + version_name(current) + ": " + e.what();
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     sync_state_ = std::string("fast path unreachable: ") + e.what();
   } catch (const ServiceError& e) {
     sync_state_ = e.what();
@@ -464,7 +464,7 @@ void ControlService::adopt_initial(const std::string& text, const std::string& o
   FastPathState running;
   try {
     running = fastpath_.status();
-  } catch (const FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     throw ServiceError(ErrorKind::kFailure,
                        std::string("cannot record the initial configuration: ") + e.what());
   }

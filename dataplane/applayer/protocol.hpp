@@ -12,7 +12,7 @@
 #include "dataplane/applayer/app_facts.hpp"
 #include "dataplane/applayer/common.hpp"
 #include "dataplane/conntrack/flow.hpp"
-#include "dataplane/fixed_json.hpp"
+#include "dataplane/core/fixed_json.hpp"
 #include "dataplane/stream/stream_reassembler.hpp"
 
 namespace torwart::dataplane::applayer {

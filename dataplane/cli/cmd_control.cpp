@@ -3,8 +3,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "controlplane/fastpath_client/client.hpp"
-#include "controlplane/fastpath_client/flow_listing.hpp"
+#include "dataplane/control_protocol/client.hpp"
+#include "dataplane/control_protocol/control_protocol.hpp"
+#include "dataplane/control_protocol/flow_listing.hpp"
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
 
@@ -21,7 +22,7 @@ std::optional<std::string> socket_of(const ControlTarget& target) {
 // Sends the request; prints the refusal and returns nullopt unless the fast path said ok.
 std::optional<nlohmann::json> ask(const std::string& socket, const nlohmann::json& request, int* exit_code) {
   try {
-    nlohmann::json response = controlplane::fastpath_request(socket, request);
+    nlohmann::json response = control_protocol::fastpath_request(socket, request);
     if (!response.value("ok", false)) {
       std::cerr << "torwart: " << response.value("error", std::string("refused")) << "\n";
       for (const auto& d : response.value("details", nlohmann::json::array()))
@@ -30,7 +31,7 @@ std::optional<nlohmann::json> ask(const std::string& socket, const nlohmann::jso
       return std::nullopt;
     }
     return response["result"];
-  } catch (const controlplane::FastPathUnreachable& e) {
+  } catch (const control_protocol::FastPathUnreachable& e) {
     std::cerr << "torwart: " << e.what() << "\n";
     *exit_code = kExitFailure;
     return std::nullopt;
@@ -43,7 +44,7 @@ int cmd_status(const ControlTarget& target, bool json) {
   auto socket = socket_of(target);
   if (!socket) return kExitBadInput;
   int code = kExitOk;
-  auto result = ask(*socket, {{"command", "status"}}, &code);
+  auto result = ask(*socket, control_protocol::make_request(control_protocol::command::kStatus), &code);
   if (!result) return code;
   if (json) {
     std::cout << result->dump(2) << "\n";
@@ -73,7 +74,7 @@ int cmd_stats(const ControlTarget& target, bool json) {
   auto socket = socket_of(target);
   if (!socket) return kExitBadInput;
   int code = kExitOk;
-  auto result = ask(*socket, {{"command", "stats"}}, &code);
+  auto result = ask(*socket, control_protocol::make_request(control_protocol::command::kStats), &code);
   if (!result) return code;
   if (json) {
     std::cout << result->dump(2) << "\n";
@@ -123,13 +124,13 @@ int cmd_flows(const ControlTarget& target, bool json, unsigned limit) {
   auto socket = socket_of(target);
   if (!socket) return kExitBadInput;
   int code = kExitOk;
-  auto result = ask(*socket, {{"command", "flows"}, {"limit", limit}}, &code);
+  auto result = ask(*socket, control_protocol::make_request(control_protocol::command::kFlows, {{"limit", limit}}), &code);
   if (!result) return code;
   if (json) {
     std::cout << result->dump(2) << "\n";
     return kExitOk;
   }
-  controlplane::print_flow_listing(std::cout, *result);
+  control_protocol::print_flow_listing(std::cout, *result);
   return kExitOk;
 }
 
@@ -139,7 +140,8 @@ int cmd_reload(const ControlTarget& target, const std::string& new_config_path, 
   if (!loaded) return kExitBadInput;
   const std::string socket =
       target.socket_path.empty() ? loaded->config.dataplane.control_socket : target.socket_path;
-  nlohmann::json request = {{"command", "reload"}, {"config", loaded->text}, {"origin", loaded->origin}};
+  nlohmann::json request = control_protocol::make_request(
+      control_protocol::command::kReload, {{"config", loaded->text}, {"origin", loaded->origin}});
   if (config_version > 0) request["config_version"] = config_version;
   int code = kExitOk;
   auto result = ask(socket, request, &code);

@@ -5,7 +5,7 @@
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
 #include "dataplane/inspect/inspect.hpp"
-#include "dataplane/signature_loader.hpp"
+#include "dataplane/pipeline/signature_loader.hpp"
 #include "platform/eal.hpp"
 
 namespace torwart::cli {

@@ -1,5 +1,5 @@
 #include "dataplane/cli/commands.hpp"
-#include "tests/lab/lab.hpp"
+#include "dataplane/lab/lab.hpp"
 
 namespace torwart::cli {
 

@@ -5,8 +5,8 @@
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
 #include "dataplane/live/runtime.hpp"
-#include "dataplane/signature_loader.hpp"
-#include "platform/mbuf_pool.hpp"
+#include "dataplane/pipeline/signature_loader.hpp"
+#include "dataplane/live/platform_requests.hpp"
 #include "rules/policy/compiled_policy.hpp"
 
 namespace torwart::cli {
@@ -30,7 +30,7 @@ int cmd_check(const std::string& config_path, bool json) {
   }
   const auto& config = loaded->config;
   // Limits `run` would refuse at start-up, checked here without touching DPDK.
-  const unsigned needed = platform::minimum_mbufs(config);
+  const unsigned needed = platform::minimum_mbufs(dataplane::mbuf_demand(config));
   if (config.dataplane.mbufs < needed) {
     std::cerr << loaded->origin << ": dataplane.mbufs: " << config.dataplane.mbufs
               << " buffers are too few for " << config.ports.size() << " ports with "

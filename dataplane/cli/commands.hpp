@@ -24,6 +24,8 @@ struct InspectArguments {
   bool verify_checksums = false;
 };
 int cmd_inspect(const InspectArguments& args);
+// The stages in the order they run (dataplane/pipeline/stages.hpp kStages).
+int cmd_pipeline();
 int cmd_lab(const std::string& self_path, const std::string& log_dir, bool verbose, bool stop_at_first_failure);
 
 struct ControlTarget {

@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
   lab->add_flag("--stop-at-first-failure", stop_first, "Stop after the first failed check");
   lab->callback([&] { exit_code = cmd_lab(self_path(argv[0]), log_dir, verbose, stop_first); });
 
+  auto* pipeline = app.add_subcommand(
+      "pipeline", "Print the fast path's stages in the order every burst runs them (no appliance needed).");
+  pipeline->callback([&] { exit_code = cmd_pipeline(); });
+
   auto add_target = [&](CLI::App* sub) {
     sub->add_option("-c,--config", config_path, "Find the control socket in this configuration");
     sub->add_option("-s,--socket", socket_path, "Control socket path")->excludes("--config");

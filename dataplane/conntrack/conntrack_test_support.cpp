@@ -7,7 +7,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
-#include "dataplane/parse.hpp"
+#include "dataplane/core/parse.hpp"
 
 namespace torwart::dataplane::conntrack::testing_support {
 namespace {

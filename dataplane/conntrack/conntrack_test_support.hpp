@@ -10,7 +10,7 @@
 
 #include "dataplane/conntrack/flow_table.hpp"
 #include "dataplane/conntrack/track.hpp"
-#include "dataplane/packet_meta.hpp"
+#include "dataplane/core/packet_meta.hpp"
 #include "tests/support/packet_builder.hpp"
 
 namespace torwart::dataplane::conntrack::testing_support {

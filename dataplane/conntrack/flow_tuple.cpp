@@ -2,7 +2,7 @@
 
 #include <nmmintrin.h>
 
-#include "dataplane/flow_hash.hpp"
+#include "dataplane/core/flow_hash.hpp"
 
 namespace torwart::dataplane::conntrack {
 

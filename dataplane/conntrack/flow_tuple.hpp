@@ -5,7 +5,7 @@
 
 #include <rte_mbuf.h>
 
-#include "dataplane/packet_meta.hpp"
+#include "dataplane/core/packet_meta.hpp"
 
 namespace torwart::dataplane::conntrack {
 
@@ -55,7 +55,7 @@ bool tuple_of_packet(const PacketMeta& meta, const rte_mbuf* m, FlowTuple& out);
 // of a flow spread over the table.
 uint32_t tuple_hash(const FlowTuple& t);
 
-// The symmetric hash parse.cpp computes for a packet with this tuple (dataplane/flow_hash.hpp), i.e. the
+// The symmetric hash parse.cpp computes for a packet with this tuple (dataplane/core/flow_hash.hpp), i.e. the
 // value software distribution steers by.
 uint32_t symmetric_flow_hash(const FlowTuple& t);
 

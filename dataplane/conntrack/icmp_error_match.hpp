@@ -10,7 +10,7 @@
 
 #include "dataplane/conntrack/flow_table.hpp"
 #include "dataplane/conntrack/flow_tuple.hpp"
-#include "dataplane/packet_meta.hpp"
+#include "dataplane/core/packet_meta.hpp"
 
 namespace torwart::dataplane::conntrack {
 

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "dataplane/conntrack/conntrack_test_support.hpp"
-#include "dataplane/parse.hpp"
+#include "dataplane/core/parse.hpp"
 
 namespace torwart::dataplane::conntrack {
 namespace {

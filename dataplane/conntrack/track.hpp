@@ -8,8 +8,8 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/conntrack/flow.hpp"
-#include "dataplane/drop_reason.hpp"
-#include "dataplane/packet_meta.hpp"
+#include "dataplane/core/drop_reason.hpp"
+#include "dataplane/core/packet_meta.hpp"
 
 namespace torwart::dataplane::conntrack {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <utility>
 
-#include "dataplane/fixed_json.hpp"
+#include "dataplane/core/fixed_json.hpp"
 
 namespace torwart::dataplane::ids {
 

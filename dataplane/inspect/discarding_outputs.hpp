@@ -2,7 +2,7 @@
 // Where packets go when nothing is forwarded (`torwart inspect`, the application-layer benchmark): freed.
 #include <rte_mbuf.h>
 
-#include "dataplane/worker_context.hpp"
+#include "dataplane/pipeline/worker_context.hpp"
 
 namespace torwart::dataplane::inspect {
 

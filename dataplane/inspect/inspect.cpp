@@ -11,11 +11,11 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "dataplane/flow_log.hpp"
-#include "dataplane/pipeline.hpp"
-#include "dataplane/report.hpp"
-#include "dataplane/signature_loader.hpp"
-#include "dataplane/stages.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
+#include "dataplane/pipeline/pipeline.hpp"
+#include "dataplane/pipeline/report.hpp"
+#include "dataplane/pipeline/signature_loader.hpp"
+#include "dataplane/pipeline/stages.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/config_digest.hpp"
 
@@ -37,7 +37,7 @@ std::vector<PortBinding> bindings_of(const config::Config& config) {
 InspectSummary run_inspect(const InspectOptions& options) {
   CaptureReader capture(options.capture);
   std::filesystem::create_directories(options.out_dir);
-  static rte_mempool* pool = platform::create_mbuf_pool("torwart_inspect", kMbufs);
+  static rte_mempool* pool = platform::create_mbuf_pool("torwart_inspect", kMbufs, kMbufPrivSize);
   std::shared_ptr<Snapshot> snapshot = Snapshot::build(
       options.config, 1, config::config_digest(options.config_text), bindings_of(options.config));
   snapshot->attach_signatures(options.signatures);

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "dataplane/monitor_track.hpp"
+#include "dataplane/pipeline/monitor_track.hpp"
 
 namespace torwart::dataplane::inspect {
 

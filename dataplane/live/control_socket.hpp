@@ -1,27 +1,20 @@
 #pragma once
-// The fast path's local control socket: a Unix stream socket carrying one JSON object per line in each
-// direction (CONTROL_PROTOCOL.md). Served on the control lcore by polling, never by a worker.
-#include <sys/types.h>
-
+// The fast path's local control socket (dataplane/control_protocol/README.md): the shared JSON-lines server
+// with the control protocol's envelope. Served on the control lcore by polling, never by a worker.
 #include <functional>
-#include <stdexcept>
-#include <utility>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+
+#include "platform/json_lines/json_line_server.hpp"
 
 namespace torwart::dataplane::live {
 
-inline constexpr int kControlProtocolVersion = 1;
-inline constexpr size_t kMaxControlRequestBytes = 8u << 20;
-
-struct Peer {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  pid_t pid = 0;
-};
+using Peer = platform::PeerCredentials;
 
 // Returns the "result" object, or throws ControlError for a refused request.
 using ControlHandler = std::function<nlohmann::json(const nlohmann::json& request, const Peer& peer)>;
@@ -34,22 +27,20 @@ struct ControlError : std::runtime_error {
 
 class ControlServer {
  public:
-  // Creates the socket (mode 0660, replacing a stale one); throws when the path is unusable.
+  // Creates the socket (mode 0660: root and the torwart group, replacing a stale one); throws when the path is
+  // unusable.
   ControlServer(boost::asio::io_context& io, const std::string& path, ControlHandler handler);
-  ~ControlServer();
-  uint64_t requests() const { return requests_; }
-  uint64_t rejected() const { return rejected_; }
+
+  uint64_t requests() const { return server_->requests() + refused_lines_; }
+  uint64_t rejected() const { return rejected_ + refused_lines_; }
 
  private:
-  class Session;
-  void accept();
+  nlohmann::json answer(const nlohmann::json& request, const Peer& peer);
 
-  boost::asio::io_context& io_;
-  std::string path_;
-  boost::asio::local::stream_protocol::acceptor acceptor_;
   ControlHandler handler_;
-  uint64_t requests_ = 0;
   uint64_t rejected_ = 0;
+  uint64_t refused_lines_ = 0;
+  std::unique_ptr<platform::JsonLineServer> server_;
 };
 
 }  // namespace torwart::dataplane::live

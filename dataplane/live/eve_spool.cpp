@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "dataplane/control_protocol/spool_layout.hpp"
+
 namespace torwart::dataplane::live {
 namespace {
 
@@ -21,9 +23,9 @@ std::FILE* open_active(const std::filesystem::path& path) {
 
 EveSpool::EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes)
     : dir_(std::move(dir)), file_limit_(file_bytes), spool_limit_(spool_bytes) {
-  file_ = open_active(dir_ / "eve.json");
+  file_ = open_active(dir_ / control_protocol::kActiveSpoolFile);
   std::error_code ec;
-  const auto size = std::filesystem::file_size(dir_ / "eve.json", ec);
+  const auto size = std::filesystem::file_size(dir_ / control_protocol::kActiveSpoolFile, ec);
   active_bytes_ = ec ? 0 : size;
   rescan();
 }
@@ -36,7 +38,7 @@ void EveSpool::rescan() {
   uint64_t closed = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    if (!is_closed_spool_file(entry.path())) continue;
+    if (!control_protocol::is_closed_spool_file(entry.path())) continue;
     std::error_code size_ec;
     const auto size = entry.file_size(size_ec);
     if (!size_ec) closed += size;
@@ -56,11 +58,11 @@ void EveSpool::rotate() {
   gmtime_r(&now, &utc);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   const std::filesystem::path closed =
-      dir_ / ("eve-" + std::string(stamp) + "-" + std::to_string(++sequence_) + ".json");
+      dir_ / control_protocol::closed_spool_file_name(stamp, ++sequence_);
   std::error_code ec;
-  std::filesystem::rename(dir_ / "eve.json", closed, ec);
+  std::filesystem::rename(dir_ / control_protocol::kActiveSpoolFile, closed, ec);
   if (ec) ++write_errors_;
-  file_ = open_active(dir_ / "eve.json");
+  file_ = open_active(dir_ / control_protocol::kActiveSpoolFile);
   closed_bytes_ += active_bytes_;
   active_bytes_ = 0;
   ++rotations_;

@@ -30,13 +30,6 @@ class EveSpool {
   bool full() const { return full_; }
   uint64_t spool_bytes() const { return closed_bytes_ + active_bytes_; }
 
-  // Closed spool files are named eve-<UTC time>-<n>.json; the active eve.json never is. torwartd's retention
-  // (controlplane/logging/) expires exactly these.
-  static bool is_closed_spool_file(const std::filesystem::path& path) {
-    const std::string name = path.filename().string();
-    return name.size() > 9 && name.rfind("eve-", 0) == 0 && name.ends_with(".json");
-  }
-
  private:
   void rotate();
   void rescan();  // sizes of the closed files, which torwartd may have removed meanwhile

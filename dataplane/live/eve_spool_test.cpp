@@ -1,4 +1,5 @@
 #include "dataplane/live/eve_spool.hpp"
+#include "dataplane/control_protocol/spool_layout.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ class EveSpoolTest : public ::testing::Test {
   std::vector<fs::path> closed_files() const {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator(dir_)) {
-      if (EveSpool::is_closed_spool_file(e.path())) out.push_back(e.path());
+      if (control_protocol::is_closed_spool_file(e.path())) out.push_back(e.path());
     }
     return out;
   }
@@ -57,7 +58,7 @@ TEST_F(EveSpoolTest, TheActiveFileIsRotatedAtItsSizeAndNothingIsLost) {
     total += lines_in(f);
   }
   EXPECT_EQ(total, 25u);
-  EXPECT_FALSE(EveSpool::is_closed_spool_file(dir_ / "eve.json"));
+  EXPECT_FALSE(control_protocol::is_closed_spool_file(dir_ / "eve.json"));
 }
 
 TEST_F(EveSpoolTest, AFullSpoolCountsRecordsInsteadOfGrowingAndResumesWhenRoomIsMade) {

@@ -15,18 +15,17 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-#include "dataplane/eve_format.hpp"
-#include "dataplane/flow_log.hpp"
+#include "dataplane/eve/eve_format.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
 #include "dataplane/live/transmitters.hpp"
 #include "dataplane/live/worker_loop.hpp"
-#include "dataplane/report.hpp"
-#include "dataplane/signature_loader.hpp"
-#include "dataplane/slow_path.hpp"
-#include "platform/eal.hpp"
-#include "platform/mbuf_pool.hpp"
-#include "platform/ports.hpp"
+#include "dataplane/pipeline/report.hpp"
+#include "dataplane/pipeline/signature_loader.hpp"
+#include "dataplane/pipeline/slow_path.hpp"
+#include "dataplane/control_protocol/control_protocol.hpp"
+#include "dataplane/live/platform_requests.hpp"
 #include "rules/config/load.hpp"
 #include "rules/config/config_digest.hpp"
 
@@ -83,14 +82,14 @@ class Appliance {
   void start() {
     const unsigned workers = config_.dataplane.workers;
     if (workers > kMaxWorkers) throw std::runtime_error("at most " + std::to_string(kMaxWorkers) + " workers");
-    const unsigned needed = platform::minimum_mbufs(config_);
+    const unsigned needed = platform::minimum_mbufs(mbuf_demand(config_));
     if (config_.dataplane.mbufs < needed) {
       throw std::runtime_error("dataplane.mbufs is " + std::to_string(config_.dataplane.mbufs) + ", this configuration needs at least " + std::to_string(needed));
     }
-    platform::start_eal(platform::eal_request_for(config_));
+    platform::start_eal(eal_request_for(config_));
     shared_.clock.calibrate();
-    pool_ = platform::create_mbuf_pool("torwart_mbufs", config_.dataplane.mbufs);
-    ports_ = platform::open_ports(config_, pool_);
+    pool_ = platform::create_mbuf_pool("torwart_mbufs", config_.dataplane.mbufs, kMbufPrivSize);
+    ports_ = platform::open_ports(port_requests(config_), queue_request(config_), pool_);
 
     shared_.workers = workers;
     shared_.burst = config_.dataplane.burst;
@@ -136,7 +135,7 @@ class Appliance {
 
     signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
     std::unique_ptr<Snapshot> first =
-        Snapshot::build(config_, 1, config::config_digest(options_.config_text), platform::bindings_of(ports_));
+        Snapshot::build(config_, 1, config::config_digest(options_.config_text), bindings_of(ports_));
     // The slow path's context (worker id `workers`) inspects too: one scratch more than workers.
     first->attach_signatures(signatures_->load(config_.ids, workers + 1, std::cerr, "torwart: "));
     install(std::move(first));
@@ -276,8 +275,8 @@ class Appliance {
 
   nlohmann::json handle(const nlohmann::json& request, const Peer& peer) {
     const std::string command = request["command"];
-    if (command == "status") return status();
-    if (command == "stats") {
+    if (command == control_protocol::command::kStatus) return status();
+    if (command == control_protocol::command::kStats) {
       nlohmann::json stats = counters_json(*current_, totals());
       nlohmann::json workers = nlohmann::json::array();
       for (const auto& c : contexts_) workers.push_back({{"worker", c->worker_id}, {"snapshot_version", c->counters.snapshot_version}});
@@ -295,9 +294,9 @@ class Appliance {
       stats["mbufs_available"] = rte_mempool_avail_count(pool_);
       return stats;
     }
-    if (command == "reload") return reload(request, peer);
-    if (command == "flows") return flows(request);
-    throw ControlError("unknown command '" + command + "' (known: status, stats, flows, reload)");
+    if (command == control_protocol::command::kReload) return reload(request, peer);
+    if (command == control_protocol::command::kFlows) return flows(request);
+    throw ControlError("unknown command '" + command + "' (known: " + control_protocol::known_commands() + ")");
   }
 
   // Up to `limit` connections per worker, copied by each worker between two bursts (flow_dump.hpp).
@@ -399,7 +398,7 @@ class Appliance {
     }
     std::unique_ptr<Snapshot> next;
     try {
-      next = Snapshot::build(candidate, version, config::config_digest(text), platform::bindings_of(ports_));
+      next = Snapshot::build(candidate, version, config::config_digest(text), bindings_of(ports_));
     } catch (const std::exception& e) {
       throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
     }

@@ -10,8 +10,8 @@
 #include <rte_ring.h>
 
 #include "dataplane/live/flow_dump.hpp"
-#include "dataplane/parse.hpp"
-#include "dataplane/snapshot.hpp"
+#include "dataplane/core/parse.hpp"
+#include "dataplane/snapshot/snapshot.hpp"
 #include "platform/clock.hpp"
 
 namespace torwart::dataplane::live {

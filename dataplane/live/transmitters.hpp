@@ -3,7 +3,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "dataplane/worker_context.hpp"
+#include "dataplane/pipeline/worker_context.hpp"
 
 namespace torwart::dataplane::live {
 

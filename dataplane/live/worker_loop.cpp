@@ -4,8 +4,8 @@
 
 #include <rte_ethdev.h>
 
-#include "dataplane/nat/nat_steering.hpp"
-#include "dataplane/pipeline.hpp"
+#include "dataplane/pipeline/nat_steering.hpp"
+#include "dataplane/pipeline/pipeline.hpp"
 
 namespace torwart::dataplane::live {
 namespace {

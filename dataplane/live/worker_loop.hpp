@@ -2,7 +2,7 @@
 #include <vector>
 
 #include "dataplane/live/shared_state.hpp"
-#include "dataplane/worker_context.hpp"
+#include "dataplane/pipeline/worker_context.hpp"
 
 namespace torwart::dataplane::live {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/checksum.hpp"
-#include "dataplane/packet_access.hpp"
+#include "dataplane/core/checksum.hpp"
+#include "dataplane/core/packet_access.hpp"
 
 namespace torwart::dataplane::nat {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <rte_mbuf.h>
 
-#include "dataplane/packet_meta.hpp"
+#include "dataplane/core/packet_meta.hpp"
 
 namespace torwart::dataplane::nat {
 

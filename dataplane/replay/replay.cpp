@@ -9,12 +9,12 @@
 
 #include <rte_mbuf.h>
 
-#include "dataplane/flow_log.hpp"
-#include "dataplane/pipeline.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
+#include "dataplane/pipeline/pipeline.hpp"
 #include "dataplane/replay/capture_merge.hpp"
-#include "dataplane/report.hpp"
-#include "dataplane/signature_loader.hpp"
-#include "dataplane/slow_path.hpp"
+#include "dataplane/pipeline/report.hpp"
+#include "dataplane/pipeline/signature_loader.hpp"
+#include "dataplane/pipeline/slow_path.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/config_digest.hpp"
 
@@ -113,7 +113,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   CaptureMerge captures(paths);
   std::filesystem::create_directories(options.out_dir);
 
-  static rte_mempool* pool = platform::create_mbuf_pool("torwart_replay", kReplayMbufs);
+  static rte_mempool* pool = platform::create_mbuf_pool("torwart_replay", kReplayMbufs, kMbufPrivSize);
   const std::shared_ptr<Snapshot> snapshot =
       Snapshot::build(config, 1, config::config_digest(options.config_text), replay_bindings(config));
   if (config.ids.enabled()) {

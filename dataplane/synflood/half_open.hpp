@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "dataplane/conntrack/flow.hpp"
-#include "dataplane/synflood/siphash.hpp"
+#include "dataplane/core/siphash.hpp"
 
 namespace torwart::dataplane::synflood {
 

@@ -14,7 +14,7 @@
 #include <optional>
 
 #include "dataplane/conntrack/flow_tuple.hpp"
-#include "dataplane/synflood/siphash.hpp"
+#include "dataplane/core/siphash.hpp"
 
 namespace torwart::dataplane::synflood {
 

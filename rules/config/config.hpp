@@ -138,7 +138,7 @@ struct Objects {
 // What a rule asks of the application layer, besides addresses and service (FORMAT.md "Application
 // matches"). A rule with any of them is decided when the flow's application is identified.
 struct AppMatch {
-  std::vector<std::string> apps;  // app_proto names (dataplane/applayer/app_proto.hpp)
+  std::vector<std::string> apps;  // app_proto names (rules/app_protocols/app_proto.hpp)
   std::optional<NameList> tls_sni;
   std::optional<NameList> http_host;
   std::optional<NameList> dns_name;

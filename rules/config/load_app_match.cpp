@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "dataplane/applayer/app_proto.hpp"
+#include "rules/app_protocols/app_proto.hpp"
 #include "rules/config/load_policy.hpp"
 
 namespace torwart::config::detail {
@@ -18,12 +18,12 @@ std::string lowered(std::string text) {
 }
 
 std::string identified_list() {
-  using dataplane::applayer::AppProto;
+  using app_protocols::AppProto;
   std::string out;
   for (unsigned i = 1; i < static_cast<unsigned>(AppProto::kCount); ++i) {
     const auto proto = static_cast<AppProto>(i);
-    if (!dataplane::applayer::identified_by_torwart(proto)) continue;
-    out += (out.empty() ? "" : ", ") + std::string(dataplane::applayer::app_proto_name(proto));
+    if (!app_protocols::identified_by_torwart(proto)) continue;
+    out += (out.empty() ? "" : ", ") + std::string(app_protocols::app_proto_name(proto));
   }
   return out;
 }
@@ -165,12 +165,12 @@ bool AppMatchReader::read_rule_key(const std::string& key, const YAML::Node& nod
     r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
       auto text = r_.string(n, p);
       if (!text) return;
-      const auto proto = dataplane::applayer::app_proto_from_name(*text);
+      const auto proto = app_protocols::app_proto_from_name(*text);
       if (!proto) {
         r_.error(
             n, p,
             "'" + *text + "' is not an application protocol name (identified: " + identified_list() + ")");
-      } else if (!dataplane::applayer::identified_by_torwart(*proto)) {
+      } else if (!app_protocols::identified_by_torwart(*proto)) {
         r_.error(n, p,
                  "'" + *text + "' is not identified by torwart yet (identified: " + identified_list() + ")");
       } else if (std::find(out.apps.begin(), out.apps.end(), *text) == out.apps.end()) {

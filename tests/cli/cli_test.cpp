@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/lab/process.hpp"
+#include "dataplane/lab/process.hpp"
 
 namespace torwart {
 namespace {
@@ -65,6 +65,25 @@ TEST(TorwartCli, HelpDescribesEverySubcommandAndTheExitCodes) {
     EXPECT_NE(result.output.find(word), std::string::npos) << word;
   }
   EXPECT_EQ(torwart({"replay", "--help"}).exit_code, 0);
+}
+
+// The README shows `torwart pipeline`'s output verbatim after the line "<!-- torwart pipeline -->"; the
+// order lives once in code (dataplane/pipeline/stages.hpp), so the README cannot drift from it unnoticed.
+TEST(TorwartCli, PipelinePrintsTheStagesAsTheReadmeShowsThem) {
+  auto result = torwart({"pipeline"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream readme(TORWART_README);
+  std::string line;
+  while (std::getline(readme, line) && line != "<!-- torwart pipeline -->") {
+  }
+  ASSERT_TRUE(readme) << "README.md has no \"<!-- torwart pipeline -->\" marker";
+  std::getline(readme, line);
+  ASSERT_EQ(line, "```") << "the marker is followed by a code block";
+  std::string shown;
+  while (std::getline(readme, line) && line != "```") shown += line + "\n";
+  EXPECT_EQ(shown, result.output) << "README.md's stage list differs from `torwart pipeline`";
+  EXPECT_LT(result.output.find("  ingress"), result.output.find("  route"));
+  EXPECT_LT(result.output.find("  policy"), result.output.find("  applayer"));
 }
 
 TEST(TorwartCli, UnknownSubcommandAndMissingArgumentsAreBadInput) {

@@ -15,7 +15,7 @@
 #include <tuple>
 #include <vector>
 
-#include "tests/lab/process.hpp"
+#include "dataplane/lab/process.hpp"
 #include "tests/support/packet_builder.hpp"
 
 namespace torwart::test {

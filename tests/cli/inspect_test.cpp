@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/lab/process.hpp"
+#include "dataplane/lab/process.hpp"
 
 namespace torwart {
 namespace {

@@ -18,10 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/lab/appliance.hpp"
-#include "tests/lab/cleanup.hpp"
-#include "tests/lab/lab_checks.hpp"
-#include "tests/lab/lab_topology.hpp"
+#include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/cleanup.hpp"
+#include "dataplane/lab/lab_checks.hpp"
+#include "dataplane/lab/lab_topology.hpp"
 
 namespace torwart::lab {
 namespace {

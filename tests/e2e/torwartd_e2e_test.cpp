@@ -22,10 +22,10 @@
 
 #include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
-#include "tests/lab/appliance.hpp"
-#include "tests/lab/cleanup.hpp"
-#include "tests/lab/lab_checks.hpp"
-#include "tests/lab/lab_topology.hpp"
+#include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/cleanup.hpp"
+#include "dataplane/lab/lab_checks.hpp"
+#include "dataplane/lab/lab_topology.hpp"
 
 namespace torwart::lab {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dataplane/checksum.hpp"
+#include "dataplane/core/checksum.hpp"
 #include "rules/config/load.hpp"
 #include "tests/support/packet_builder.hpp"
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "dataplane/checksum.hpp"
+#include "dataplane/core/checksum.hpp"
 
 namespace torwart::test {
 namespace {
@@ -36,7 +36,7 @@ void store16(Bytes& out, std::size_t offset, uint16_t value) {
   out[offset + 1] = static_cast<uint8_t>(value);
 }
 
-// Stores a checksum as computed by dataplane/checksum.hpp (already in packet byte order).
+// Stores a checksum as computed by dataplane/core/checksum.hpp (already in packet byte order).
 void store_checksum(Bytes& out, std::size_t offset, uint16_t checksum, bool corrupt) {
   if (corrupt) checksum ^= 0x5a5a;
   std::memcpy(out.data() + offset, &checksum, sizeof(checksum));

@@ -15,7 +15,7 @@
 #include "dataplane/applayer/tls/tls_eve.hpp"
 #include "dataplane/applayer/tls/tls_test_builder.hpp"
 #include "dataplane/applayer/tls/tls_test_vectors.hpp"
-#include "dataplane/fixed_json.hpp"
+#include "dataplane/core/fixed_json.hpp"
 
 // libcrypto's heap allocations while g_counting is set (the parser itself has no new and no containers).
 namespace {

@@ -1,0 +1,273 @@
+#include "dataplane/lab/lab.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/cleanup.hpp"
+#include "dataplane/lab/lab_checks.hpp"
+#include "dataplane/lab/lab_topology.hpp"
+
+namespace torwart::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+// Programs the lab runs; scripts/lab-packages.txt lists the Debian packages that provide them.
+constexpr const char* kRequiredPrograms[] = {"ip",      "ss",  "ethtool", "sysctl", "ping",
+                                             "dnsmasq", "dig", "curl",    "socat",  "python3"};
+
+void require_environment(const LabOptions& options) {
+  if (geteuid() != 0) throw std::runtime_error("the lab needs root (network namespaces)");
+  std::vector<std::string> missing;
+  for (const char* program : kRequiredPrograms) {
+    if (find_program(program).empty()) missing.push_back(program);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += " " + m;
+    throw std::runtime_error("missing programs:" + list +
+                             " (install the packages in scripts/lab-packages.txt)");
+  }
+  if (options.appliance == ApplianceKind::kTorwart &&
+      (options.torwart_binary.empty() || access(options.torwart_binary.c_str(), X_OK) != 0)) {
+    throw std::runtime_error("torwart binary not executable: '" + options.torwart_binary + "'");
+  }
+}
+
+std::string make_temp_dir() {
+  std::string pattern = (fs::temp_directory_path() / "torwart-lab-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
+  const std::vector<std::string> header{"CHECK", "SENT", "EXPECTED", "OBSERVED", "RESULT"};
+  std::vector<size_t> width;
+  width.reserve(header.size());
+  for (const auto& h : header) width.push_back(h.size());
+  auto cells = [&](const CheckResult& r) {
+    std::string result = r.pass ? "PASS" : "FAIL";
+    if (kernel_router && r.kernel_differs) result += " *";
+    return std::vector<std::string>{r.name, r.sent, r.expected, r.observed, result};
+  };
+  for (const auto& r : rows) {
+    auto c = cells(r);
+    for (size_t i = 0; i < c.size(); ++i) width[i] = std::max(width[i], c[i].size());
+  }
+  auto print_row = [&](const std::vector<std::string>& c) {
+    std::string line;
+    for (size_t i = 0; i < c.size(); ++i) line += fmt::format("{:<{}}  ", c[i], width[i]);
+    std::cout << line.substr(0, line.find_last_not_of(' ') + 1) << '\n';
+  };
+  print_row(header);
+  std::string rule;
+  for (size_t w : width) rule += std::string(w, '-') + "  ";
+  std::cout << rule.substr(0, rule.size() - 2) << '\n';
+  for (const auto& r : rows) print_row(cells(r));
+  if (kernel_router) {
+    std::cout << "* kernel-router self-test: Linux produces this behaviour (ICMP errors, rp_filter), so the "
+                 "row tests the harness, not torwart.\n";
+  }
+}
+
+class Lab {
+ public:
+  explicit Lab(const LabOptions& options) : options_(options) {}
+
+  int run() {
+    require_environment(options_);
+    install_cleanup_handlers();
+    remove_stale_lab_namespaces();
+    work_dir_ = make_temp_dir();
+    log_dir_ = options_.log_dir.empty() ? work_dir_ + "/logs" : options_.log_dir;
+    fs::create_directories(log_dir_);
+    bool passed = false;
+    try {
+      passed = run_in(work_dir_);
+    } catch (...) {
+      keep_work_dir_ = true;
+      finish();
+      throw;
+    }
+    keep_work_dir_ = !passed && options_.log_dir.empty();
+    finish();
+    return passed ? 0 : 1;
+  }
+
+ private:
+  bool kernel_router() const { return options_.appliance == ApplianceKind::kKernelRouterSelfTest; }
+
+  bool run_in(const std::string& dir) {
+    config_path_ = dir + "/torwart.yaml";
+    const std::string signatures = dir + "/lab.rules";
+    std::ofstream(signatures) << lab_signatures_text();
+    std::string text = lab_config_text(dir + "/control.sock", kernel_router() ? "" : signatures);
+    config::Config cfg = load_lab_config(text);
+    std::ofstream(config_path_) << text;
+    std::ofstream(log_dir_ + "/torwart.yaml") << text;  // kept with the logs
+
+    const std::string prefix = fmt::format("{}{}", kNamespacePrefix, getpid());
+    std::cout << "lab: building namespaces " << prefix << "-{app,lan,kdn,inet}"
+              << (kernel_router() ? " (HARNESS SELF-TEST: kernel router instead of torwart)" : "")
+              << std::endl;
+    topology_ = build_topology(prefix, cfg, kernel_router());
+    // Debian's own python3 when present (a PATH shim such as pyenv's adds a wrapper process).
+    const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    ctx_ = LabContext{&topology_, dir, log_dir_, python, options_.bulk_bytes, options_.verbose};
+    start_appliance();
+    servers_ = std::make_unique<Servers>(ctx_);
+
+    std::vector<CheckResult> rows;
+    auto record = [&](CheckResult row) {
+      std::cout << (row.pass ? "  PASS " : "  FAIL ") << row.name << ": " << row.observed << std::endl;
+      rows.push_back(std::move(row));
+      return rows.back().pass || options_.keep_going;
+    };
+    if (record(wait_ready(ctx_, options_.ready_timeout, [&] { return appliance_alive(); })) &&
+        rows.back().pass) {
+      run_checks(record);
+    }
+    if (!appliance_alive()) {
+      rows.push_back({"appliance-alive", "-", "still running after the checks", "exited", false});
+    }
+    std::cout << '\n';
+    print_table(rows, kernel_router());
+    print_stats();
+    stop_appliance();
+    bool passed = std::all_of(rows.begin(), rows.end(), [](const CheckResult& r) { return r.pass; });
+    std::cout << fmt::format("\nlab: {} of {} checks passed; logs in {}\n",
+                             std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.pass; }),
+                             rows.size(), log_dir_);
+    return passed;
+  }
+
+  template <typename Record>
+  void run_checks(Record& record) {
+    std::vector<std::function<CheckResult()>> checks = {
+        [&] { return check_ping(ctx_, "ping-gw-lan-v4", "lan", "192.168.10.1"); },
+        [&] { return check_ping(ctx_, "ping-gw-lan-v6", "lan", "2001:db8:10::1"); },
+        [&] { return check_ping(ctx_, "ping-gw-kdn-v4", "kdn", "10.200.0.2"); },
+        [&] { return check_ping(ctx_, "ping-gw-kdn-v6", "kdn", "2001:db8:200::2"); },
+        [&] { return check_ping(ctx_, "ping-gw-inet-v4", "inet", "203.0.113.2"); },
+        [&] { return check_ping(ctx_, "ping-gw-inet-v6", "inet", "2001:db8:f00::2"); },
+        [&] { return check_ping(ctx_, "ping-kdn-v4", "lan", "10.20.0.10"); },
+        [&] { return check_ping(ctx_, "ping-kdn-v6", "lan", "2001:db8:1000::10"); },
+        [&] { return check_ping(ctx_, "ping-inet-v4", "lan", "198.51.100.10"); },
+        [&] { return check_ping(ctx_, "ping-inet-v6", "lan", "2001:db8:f000::10"); },
+        [&] { return check_tcp_bulk(ctx_); },
+        [&] { return check_dns(ctx_, false); },
+        [&] { return check_dns(ctx_, true); },
+        [&] { return check_http(ctx_, *servers_, false); },
+        [&] { return check_http(ctx_, *servers_, true); },
+        [&] { return check_ttl_expiry(ctx_, false); },
+        [&] { return check_ttl_expiry(ctx_, true); },
+        [&] { return check_spoofed_source(ctx_); },
+    };
+    // Filtering is the product's alone: the harness self-test's plain Linux router has none to compare.
+    if (!kernel_router()) {
+      checks.emplace_back([&] { return check_inbound_blocked(ctx_); });
+      checks.emplace_back([&] { return check_smtp_rejected(ctx_); });
+      checks.emplace_back([&] { return check_tls_sni(ctx_, false); });
+      checks.emplace_back([&] { return check_tls_sni(ctx_, true); });
+      checks.emplace_back([&] { return check_http_program_blocked(ctx_); });
+      checks.emplace_back([&] { return check_signature_drop(ctx_); });
+      checks.emplace_back([&] { return check_signature_reject(ctx_); });
+    }
+    for (const auto& check : checks) {
+      CheckResult row;
+      try {
+        row = check();
+      } catch (const std::exception& e) {
+        row.name = "(check error)";
+        row.observed = e.what();
+      }
+      if (!record(std::move(row))) break;
+    }
+  }
+
+  void start_appliance() {
+    if (kernel_router()) return;
+    appliance_ =
+        std::make_unique<ApplianceProcess>(*topology_.appliance, options_.torwart_binary, config_path_,
+                                           log_dir_ + "/appliance", log_dir_ + "/appliance.out");
+    std::cout << "lab: starting " << describe(appliance_->run_argv()) << " in " << topology_.appliance->name()
+              << std::endl;
+    appliance_->start();
+  }
+
+  bool appliance_alive() const { return kernel_router() || (appliance_ && appliance_->alive()); }
+
+  void print_stats() {
+    std::cout << "\nappliance counters:\n";
+    if (kernel_router()) {
+      std::cout << "  (kernel-router self-test: no torwart counters)\n";
+      return;
+    }
+    Argv argv{appliance_->binary(), "stats", "--json", "-c", config_path_};
+    CommandResult r = ctx_.run(*topology_.appliance, argv, seconds(10));
+    try {
+      std::cout << parse_json_output(r.output).dump(2) << '\n';  // tolerates a line of text before the JSON
+    } catch (const std::exception&) {
+      std::cout << "  " << describe(argv) << ": " << (r.timed_out ? "timed out" : "failed") << "\n"
+                << r.output;
+    }
+  }
+
+  void stop_appliance() {
+    if (kernel_router() || !appliance_ || appliance_->pid() <= 0) return;
+    auto status = appliance_->stop(std::chrono::milliseconds(10000));
+    if (status) std::cout << "lab: appliance stopped, exit status " << *status << '\n';
+  }
+
+  // Stops everything and removes the namespaces (also on errors); keeps the scratch directory on failure.
+  void finish() {
+    servers_.reset();
+    appliance_.reset();  // stops it
+    topology_ = Topology{};
+    if (!work_dir_.empty()) {
+      if (keep_work_dir_) {
+        std::cout << "lab: kept " << work_dir_ << " for inspection\n";
+      } else {
+        std::error_code ec;
+        fs::remove_all(work_dir_, ec);
+      }
+    }
+  }
+
+  LabOptions options_;
+  std::string work_dir_;
+  std::string log_dir_;
+  std::string config_path_;
+  bool keep_work_dir_ = false;
+  // Declaration order is teardown order in reverse: servers and appliance go before the namespaces.
+  Topology topology_;
+  LabContext ctx_;
+  std::unique_ptr<ApplianceProcess> appliance_;  // refers to topology_.appliance
+  std::unique_ptr<Servers> servers_;
+};
+
+}  // namespace
+
+int run_lab(const LabOptions& options) {
+  try {
+    Lab lab(options);
+    return lab.run();
+  } catch (const std::exception& e) {
+    std::cerr << "lab: error: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace torwart::lab

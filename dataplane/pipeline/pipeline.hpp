@@ -1,0 +1,30 @@
+#pragma once
+// What a worker does with a burst. Live workers and replay run exactly this code; only the Transmitter and
+// PuntSink behind the WorkerContext differ.
+//
+//   receive:  count rx -> parse                        (on the worker that polled the queue)
+//   [software distribution by symmetric flow hash,      (live, when the NIC has no symmetric RSS)
+//    or by NAT steering for translated traffic]
+//   process:  the stages of kStages in their order (stages.hpp): `torwart pipeline` prints them
+//             then the packets the stages generated, from l2_rewrite on
+//             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)
+//             then fragments reassembly released: to their flow's worker (ctx.steering), or on from
+//             nat_destination here, in bursts of their own
+#include <string>
+
+#include "dataplane/core/burst.hpp"
+#include "dataplane/core/parse.hpp"
+#include "dataplane/pipeline/worker_context.hpp"
+
+namespace torwart::dataplane {
+
+void pipeline_receive(WorkerContext& ctx, Burst& burst, const ParseOptions& options);
+void pipeline_process(WorkerContext& ctx, Burst& burst);
+// Counts, logs and frees burst.dropped; hands burst.punted to the punt sink.
+void pipeline_finish(WorkerContext& ctx, Burst& burst);
+
+// The pipeline for people (`torwart pipeline`): receive, distribution and the stages, one line each, in the
+// order they run.
+std::string pipeline_description();
+
+}  // namespace torwart::dataplane

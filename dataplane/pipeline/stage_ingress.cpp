@@ -1,0 +1,55 @@
+#include <netinet/in.h>
+
+#include "dataplane/core/packet_access.hpp"
+#include "dataplane/pipeline/stages.hpp"
+
+namespace torwart::dataplane {
+namespace {
+
+enum Icmpv6Type : uint8_t {
+  kRouterSolicitation = 133,
+  kRouterAdvertisement = 134,
+  kNeighbourSolicitation = 135,
+  kNeighbourAdvertisement = 136,
+  kRedirect = 137,
+};
+
+}  // namespace
+
+void stage_ingress(WorkerContext& ctx, Burst& burst) {
+  const Snapshot& snapshot = *ctx.snapshot;
+  keep_if(burst, [&](rte_mbuf* m) {
+    PacketMeta& meta = meta_of(m);
+    const uint16_t iface = snapshot.interface_of(m->port, meta.vlan_id);
+    if (iface == kNoInterface) {
+      burst.drop(m, DropReason::kUnknownVlan);
+      return false;
+    }
+    meta.in_iface = iface;
+    const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+    if ((meta.flags & meta_flag::kL2Multicast) == 0 &&
+        !rte_is_same_ether_addr(&eth->dst_addr, &snapshot.interface(iface).mac)) {
+      burst.drop(m, DropReason::kNotForUs);
+      return false;
+    }
+    if (meta.l3 == L3Kind::kArp) {
+      burst.punt(m);
+      return false;
+    }
+    if (meta.l3 == L3Kind::kIpv6 && meta.ip_proto == IPPROTO_ICMPV6 && meta.l4_present) {
+      const uint8_t type = icmp_type_of(meta);
+      if (type == kNeighbourSolicitation || type == kNeighbourAdvertisement) {
+        burst.punt(m);
+        return false;
+      }
+      // The box routes statically (BSI NET.3.2.A8): router discovery and redirects are not acted upon.
+      if (type == kRouterSolicitation || type == kRouterAdvertisement || type == kRedirect) {
+        burst.drop(m, DropReason::kLocalUnhandled);
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+}  // namespace torwart::dataplane
