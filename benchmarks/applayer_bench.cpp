@@ -28,12 +28,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "dataplane/pipeline/flow_log.hpp"
+#include "dataplane/core/parse.hpp"
 #include "dataplane/ids/ruleset.hpp"
 #include "dataplane/inspect/capture_reader.hpp"
 #include "dataplane/inspect/discarding_outputs.hpp"
 #include "dataplane/inspect/track_frame.hpp"
-#include "dataplane/core/parse.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/pipeline/report.hpp"
 #include "dataplane/pipeline/stages.hpp"
 #include "platform/eal.hpp"
@@ -391,12 +391,10 @@ int bench_main(int argc, char** argv) {
                         {"alerts_first_pass", lane.first_pass_alerts}};
     auto per_pass = [&](uint64_t n) { return static_cast<double>(n) / static_cast<double>(all_passes); };
     if (only.empty() || only == lane.name)  // means over every pass, the warm-up run's too
-      j["detector_per_pass"] = {{"alerts", per_pass(c.alerts)},
-                                {"scans", per_pass(c.scans)},
-                                {"candidates", per_pass(c.candidates)},
-                                {"matches", per_pass(c.matches)},
-                                {"drops", per_pass(c.drops)},
-                                {"scan_errors", per_pass(c.scan_errors)}};
+      j["detector_per_pass"] = {
+          {"alerts", per_pass(c.alerts)},         {"scans", per_pass(c.scans)},
+          {"candidates", per_pass(c.candidates)}, {"matches", per_pass(c.matches)},
+          {"drops", per_pass(c.drops)},           {"scan_errors", per_pass(c.scan_errors)}};
     out["signature_sets"].push_back(std::move(j));
   }
   // The process's peak: VmHWM counts since the last reset (the last build), the builds' peaks before it.

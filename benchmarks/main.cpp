@@ -4,8 +4,8 @@
 #include <iostream>
 #include <map>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "benchmarks/loops.hpp"
 #include "benchmarks/measure.hpp"
@@ -95,12 +95,14 @@ int run(const Options& options) {
   std::vector<ProfileResult> results;
   results.reserve(profiles.size());
   for (const Profile profile : profiles) results.push_back(run_profile(rig, profile, options));
-  RunDescription description = describe_run(options.rig.hugepages, rig.clock().hz(), options.plan, options.frames);
-  description.scenario = fmt::format(
-      "{} policy rules, {} {}, flow table of {}{}", options.rig.policy_rules,
-      options.shape.new_flow_per_packet ? "a new flow per packet" : fmt::format("{} flows", traffic_flows(options)),
-      options.shape.tcp_syn ? "TCP SYNs" : "UDP", options.rig.flow_table,
-      options.rig.nat ? ", source NAT on inet (half the flows translated)" : "");
+  RunDescription description =
+      describe_run(options.rig.hugepages, rig.clock().hz(), options.plan, options.frames);
+  description.scenario =
+      fmt::format("{} policy rules, {} {}, flow table of {}{}", options.rig.policy_rules,
+                  options.shape.new_flow_per_packet ? "a new flow per packet"
+                                                    : fmt::format("{} flows", traffic_flows(options)),
+                  options.shape.tcp_syn ? "TCP SYNs" : "UDP", options.rig.flow_table,
+                  options.rig.nat ? ", source NAT on inet (half the flows translated)" : "");
   description.bytes_per_flow =
       static_cast<double>(rig.flows().memory_bytes()) / static_cast<double>(rig.flows().capacity());
   if (options.json) {

@@ -8,7 +8,8 @@
 namespace torwart::bench {
 namespace {
 
-// The stateful path (conntrack and policy always run) against the bare loop: the stateful-filtering issue's target.
+// The stateful path (conntrack and policy always run) against the bare loop: the stateful-filtering issue's
+// target.
 constexpr double kTargetRatio = 0.50;
 
 std::string cpu_model() {
@@ -82,7 +83,8 @@ void print_table(std::ostream& out, const RunDescription& run, const std::vector
       run.plan.packets > 0 ? fmt::format("{} packets", run.plan.packets)
                            : fmt::format("{:.1f} s", run.plan.seconds));
   if (!run.scenario.empty())
-    out << fmt::format("scenario: {}; flow table {:.1f} bytes per flow\n\n", run.scenario, run.bytes_per_flow);
+    out << fmt::format("scenario: {}; flow table {:.1f} bytes per flow\n\n", run.scenario,
+                       run.bytes_per_flow);
   out << "| profile | loop | Mpps | Gbit/s L1 | Gbit/s L2 | TSC cycles/pkt | instr/pkt | vs bare |\n";
   out << "|---|---|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& result : results) {

@@ -16,7 +16,7 @@ struct RunDescription {
   bool hugepages = false;
   uint64_t tsc_hz = 0;
   RunPlan plan;
-  unsigned frames = 0;  // distinct preloaded frames per profile
+  unsigned frames = 0;   // distinct preloaded frames per profile
   std::string scenario;  // policy rules, flows, traffic shape
   // Bytes the worker's flow table takes per flow it can hold (entries plus index).
   double bytes_per_flow = 0;

@@ -77,10 +77,10 @@ Rig::Rig(const RigOptions& options) : config_(benchmark_config(options)) {
   kdn_ = port_id(ports_, "kdn");
   snapshot_ = dataplane::Snapshot::build(config_, 1, "benchmark", dataplane::bindings_of(ports_));
   neighbours_ = std::make_unique<dataplane::NeighbourTable>(kNeighbourCapacity);
-  worker_ = std::make_unique<dataplane::WorkerContext>(0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_,
-                                                       dataplane::RateLimits{}, dataplane::FragmentLimits{},
-                                                       dataplane::flow_table_config(config_),
-                                                       dataplane::nat_table_config(config_));
+  worker_ = std::make_unique<dataplane::WorkerContext>(
+      0, pool, *neighbours_, transmitter_, no_punt_, worker_eve_, dataplane::RateLimits{},
+      dataplane::FragmentLimits{}, dataplane::flow_table_config(config_),
+      dataplane::nat_table_config(config_));
   slow_context_ =
       std::make_unique<dataplane::WorkerContext>(1, pool, *neighbours_, transmitter_, no_punt_, slow_eve_);
   slow_path_ = std::make_unique<dataplane::SlowPath>(*slow_context_, *neighbours_);

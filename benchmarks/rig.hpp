@@ -7,8 +7,8 @@
 
 #include "benchmarks/loops.hpp"
 #include "dataplane/core/eve_ring.hpp"
-#include "dataplane/routing/neighbour_table.hpp"
 #include "dataplane/pipeline/slow_path.hpp"
+#include "dataplane/routing/neighbour_table.hpp"
 #include "dataplane/snapshot/snapshot.hpp"
 #include "platform/clock.hpp"
 #include "platform/ports.hpp"

@@ -75,16 +75,16 @@ Traffic::Traffic(Profile profile, unsigned frames, const TrafficShape& shape)
     const uint16_t headers = shape.tcp_syn ? kEthernetIpv4TcpHeaders : kEthernetIpv4UdpHeaders;
     test::Bytes payload(length - headers, 0);
     for (size_t b = 0; b < payload.size(); ++b) payload[b] = static_cast<uint8_t>(i + b);
-    const test::Bytes frame =
-        shape.tcp_syn ? test::ipv4_frame(ethernet, ip,
-                                         test::Tcp{.source_port = source_port,
-                                                   .destination_port = destination_port,
-                                                   .sequence = static_cast<uint32_t>(random()),
-                                                   .payload = payload})
-                      : test::ipv4_frame(ethernet, ip,
-                                         test::Udp{.source_port = source_port,
-                                                   .destination_port = destination_port,
-                                                   .payload = payload});
+    const test::Bytes frame = shape.tcp_syn
+                                  ? test::ipv4_frame(ethernet, ip,
+                                                     test::Tcp{.source_port = source_port,
+                                                               .destination_port = destination_port,
+                                                               .sequence = static_cast<uint32_t>(random()),
+                                                               .payload = payload})
+                                  : test::ipv4_frame(ethernet, ip,
+                                                     test::Udp{.source_port = source_port,
+                                                               .destination_port = destination_port,
+                                                               .payload = payload});
     if (frame.size() != length)
       throw std::logic_error("frame builder gave " + std::to_string(frame.size()) + " bytes");
     FrameTemplate& t = frames_[i];

@@ -50,11 +50,14 @@ void start_eal(const EalRequest& request) {
   if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
     std::string joined;
     for (const auto& a : args) joined += " " + a;
-    throw std::runtime_error("DPDK EAL start-up failed (" + std::string(rte_strerror(rte_errno)) + "); arguments:" + joined);
+    throw std::runtime_error("DPDK EAL start-up failed (" + std::string(rte_strerror(rte_errno)) +
+                             "); arguments:" + joined);
   }
   g_started = true;
 }
 
-bool eal_started() { return g_started; }
+bool eal_started() {
+  return g_started;
+}
 
 }  // namespace torwart::platform

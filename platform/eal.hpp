@@ -8,9 +8,9 @@
 namespace torwart::platform {
 
 struct EalRequest {
-  unsigned worker_lcores = 0;        // 0: no worker lcores (replay, tools)
-  std::vector<std::string> vdevs;    // --vdev arguments
-  std::vector<std::string> pci;      // -a allow-list; empty: --no-pci
+  unsigned worker_lcores = 0;      // 0: no worker lcores (replay, tools)
+  std::vector<std::string> vdevs;  // --vdev arguments
+  std::vector<std::string> pci;    // -a allow-list; empty: --no-pci
   bool hugepages = false;
   unsigned memory_mb = 512;
   std::vector<unsigned> cpus{0};

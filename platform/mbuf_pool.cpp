@@ -5,7 +5,6 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 
-
 namespace torwart::platform {
 namespace {
 
@@ -27,7 +26,8 @@ rte_mempool* create_mbuf_pool(const std::string& name, unsigned count, uint16_t 
   rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), count, kCachePerLcore, private_size,
                                               RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
   if (pool == nullptr) {
-    throw std::runtime_error("cannot allocate " + std::to_string(count) + " packet buffers: " + rte_strerror(rte_errno) +
+    throw std::runtime_error("cannot allocate " + std::to_string(count) +
+                             " packet buffers: " + rte_strerror(rte_errno) +
                              " (raise dataplane.memory_mb or lower dataplane.mbufs)");
   }
   return pool;

@@ -5,15 +5,14 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
-
 namespace torwart::platform {
 namespace {
 
 // A Toeplitz key of one repeated 16-bit pattern hashes (a, b) and (b, a) alike: symmetric RSS.
-constexpr uint8_t kSymmetricRssKey[40] = {
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
+constexpr uint8_t kSymmetricRssKey[40] = {0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+                                          0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+                                          0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+                                          0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
 constexpr uint64_t kRssTypes = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 
 [[noreturn]] void fail(const PortRequest& port, const std::string& what, int code) {
@@ -42,11 +41,12 @@ std::vector<OpenPort> open_ports(const std::vector<PortRequest>& ports, const Qu
     const uint16_t wanted_tx = static_cast<uint16_t>(d.workers + 1);
     if (info.max_tx_queues < wanted_tx) {
       throw std::runtime_error("port '" + port.name + "': needs " + std::to_string(wanted_tx) +
-                               " transmit queues (workers + 1), device offers " + std::to_string(info.max_tx_queues));
+                               " transmit queues (workers + 1), device offers " +
+                               std::to_string(info.max_tx_queues));
     }
     rte_eth_conf conf{};
-    const bool rss_capable = (info.flow_type_rss_offloads & kRssTypes) != 0 && info.max_rx_queues >= d.workers &&
-                             info.hash_key_size == sizeof kSymmetricRssKey;
+    const bool rss_capable = (info.flow_type_rss_offloads & kRssTypes) != 0 &&
+                             info.max_rx_queues >= d.workers && info.hash_key_size == sizeof kSymmetricRssKey;
     const bool use_rss = d.workers > 1 && rss_capable && port.rss != RssChoice::kNever;
     if (port.rss == RssChoice::kRequired && !rss_capable && d.workers > 1) {
       throw std::runtime_error("port '" + port.name + "': distribution rss requested, but " + open.driver +
@@ -67,13 +67,15 @@ std::vector<OpenPort> open_ports(const std::vector<PortRequest>& ports, const Qu
     open.tx_queues = wanted_tx;
     const uint32_t frame = port.mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 4;  // room for one VLAN tag
     if (frame > RTE_MBUF_DEFAULT_DATAROOM) {
-      throw std::runtime_error("port '" + port.name + "': MTU " + std::to_string(port.mtu) + " needs jumbo buffers, not supported yet");
+      throw std::runtime_error("port '" + port.name + "': MTU " + std::to_string(port.mtu) +
+                               " needs jumbo buffers, not supported yet");
     }
     conf.rxmode.mtu = port.mtu;
     if (int rc = rte_eth_dev_configure(open.port_id, open.rx_queues, open.tx_queues, &conf); rc != 0) {
       fail(port, "configure", rc);
     }
-    uint16_t rx_descriptors = static_cast<uint16_t>(d.rx_descriptors), tx_descriptors = static_cast<uint16_t>(d.tx_descriptors);
+    uint16_t rx_descriptors = static_cast<uint16_t>(d.rx_descriptors),
+             tx_descriptors = static_cast<uint16_t>(d.tx_descriptors);
     rte_eth_dev_adjust_nb_rx_tx_desc(open.port_id, &rx_descriptors, &tx_descriptors);
     const int socket = rte_eth_dev_socket_id(open.port_id);
     for (uint16_t q = 0; q < open.rx_queues; ++q) {

@@ -8,8 +8,8 @@
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/store_lock.hpp"
 #include "controlplane/config_store/validate.hpp"
-#include "rules/config/load.hpp"
 #include "rules/config/config_digest.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::controlplane {
 namespace {

@@ -28,9 +28,8 @@ std::string management_guard_error(std::string_view current_text, std::string_vi
   const auto* running = std::get_if<config::Config>(&current);
   const auto* next = std::get_if<config::Config>(&candidate);
   if (running == nullptr || next == nullptr || !running->management || next->management) return {};
-  return "anti-lockout: the current version protects management interface '" + running->management->interface +
-         "'; a commit may change the management section but not remove it";
+  return "anti-lockout: the current version protects management interface '" +
+         running->management->interface + "'; a commit may change the management section but not remove it";
 }
-
 
 }  // namespace torwart::controlplane

@@ -17,5 +17,4 @@ std::vector<std::string> validate_config(std::string_view text, std::string_view
 // be valid.
 std::string management_guard_error(std::string_view current_text, std::string_view candidate_text);
 
-
 }  // namespace torwart::controlplane

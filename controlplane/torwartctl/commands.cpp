@@ -9,9 +9,9 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/version_info.hpp"
+#include "controlplane/torwartctl/duration.hpp"
 #include "dataplane/control_protocol/client.hpp"
 #include "dataplane/control_protocol/flow_listing.hpp"
-#include "controlplane/torwartctl/duration.hpp"
 
 namespace torwart::controlplane::ctl {
 namespace {
@@ -25,7 +25,7 @@ std::optional<json> ask(const Options& o, json request, int* code) {
   try {
     request["protocol"] = 1;
     json response = platform::json_line_request(o.socket, std::move(request), kTimeout, "torwartd",
-                                      "is torwartd running, and is this its --socket?");
+                                                "is torwartd running, and is this its --socket?");
     if (!response.value("ok", false)) {
       if (o.json) {
         std::cout << response.dump(2) << "\n";

@@ -48,8 +48,9 @@ int run_editor(const std::string& command, const std::string& path) {
 int cmd_edit(const Options& o, const std::string& confirm_within, const std::string& message) {
   nlohmann::json shown;
   try {
-    shown = platform::json_line_request(o.socket, {{"protocol", 1}, {"command", "show"}}, std::chrono::seconds(30),
-                              "torwartd", "is torwartd running, and is this its --socket?");
+    shown = platform::json_line_request(o.socket, {{"protocol", 1}, {"command", "show"}},
+                                        std::chrono::seconds(30), "torwartd",
+                                        "is torwartd running, and is this its --socket?");
   } catch (const platform::JsonLineUnreachable& e) {
     std::cerr << "torwartctl: " << e.what() << "\n";
     return kExitFailure;

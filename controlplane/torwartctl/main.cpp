@@ -84,8 +84,9 @@ int main(int argc, char** argv) {
 
   unsigned flow_limit = 100;
   auto* flows = app.add_subcommand(
-      "flows", "The connections the fast path tracks (`torwart flows`, through torwartd): originator,\n"
-               "responder, state, the policy rule that let it in, packets, bytes, age.");
+      "flows",
+      "The connections the fast path tracks (`torwart flows`, through torwartd): originator,\n"
+      "responder, state, the policy rule that let it in, packets, bytes, age.");
   flows->add_option("--limit", flow_limit, "At most this many connections per worker (1-1000)")
       ->check(CLI::Range(1u, 1000u))
       ->capture_default_str();

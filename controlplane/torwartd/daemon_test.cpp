@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <thread>
 
-#include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
-#include "dataplane/control_protocol/client.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/fake_fastpath.hpp"
 #include "controlplane/torwartd/server.hpp"
+#include "dataplane/control_protocol/client.hpp"
+#include "rules/config/config_digest.hpp"
 #include "rules/config/load.hpp"
 
 namespace torwart::controlplane {

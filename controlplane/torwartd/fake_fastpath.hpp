@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/torwartd/fastpath_link.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::controlplane {
 

@@ -30,15 +30,17 @@ FastPathState SocketFastPathLink::status() {
     const auto result = result_of(control_protocol::make_request(control_protocol::command::kStatus));
     return {result.at("config_version").get<uint64_t>(), result.at("config_digest").get<std::string>()};
   } catch (const nlohmann::json::exception& e) {
-    throw control_protocol::FastPathUnreachable(std::string("torwart run's status is not understood: ") + e.what());
+    throw control_protocol::FastPathUnreachable(std::string("torwart run's status is not understood: ") +
+                                                e.what());
   } catch (const FastPathRefused& e) {
     throw control_protocol::FastPathUnreachable(std::string("torwart run refused status: ") + e.what());
   }
 }
 
 void SocketFastPathLink::push(uint64_t version, const std::string& text, const std::string& origin) {
-  result_of(control_protocol::make_request(
-      control_protocol::command::kReload, {{"config", text}, {"origin", origin}, {"config_version", version}}));
+  result_of(
+      control_protocol::make_request(control_protocol::command::kReload,
+                                     {{"config", text}, {"origin", origin}, {"config_version", version}}));
   // The acknowledgement: the workers run the new version.
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (;;) {
@@ -46,7 +48,7 @@ void SocketFastPathLink::push(uint64_t version, const std::string& text, const s
     if (state.version == version) return;
     if (state.version > version || std::chrono::steady_clock::now() > deadline) {
       throw control_protocol::FastPathUnreachable("torwart run accepted version " + std::to_string(version) +
-                                " but reports version " + std::to_string(state.version));
+                                                  " but reports version " + std::to_string(state.version));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -35,8 +35,8 @@ class FastPathLink {
   virtual void push(uint64_t version, const std::string& text, const std::string& origin) = 0;
   // The fast path's `stats` result. Throws control_protocol::FastPathUnreachable.
   virtual nlohmann::json stats() = 0;
-  // The fast path's `flows` result (at most `limit` connections per worker). Throws control_protocol::FastPathUnreachable,
-  // FastPathRefused for a limit it does not take.
+  // The fast path's `flows` result (at most `limit` connections per worker). Throws
+  // control_protocol::FastPathUnreachable, FastPathRefused for a limit it does not take.
   virtual nlohmann::json flows(unsigned limit) = 0;
 };
 

@@ -11,8 +11,8 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/store_lock.hpp"
-#include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/logging/spool_retention.hpp"
+#include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
       const auto retention = retention_of(store.current() != 0 ? store.text(store.current()) : std::string());
       const RetentionResult r = expire_spool(eve_dir, retention);
       if (r.removed > 0)
-        std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes << " bytes)\n";
+        std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes
+                  << " bytes)\n";
       for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
       retention_timer.expires_after(std::chrono::minutes(1));
       retention_timer.async_wait([&](boost::system::error_code ec) {

@@ -7,8 +7,8 @@
 
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/torwartd/fake_fastpath.hpp"
-#include "rules/config/load.hpp"
 #include "rules/config/config_digest.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -70,7 +70,8 @@ TEST_F(RequestHandlerTest, FlowsPassTheLimitThroughAndRefuseABadOne) {
   ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
   EXPECT_EQ(r["result"]["limit_per_worker"], 7);
   EXPECT_EQ(refusal({{"command", "flows"}, {"limit", 0}}), "limit must be a whole number from 1 to 1000");
-  EXPECT_EQ(refusal({{"command", "flows"}, {"limit", "many"}}), "limit must be a whole number from 1 to 1000");
+  EXPECT_EQ(refusal({{"command", "flows"}, {"limit", "many"}}),
+            "limit must be a whole number from 1 to 1000");
   EXPECT_TRUE(ask({{"command", "flows"}})["ok"].get<bool>());
   EXPECT_EQ(fastpath_.flow_limits, (std::vector<unsigned>{7, 100}));
 }

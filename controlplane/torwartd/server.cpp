@@ -19,8 +19,8 @@ Author author_of(const platform::PeerCredentials& peer) {
   return a;
 }
 
-Server::Server(boost::asio::io_context& io, ControlService& service, const std::string& socket_path, unsigned mode,
-               std::function<void()> after_request) {
+Server::Server(boost::asio::io_context& io, ControlService& service, const std::string& socket_path,
+               unsigned mode, std::function<void()> after_request) {
   platform::JsonLineHandlers handlers;
   handlers.request = [&service](const nlohmann::json& request, const platform::PeerCredentials& peer) {
     return handle_request(service, request, author_of(peer));
@@ -33,7 +33,8 @@ Server::Server(boost::asio::io_context& io, ControlService& service, const std::
                           {"details", nlohmann::json::array()}};
   };
   handlers.after_request = std::move(after_request);
-  server_ = std::make_unique<platform::JsonLineServer>(io, socket_path, mode, kMaxRequestBytes, std::move(handlers));
+  server_ = std::make_unique<platform::JsonLineServer>(io, socket_path, mode, kMaxRequestBytes,
+                                                       std::move(handlers));
 }
 
 }  // namespace torwart::controlplane

@@ -167,7 +167,8 @@ nlohmann::json ControlService::commit(const CommitRequest& request, const Author
     refuse(ErrorKind::kBadInput, request.origin + " is not valid; nothing was committed", std::move(errors));
   }
   if (store_.current() != 0) {
-    if (auto lockout = management_guard_error(store_.text(store_.current()), request.text); !lockout.empty()) {
+    if (auto lockout = management_guard_error(store_.text(store_.current()), request.text);
+        !lockout.empty()) {
       refuse(ErrorKind::kBadInput, request.origin + " is refused; nothing was committed", {lockout});
     }
   }

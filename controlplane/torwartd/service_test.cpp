@@ -9,8 +9,8 @@
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "controlplane/torwartd/fake_fastpath.hpp"
-#include "rules/config/load.hpp"
 #include "rules/config/config_digest.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -145,7 +145,8 @@ TEST_F(ServiceTest, ACommitCannotDropTheManagementProtection) {
   service_->commit(commit_of(managed), anna_);
   EXPECT_EQ(store_->current(), 2u);
   std::string message;
-  EXPECT_EQ(error_of([&] { service_->commit(commit_of(std::string(config::default_config_text())), anna_); }, &message),
+  EXPECT_EQ(error_of([&] { service_->commit(commit_of(std::string(config::default_config_text())), anna_); },
+                     &message),
             ErrorKind::kBadInput);
   try {
     service_->commit(commit_of(std::string(config::default_config_text())), anna_);

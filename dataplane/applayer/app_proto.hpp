@@ -4,9 +4,9 @@
 
 namespace torwart::dataplane::applayer {
 
-using app_protocols::AppProto;
 using app_protocols::app_proto_from_name;
 using app_protocols::app_proto_name;
+using app_protocols::AppProto;
 using app_protocols::identified_by_torwart;
 using app_protocols::well_known_service;
 

@@ -3,11 +3,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "dataplane/cli/commands.hpp"
+#include "dataplane/cli/config_input.hpp"
 #include "dataplane/control_protocol/client.hpp"
 #include "dataplane/control_protocol/control_protocol.hpp"
 #include "dataplane/control_protocol/flow_listing.hpp"
-#include "dataplane/cli/commands.hpp"
-#include "dataplane/cli/config_input.hpp"
 
 namespace torwart::cli {
 namespace {
@@ -124,7 +124,8 @@ int cmd_flows(const ControlTarget& target, bool json, unsigned limit) {
   auto socket = socket_of(target);
   if (!socket) return kExitBadInput;
   int code = kExitOk;
-  auto result = ask(*socket, control_protocol::make_request(control_protocol::command::kFlows, {{"limit", limit}}), &code);
+  auto result = ask(
+      *socket, control_protocol::make_request(control_protocol::command::kFlows, {{"limit", limit}}), &code);
   if (!result) return code;
   if (json) {
     std::cout << result->dump(2) << "\n";

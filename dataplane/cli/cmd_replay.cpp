@@ -7,7 +7,8 @@
 
 namespace torwart::cli {
 
-int cmd_replay(const std::string& config_path, const std::string& out_dir, const std::vector<std::string>& inputs) {
+int cmd_replay(const std::string& config_path, const std::string& out_dir,
+               const std::vector<std::string>& inputs) {
   auto loaded = load_config_or_report(config_path);
   if (!loaded) return kExitBadInput;
   dataplane::replay::ReplayOptions options{loaded->config, loaded->text, out_dir, {}};
@@ -24,8 +25,8 @@ int cmd_replay(const std::string& config_path, const std::string& out_dir, const
     eal.memory_mb = 256;
     platform::start_eal(eal);
     const auto summary = dataplane::replay::run_replay(options);
-    std::cerr << "torwart replay: " << summary.packets_in << " packets in, " << summary.packets_out << " out, "
-              << summary.dropped << " dropped; outputs in " << out_dir << "\n";
+    std::cerr << "torwart replay: " << summary.packets_in << " packets in, " << summary.packets_out
+              << " out, " << summary.dropped << " dropped; outputs in " << out_dir << "\n";
     return kExitOk;
   } catch (const dataplane::replay::ReplayInputError& e) {
     std::cerr << "torwart replay: " << e.what() << "\n";

@@ -4,9 +4,9 @@
 
 #include "dataplane/cli/commands.hpp"
 #include "dataplane/cli/config_input.hpp"
+#include "dataplane/live/platform_requests.hpp"
 #include "dataplane/live/runtime.hpp"
 #include "dataplane/pipeline/signature_loader.hpp"
-#include "dataplane/live/platform_requests.hpp"
 #include "rules/policy/compiled_policy.hpp"
 
 namespace torwart::cli {

@@ -11,7 +11,8 @@ inline constexpr int kExitBadInput = 2;
 
 int cmd_run(const std::string& config_path, const std::string& log_dir);
 int cmd_check(const std::string& config_path, bool json);
-int cmd_replay(const std::string& config_path, const std::string& out_dir, const std::vector<std::string>& inputs);
+int cmd_replay(const std::string& config_path, const std::string& out_dir,
+               const std::vector<std::string>& inputs);
 struct InspectArguments {
   std::string config_path;
   std::vector<std::string> signature_files;
@@ -26,7 +27,8 @@ struct InspectArguments {
 int cmd_inspect(const InspectArguments& args);
 // The stages in the order they run (dataplane/pipeline/stages.hpp kStages).
 int cmd_pipeline();
-int cmd_lab(const std::string& self_path, const std::string& log_dir, bool verbose, bool stop_at_first_failure);
+int cmd_lab(const std::string& self_path, const std::string& log_dir, bool verbose,
+            bool stop_at_first_failure);
 
 struct ControlTarget {
   std::string config_path;  // the socket is the configuration's dataplane.control_socket

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
       "inspect",
       "Analyse a capture the way `suricata -r` does: track, reassemble, identify and parse every\n"
       "connection, match the signatures (-S), forward nothing, write DIR/eve.json (alert, http, tls,\n"
-      "dns, anomaly, flow and stats records) and DIR/signatures.json (what loaded, what was skipped and why).");
+      "dns, anomaly, flow and stats records) and DIR/signatures.json (what loaded, what was skipped and "
+      "why).");
   inspect->add_option(
       "-c,--config", inspect_args.config_path,
       "Configuration for the inspection limits and record switches (default: the built-in one)");

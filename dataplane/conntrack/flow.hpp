@@ -76,7 +76,7 @@ struct Flow {
   // The configuration version (low 32 bits) whose policy decided this flow: after a reload the flow's next
   // packet asks the new policy again, so that a policy change also ends flows it no longer allows.
   uint32_t policy_version;
-  TcpPeer tcp[2];        // [Direction]: the side that sends packets of that direction
+  TcpPeer tcp[2];  // [Direction]: the side that sends packets of that direction
   uint64_t last_seen_ns;
   uint64_t first_seen_ns;
   // Unique per worker: worker id in the top 16 bits, a per-worker sequence below (EVE `flow_id`). While the

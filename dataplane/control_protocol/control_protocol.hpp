@@ -32,7 +32,8 @@ inline nlohmann::json make_request(std::string_view name, nlohmann::json fields 
 inline nlohmann::json ok_reply(nlohmann::json result) {
   return {{"protocol", kVersion}, {"ok", true}, {"result", std::move(result)}};
 }
-inline nlohmann::json error_reply(const std::string& message, nlohmann::json details = nlohmann::json::array()) {
+inline nlohmann::json error_reply(const std::string& message,
+                                  nlohmann::json details = nlohmann::json::array()) {
   return {{"protocol", kVersion}, {"ok", false}, {"error", message}, {"details", std::move(details)}};
 }
 

@@ -40,9 +40,9 @@ inline constexpr uint16_t kReplyDirection =
 
 // PacketMeta::nat_flags: what NAT did to a packet before conntrack saw it (stage_nat.cpp).
 namespace nat_flag {
-inline constexpr uint8_t kSteered = 1 << 0;     // software distribution chose its worker by NAT steering
-inline constexpr uint8_t kForwarded = 1 << 1;   // destination translated by a port forward
-inline constexpr uint8_t kViaMapping = 1 << 2;  // destination translated back through a source-NAT mapping
+inline constexpr uint8_t kSteered = 1 << 0;      // software distribution chose its worker by NAT steering
+inline constexpr uint8_t kForwarded = 1 << 1;    // destination translated by a port forward
+inline constexpr uint8_t kViaMapping = 1 << 2;   // destination translated back through a source-NAT mapping
 inline constexpr uint8_t kIcmpInbound = 1 << 3;  // ICMP error to an external address, outer and quote done
 inline constexpr uint8_t kDestinationTranslated = kForwarded | kViaMapping | kIcmpInbound;
 }  // namespace nat_flag
@@ -66,11 +66,11 @@ struct PacketMeta {
   uint8_t l4_present;
   uint8_t ttl;
   DropReason drop_reason;
-  uint8_t nat_flags;         // nat_flag::*
-  uint16_t policy_rule;      // the policy rule that decided (rule index; 0xffff: default or undecided)
-  uint32_t flow_hash;        // symmetric: both directions of a connection hash alike
-  uint32_t next_hop;         // index into the snapshot's next-hop table
-  uint16_t fragment_header;  // IPv6 fragments: offset of the fragment header from the start of the frame
+  uint8_t nat_flags;              // nat_flag::*
+  uint16_t policy_rule;           // the policy rule that decided (rule index; 0xffff: default or undecided)
+  uint32_t flow_hash;             // symmetric: both directions of a connection hash alike
+  uint32_t next_hop;              // index into the snapshot's next-hop table
+  uint16_t fragment_header;       // IPv6 fragments: offset of the fragment header from the start of the frame
   uint16_t nat_original_port;     // kForwarded / kViaMapping: the destination port the packet arrived with
   conntrack::Flow* flow;          // the tracked connection, once conntrack or policy found or created it
   uint32_t nat_original_address;  // ... and its destination address (network order)

@@ -7,7 +7,8 @@ namespace torwart::dataplane {
 
 class TokenBucket {
  public:
-  constexpr TokenBucket(uint32_t per_second, uint32_t burst) : per_second_(per_second), burst_(burst), tokens_(burst) {}
+  constexpr TokenBucket(uint32_t per_second, uint32_t burst)
+      : per_second_(per_second), burst_(burst), tokens_(burst) {}
 
   bool take(uint64_t now_ns) {
     if (now_ns > last_ns_) {

@@ -8,8 +8,8 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
-#include "dataplane/eve/eve_address.hpp"
 #include "dataplane/core/fixed_json.hpp"
+#include "dataplane/eve/eve_address.hpp"
 
 namespace torwart::dataplane {
 std::string_view proto_name(uint8_t proto, char* scratch) {

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <rte_mbuf.h>
+#include <nlohmann/json.hpp>
 
-#include "dataplane/eve/eve_format.hpp"
 #include "dataplane/core/fixed_json.hpp"
 #include "dataplane/core/parse.hpp"
+#include "dataplane/eve/eve_format.hpp"
 #include "tests/support/packet_builder.hpp"
 
 namespace torwart::dataplane {
@@ -23,7 +23,8 @@ constexpr uint64_t kTime = 1'700'000'000'123'456'789ull;  // 2023-11-14T22:13:20
 // Enough of an mbuf for rte_pktmbuf_mtod and rte_pktmbuf_pkt_len.
 // (Held through storage: rte_mbuf ends in a zero-length array, which -Wpedantic refuses as a member.)
 struct FakeMbuf {
-  explicit FakeMbuf(test::Bytes bytes) : frame(std::move(bytes)), storage(std::make_unique<rte_mbuf>()), mbuf(*storage) {
+  explicit FakeMbuf(test::Bytes bytes)
+      : frame(std::move(bytes)), storage(std::make_unique<rte_mbuf>()), mbuf(*storage) {
     mbuf.buf_addr = frame.data();
     mbuf.data_off = 0;
     mbuf.data_len = static_cast<uint16_t>(frame.size());
@@ -68,10 +69,14 @@ TEST(EveTimestamp, SuricataFormat) {
 
 TEST(EveDropRecord, TcpDropHasSuricataFields) {
   const auto record = drop_record(
-      test::ipv4_frame({}, {.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 33, .tos = 0x10, .id = 777},
-                       test::Tcp{.source_port = 40001, .destination_port = 443, .sequence = 1000,
-                                 .acknowledgement = 2000, .flags = test::tcp_flag::kSyn | test::tcp_flag::kAck,
-                                 .window = 512}),
+      test::ipv4_frame(
+          {}, {.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 33, .tos = 0x10, .id = 777},
+          test::Tcp{.source_port = 40001,
+                    .destination_port = 443,
+                    .sequence = 1000,
+                    .acknowledgement = 2000,
+                    .flags = test::tcp_flag::kSyn | test::tcp_flag::kAck,
+                    .window = 512}),
       DropReason::kSpoofedSource);
   const auto& j = record.json;
   EXPECT_EQ(j["timestamp"], "2023-11-14T22:13:20.123456+0000");
@@ -100,9 +105,10 @@ TEST(EveDropRecord, TcpDropHasSuricataFields) {
 }
 
 TEST(EveDropRecord, Ipv6IcmpCarriesTypeAndCode) {
-  const auto record = drop_record(test::ipv6_frame({}, {.source = "2001:db8:10::10", .destination = "2a00::1"},
-                                                   test::icmpv6_echo_request(1, 2)),
-                                  DropReason::kTtlExceeded);
+  const auto record =
+      drop_record(test::ipv6_frame({}, {.source = "2001:db8:10::10", .destination = "2a00::1"},
+                                   test::icmpv6_echo_request(1, 2)),
+                  DropReason::kTtlExceeded);
   const auto& j = record.json;
   EXPECT_EQ(j["src_ip"], "2001:db8:10::10");
   EXPECT_EQ(j["dest_ip"], "2a00::1");
@@ -114,11 +120,12 @@ TEST(EveDropRecord, Ipv6IcmpCarriesTypeAndCode) {
 }
 
 TEST(EveDropRecord, UdpAndOtherProtocols) {
-  const auto udp = drop_record(test::ipv4_frame({}, {}, test::Udp{.source_port = 5353, .destination_port = 53}),
-                               DropReason::kNoRoute);
+  const auto udp = drop_record(
+      test::ipv4_frame({}, {}, test::Udp{.source_port = 5353, .destination_port = 53}), DropReason::kNoRoute);
   EXPECT_EQ(udp.json["proto"], "UDP");
   EXPECT_EQ(udp.json["dest_port"], 53);
-  const auto gre = drop_record(test::ipv4_frame({}, {}, test::RawTransport{47, test::Bytes(8, 0)}), DropReason::kNoRoute);
+  const auto gre =
+      drop_record(test::ipv4_frame({}, {}, test::RawTransport{47, test::Bytes(8, 0)}), DropReason::kNoRoute);
   EXPECT_EQ(gre.json["proto"], "47");
 }
 
@@ -270,7 +277,10 @@ TEST(FixedJson, OverflowIsStickyAndNeverWritesPastTheBuffer) {
   char buffer[16];
   std::fill(std::begin(buffer), std::end(buffer), '#');
   FixedJson json(buffer, 10);
-  json.open_object().field("long", std::string_view("value that does not fit")).field("x", uint64_t{1}).close_object();
+  json.open_object()
+      .field("long", std::string_view("value that does not fit"))
+      .field("x", uint64_t{1})
+      .close_object();
   EXPECT_FALSE(json.ok());
   EXPECT_LE(json.size(), 10u);
   for (size_t i = 10; i < sizeof buffer; ++i) EXPECT_EQ(buffer[i], '#') << i;

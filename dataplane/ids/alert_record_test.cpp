@@ -85,8 +85,9 @@ TEST(AlertRecord, MetadataGroupedByKeyAndTheTargetSide) {
   EXPECT_NE(text.find(R"("source":{"ip":"198.51.100.7","port":40000},"target":{"ip":"10.0.0.5","port":443})"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"("metadata":{"created_at":["2024_01_02","2024_03_04"],"signature_severity":["Major"]})"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(R"("metadata":{"created_at":["2024_01_02","2024_03_04"],"signature_severity":["Major"]})"),
+      std::string::npos)
       << text;
 }
 

@@ -1,14 +1,15 @@
 #pragma once
 // One captured frame on its way to the application layer, as `torwart inspect` and the application-layer
-// benchmark take it: into an mbuf, parsed, and tracked as an IDS tracks (dataplane/pipeline/monitor_track.hpp).
+// benchmark take it: into an mbuf, parsed, and tracked as an IDS tracks
+// (dataplane/pipeline/monitor_track.hpp).
 #include <cstdint>
 #include <span>
 
 #include "dataplane/core/burst.hpp"
 #include "dataplane/core/drop_reason.hpp"
+#include "dataplane/core/parse.hpp"
 #include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/pipeline/monitor_track.hpp"
-#include "dataplane/core/parse.hpp"
 #include "dataplane/pipeline/worker_context.hpp"
 
 namespace torwart::dataplane::inspect {

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "rules/config/config.hpp"
 #include "dataplane/lab/netns.hpp"
+#include "rules/config/config.hpp"
 
 namespace torwart::lab {
 

@@ -7,7 +7,9 @@ namespace torwart::dataplane::live {
 ControlServer::ControlServer(boost::asio::io_context& io, const std::string& path, ControlHandler handler)
     : handler_(std::move(handler)) {
   platform::JsonLineHandlers handlers;
-  handlers.request = [this](const nlohmann::json& request, const Peer& peer) { return answer(request, peer); };
+  handlers.request = [this](const nlohmann::json& request, const Peer& peer) {
+    return answer(request, peer);
+  };
   handlers.refusal = [this](const std::string& reason) {
     ++refused_lines_;
     return control_protocol::error_reply(reason);

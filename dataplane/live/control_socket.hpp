@@ -27,8 +27,8 @@ struct ControlError : std::runtime_error {
 
 class ControlServer {
  public:
-  // Creates the socket (mode 0660: root and the torwart group, replacing a stale one); throws when the path is
-  // unusable.
+  // Creates the socket (mode 0660: root and the torwart group, replacing a stale one); throws when the path
+  // is unusable.
   ControlServer(boost::asio::io_context& io, const std::string& path, ControlHandler handler);
 
   uint64_t requests() const { return server_->requests() + refused_lines_; }

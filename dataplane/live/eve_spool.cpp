@@ -57,8 +57,7 @@ void EveSpool::rotate() {
   std::tm utc{};
   gmtime_r(&now, &utc);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  const std::filesystem::path closed =
-      dir_ / control_protocol::closed_spool_file_name(stamp, ++sequence_);
+  const std::filesystem::path closed = dir_ / control_protocol::closed_spool_file_name(stamp, ++sequence_);
   std::error_code ec;
   std::filesystem::rename(dir_ / control_protocol::kActiveSpoolFile, closed, ec);
   if (ec) ++write_errors_;

@@ -4,12 +4,18 @@ namespace torwart::dataplane {
 
 std::string device_name(const config::Port& port) {
   switch (port.backend) {
-    case config::PortBackend::kPci: return port.device;
-    case config::PortBackend::kAfPacket: return "net_af_packet_" + port.name;
-    case config::PortBackend::kPcap: return "net_pcap_" + port.name;
-    case config::PortBackend::kTap: return "net_tap_" + port.name;
-    case config::PortBackend::kNull: return "net_null_" + port.name;
-    case config::PortBackend::kRing: return "net_ring_" + port.name;
+    case config::PortBackend::kPci:
+      return port.device;
+    case config::PortBackend::kAfPacket:
+      return "net_af_packet_" + port.name;
+    case config::PortBackend::kPcap:
+      return "net_pcap_" + port.name;
+    case config::PortBackend::kTap:
+      return "net_tap_" + port.name;
+    case config::PortBackend::kNull:
+      return "net_null_" + port.name;
+    case config::PortBackend::kRing:
+      return "net_ring_" + port.name;
   }
   return port.name;
 }
@@ -26,17 +32,25 @@ platform::EalRequest eal_request_for(const config::Config& config) {
   for (const auto& port : config.ports) {
     const std::string name = device_name(port);
     switch (port.backend) {
-      case config::PortBackend::kPci: request.pci.push_back(port.device); break;
+      case config::PortBackend::kPci:
+        request.pci.push_back(port.device);
+        break;
       case config::PortBackend::kAfPacket:
         request.vdevs.push_back(name + ",iface=" + port.device + ",qpairs=" + std::to_string(queue_pairs) +
                                 ",qdisc_bypass=1,framecnt=4096");
         break;
-      case config::PortBackend::kPcap: request.vdevs.push_back(name + ",iface=" + port.device); break;
+      case config::PortBackend::kPcap:
+        request.vdevs.push_back(name + ",iface=" + port.device);
+        break;
       case config::PortBackend::kTap:
         request.vdevs.push_back(name + ",iface=" + (port.device.empty() ? port.name : port.device));
         break;
-      case config::PortBackend::kNull: request.vdevs.push_back(name); break;
-      case config::PortBackend::kRing: request.vdevs.push_back(name); break;
+      case config::PortBackend::kNull:
+        request.vdevs.push_back(name);
+        break;
+      case config::PortBackend::kRing:
+        request.vdevs.push_back(name);
+        break;
     }
   }
   return request;
@@ -52,8 +66,12 @@ std::vector<platform::PortRequest> port_requests(const config::Config& config) {
     request.mtu = port.mtu;
     if (port.mac) request.mac = port.mac->bytes;
     switch (config.dataplane.distribution) {
-      case config::Distribution::kRss: request.rss = platform::RssChoice::kRequired; break;
-      case config::Distribution::kSoftware: request.rss = platform::RssChoice::kNever; break;
+      case config::Distribution::kRss:
+        request.rss = platform::RssChoice::kRequired;
+        break;
+      case config::Distribution::kSoftware:
+        request.rss = platform::RssChoice::kNever;
+        break;
       case config::Distribution::kAuto:
         // Virtual devices spread frames unevenly or not at all: software distribution sorts their flows.
         request.rss = port.backend == config::PortBackend::kPci ? platform::RssChoice::kPrefer
@@ -70,8 +88,8 @@ platform::QueueRequest queue_request(const config::Config& config) {
 }
 
 platform::MbufDemand mbuf_demand(const config::Config& config) {
-  return {static_cast<unsigned>(config.ports.size()), config.dataplane.workers, config.dataplane.rx_descriptors,
-          config.dataplane.tx_descriptors};
+  return {static_cast<unsigned>(config.ports.size()), config.dataplane.workers,
+          config.dataplane.rx_descriptors, config.dataplane.tx_descriptors};
 }
 
 std::vector<PortBinding> bindings_of(const std::vector<platform::OpenPort>& ports) {

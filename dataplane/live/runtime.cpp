@@ -5,29 +5,29 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <deque>
-#include <utility>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "dataplane/control_protocol/control_protocol.hpp"
 #include "dataplane/eve/eve_format.hpp"
-#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
+#include "dataplane/live/platform_requests.hpp"
 #include "dataplane/live/transmitters.hpp"
 #include "dataplane/live/worker_loop.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/pipeline/report.hpp"
 #include "dataplane/pipeline/signature_loader.hpp"
 #include "dataplane/pipeline/slow_path.hpp"
-#include "dataplane/control_protocol/control_protocol.hpp"
-#include "dataplane/live/platform_requests.hpp"
-#include "rules/config/load.hpp"
 #include "rules/config/config_digest.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::dataplane::live {
 namespace {
@@ -44,16 +44,17 @@ std::string restart_reason(const config::Config& running, const config::Config& 
   for (size_t i = 0; i < running.ports.size(); ++i) {
     const auto& a = running.ports[i];
     const auto& b = candidate.ports[i];
-    if (a.name != b.name || a.backend != b.backend || a.device != b.device || a.mtu != b.mtu || a.mac != b.mac) {
+    if (a.name != b.name || a.backend != b.backend || a.device != b.device || a.mtu != b.mtu ||
+        a.mac != b.mac) {
       return "port '" + a.name + "' changed its name, backend, device, MTU or MAC";
     }
   }
   const auto& d = running.dataplane;
   const auto& e = candidate.dataplane;
-  if (d.workers != e.workers || d.cpus != e.cpus || d.hugepages != e.hugepages || d.memory_mb != e.memory_mb ||
-      d.mbufs != e.mbufs || d.rx_descriptors != e.rx_descriptors || d.tx_descriptors != e.tx_descriptors ||
-      d.distribution != e.distribution || d.control_socket != e.control_socket ||
-      d.flows_per_worker != e.flows_per_worker) {
+  if (d.workers != e.workers || d.cpus != e.cpus || d.hugepages != e.hugepages ||
+      d.memory_mb != e.memory_mb || d.mbufs != e.mbufs || d.rx_descriptors != e.rx_descriptors ||
+      d.tx_descriptors != e.tx_descriptors || d.distribution != e.distribution ||
+      d.control_socket != e.control_socket || d.flows_per_worker != e.flows_per_worker) {
     return "the dataplane section changed (only burst, stats_interval and idle_sleep_us apply live)";
   }
   // Live mappings own ports in per-worker slices of these ranges, and the NAT tables were sized at start-up.
@@ -81,10 +82,12 @@ class Appliance {
  private:
   void start() {
     const unsigned workers = config_.dataplane.workers;
-    if (workers > kMaxWorkers) throw std::runtime_error("at most " + std::to_string(kMaxWorkers) + " workers");
+    if (workers > kMaxWorkers)
+      throw std::runtime_error("at most " + std::to_string(kMaxWorkers) + " workers");
     const unsigned needed = platform::minimum_mbufs(mbuf_demand(config_));
     if (config_.dataplane.mbufs < needed) {
-      throw std::runtime_error("dataplane.mbufs is " + std::to_string(config_.dataplane.mbufs) + ", this configuration needs at least " + std::to_string(needed));
+      throw std::runtime_error("dataplane.mbufs is " + std::to_string(config_.dataplane.mbufs) +
+                               ", this configuration needs at least " + std::to_string(needed));
     }
     platform::start_eal(eal_request_for(config_));
     shared_.clock.calibrate();
@@ -101,15 +104,18 @@ class Appliance {
     if (!config_.nat.empty() && workers > 1) shared_.software_distribution = true;
     const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers);
     shared_.qsbr = static_cast<rte_rcu_qsbr*>(rte_zmalloc("torwart_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
-    if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0) throw std::runtime_error("cannot set up RCU");
+    if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0)
+      throw std::runtime_error("cannot set up RCU");
     shared_.punt_ring = rte_ring_create("torwart_punt", kPuntRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
     if (shared_.punt_ring == nullptr) throw std::runtime_error("cannot create the slow-path ring");
     for (unsigned from = 0; from < workers; ++from) {
       for (unsigned to = 0; to < workers; ++to) {
         if (from == to) continue;
         const std::string name = "torwart_h" + std::to_string(from) + "_" + std::to_string(to);
-        shared_.handoff[from][to] = rte_ring_create(name.c_str(), kHandoffRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (shared_.handoff[from][to] == nullptr) throw std::runtime_error("cannot create distribution ring " + name);
+        shared_.handoff[from][to] =
+            rte_ring_create(name.c_str(), kHandoffRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (shared_.handoff[from][to] == nullptr)
+          throw std::runtime_error("cannot create distribution ring " + name);
       }
     }
 
@@ -120,7 +126,8 @@ class Appliance {
       eve_rings_.push_back(std::make_unique<EveRing>());
       contexts_.push_back(std::make_unique<WorkerContext>(
           w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
-          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_), inspection_limits(config_)));
+          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_),
+          inspection_limits(config_)));
     }
     for (unsigned w = 0; w < workers; ++w) {
       flow_dumps_.push_back(std::make_unique<FlowDumpMailbox>());
@@ -128,9 +135,9 @@ class Appliance {
     }
     control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
     eve_rings_.push_back(std::make_unique<EveRing>());
-    control_context_ = std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_, refusing_sink_,
-                                                       *eve_rings_.back(), RateLimits{}, FragmentLimits{},
-                                                       kSlowPathFlowTable);
+    control_context_ = std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_,
+                                                       refusing_sink_, *eve_rings_.back(), RateLimits{},
+                                                       FragmentLimits{}, kSlowPathFlowTable);
     slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
 
     signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
@@ -143,8 +150,9 @@ class Appliance {
     std::filesystem::create_directories(options_.log_dir);
     eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
                                       uint64_t{config_.logging.eve_spool_mb} << 20);
-    control_server_ = std::make_unique<ControlServer>(io_, config_.dataplane.control_socket,
-                                                      [this](const nlohmann::json& r, const Peer& p) { return handle(r, p); });
+    control_server_ = std::make_unique<ControlServer>(
+        io_, config_.dataplane.control_socket,
+        [this](const nlohmann::json& r, const Peer& p) { return handle(r, p); });
 
     plans_.resize(workers);
     for (unsigned w = 0; w < workers; ++w) {
@@ -165,10 +173,10 @@ class Appliance {
       ++w;
     }
     started_ = std::chrono::steady_clock::now();
-    std::cerr << "torwart: running configuration version 1 (" << options_.config_origin << ") on " << ports_.size()
-              << " ports with " << workers << " workers, "
-              << (shared_.software_distribution ? "software" : "symmetric RSS") << " distribution; control socket "
-              << config_.dataplane.control_socket << "\n";
+    std::cerr << "torwart: running configuration version 1 (" << options_.config_origin << ") on "
+              << ports_.size() << " ports with " << workers << " workers, "
+              << (shared_.software_distribution ? "software" : "symmetric RSS")
+              << " distribution; control socket " << config_.dataplane.control_socket << "\n";
   }
 
   struct LaunchArgs {
@@ -197,14 +205,16 @@ class Appliance {
     uint64_t last_tick = 0, last_stats = shared_.clock.now_ns();
     while (!g_stop_requested.load()) {
       const uint64_t now = shared_.clock.now_ns();
-      const auto n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(shared_.punt_ring, reinterpret_cast<void**>(packets), kMaxBurst, nullptr));
+      const auto n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
+          shared_.punt_ring, reinterpret_cast<void**>(packets), kMaxBurst, nullptr));
       if (n > 0) slow_path_->handle(packets, n, now);
       if (now - last_tick > 100'000'000ull) {
         slow_path_->tick(now);
         last_tick = now;
       }
       unsigned lines = 0;
-      for (auto& ring : eve_rings_) lines += ring->drain([this](std::string_view line) { eve_->write(line); });
+      for (auto& ring : eve_rings_)
+        lines += ring->drain([this](std::string_view line) { eve_->write(line); });
       if (now - last_stats >= stats_interval_ns_) {
         eve_->write(stats_record(*current_, totals(), now, uptime_s()));
         ++lines;
@@ -247,7 +257,9 @@ class Appliance {
   }
 
   uint64_t uptime_s() const {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+            .count());
   }
 
   WorkerCounters totals() const {
@@ -279,7 +291,8 @@ class Appliance {
     if (command == control_protocol::command::kStats) {
       nlohmann::json stats = counters_json(*current_, totals());
       nlohmann::json workers = nlohmann::json::array();
-      for (const auto& c : contexts_) workers.push_back({{"worker", c->worker_id}, {"snapshot_version", c->counters.snapshot_version}});
+      for (const auto& c : contexts_)
+        workers.push_back({{"worker", c->worker_id}, {"snapshot_version", c->counters.snapshot_version}});
       stats["workers"] = workers;
       stats["control_requests"] = control_server_->requests();
       stats["control_requests_rejected"] = control_server_->rejected();
@@ -296,7 +309,8 @@ class Appliance {
     }
     if (command == control_protocol::command::kReload) return reload(request, peer);
     if (command == control_protocol::command::kFlows) return flows(request);
-    throw ControlError("unknown command '" + command + "' (known: " + control_protocol::known_commands() + ")");
+    throw ControlError("unknown command '" + command + "' (known: " + control_protocol::known_commands() +
+                       ")");
   }
 
   // Up to `limit` connections per worker, copied by each worker between two bursts (flow_dump.hpp).
@@ -320,8 +334,10 @@ class Appliance {
     const auto& rules = current_->source().policy.rules;
     for (unsigned w = 0; w < shared_.workers; ++w) {
       FlowDumpMailbox& mailbox = *flow_dumps_[w];
-      while (mailbox.answered.load(std::memory_order_acquire) != mailbox.requested.load(std::memory_order_relaxed)) {
-        if (std::chrono::steady_clock::now() > deadline) throw ControlError("worker " + std::to_string(w) + " did not answer");
+      while (mailbox.answered.load(std::memory_order_acquire) !=
+             mailbox.requested.load(std::memory_order_relaxed)) {
+        if (std::chrono::steady_clock::now() > deadline)
+          throw ControlError("worker " + std::to_string(w) + " did not answer");
         usleep(100);
       }
       active += mailbox.active;
@@ -338,13 +354,19 @@ class Appliance {
     inet_ntop(family, f.original.destination, dst, sizeof dst);
     const uint8_t proto = f.original.protocol;
     char scratch[8];
-    nlohmann::json j = {{"worker", worker}, {"flow_id", f.id}, {"proto", proto_name(proto, scratch)}, {"src_ip", src},
-                        {"dest_ip", dst}, {"state", conntrack::flow_state_name(f.state)},
+    nlohmann::json j = {{"worker", worker},
+                        {"flow_id", f.id},
+                        {"proto", proto_name(proto, scratch)},
+                        {"src_ip", src},
+                        {"dest_ip", dst},
+                        {"state", conntrack::flow_state_name(f.state)},
                         {"policy_rule", f.policy_rule < rules.size() ? rules[f.policy_rule].name : "default"},
                         {"age_s", now_ns > f.first_seen_ns ? (now_ns - f.first_seen_ns) / 1'000'000'000u : 0},
                         {"idle_s", now_ns > f.last_seen_ns ? (now_ns - f.last_seen_ns) / 1'000'000'000u : 0},
-                        {"pkts_toserver", f.packets[0]}, {"pkts_toclient", f.packets[1]},
-                        {"bytes_toserver", f.bytes[0]}, {"bytes_toclient", f.bytes[1]}};
+                        {"pkts_toserver", f.packets[0]},
+                        {"pkts_toclient", f.packets[1]},
+                        {"bytes_toserver", f.bytes[0]},
+                        {"bytes_toclient", f.bytes[1]}};
     if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
       j["src_port"] = f.original.source_port;
       j["dest_port"] = f.original.destination_port;
@@ -358,9 +380,16 @@ class Appliance {
       const platform::PortStatus s = platform::port_status(p.port_id);
       char mac[RTE_ETHER_ADDR_FMT_SIZE];
       rte_ether_format_addr(mac, sizeof mac, &p.mac);
-      ports.push_back({{"name", p.name}, {"port_id", p.port_id}, {"driver", p.driver}, {"mac", mac},
-                       {"link", s.link_up ? "up" : "down"}, {"speed_mbps", s.speed_mbps}, {"rx_queues", p.rx_queues},
-                       {"rx_missed", s.rx_missed}, {"rx_errors", s.rx_errors}, {"tx_errors", s.tx_errors}});
+      ports.push_back({{"name", p.name},
+                       {"port_id", p.port_id},
+                       {"driver", p.driver},
+                       {"mac", mac},
+                       {"link", s.link_up ? "up" : "down"},
+                       {"speed_mbps", s.speed_mbps},
+                       {"rx_queues", p.rx_queues},
+                       {"rx_missed", s.rx_missed},
+                       {"rx_errors", s.rx_errors},
+                       {"tx_errors", s.tx_errors}});
     }
     return {{"name", current_->source().name},
             {"pid", ::getpid()},
@@ -383,16 +412,21 @@ class Appliance {
     if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
       nlohmann::json details = nlohmann::json::array();
       for (const auto& e : *errors) details.push_back(e.to_string());
-      throw ControlError("configuration refused; version " + std::to_string(current_->version()) + " keeps running", details);
+      throw ControlError(
+          "configuration refused; version " + std::to_string(current_->version()) + " keeps running",
+          details);
     }
     const auto& candidate = std::get<config::Config>(loaded);
     if (const std::string reason = restart_reason(current_->source(), candidate); !reason.empty()) {
-      throw ControlError("configuration needs a restart of torwart run: " + reason + "; version " + std::to_string(current_->version()) + " keeps running");
+      throw ControlError("configuration needs a restart of torwart run: " + reason + "; version " +
+                         std::to_string(current_->version()) + " keeps running");
     }
     uint64_t version = current_->version() + 1;
     if (request.contains("config_version")) {
-      if (!request["config_version"].is_number_unsigned() || request["config_version"].get<uint64_t>() <= current_->version()) {
-        throw ControlError("config_version must be a whole number above the running version " + std::to_string(current_->version()));
+      if (!request["config_version"].is_number_unsigned() ||
+          request["config_version"].get<uint64_t>() <= current_->version()) {
+        throw ControlError("config_version must be a whole number above the running version " +
+                           std::to_string(current_->version()));
       }
       version = request["config_version"];
     }
@@ -400,23 +434,27 @@ class Appliance {
     try {
       next = Snapshot::build(candidate, version, config::config_digest(text), bindings_of(ports_));
     } catch (const std::exception& e) {
-      throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
+      throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " +
+                         std::to_string(current_->version()) + " keeps running");
     }
     try {
       // Built beside the running set; groups whose patterns did not change share its databases.
-      next->attach_signatures(signatures_->load(candidate.ids, static_cast<unsigned>(contexts_.size()) + 1, std::cerr, "torwart: "));
+      next->attach_signatures(signatures_->load(candidate.ids, static_cast<unsigned>(contexts_.size()) + 1,
+                                                std::cerr, "torwart: "));
     } catch (const std::exception& e) {
-      throw ControlError(std::string("signatures refused: ") + e.what() + "; version " + std::to_string(current_->version()) + " keeps running");
+      throw ControlError(std::string("signatures refused: ") + e.what() + "; version " +
+                         std::to_string(current_->version()) + " keeps running");
     }
     install(std::move(next));
     shared_.burst = candidate.dataplane.burst;
     shared_.idle_sleep_us = candidate.dataplane.idle_sleep_us;
     stats_interval_ns_ = stats_interval_ns(candidate);
     origin_ = origin;
-    std::cerr << "torwart: configuration version " << version << " from " << origin << " installed (requested by uid "
-              << peer.uid << ", pid " << peer.pid << ")\n";
+    std::cerr << "torwart: configuration version " << version << " from " << origin
+              << " installed (requested by uid " << peer.uid << ", pid " << peer.pid << ")\n";
     nlohmann::json reply = {{"config_version", version}, {"config_digest", current_->digest()}};
-    if (current_->signatures() != nullptr) reply["signatures"] = SignatureLoader::describe(*current_->signatures(), signatures_->last_cost());
+    if (current_->signatures() != nullptr)
+      reply["signatures"] = SignatureLoader::describe(*current_->signatures(), signatures_->last_cost());
     return reply;
   }
 
@@ -449,7 +487,9 @@ class Appliance {
 
 }  // namespace
 
-void request_stop() { g_stop_requested.store(true); }
+void request_stop() {
+  g_stop_requested.store(true);
+}
 
 int run_appliance(const config::Config& config, const RunOptions& options) {
   std::signal(SIGINT, [](int) { request_stop(); });

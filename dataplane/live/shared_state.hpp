@@ -9,8 +9,8 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "dataplane/live/flow_dump.hpp"
 #include "dataplane/core/parse.hpp"
+#include "dataplane/live/flow_dump.hpp"
 #include "dataplane/snapshot/snapshot.hpp"
 #include "platform/clock.hpp"
 

@@ -22,7 +22,8 @@ class RingPuntSink final : public PuntSink {
  public:
   explicit RingPuntSink(rte_ring* ring) : ring_(ring) {}
   uint16_t punt(rte_mbuf** packets, uint16_t count) override {
-    return static_cast<uint16_t>(rte_ring_mp_enqueue_burst(ring_, reinterpret_cast<void* const*>(packets), count, nullptr));
+    return static_cast<uint16_t>(
+        rte_ring_mp_enqueue_burst(ring_, reinterpret_cast<void* const*>(packets), count, nullptr));
   }
 
  private:

@@ -38,7 +38,8 @@ void distribute(SharedState& shared, WorkerContext& ctx, Burst& burst) {
     const uint16_t n = outgoing_count[target];
     if (n == 0) continue;
     const unsigned sent =
-        rte_ring_sp_enqueue_burst(shared.handoff[ctx.worker_id][target], reinterpret_cast<void* const*>(outgoing[target].data()), n, nullptr);
+        rte_ring_sp_enqueue_burst(shared.handoff[ctx.worker_id][target],
+                                  reinterpret_cast<void* const*>(outgoing[target].data()), n, nullptr);
     ctx.counters.handed_off += sent;
     for (unsigned i = sent; i < n; ++i) burst.drop(outgoing[target][i], DropReason::kDistributionQueueFull);
   }

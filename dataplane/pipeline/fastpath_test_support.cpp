@@ -21,7 +21,7 @@ class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     const char* args[] = {"dataplane_fastpath_test", "--no-huge", "--no-pci", "--no-shconf",
-                          "--no-telemetry",          "-m",        "1024",      "--log-level=*:warning"};
+                          "--no-telemetry",          "-m",        "1024",     "--log-level=*:warning"};
     std::vector<char*> argv;
     for (const char* arg : args) argv.push_back(const_cast<char*>(arg));
     // Each snapshot's rte_lpm and rte_lpm6 tables take some 130 MB; a test may hold two at once.
@@ -39,11 +39,14 @@ class EalEnvironment : public ::testing::Environment {
   }
 };
 
-[[maybe_unused]] ::testing::Environment* const g_eal = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+[[maybe_unused]] ::testing::Environment* const g_eal =
+    ::testing::AddGlobalTestEnvironment(new EalEnvironment);
 
 }  // namespace
 
-rte_mempool* pool() { return g_pool; }
+rte_mempool* pool() {
+  return g_pool;
+}
 
 const std::string& test_config_text() {
   static const std::string text = R"(
@@ -122,7 +125,8 @@ std::unique_ptr<Snapshot> build_test_snapshot() {
   }
   const auto& config = std::get<config::Config>(loaded);
   std::vector<PortBinding> bindings;
-  for (uint16_t i = 0; i < config.ports.size(); ++i) bindings.push_back({config.ports[i].name, i, rte_ether_addr{}});
+  for (uint16_t i = 0; i < config.ports.size(); ++i)
+    bindings.push_back({config.ports[i].name, i, rte_ether_addr{}});
   return Snapshot::build(config, 1, "test", bindings);
 }
 
@@ -216,14 +220,18 @@ void FastPath::release(Burst& burst) {
   burst.reset_side_lists();
 }
 
-uint16_t be16(const test::Bytes& b, size_t offset) { return static_cast<uint16_t>(b.at(offset) << 8 | b.at(offset + 1)); }
+uint16_t be16(const test::Bytes& b, size_t offset) {
+  return static_cast<uint16_t>(b.at(offset) << 8 | b.at(offset + 1));
+}
 
-uint32_t be32(const test::Bytes& b, size_t offset) { return uint32_t{be16(b, offset)} << 16 | be16(b, offset + 2); }
+uint32_t be32(const test::Bytes& b, size_t offset) {
+  return uint32_t{be16(b, offset)} << 16 | be16(b, offset + 2);
+}
 
 std::string mac_at(const test::Bytes& b, size_t offset) {
   char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b.at(offset), b.at(offset + 1), b.at(offset + 2),
-                b.at(offset + 3), b.at(offset + 4), b.at(offset + 5));
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", b.at(offset), b.at(offset + 1),
+                b.at(offset + 2), b.at(offset + 3), b.at(offset + 4), b.at(offset + 5));
   return text;
 }
 
@@ -249,15 +257,15 @@ bool ipv4_l4_checksum_valid(const test::Bytes& frame, size_t l3) {
   const size_t ihl = (frame.at(l3) & 0xf) * 4u;
   const size_t total = be16(frame, l3 + 2);
   if (frame.size() < l3 + total) return false;
-  return ipv4_l4_checksum(frame.data() + l3 + 12, frame.data() + l3 + 16, frame[l3 + 9], frame.data() + l3 + ihl,
-                          static_cast<uint16_t>(total - ihl)) == 0;
+  return ipv4_l4_checksum(frame.data() + l3 + 12, frame.data() + l3 + 16, frame[l3 + 9],
+                          frame.data() + l3 + ihl, static_cast<uint16_t>(total - ihl)) == 0;
 }
 
 bool ipv6_l4_checksum_valid(const test::Bytes& frame, size_t l3) {
   const size_t payload = be16(frame, l3 + 4);
   if (frame.size() < l3 + 40 + payload) return false;
-  return ipv6_l4_checksum(frame.data() + l3 + 8, frame.data() + l3 + 24, frame[l3 + 6], frame.data() + l3 + 40,
-                          static_cast<uint32_t>(payload)) == 0;
+  return ipv6_l4_checksum(frame.data() + l3 + 8, frame.data() + l3 + 24, frame[l3 + 6],
+                          frame.data() + l3 + 40, static_cast<uint32_t>(payload)) == 0;
 }
 
 }  // namespace torwart::dataplane::testing_support

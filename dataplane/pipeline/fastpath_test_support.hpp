@@ -14,13 +14,13 @@
 #include "dataplane/core/burst.hpp"
 #include "dataplane/core/checksum.hpp"
 #include "dataplane/core/eve_ring.hpp"
-#include "dataplane/routing/neighbour_table.hpp"
 #include "dataplane/core/parse.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "dataplane/pipeline/slow_path.hpp"
-#include "dataplane/snapshot/snapshot.hpp"
 #include "dataplane/pipeline/stages.hpp"
 #include "dataplane/pipeline/worker_context.hpp"
+#include "dataplane/routing/neighbour_table.hpp"
+#include "dataplane/snapshot/snapshot.hpp"
 #include "tests/support/packet_builder.hpp"
 
 namespace torwart::dataplane::testing_support {

@@ -2,9 +2,9 @@
 
 #include <cstring>
 
-#include "dataplane/pipeline/app_hooks.hpp"
 #include "dataplane/eve/eve_address.hpp"
 #include "dataplane/eve/eve_format.hpp"
+#include "dataplane/pipeline/app_hooks.hpp"
 #include "dataplane/pipeline/syn_proxy.hpp"
 
 namespace torwart::dataplane {

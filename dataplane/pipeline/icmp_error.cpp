@@ -10,8 +10,8 @@ namespace {
 
 constexpr uint16_t kEthernetLength = sizeof(rte_ether_hdr);
 constexpr uint16_t kIcmpHeaderLength = 8;
-constexpr uint16_t kIpv4QuoteLimit = 576 - 20 - kIcmpHeaderLength;     // RFC 1812 4.3.2.3
-constexpr uint16_t kIpv6QuoteLimit = 1280 - 40 - kIcmpHeaderLength;    // RFC 4443 2.4 (c)
+constexpr uint16_t kIpv4QuoteLimit = 576 - 20 - kIcmpHeaderLength;   // RFC 1812 4.3.2.3
+constexpr uint16_t kIpv6QuoteLimit = 1280 - 40 - kIcmpHeaderLength;  // RFC 4443 2.4 (c)
 constexpr uint8_t kLocalTtl = 64;
 
 bool error_allowed(rte_mbuf* original, const PacketMeta& meta) {
@@ -20,7 +20,8 @@ bool error_allowed(rte_mbuf* original, const PacketMeta& meta) {
   if (meta.l3 == L3Kind::kIpv4) {
     const rte_ipv4_hdr* ip = ipv4_of(original, meta);
     const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
-    return src != 0 && !is_ipv4_multicast_or_broadcast(src) && !is_ipv4_multicast_or_broadcast(rte_be_to_cpu_32(ip->dst_addr));
+    return src != 0 && !is_ipv4_multicast_or_broadcast(src) &&
+           !is_ipv4_multicast_or_broadcast(rte_be_to_cpu_32(ip->dst_addr));
   }
   const rte_ipv6_hdr* ip = ipv6_of(original, meta);
   static constexpr uint8_t kUnspecified[16] = {};
@@ -29,9 +30,10 @@ bool error_allowed(rte_mbuf* original, const PacketMeta& meta) {
 
 // Routes the freshly built error; false when its destination is unreachable from here.
 bool route_generated(const Snapshot& snapshot, rte_mbuf* m, PacketMeta& meta, const uint8_t* destination) {
-  const uint32_t hop = meta.l3 == L3Kind::kIpv4
-                           ? snapshot.fib().lookup_v4(rte_be_to_cpu_32(*reinterpret_cast<const rte_be32_t*>(destination)))
-                           : snapshot.fib().lookup_v6(destination);
+  const uint32_t hop =
+      meta.l3 == L3Kind::kIpv4
+          ? snapshot.fib().lookup_v4(rte_be_to_cpu_32(*reinterpret_cast<const rte_be32_t*>(destination)))
+          : snapshot.fib().lookup_v6(destination);
   if (hop == kNoNextHop || snapshot.next_hop(hop).kind != NextHopKind::kForward) return false;
   meta.next_hop = hop;
   meta.out_iface = snapshot.next_hop(hop).iface;
@@ -39,7 +41,8 @@ bool route_generated(const Snapshot& snapshot, rte_mbuf* m, PacketMeta& meta, co
   return true;
 }
 
-rte_mbuf* build_v4(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& meta, IcmpErrorKind kind, uint16_t mtu) {
+rte_mbuf* build_v4(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& meta, IcmpErrorKind kind,
+                   uint16_t mtu) {
   const Interface& ingress = ctx.snapshot->interface(meta.in_iface);
   if (!ingress.has_v4) return nullptr;
   const uint16_t quote = std::min<uint16_t>(meta.l3_length, kIpv4QuoteLimit);
@@ -67,8 +70,12 @@ rte_mbuf* build_v4(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& met
   uint8_t* icmp = frame + kEthernetLength + 20;
   std::memset(icmp, 0, kIcmpHeaderLength);
   switch (kind) {
-    case IcmpErrorKind::kTimeExceeded: icmp[0] = 11; break;
-    case IcmpErrorKind::kNoRoute: icmp[0] = 3; break;
+    case IcmpErrorKind::kTimeExceeded:
+      icmp[0] = 11;
+      break;
+    case IcmpErrorKind::kNoRoute:
+      icmp[0] = 3;
+      break;
     case IcmpErrorKind::kAdministrativelyProhibited:
       icmp[0] = 3;
       icmp[1] = 13;
@@ -103,7 +110,8 @@ rte_mbuf* build_v4(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& met
   return m;
 }
 
-rte_mbuf* build_v6(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& meta, IcmpErrorKind kind, uint16_t mtu) {
+rte_mbuf* build_v6(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& meta, IcmpErrorKind kind,
+                   uint16_t mtu) {
   const Interface& ingress = ctx.snapshot->interface(meta.in_iface);
   if (!ingress.has_v6) return nullptr;
   const uint16_t quote = std::min<uint16_t>(meta.l3_length, kIpv6QuoteLimit);
@@ -128,8 +136,12 @@ rte_mbuf* build_v6(WorkerContext& ctx, rte_mbuf* original, const PacketMeta& met
   uint8_t* icmp = frame + kEthernetLength + 40;
   std::memset(icmp, 0, kIcmpHeaderLength);
   switch (kind) {
-    case IcmpErrorKind::kTimeExceeded: icmp[0] = 3; break;
-    case IcmpErrorKind::kNoRoute: icmp[0] = 1; break;
+    case IcmpErrorKind::kTimeExceeded:
+      icmp[0] = 3;
+      break;
+    case IcmpErrorKind::kNoRoute:
+      icmp[0] = 1;
+      break;
     case IcmpErrorKind::kAdministrativelyProhibited:
       icmp[0] = 1;
       icmp[1] = 1;
@@ -172,7 +184,8 @@ void send_icmp_error(WorkerContext& ctx, Burst& burst, rte_mbuf* original, IcmpE
     ++ctx.counters.icmp_errors_rate_limited;
     return;
   }
-  rte_mbuf* error = meta.l3 == L3Kind::kIpv4 ? build_v4(ctx, original, meta, kind, mtu) : build_v6(ctx, original, meta, kind, mtu);
+  rte_mbuf* error = meta.l3 == L3Kind::kIpv4 ? build_v4(ctx, original, meta, kind, mtu)
+                                             : build_v6(ctx, original, meta, kind, mtu);
   if (error == nullptr) return;
   error->port = original->port;
   ++ctx.counters.icmp_errors_sent;

@@ -41,8 +41,8 @@ bool fragment_ipv4(WorkerContext& ctx, Burst& burst, rte_mbuf* original, uint16_
   const uint16_t payload_length = static_cast<uint16_t>(meta.l3_length - header_length);
   const uint8_t* payload = reinterpret_cast<const uint8_t*>(ip) + header_length;
   uint8_t later_options[40];
-  const uint16_t later_options_length = copied_options(reinterpret_cast<const uint8_t*>(ip + 1),
-                                                       static_cast<uint16_t>(header_length - 20), later_options);
+  const uint16_t later_options_length = copied_options(
+      reinterpret_cast<const uint8_t*>(ip + 1), static_cast<uint16_t>(header_length - 20), later_options);
   const uint16_t original_flags = rte_be_to_cpu_16(ip->fragment_offset);
   const uint16_t original_offset_units = original_flags & RTE_IPV4_HDR_OFFSET_MASK;
   const bool original_more = (original_flags & RTE_IPV4_HDR_MF_FLAG) != 0;
@@ -50,11 +50,15 @@ bool fragment_ipv4(WorkerContext& ctx, Burst& burst, rte_mbuf* original, uint16_
   rte_mbuf* fragments[kMaxFragments];
   uint16_t count = 0;
   for (uint16_t offset = 0; offset < payload_length;) {
-    const uint16_t this_header = offset == 0 ? header_length : static_cast<uint16_t>(20 + later_options_length);
+    const uint16_t this_header =
+        offset == 0 ? header_length : static_cast<uint16_t>(20 + later_options_length);
     const auto room = static_cast<uint16_t>((mtu - this_header) & ~7u);  // offsets count in 8-byte units
     const uint16_t chunk = std::min<uint16_t>(room, static_cast<uint16_t>(payload_length - offset));
     rte_mbuf* m = count < kMaxFragments && room > 0 ? rte_pktmbuf_alloc(ctx.pool) : nullptr;
-    auto* frame = m == nullptr ? nullptr : reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthernetLength + this_header + chunk));
+    auto* frame =
+        m == nullptr
+            ? nullptr
+            : reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthernetLength + this_header + chunk));
     if (frame == nullptr) {
       if (m != nullptr) rte_pktmbuf_free(m);
       rte_pktmbuf_free_bulk(fragments, count);

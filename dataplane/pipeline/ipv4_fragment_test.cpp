@@ -62,7 +62,8 @@ TEST_F(FragmentTest, OnlyCopiedOptionsGoIntoLaterFragments) {
 TEST_F(FragmentTest, AFragmentIsFragmentedFurtherWithOffsetsAddedUp) {
   // A first fragment (MF set) of a larger datagram: the pieces keep MF, the offsets start at 0. Reassembly
   // holds it until the datagram's last fragment (1408 bytes on) has come too.
-  test::Ipv4 last{.source = "192.168.10.10", .destination = "172.16.0.10", .id = 0x1234, .fragment_offset = 176};
+  test::Ipv4 last{
+      .source = "192.168.10.10", .destination = "172.16.0.10", .id = 0x1234, .fragment_offset = 176};
   run(kLan, {lan_udp(1400, {.more_fragments = true}),
              test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac}, last,
                               test::RawTransport{17, Bytes(8, 1)})});

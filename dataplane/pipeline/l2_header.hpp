@@ -11,8 +11,10 @@
 
 namespace torwart::dataplane {
 
-inline bool write_l2_header(rte_mbuf* m, PacketMeta& meta, const Interface& out, const rte_ether_addr& destination) {
-  const uint16_t wanted = static_cast<uint16_t>(sizeof(rte_ether_hdr) + (out.vlan_id != 0 ? sizeof(rte_vlan_hdr) : 0));
+inline bool write_l2_header(rte_mbuf* m, PacketMeta& meta, const Interface& out,
+                            const rte_ether_addr& destination) {
+  const uint16_t wanted =
+      static_cast<uint16_t>(sizeof(rte_ether_hdr) + (out.vlan_id != 0 ? sizeof(rte_vlan_hdr) : 0));
   if (wanted > meta.l3_offset) {
     if (rte_pktmbuf_prepend(m, static_cast<uint16_t>(wanted - meta.l3_offset)) == nullptr) return false;
   } else if (wanted < meta.l3_offset) {

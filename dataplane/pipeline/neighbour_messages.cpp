@@ -19,9 +19,10 @@ constexpr uint8_t kOptionTargetLinkLayer = 2;
 constexpr uint8_t kNdHopLimit = 255;
 
 // Ethernet (+ tag) header for a frame the box originates; returns the L3 start.
-uint8_t* start_frame(rte_mbuf* m, const Interface& iface, const rte_ether_addr& destination, uint16_t ether_type,
-                     uint16_t l3_length) {
-  const uint16_t l2 = static_cast<uint16_t>(sizeof(rte_ether_hdr) + (iface.vlan_id != 0 ? sizeof(rte_vlan_hdr) : 0));
+uint8_t* start_frame(rte_mbuf* m, const Interface& iface, const rte_ether_addr& destination,
+                     uint16_t ether_type, uint16_t l3_length) {
+  const uint16_t l2 =
+      static_cast<uint16_t>(sizeof(rte_ether_hdr) + (iface.vlan_id != 0 ? sizeof(rte_vlan_hdr) : 0));
   auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, l2 + l3_length));
   if (frame == nullptr) return nullptr;
   auto* eth = reinterpret_cast<rte_ether_hdr*>(frame);
@@ -39,9 +40,9 @@ uint8_t* start_frame(rte_mbuf* m, const Interface& iface, const rte_ether_addr& 
   return frame + l2;
 }
 
-rte_mbuf* build_nd(rte_mempool* pool, const Interface& iface, uint8_t type, uint32_t flags, const uint8_t* source,
-                   const uint8_t* destination, const uint8_t* target, uint8_t option_type,
-                   const rte_ether_addr& eth_destination) {
+rte_mbuf* build_nd(rte_mempool* pool, const Interface& iface, uint8_t type, uint32_t flags,
+                   const uint8_t* source, const uint8_t* destination, const uint8_t* target,
+                   uint8_t option_type, const rte_ether_addr& eth_destination) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (m == nullptr) return nullptr;
   constexpr uint16_t kPayload = 8 + 16 + 8;  // header, target, one link-layer option
@@ -82,7 +83,8 @@ std::optional<ArpMessage> read_arp(rte_mbuf* m, const PacketMeta& meta) {
   message.sender_ip = rte_be_to_cpu_32(arp->arp_data.arp_sip);
   message.target_ip = rte_be_to_cpu_32(arp->arp_data.arp_tip);
   if (message.operation != RTE_ARP_OP_REQUEST && message.operation != RTE_ARP_OP_REPLY) return std::nullopt;
-  if (rte_is_multicast_ether_addr(&message.sender_mac) || rte_is_zero_ether_addr(&message.sender_mac)) return std::nullopt;
+  if (rte_is_multicast_ether_addr(&message.sender_mac) || rte_is_zero_ether_addr(&message.sender_mac))
+    return std::nullopt;
   return message;
 }
 
@@ -98,10 +100,12 @@ std::optional<NeighbourMessage> read_neighbour_message(rte_mbuf* m, const Packet
   std::memcpy(message.target, icmp + 8, 16);
   message.solicited = (icmp[4] & 0x40) != 0;
   if (is_ipv6_multicast(message.target)) return std::nullopt;
-  const uint8_t wanted = message.type == kNeighbourSolicitation ? kOptionSourceLinkLayer : kOptionTargetLinkLayer;
+  const uint8_t wanted =
+      message.type == kNeighbourSolicitation ? kOptionSourceLinkLayer : kOptionTargetLinkLayer;
   for (uint32_t offset = 24; offset + 2 <= icmp_length;) {
     const uint32_t length = icmp[offset + 1] * 8u;
-    if (length == 0 || offset + length > icmp_length) return std::nullopt;  // RFC 4861: zero length is invalid
+    if (length == 0 || offset + length > icmp_length)
+      return std::nullopt;  // RFC 4861: zero length is invalid
     if (icmp[offset] == wanted && length >= 8) {
       rte_ether_addr mac;
       std::memcpy(mac.addr_bytes, icmp + offset + 2, 6);
@@ -112,8 +116,9 @@ std::optional<NeighbourMessage> read_neighbour_message(rte_mbuf* m, const Packet
   return message;
 }
 
-rte_mbuf* build_arp(rte_mempool* pool, const Interface& iface, uint16_t operation, const rte_ether_addr& eth_destination,
-                    uint32_t sender_ip, const rte_ether_addr& target_mac, uint32_t target_ip) {
+rte_mbuf* build_arp(rte_mempool* pool, const Interface& iface, uint16_t operation,
+                    const rte_ether_addr& eth_destination, uint32_t sender_ip,
+                    const rte_ether_addr& target_mac, uint32_t target_ip) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (m == nullptr) return nullptr;
   uint8_t* l3 = start_frame(m, iface, eth_destination, RTE_ETHER_TYPE_ARP, sizeof(rte_arp_hdr));
@@ -135,7 +140,8 @@ rte_mbuf* build_arp(rte_mempool* pool, const Interface& iface, uint16_t operatio
 }
 
 rte_mbuf* build_neighbour_solicitation(rte_mempool* pool, const Interface& iface, const uint8_t* target) {
-  uint8_t solicited_node[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff, target[13], target[14], target[15]};
+  uint8_t solicited_node[16] = {0xff, 0x02, 0, 0,    0,    0,          0,          0,
+                                0,    0,    0, 0x01, 0xff, target[13], target[14], target[15]};
   const rte_ether_addr eth_destination{{0x33, 0x33, 0xff, target[13], target[14], target[15]}};
   return build_nd(pool, iface, kNeighbourSolicitation, 0, iface.link_local_v6.data(), solicited_node, target,
                   kOptionSourceLinkLayer, eth_destination);
@@ -146,8 +152,8 @@ rte_mbuf* build_neighbour_advertisement(rte_mempool* pool, const Interface& ifac
                                         bool solicited) {
   // Router, (solicited,) override.
   const uint32_t flags = 0x80000000u | (solicited ? 0x40000000u : 0) | 0x20000000u;
-  return build_nd(pool, iface, kNeighbourAdvertisement, flags, target, destination, target, kOptionTargetLinkLayer,
-                  eth_destination);
+  return build_nd(pool, iface, kNeighbourAdvertisement, flags, target, destination, target,
+                  kOptionTargetLinkLayer, eth_destination);
 }
 
 }  // namespace torwart::dataplane

@@ -30,8 +30,9 @@ std::optional<ArpMessage> read_arp(rte_mbuf* m, const PacketMeta& meta);
 // nullopt when the message breaks RFC 4861 7.1 validation (hop limit, code, length, options).
 std::optional<NeighbourMessage> read_neighbour_message(rte_mbuf* m, const PacketMeta& meta);
 
-rte_mbuf* build_arp(rte_mempool* pool, const Interface& iface, uint16_t operation, const rte_ether_addr& eth_destination,
-                    uint32_t sender_ip, const rte_ether_addr& target_mac, uint32_t target_ip);
+rte_mbuf* build_arp(rte_mempool* pool, const Interface& iface, uint16_t operation,
+                    const rte_ether_addr& eth_destination, uint32_t sender_ip,
+                    const rte_ether_addr& target_mac, uint32_t target_ip);
 rte_mbuf* build_neighbour_solicitation(rte_mempool* pool, const Interface& iface, const uint8_t* target);
 rte_mbuf* build_neighbour_advertisement(rte_mempool* pool, const Interface& iface, const uint8_t* target,
                                         const uint8_t* destination, const rte_ether_addr& eth_destination,

@@ -18,7 +18,8 @@ nlohmann::json app_layer_json(const WorkerCounters& total);
 nlohmann::json counters_json(const Snapshot& snapshot, const WorkerCounters& total);
 
 // One EVE `stats` record (Suricata's decoder.* and ips.* names where they mean the same thing).
-std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns, uint64_t uptime_s);
+std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, uint64_t unix_ns,
+                         uint64_t uptime_s);
 
 // Appends EVE lines to DIR/eve.json. Never blocks a worker: only the control lcore writes here.
 class EveFile {

@@ -8,8 +8,8 @@
 
 #include "dataplane/eve/eve_address.hpp"
 #include "dataplane/eve/eve_format.hpp"
-#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/ids/alert_record.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
 
 namespace torwart::dataplane {
 namespace {

@@ -5,8 +5,8 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/applayer/protocol.hpp"
-#include "dataplane/ids/detector.hpp"
 #include "dataplane/core/packet_meta.hpp"
+#include "dataplane/ids/detector.hpp"
 #include "dataplane/pipeline/worker_context.hpp"
 
 namespace torwart::dataplane {

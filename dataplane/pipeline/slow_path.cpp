@@ -2,9 +2,9 @@
 
 #include <rte_arp.h>
 
+#include "dataplane/core/packet_access.hpp"
 #include "dataplane/pipeline/l2_header.hpp"
 #include "dataplane/pipeline/neighbour_messages.hpp"
-#include "dataplane/core/packet_access.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "dataplane/pipeline/stages.hpp"
 
@@ -48,7 +48,9 @@ void transmit_now(WorkerContext& ctx, Burst& out) {
 SlowPath::SlowPath(WorkerContext& context, NeighbourTable& neighbours, const ResolutionPolicy& policy)
     : ctx_(context), neighbours_(neighbours), policy_(policy) {}
 
-SlowPath::~SlowPath() { flush_pending(); }
+SlowPath::~SlowPath() {
+  flush_pending();
+}
 
 void SlowPath::use_snapshot(const Snapshot* snapshot) {
   ctx_.snapshot = snapshot;
@@ -129,14 +131,16 @@ void SlowPath::handle_neighbour_message(rte_mbuf* m, Burst& out) {
       return;
     }
     if (!from_unspecified && message->link_layer) {
-      if (auto* entry = neighbours_.find_or_create(NeighbourKey::make_v6(iface.port, iface.vlan_id, message->source))) {
+      if (auto* entry =
+              neighbours_.find_or_create(NeighbourKey::make_v6(iface.port, iface.vlan_id, message->source))) {
         learned(*entry, *message->link_layer, out);
       }
     }
     static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
     const rte_ether_addr all_nodes_mac{{0x33, 0x33, 0, 0, 0, 0x01}};
     const rte_ether_addr eth_destination =
-        from_unspecified ? all_nodes_mac : message->link_layer.value_or(rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr);
+        from_unspecified ? all_nodes_mac
+                         : message->link_layer.value_or(rte_pktmbuf_mtod(m, rte_ether_hdr*)->src_addr);
     if (rte_mbuf* reply = build_neighbour_advertisement(ctx_.pool, iface, message->target,
                                                         from_unspecified ? kAllNodes : message->source,
                                                         eth_destination, !from_unspecified)) {
@@ -173,8 +177,10 @@ void SlowPath::hold_for_resolution(rte_mbuf* m, Burst& out) {
   PacketMeta& meta = meta_of(m);
   // The worker routed this packet on the snapshot it had; route again on ours, which may be newer.
   uint32_t hop = kNoNextHop;
-  if (meta.l3 == L3Kind::kIpv4) hop = snapshot.fib().lookup_v4(rte_be_to_cpu_32(ipv4_of(m, meta)->dst_addr));
-  else if (meta.l3 == L3Kind::kIpv6) hop = snapshot.fib().lookup_v6(ipv6_of(m, meta)->dst_addr);
+  if (meta.l3 == L3Kind::kIpv4)
+    hop = snapshot.fib().lookup_v4(rte_be_to_cpu_32(ipv4_of(m, meta)->dst_addr));
+  else if (meta.l3 == L3Kind::kIpv6)
+    hop = snapshot.fib().lookup_v6(ipv6_of(m, meta)->dst_addr);
   if (hop == kNoNextHop || snapshot.next_hop(hop).kind != NextHopKind::kForward) {
     out.drop(m, DropReason::kNoRoute);
     return;
@@ -182,7 +188,8 @@ void SlowPath::hold_for_resolution(rte_mbuf* m, Burst& out) {
   meta.next_hop = hop;
   meta.out_iface = snapshot.next_hop(hop).iface;
   const Interface& iface = snapshot.interface(meta.out_iface);
-  const auto key = NeighbourKey::make(iface.port, iface.vlan_id, resolution_target(m, meta, snapshot.next_hop(hop)));
+  const auto key =
+      NeighbourKey::make(iface.port, iface.vlan_id, resolution_target(m, meta, snapshot.next_hop(hop)));
   NeighbourTable::Entry* entry = neighbours_.find_or_create(key);
   if (entry == nullptr) {
     out.drop(m, DropReason::kNeighbourQueueFull);
@@ -190,8 +197,10 @@ void SlowPath::hold_for_resolution(rte_mbuf* m, Burst& out) {
   }
   rte_ether_addr mac;
   if (neighbours_.lookup(key, &mac)) {  // answered since the worker looked
-    if (write_l2_header(m, meta, iface, mac)) out.pkts[out.count++] = m;
-    else out.drop(m, DropReason::kTruncatedEthernet);
+    if (write_l2_header(m, meta, iface, mac))
+      out.pkts[out.count++] = m;
+    else
+      out.drop(m, DropReason::kTruncatedEthernet);
     return;
   }
   Pending& pending = pending_[entry];
@@ -218,7 +227,8 @@ void SlowPath::request(const NeighbourKey& key, Burst& out) {
   if (key.family == 4) {
     const uint32_t target = key.ip().v4_host_order();
     static const rte_ether_addr kBroadcast{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-    m = build_arp(ctx_.pool, *iface, RTE_ARP_OP_REQUEST, kBroadcast, source_for(*iface, target), rte_ether_addr{}, target);
+    m = build_arp(ctx_.pool, *iface, RTE_ARP_OP_REQUEST, kBroadcast, source_for(*iface, target),
+                  rte_ether_addr{}, target);
   } else {
     m = build_neighbour_solicitation(ctx_.pool, *iface, key.address);
   }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "dataplane/core/burst.hpp"
-#include "dataplane/routing/neighbour_table.hpp"
 #include "dataplane/pipeline/worker_context.hpp"
+#include "dataplane/routing/neighbour_table.hpp"
 
 namespace torwart::dataplane {
 

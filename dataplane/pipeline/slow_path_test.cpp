@@ -10,7 +10,8 @@ constexpr const char* kHostMac = "02:00:00:00:01:20";  // 192.168.10.20, no stat
 
 Bytes inet_to_unresolved(uint16_t id = 1) {
   return test::ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac},
-                          {.source = "8.8.8.8", .destination = "192.168.10.20", .ttl = 50, .id = id}, test::Udp{});
+                          {.source = "8.8.8.8", .destination = "192.168.10.20", .ttl = 50, .id = id},
+                          test::Udp{});
 }
 
 bool is_arp(const Bytes& frame, uint16_t operation) {
@@ -40,8 +41,9 @@ class SlowPathTest : public FastPath {
 
 TEST_F(SlowPathTest, ArpRequestForTheBoxIsAnsweredAndTheRequesterLearned) {
   EXPECT_FALSE(resolved("192.168.10.20"));
-  worker_then_slow_path(kLan, {test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
-                                               test::arp_request(kHostMac, "192.168.10.20", "192.168.10.1"))});
+  worker_then_slow_path(kLan,
+                        {test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                                         test::arp_request(kHostMac, "192.168.10.20", "192.168.10.1"))});
   const auto& out = sent_on(kLan);
   ASSERT_EQ(out.size(), 1u);
   const Bytes& reply = out[0];
@@ -58,8 +60,9 @@ TEST_F(SlowPathTest, ArpRequestForTheBoxIsAnsweredAndTheRequesterLearned) {
 }
 
 TEST_F(SlowPathTest, ArpRequestForAnotherAddressIsNotAnswered) {
-  worker_then_slow_path(kLan, {test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
-                                               test::arp_request(kHostMac, "192.168.10.20", "192.168.10.99"))});
+  worker_then_slow_path(kLan,
+                        {test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                                         test::arp_request(kHostMac, "192.168.10.20", "192.168.10.99"))});
   EXPECT_EQ(tx.total(), 0u);
   EXPECT_FALSE(resolved("192.168.10.20"));
 }
@@ -77,8 +80,9 @@ TEST_F(SlowPathTest, HeldPacketIsReleasedRewrittenWhenTheReplyArrives) {
   EXPECT_EQ(ipv4_at(request, 38), "192.168.10.20");
 
   now_ns += 5'000'000;
-  worker_then_slow_path(kLan, {test::arp_frame({.source = kHostMac, .destination = kLanMac},
-                                               test::arp_reply(kHostMac, "192.168.10.20", kLanMac, "192.168.10.1"))});
+  worker_then_slow_path(
+      kLan, {test::arp_frame({.source = kHostMac, .destination = kLanMac},
+                             test::arp_reply(kHostMac, "192.168.10.20", kLanMac, "192.168.10.1"))});
   EXPECT_EQ(slow->pending_neighbours(), 0u);
   const auto& out = sent_on(kLan);
   ASSERT_EQ(out.size(), 2u);
@@ -120,8 +124,9 @@ TEST_F(SlowPathTest, PerNeighbourQueueLimit) {
   worker_then_slow_path(kInet, frames);
   EXPECT_EQ(arp_requests_on_lan(), 1u);
   EXPECT_EQ(slow_drops(kInet, DropReason::kNeighbourQueueFull), 2u);  // 8 held
-  worker_then_slow_path(kLan, {test::arp_frame({.source = kHostMac, .destination = kLanMac},
-                                               test::arp_reply(kHostMac, "192.168.10.20", kLanMac, "192.168.10.1"))});
+  worker_then_slow_path(
+      kLan, {test::arp_frame({.source = kHostMac, .destination = kLanMac},
+                             test::arp_reply(kHostMac, "192.168.10.20", kLanMac, "192.168.10.1"))});
   size_t released = 0;
   for (const auto& frame : sent_on(kLan)) released += be16(frame, 12) == 0x0800;
   EXPECT_EQ(released, 8u);
@@ -136,19 +141,21 @@ TEST_F(SlowPathTest, PerNeighbourQueueLimit) {
 
 TEST_F(SlowPathTest, UnsolicitedArpRepliesAreNotLearned) {
   // Addressed to the box, but about an address the box never asked for.
-  worker_then_slow_path(kLan, {test::arp_frame({.source = kHostMac, .destination = kLanMac},
-                                               test::arp_reply(kHostMac, "192.168.10.20", kLanMac, "192.168.10.1")),
-                               test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
-                                               test::arp_reply(kHostMac, "192.168.10.21", "ff:ff:ff:ff:ff:ff",
-                                                               "192.168.10.21"))});
+  worker_then_slow_path(
+      kLan,
+      {test::arp_frame({.source = kHostMac, .destination = kLanMac},
+                       test::arp_reply(kHostMac, "192.168.10.20", kLanMac, "192.168.10.1")),
+       test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                       test::arp_reply(kHostMac, "192.168.10.21", "ff:ff:ff:ff:ff:ff", "192.168.10.21"))});
   EXPECT_FALSE(resolved("192.168.10.20"));
   EXPECT_FALSE(resolved("192.168.10.21"));
   EXPECT_EQ(tx.total(), 0u);
 }
 
 TEST_F(SlowPathTest, StaticNeighboursAreNotOverriddenFromTheWire) {
-  worker_then_slow_path(kLan, {test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
-                                               test::arp_request(kHostMac, "192.168.10.10", "192.168.10.1"))});
+  worker_then_slow_path(kLan,
+                        {test::arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                                         test::arp_request(kHostMac, "192.168.10.10", "192.168.10.1"))});
   std::string mac;
   ASSERT_TRUE(resolved("192.168.10.10", &mac));
   EXPECT_EQ(mac, kLanClientMac);
@@ -156,9 +163,10 @@ TEST_F(SlowPathTest, StaticNeighboursAreNotOverriddenFromTheWire) {
 
 TEST_F(SlowPathTest, NeighbourSolicitationForTheBoxIsAdvertised) {
   worker_then_slow_path(
-      kLan, {test::ipv6_frame({.source = kHostMac, .destination = "33:33:ff:00:00:01"},
-                              {.source = "2001:db8:10::20", .destination = "ff02::1:ff00:1", .hop_limit = 255},
-                              test::neighbour_solicitation("2001:db8:10::1", kHostMac))});
+      kLan,
+      {test::ipv6_frame({.source = kHostMac, .destination = "33:33:ff:00:00:01"},
+                        {.source = "2001:db8:10::20", .destination = "ff02::1:ff00:1", .hop_limit = 255},
+                        test::neighbour_solicitation("2001:db8:10::1", kHostMac))});
   const auto& out = sent_on(kLan);
   ASSERT_EQ(out.size(), 1u);
   const Bytes& na = out[0];
@@ -173,7 +181,7 @@ TEST_F(SlowPathTest, NeighbourSolicitationForTheBoxIsAdvertised) {
   EXPECT_TRUE(std::equal(host.begin(), host.end(), na.begin() + 38));
   EXPECT_EQ(na[54], 136);
   EXPECT_EQ(na[55], 0);
-  EXPECT_TRUE(na[58] & 0x40);  // solicited
+  EXPECT_TRUE(na[58] & 0x40);                                        // solicited
   EXPECT_TRUE(std::equal(own.begin(), own.end(), na.begin() + 62));  // target
   ASSERT_GE(na.size(), 86u);
   EXPECT_EQ(na[78], 2);  // target link-layer address option
@@ -208,11 +216,11 @@ TEST_F(SlowPathTest, V6ResolutionUsesNeighbourSolicitation) {
   EXPECT_EQ(out[0][21], 255);
   EXPECT_TRUE(ipv6_l4_checksum_valid(out[0], 14));
   // The advertisement releases the held packet.
-  worker_then_slow_path(kLan, {test::ipv6_frame({.source = kHostMac, .destination = kLanMac},
-                                                {.source = "2001:db8:10::20", .destination = "fe80::ff:fe00:1fe",
-                                                 .hop_limit = 255},
-                                                test::neighbour_advertisement("2001:db8:10::20", kHostMac, false, true,
-                                                                              true))});
+  worker_then_slow_path(
+      kLan,
+      {test::ipv6_frame({.source = kHostMac, .destination = kLanMac},
+                        {.source = "2001:db8:10::20", .destination = "fe80::ff:fe00:1fe", .hop_limit = 255},
+                        test::neighbour_advertisement("2001:db8:10::20", kHostMac, false, true, true))});
   ASSERT_EQ(sent_on(kLan).size(), 2u);
   EXPECT_EQ(mac_at(sent_on(kLan)[1], 0), kHostMac);
   EXPECT_EQ(be16(sent_on(kLan)[1], 12), 0x86dd);

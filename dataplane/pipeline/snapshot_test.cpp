@@ -27,7 +27,9 @@ class SnapshotTest : public ::testing::Test {
   std::unique_ptr<Snapshot> snapshot = build_test_snapshot();
 };
 
-std::string gateway_of(const NextHop* hop) { return hop != nullptr && hop->has_gateway ? hop->gateway.to_string() : ""; }
+std::string gateway_of(const NextHop* hop) {
+  return hop != nullptr && hop->has_gateway ? hop->gateway.to_string() : "";
+}
 
 TEST_F(SnapshotTest, LongestPrefixWinsOverTheDefaultRouteV4) {
   const NextHop* kdn = hop4("10.1.2.3");
@@ -109,7 +111,8 @@ ports:
     zone: lan
     backend: null
     addresses: [192.168.1.1/24, "2001:db8:1::1/64"]
-)", "t.yaml");
+)",
+                                         "t.yaml");
   ASSERT_TRUE(std::holds_alternative<config::Config>(loaded));
   auto s = Snapshot::build(std::get<config::Config>(loaded), 1, "", {{"lan", 0, rte_ether_addr{}}});
   EXPECT_EQ(s->fib().lookup_v4(v4("8.8.8.8")), kNoNextHop);

@@ -7,9 +7,9 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "dataplane/core/packet_access.hpp"
 #include "dataplane/pipeline/app_hooks.hpp"
 #include "dataplane/pipeline/icmp_error.hpp"
-#include "dataplane/core/packet_access.hpp"
 #include "dataplane/pipeline/signature_hooks.hpp"
 #include "dataplane/pipeline/stages.hpp"
 #include "dataplane/pipeline/tcp_reset.hpp"

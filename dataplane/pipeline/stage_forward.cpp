@@ -1,7 +1,7 @@
+#include "dataplane/core/packet_access.hpp"
+#include "dataplane/nat/rewrite.hpp"
 #include "dataplane/pipeline/icmp_error.hpp"
 #include "dataplane/pipeline/ipv4_fragment.hpp"
-#include "dataplane/nat/rewrite.hpp"
-#include "dataplane/core/packet_access.hpp"
 #include "dataplane/pipeline/stages.hpp"
 
 namespace torwart::dataplane {
@@ -21,9 +21,11 @@ void decrement_ttl(rte_mbuf* m, const PacketMeta& meta) {
   if (meta.l3 == L3Kind::kIpv4) {
     rte_ipv4_hdr* ip = ipv4_of(m, meta);
     // TTL shares a 16-bit checksum word with the protocol field.
-    const uint16_t old_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
+    const uint16_t old_word =
+        rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
     --ip->time_to_live;
-    const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
+    const uint16_t new_word =
+        rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8 | ip->next_proto_id));
     ip->hdr_checksum = checksum_adjust16(ip->hdr_checksum, old_word, new_word);
   } else {
     --ipv6_of(m, meta)->hop_limits;

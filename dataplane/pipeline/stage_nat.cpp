@@ -11,9 +11,9 @@
 //     every packet of a translated flow then gets its source rewritten: the originator's to the mapping's
 //     external endpoint, the replier's (a forward's server) to the public endpoint.
 #include "dataplane/conntrack/icmp_error_match.hpp"
-#include "dataplane/pipeline/flow_log.hpp"
-#include "dataplane/nat/rewrite.hpp"
 #include "dataplane/core/packet_access.hpp"
+#include "dataplane/nat/rewrite.hpp"
+#include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/pipeline/stages.hpp"
 
 namespace torwart::dataplane {

@@ -136,7 +136,8 @@ std::string destination_mac(rte_mbuf* m) {
 TEST(StageForwarding, MixedBurstGetsEveryPacketsOwnNextHop) {
   // The default's ports and routes, with a policy that lets everything pass: this test is about next hops.
   std::string text(config::default_config_text());
-  text = text.substr(0, text.find("\npolicy:") + 1) + "policy:\n  rules:\n    - {name: all, action: accept}\n";
+  text =
+      text.substr(0, text.find("\npolicy:") + 1) + "policy:\n  rules:\n    - {name: all, action: accept}\n";
   const auto config = std::get<config::Config>(config::load_config_text(text, "default"));
   std::vector<PortBinding> bindings;
   for (uint16_t i = 0; i < config.ports.size(); ++i) bindings.push_back({config.ports[i].name, i, {}});

@@ -6,11 +6,11 @@
 #include <algorithm>
 
 #include "dataplane/conntrack/track.hpp"
+#include "dataplane/core/packet_access.hpp"
+#include "dataplane/nat/rewrite.hpp"
 #include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/pipeline/flow_policy_query.hpp"
 #include "dataplane/pipeline/icmp_error.hpp"
-#include "dataplane/nat/rewrite.hpp"
-#include "dataplane/core/packet_access.hpp"
 #include "dataplane/pipeline/stages.hpp"
 #include "dataplane/pipeline/syn_proxy.hpp"
 #include "dataplane/pipeline/tcp_reset.hpp"

@@ -1,5 +1,5 @@
-#include "dataplane/pipeline/icmp_error.hpp"
 #include "dataplane/core/packet_access.hpp"
+#include "dataplane/pipeline/icmp_error.hpp"
 #include "dataplane/pipeline/stages.hpp"
 
 namespace torwart::dataplane {

@@ -30,8 +30,9 @@ std::vector<DropReason> reasons(const Burst& burst) {
 using IngressTest = FastPath;
 
 TEST_F(IngressTest, UnknownVlanIsDropped) {
-  Burst burst = parsed(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac, .vlan_id = 31},
-                                                {.source = "192.168.10.10"}, test::Udp{})});
+  Burst burst =
+      parsed(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac, .vlan_id = 31},
+                                     {.source = "192.168.10.10"}, test::Udp{})});
   stage_ingress(*ctx, burst);
   EXPECT_EQ(burst.count, 0);
   EXPECT_EQ(reasons(burst), std::vector{DropReason::kUnknownVlan});
@@ -39,9 +40,10 @@ TEST_F(IngressTest, UnknownVlanIsDropped) {
 }
 
 TEST_F(IngressTest, KnownVlanAndUntaggedGetTheirInterface) {
-  Burst burst = parsed(kLan, {test::ipv4_frame({.source = kVoipPhoneMac, .destination = kLanMac, .vlan_id = 30},
-                                                {.source = "192.168.30.10"}, test::Udp{}),
-                               lan_v4({.source = "192.168.10.10"})});
+  Burst burst =
+      parsed(kLan, {test::ipv4_frame({.source = kVoipPhoneMac, .destination = kLanMac, .vlan_id = 30},
+                                     {.source = "192.168.30.10"}, test::Udp{}),
+                    lan_v4({.source = "192.168.10.10"})});
   stage_ingress(*ctx, burst);
   ASSERT_EQ(burst.count, 2);
   EXPECT_EQ(meta_of(burst.pkts[0]).in_iface, kLan30If);
@@ -51,10 +53,10 @@ TEST_F(IngressTest, KnownVlanAndUntaggedGetTheirInterface) {
 
 TEST_F(IngressTest, UnicastForAnotherMacIsNotForUs) {
   Burst burst = parsed(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = "02:00:00:00:09:99"},
-                                                {.source = "192.168.10.10"}, test::Udp{}),
-                               // the right MAC, but of another port
-                               test::ipv4_frame({.source = kLanClientMac, .destination = kKdnMac},
-                                                {.source = "192.168.10.10"}, test::Udp{})});
+                                               {.source = "192.168.10.10"}, test::Udp{}),
+                              // the right MAC, but of another port
+                              test::ipv4_frame({.source = kLanClientMac, .destination = kKdnMac},
+                                               {.source = "192.168.10.10"}, test::Udp{})});
   stage_ingress(*ctx, burst);
   EXPECT_EQ(burst.count, 0);
   EXPECT_EQ(reasons(burst), (std::vector{DropReason::kNotForUs, DropReason::kNotForUs}));
@@ -62,8 +64,9 @@ TEST_F(IngressTest, UnicastForAnotherMacIsNotForUs) {
 }
 
 TEST_F(IngressTest, BroadcastArpIsPunted) {
-  Burst burst = parsed(kLan, {test::arp_frame({.source = kLanClientMac, .destination = "ff:ff:ff:ff:ff:ff"},
-                                               test::arp_request(kLanClientMac, "192.168.10.10", "192.168.10.1"))});
+  Burst burst =
+      parsed(kLan, {test::arp_frame({.source = kLanClientMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                                    test::arp_request(kLanClientMac, "192.168.10.10", "192.168.10.1"))});
   stage_ingress(*ctx, burst);
   EXPECT_EQ(burst.count, 0);
   EXPECT_EQ(burst.dropped_count, 0);
@@ -73,12 +76,13 @@ TEST_F(IngressTest, BroadcastArpIsPunted) {
 
 TEST_F(IngressTest, NeighbourSolicitationsAndAdvertisementsArePunted) {
   Burst burst = parsed(
-      kLan, {test::ipv6_frame({.source = kLanClientMac, .destination = "33:33:ff:00:00:01"},
-                              {.source = "2001:db8:10::10", .destination = "ff02::1:ff00:1", .hop_limit = 255},
-                              test::neighbour_solicitation("2001:db8:10::1", kLanClientMac)),
-             test::ipv6_frame({.source = kLanClientMac, .destination = kLanMac},
-                              {.source = "2001:db8:10::10", .destination = "2001:db8:10::1", .hop_limit = 255},
-                              test::neighbour_advertisement("2001:db8:10::10", kLanClientMac, false, true, true))});
+      kLan,
+      {test::ipv6_frame({.source = kLanClientMac, .destination = "33:33:ff:00:00:01"},
+                        {.source = "2001:db8:10::10", .destination = "ff02::1:ff00:1", .hop_limit = 255},
+                        test::neighbour_solicitation("2001:db8:10::1", kLanClientMac)),
+       test::ipv6_frame({.source = kLanClientMac, .destination = kLanMac},
+                        {.source = "2001:db8:10::10", .destination = "2001:db8:10::1", .hop_limit = 255},
+                        test::neighbour_advertisement("2001:db8:10::10", kLanClientMac, false, true, true))});
   stage_ingress(*ctx, burst);
   EXPECT_EQ(burst.count, 0);
   EXPECT_EQ(burst.dropped_count, 0);
@@ -88,8 +92,9 @@ TEST_F(IngressTest, NeighbourSolicitationsAndAdvertisementsArePunted) {
 
 TEST_F(IngressTest, RouterAdvertisementsAreDroppedAsLocalUnhandled) {
   test::Icmp ra{134, 0, 0x40000000u, Bytes(8, 0), false};
-  Burst burst = parsed(kLan, {test::ipv6_frame({.source = kLanClientMac, .destination = "33:33:00:00:00:01"},
-                                                {.source = "fe80::1", .destination = "ff02::1", .hop_limit = 255}, ra)});
+  Burst burst =
+      parsed(kLan, {test::ipv6_frame({.source = kLanClientMac, .destination = "33:33:00:00:00:01"},
+                                     {.source = "fe80::1", .destination = "ff02::1", .hop_limit = 255}, ra)});
   stage_ingress(*ctx, burst);
   EXPECT_EQ(burst.count, 0);
   EXPECT_EQ(burst.punted_count, 0);
@@ -154,24 +159,26 @@ TEST_F(AntispoofTest, SourcesThatRouteBackIntoTheZonePass) {
 }
 
 TEST_F(AntispoofTest, ZoneWithoutAntispoofPassesAnySource) {
-  EXPECT_EQ(check(kSmall, {test::ipv4_frame({.source = kSmallHostMac, .destination = kSmallMac},
-                                            {.source = "8.8.8.8", .destination = "10.1.2.3"}, test::Udp{}),
-                           test::ipv4_frame({.source = kSmallHostMac, .destination = kSmallMac},
-                                            {.source = "192.168.10.10", .destination = "10.1.2.3"}, test::Udp{})}),
-            (std::vector{DropReason::kNone, DropReason::kNone}));
+  EXPECT_EQ(
+      check(kSmall, {test::ipv4_frame({.source = kSmallHostMac, .destination = kSmallMac},
+                                      {.source = "8.8.8.8", .destination = "10.1.2.3"}, test::Udp{}),
+                     test::ipv4_frame({.source = kSmallHostMac, .destination = kSmallMac},
+                                      {.source = "192.168.10.10", .destination = "10.1.2.3"}, test::Udp{})}),
+      (std::vector{DropReason::kNone, DropReason::kNone}));
 }
 
 TEST_F(AntispoofTest, LinkLocalAndUnspecifiedSourcesAreExempt) {
   // (parse lets 0.0.0.0 through only for DHCP, and :: only for ICMPv6.)
-  EXPECT_EQ(check(kInet, {inet_v4({.source = "0.0.0.0", .destination = "255.255.255.255"},
-                                  test::Udp{.source_port = 68, .destination_port = 67}),
-                          inet_v4({.source = "169.254.3.4", .destination = "169.254.3.5"}),
-                          test::ipv6_frame({.source = kInetGatewayMac, .destination = kInetMac},
-                                           {.source = "fe80::1", .destination = "2001:db8:10::10"}, test::Udp{}),
-                          test::ipv6_frame({.source = kInetGatewayMac, .destination = kInetMac},
-                                           {.source = "::", .destination = "2001:db8:10::10"},
-                                           test::icmpv6_echo_request(1, 1))}),
-            (std::vector{DropReason::kNone, DropReason::kNone, DropReason::kNone, DropReason::kNone}));
+  EXPECT_EQ(
+      check(kInet, {inet_v4({.source = "0.0.0.0", .destination = "255.255.255.255"},
+                            test::Udp{.source_port = 68, .destination_port = 67}),
+                    inet_v4({.source = "169.254.3.4", .destination = "169.254.3.5"}),
+                    test::ipv6_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                                     {.source = "fe80::1", .destination = "2001:db8:10::10"}, test::Udp{}),
+                    test::ipv6_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                                     {.source = "::", .destination = "2001:db8:10::10"},
+                                     test::icmpv6_echo_request(1, 1))}),
+      (std::vector{DropReason::kNone, DropReason::kNone, DropReason::kNone, DropReason::kNone}));
 }
 
 // ---------------------------------------------------------------- route
@@ -180,7 +187,7 @@ using RouteTest = FastPath;
 
 TEST_F(RouteTest, ForwardedPacketsGetTheirNextHopAndEgress) {
   Burst burst = parsed(kLan, {lan_v4({.source = "192.168.10.10", .destination = "10.1.2.3"}),
-                               lan_v6({.source = "2001:db8:10::10", .destination = "2a00::1"})});
+                              lan_v6({.source = "2001:db8:10::10", .destination = "2a00::1"})});
   stage_ingress(*ctx, burst);
   stage_antispoof(*ctx, burst);
   stage_route(*ctx, burst);
@@ -193,8 +200,8 @@ TEST_F(RouteTest, ForwardedPacketsGetTheirNextHopAndEgress) {
 
 TEST_F(RouteTest, MulticastAndBroadcastDestinationsAreLocalUnhandled) {
   Burst burst = parsed(kLan, {lan_v4({.source = "192.168.10.10", .destination = "224.0.0.5"}),
-                               lan_v4({.source = "192.168.10.10", .destination = "255.255.255.255"}),
-                               lan_v6({.source = "2001:db8:10::10", .destination = "ff05::1:3"})});
+                              lan_v4({.source = "192.168.10.10", .destination = "255.255.255.255"}),
+                              lan_v6({.source = "2001:db8:10::10", .destination = "ff05::1:3"})});
   stage_ingress(*ctx, burst);
   stage_antispoof(*ctx, burst);
   stage_route(*ctx, burst);
@@ -222,7 +229,8 @@ ports:
     backend: null
     mac: 02:00:00:00:01:fe
     addresses: [192.168.10.1/24, "2001:db8:10::1/64"]
-)", "t.yaml");
+)",
+                                         "t.yaml");
   ASSERT_TRUE(std::holds_alternative<config::Config>(loaded));
   auto lonely = Snapshot::build(std::get<config::Config>(loaded), 2, "", {{"lan", kLan, rte_ether_addr{}}});
   ctx->snapshot = lonely.get();
@@ -233,17 +241,17 @@ ports:
   const auto& out = sent_on(kLan);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(mac_at(out[0], 0), kLanClientMac);
-  EXPECT_EQ(out[0][14 + 9], 1);        // ICMP
-  EXPECT_EQ(out[0][34], 3);            // destination unreachable
-  EXPECT_EQ(out[0][35], 0);            // net unreachable
+  EXPECT_EQ(out[0][14 + 9], 1);  // ICMP
+  EXPECT_EQ(out[0][34], 3);      // destination unreachable
+  EXPECT_EQ(out[0][35], 0);      // net unreachable
   EXPECT_EQ(ipv4_at(out[0], 26), "192.168.10.1");
   EXPECT_EQ(ipv4_at(out[0], 30), "192.168.10.10");
   EXPECT_TRUE(ipv4_header_valid(out[0], 14));
   EXPECT_TRUE(icmpv4_checksum_valid(out[0], 14));
   EXPECT_TRUE(std::equal(v4.begin() + 14, v4.end(), out[0].begin() + 42));  // the whole datagram quoted
-  EXPECT_EQ(out[1][14 + 6], 58);  // ICMPv6
-  EXPECT_EQ(out[1][54], 1);       // destination unreachable
-  EXPECT_EQ(out[1][55], 0);       // no route
+  EXPECT_EQ(out[1][14 + 6], 58);                                            // ICMPv6
+  EXPECT_EQ(out[1][54], 1);                                                 // destination unreachable
+  EXPECT_EQ(out[1][55], 0);                                                 // no route
   EXPECT_TRUE(ipv6_l4_checksum_valid(out[1], 14));
   ctx->snapshot = snapshot.get();
 }
@@ -254,8 +262,9 @@ using LocalTest = FastPath;
 
 TEST_F(LocalTest, EchoRequestV4BecomesAReplyInPlace) {
   const Bytes payload{'p', 'i', 'n', 'g', 0, 1, 2, 3, 4, 5};
-  const Bytes request = lan_v4({.source = "192.168.10.10", .destination = "192.168.10.1", .ttl = 17, .id = 99},
-                               test::icmp_echo_request(0x1234, 7, payload));
+  const Bytes request =
+      lan_v4({.source = "192.168.10.10", .destination = "192.168.10.1", .ttl = 17, .id = 99},
+             test::icmp_echo_request(0x1234, 7, payload));
   run(kLan, {request});
   const auto& out = sent_on(kLan);
   ASSERT_EQ(out.size(), 1u);
@@ -286,7 +295,7 @@ TEST_F(LocalTest, EchoRequestV6BecomesAReplyInPlace) {
   const Bytes& reply = out[0];
   ASSERT_EQ(reply.size(), request.size());
   EXPECT_EQ(mac_at(reply, 0), kLanClientMac);
-  EXPECT_EQ(reply[14 + 7], 64);  // hop limit
+  EXPECT_EQ(reply[14 + 7], 64);                                                             // hop limit
   EXPECT_TRUE(std::equal(request.begin() + 22, request.begin() + 38, reply.begin() + 38));  // swapped
   EXPECT_TRUE(std::equal(request.begin() + 38, request.begin() + 54, reply.begin() + 22));
   EXPECT_EQ(reply[54], 129);
@@ -295,15 +304,17 @@ TEST_F(LocalTest, EchoRequestV6BecomesAReplyInPlace) {
 }
 
 TEST_F(LocalTest, EchoToAnotherInterfaceAddressIsAnsweredTowardsTheSender) {
-  run(kLan, {lan_v4({.source = "192.168.10.10", .destination = "203.0.113.2"}, test::icmp_echo_request(1, 1))});
+  run(kLan,
+      {lan_v4({.source = "192.168.10.10", .destination = "203.0.113.2"}, test::icmp_echo_request(1, 1))});
   ASSERT_EQ(sent_on(kLan).size(), 1u);
   EXPECT_EQ(ipv4_at(sent_on(kLan)[0], 26), "203.0.113.2");
   EXPECT_TRUE(icmpv4_checksum_valid(sent_on(kLan)[0], 14));
 }
 
 TEST_F(LocalTest, TcpToTheBoxIsLocalUnhandled) {
-  run(kLan, {lan_v4({.source = "192.168.10.10", .destination = "192.168.10.1"}, test::Tcp{.destination_port = 22}),
-             lan_v6({.source = "2001:db8:10::10", .destination = "2001:db8:10::1"}, test::Tcp{})});
+  run(kLan,
+      {lan_v4({.source = "192.168.10.10", .destination = "192.168.10.1"}, test::Tcp{.destination_port = 22}),
+       lan_v6({.source = "2001:db8:10::10", .destination = "2001:db8:10::1"}, test::Tcp{})});
   EXPECT_EQ(drops(kLan, DropReason::kLocalUnhandled), 2u);
   EXPECT_EQ(tx.total(), 0u);
 }
@@ -318,8 +329,11 @@ TEST_F(ForwardTest, TtlDecrementKeepsTheHeaderChecksumValid) {
   for (uint8_t ttl : ttls) {
     test::Udp udp;
     udp.payload = Bytes{1, 2, 3, 4, 5, ttl};
-    frames.push_back(lan_v4({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = ttl,
-                             .id = static_cast<uint16_t>(0xffff - ttl), .dont_fragment = true},
+    frames.push_back(lan_v4({.source = "192.168.10.10",
+                             .destination = "10.1.2.3",
+                             .ttl = ttl,
+                             .id = static_cast<uint16_t>(0xffff - ttl),
+                             .dont_fragment = true},
                             udp));
   }
   run(kLan, frames);
@@ -373,7 +387,8 @@ TEST_F(ForwardTest, TtlOneSendsTimeExceededFromTheIngressInterface) {
 }
 
 TEST_F(ForwardTest, HopLimitOneSendsIcmpv6TimeExceeded) {
-  const Bytes original = lan_v6({.source = "2001:db8:10::10", .destination = "2001:db8:1000::1", .hop_limit = 1});
+  const Bytes original =
+      lan_v6({.source = "2001:db8:10::10", .destination = "2001:db8:1000::1", .hop_limit = 1});
   run(kLan, {original});
   EXPECT_EQ(drops(kLan, DropReason::kTtlExceeded), 1u);
   EXPECT_EQ(sent_on(kKdn).size(), 0u);
@@ -427,15 +442,18 @@ TEST_F(ForwardTest, TooBigForTheEgressMtuV6SendsPacketTooBig) {
 }
 
 TEST_F(ForwardTest, NoErrorsAboutIcmpErrorsOrLaterFragments) {
-  const Bytes quoted = test::ipv4_datagram({.source = "10.1.2.3", .destination = "192.168.10.10"}, test::Udp{});
-  const Bytes quoted_v6 = test::ipv6_datagram({.source = "2a00::1", .destination = "2001:db8:10::10"}, test::Udp{});
+  const Bytes quoted =
+      test::ipv4_datagram({.source = "10.1.2.3", .destination = "192.168.10.10"}, test::Udp{});
+  const Bytes quoted_v6 =
+      test::ipv6_datagram({.source = "2a00::1", .destination = "2001:db8:10::10"}, test::Udp{});
   // The quoted datagrams passed the box first: the errors belong to known connections.
   run(kKdn, {test::ipv4_frame({.source = "02:00:00:00:02:01", .destination = "02:00:00:00:02:fe"},
                               {.source = "10.1.2.3", .destination = "192.168.10.10"}, test::Udp{})});
   run(kInet, {test::ipv6_frame({.source = "02:00:00:00:03:01", .destination = "02:00:00:00:03:fe"},
                                {.source = "2a00::1", .destination = "2001:db8:10::10"}, test::Udp{})});
   ASSERT_EQ(sent_on(kLan).size(), 2u);
-  run(kLan, {lan_v4({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1}, test::icmp_error(3, 3, quoted)),
+  run(kLan, {lan_v4({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1},
+                    test::icmp_error(3, 3, quoted)),
              lan_v6({.source = "2001:db8:10::10", .destination = "2a00::1", .hop_limit = 1},
                     test::icmpv6_error(1, 0, quoted_v6))});
   EXPECT_EQ(drops(kLan, DropReason::kTtlExceeded), 2u);
@@ -532,11 +550,13 @@ TEST_F(FastPath, IcmpErrorsHashLikeTheConnectionTheyQuote) {
   const test::Ipv4 query_ip{.source = "192.168.10.10", .destination = "198.51.100.53"};
   const test::Udp query{.source_port = 40000, .destination_port = 53};
   Burst burst;
-  burst.pkts[0] = test::to_mbuf(pool(), test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac}, query_ip, query));
+  burst.pkts[0] = test::to_mbuf(
+      pool(), test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac}, query_ip, query));
   burst.pkts[0]->port = kLan;
-  burst.pkts[1] = test::to_mbuf(pool(), test::ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac},
-                                           {.source = "198.51.100.53", .destination = "192.168.10.10"},
-                                           test::icmp_error(3, 3, test::ipv4_datagram(query_ip, query))));
+  burst.pkts[1] =
+      test::to_mbuf(pool(), test::ipv4_frame({.source = kInetGatewayMac, .destination = kInetMac},
+                                             {.source = "198.51.100.53", .destination = "192.168.10.10"},
+                                             test::icmp_error(3, 3, test::ipv4_datagram(query_ip, query))));
   burst.pkts[1]->port = kInet;
   burst.count = 2;
   pipeline_receive(*ctx, burst, {});

@@ -7,11 +7,11 @@
 
 #include <rte_tcp.h>
 
-#include "dataplane/core/checksum.hpp"
 #include "dataplane/conntrack/tcp_segment.hpp"
+#include "dataplane/core/checksum.hpp"
 #include "dataplane/core/packet_access.hpp"
-#include "dataplane/synflood/syn_cookie.hpp"
 #include "dataplane/pipeline/tcp_builder.hpp"
+#include "dataplane/synflood/syn_cookie.hpp"
 
 namespace torwart::dataplane::synflood {
 namespace {

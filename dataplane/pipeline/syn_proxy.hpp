@@ -22,11 +22,11 @@
 
 #include <rte_mbuf.h>
 
-#include "dataplane/core/burst.hpp"
 #include "dataplane/conntrack/flow.hpp"
 #include "dataplane/conntrack/flow_end_callback.hpp"
-#include "dataplane/synflood/half_open.hpp"
+#include "dataplane/core/burst.hpp"
 #include "dataplane/pipeline/worker_context.hpp"
+#include "dataplane/synflood/half_open.hpp"
 
 namespace torwart::dataplane::synflood {
 

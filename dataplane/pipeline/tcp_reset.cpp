@@ -44,12 +44,14 @@ void send_tcp_reset(WorkerContext& ctx, Burst& burst, rte_mbuf* segment) {
     ++ctx.counters.icmp_errors_rate_limited;
     return;
   }
-  const uint32_t segment_length = meta.l3_offset + meta.l3_length - meta.l4_offset - (tcp->data_off >> 4) * 4u;
+  const uint32_t segment_length =
+      meta.l3_offset + meta.l3_length - meta.l4_offset - (tcp->data_off >> 4) * 4u;
   const bool v4 = meta.l3 == L3Kind::kIpv4;
   const uint16_t l3_header = v4 ? 20 : 40;
   rte_mbuf* m = rte_pktmbuf_alloc(ctx.pool);
   if (m == nullptr) return;
-  auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthernetLength + l3_header + sizeof(rte_tcp_hdr)));
+  auto* frame =
+      reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kEthernetLength + l3_header + sizeof(rte_tcp_hdr)));
   if (frame == nullptr) {
     rte_pktmbuf_free(m);
     return;

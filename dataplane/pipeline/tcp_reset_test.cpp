@@ -30,10 +30,11 @@ class RejectAnswerTest : public FastPath {
 };
 
 TEST_F(RejectAnswerTest, SynIsAnsweredWithRstAckFromTheDestination) {
-  const Bytes syn = test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
-                                     {.source = "192.168.10.10", .destination = "10.20.0.10"},
-                                     test::Tcp{.source_port = 40000, .destination_port = 445, .sequence = 1000,
-                                               .flags = test::tcp_flag::kSyn});
+  const Bytes syn = test::ipv4_frame(
+      {.source = kLanClientMac, .destination = kLanMac},
+      {.source = "192.168.10.10", .destination = "10.20.0.10"},
+      test::Tcp{
+          .source_port = 40000, .destination_port = 445, .sequence = 1000, .flags = test::tcp_flag::kSyn});
   const auto& out = answer_on_lan(syn, [&](Burst& b, rte_mbuf* m) { send_tcp_reset(*ctx, b, m); });
   ASSERT_EQ(out.size(), 1u);
   const Bytes& rst = out[0];
@@ -53,7 +54,8 @@ TEST_F(RejectAnswerTest, SynIsAnsweredWithRstAckFromTheDestination) {
 TEST_F(RejectAnswerTest, SegmentWithAckGetsARstAtItsAcknowledgementNumber) {
   const Bytes data = test::ipv6_frame({.source = kLanClientMac, .destination = kLanMac},
                                       {.source = "2001:db8:10::10", .destination = "2001:db8:1000::10"},
-                                      test::Tcp{.sequence = 5, .acknowledgement = 777,
+                                      test::Tcp{.sequence = 5,
+                                                .acknowledgement = 777,
                                                 .flags = test::tcp_flag::kAck | test::tcp_flag::kPsh,
                                                 .payload = Bytes(10, 1)});
   const auto& out = answer_on_lan(data, [&](Burst& b, rte_mbuf* m) { send_tcp_reset(*ctx, b, m); });

@@ -7,16 +7,16 @@
 #include <rte_mempool.h>
 
 #include "dataplane/applayer/inspector.hpp"
-#include "dataplane/ids/detector.hpp"
 #include "dataplane/conntrack/flow_table.hpp"
-#include "dataplane/pipeline/counters.hpp"
 #include "dataplane/core/eve_ring.hpp"
+#include "dataplane/core/token_bucket.hpp"
 #include "dataplane/fragments/fragment_table.hpp"
+#include "dataplane/ids/detector.hpp"
 #include "dataplane/nat/nat_table.hpp"
+#include "dataplane/pipeline/counters.hpp"
 #include "dataplane/routing/neighbour_table.hpp"
 #include "dataplane/snapshot/snapshot.hpp"
 #include "dataplane/synflood/half_open.hpp"
-#include "dataplane/core/token_bucket.hpp"
 
 namespace torwart::dataplane {
 

@@ -11,7 +11,8 @@ CaptureMerge::CaptureMerge(const std::vector<std::string>& paths) : paths_(paths
     if (handle == nullptr) throw ReplayInputError(path + ": cannot read the capture: " + error);
     handles_.push_back(handle);
     if (pcap_datalink(handle) != DLT_EN10MB) {
-      throw ReplayInputError(path + ": link type " + std::to_string(pcap_datalink(handle)) + " is not Ethernet (DLT_EN10MB)");
+      throw ReplayInputError(path + ": link type " + std::to_string(pcap_datalink(handle)) +
+                             " is not Ethernet (DLT_EN10MB)");
     }
   }
   current_.resize(handles_.size());
@@ -35,7 +36,8 @@ bool CaptureMerge::advance(uint16_t input) {
   if (rc != 1) return false;
   headers_[input] = *header;
   current_[input].assign(data, data + header->caplen);
-  const uint64_t ns = static_cast<uint64_t>(header->ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(header->ts.tv_usec);
+  const uint64_t ns =
+      static_cast<uint64_t>(header->ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(header->ts.tv_usec);
   heads_.push({ns, input});
   return true;
 }

@@ -3,18 +3,18 @@
 #include <pcap/pcap.h>
 
 #include <filesystem>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include <rte_mbuf.h>
 
 #include "dataplane/pipeline/flow_log.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
-#include "dataplane/replay/capture_merge.hpp"
 #include "dataplane/pipeline/report.hpp"
 #include "dataplane/pipeline/signature_loader.hpp"
 #include "dataplane/pipeline/slow_path.hpp"
+#include "dataplane/replay/capture_merge.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "rules/config/config_digest.hpp"
 
@@ -49,10 +49,12 @@ class CaptureTransmitter final : public Transmitter {
     for (uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = packets[i];
       const uint32_t length = rte_pktmbuf_pkt_len(m);
-      const auto* data = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, std::min<uint32_t>(length, sizeof linear), linear));
+      const auto* data = static_cast<const uint8_t*>(
+          rte_pktmbuf_read(m, 0, std::min<uint32_t>(length, sizeof linear), linear));
       pcap_pkthdr header{};
       header.ts.tv_sec = static_cast<time_t>(now_ns / 1'000'000'000ull);
-      header.ts.tv_usec = static_cast<suseconds_t>(now_ns % 1'000'000'000ull);  // nanoseconds: nano-precision file
+      header.ts.tv_usec =
+          static_cast<suseconds_t>(now_ns % 1'000'000'000ull);  // nanoseconds: nano-precision file
       header.caplen = header.len = std::min<uint32_t>(length, sizeof linear);
       pcap_dump(reinterpret_cast<u_char*>(dumpers_[port]), &header, data);
       ++sent;
@@ -83,7 +85,8 @@ std::vector<PortBinding> replay_bindings(const config::Config& config) {
   std::vector<PortBinding> bindings;
   for (size_t i = 0; i < config.ports.size(); ++i) {
     // A port without a configured MAC gets a fixed locally administered one, so outputs stay reproducible.
-    bindings.push_back({config.ports[i].name, static_cast<uint16_t>(i), rte_ether_addr{{0x02, 0x74, 0x77, 0x00, static_cast<uint8_t>(i), 0x01}}});
+    bindings.push_back({config.ports[i].name, static_cast<uint16_t>(i),
+                        rte_ether_addr{{0x02, 0x74, 0x77, 0x00, static_cast<uint8_t>(i), 0x01}}});
   }
   return bindings;
 }
@@ -105,7 +108,8 @@ ReplaySummary run_replay(const ReplayOptions& options) {
     if (it == port_index.end()) {
       std::string known;
       for (const auto& n : port_names) known += (known.empty() ? "" : ", ") + n;
-      throw ReplayInputError(input.port + "=" + input.capture + ": no port named '" + input.port + "' (configured: " + known + ")");
+      throw ReplayInputError(input.port + "=" + input.capture + ": no port named '" + input.port +
+                             "' (configured: " + known + ")");
     }
     paths.push_back(input.capture);
     input_port.push_back(it->second);
@@ -130,8 +134,8 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   nat_table.workers = 1;  // the replay's single worker owns every port range whole
   WorkerContext worker(0, pool, neighbours, transmitter, punts, worker_eve, RateLimits{}, FragmentLimits{},
                        flow_table_config(config), nat_table, inspection_limits(config));
-  WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve, RateLimits{}, FragmentLimits{},
-                             kSlowPathFlowTable);
+  WorkerContext slow_context(1, pool, neighbours, transmitter, refusing, slow_eve, RateLimits{},
+                             FragmentLimits{}, kSlowPathFlowTable);
   worker.snapshot = snapshot.get();
   worker.synflood.set_key(synflood::SipKey{});  // a fixed SYN-cookie key: replays must be reproducible
   SlowPath slow_path(slow_context, neighbours);

@@ -17,7 +17,8 @@ std::string unique_name(const char* kind) {
 
 }  // namespace
 
-Fib::Fib(Fib&& other) noexcept : v4_(std::exchange(other.v4_, nullptr)), v6_(std::exchange(other.v6_, nullptr)) {}
+Fib::Fib(Fib&& other) noexcept
+    : v4_(std::exchange(other.v4_, nullptr)), v6_(std::exchange(other.v6_, nullptr)) {}
 
 Fib& Fib::operator=(Fib&& other) noexcept {
   if (this != &other) {
@@ -28,7 +29,9 @@ Fib& Fib::operator=(Fib&& other) noexcept {
   return *this;
 }
 
-Fib::~Fib() { release(); }
+Fib::~Fib() {
+  release();
+}
 
 void Fib::release() {
   if (v4_ != nullptr) rte_lpm_free(v4_);
@@ -40,17 +43,19 @@ void Fib::release() {
 void Fib::create(unsigned v4_rules, unsigned v4_long_prefixes, unsigned v6_rules) {
   release();
   rte_lpm_config v4_config{};
-  v4_config.max_rules = v4_rules + 8;  // + the second half of a default route
+  v4_config.max_rules = v4_rules + 8;             // + the second half of a default route
   v4_config.number_tbl8s = v4_long_prefixes + 8;  // every prefix longer than /24 may need its own tbl8
   const std::string v4_name = unique_name("fib4");
   v4_ = rte_lpm_create(v4_name.c_str(), SOCKET_ID_ANY, &v4_config);
-  if (v4_ == nullptr) throw std::runtime_error("cannot allocate the IPv4 route table: " + std::string(rte_strerror(rte_errno)));
+  if (v4_ == nullptr)
+    throw std::runtime_error("cannot allocate the IPv4 route table: " + std::string(rte_strerror(rte_errno)));
   rte_lpm6_config v6_config{};
   v6_config.max_rules = v6_rules + 8;
   v6_config.number_tbl8s = (v6_rules + 8) * 14;  // a /128 walks up to 13 tbl8 levels below the tbl24
   const std::string v6_name = unique_name("fib6");
   v6_ = rte_lpm6_create(v6_name.c_str(), SOCKET_ID_ANY, &v6_config);
-  if (v6_ == nullptr) throw std::runtime_error("cannot allocate the IPv6 route table: " + std::string(rte_strerror(rte_errno)));
+  if (v6_ == nullptr)
+    throw std::runtime_error("cannot allocate the IPv6 route table: " + std::string(rte_strerror(rte_errno)));
 }
 
 void Fib::add_v4(uint32_t prefix_host_order, uint8_t length, uint32_t next_hop) {

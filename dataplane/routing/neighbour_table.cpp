@@ -21,10 +21,13 @@ NeighbourTable::NeighbourTable(uint32_t capacity) : entries_(capacity) {
   // Entries are never deleted (only re-resolved), so lock-free readers need no RCU on this table.
   params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
   hash_ = rte_hash_create(&params);
-  if (hash_ == nullptr) throw std::runtime_error("cannot create the neighbour table: " + std::string(rte_strerror(rte_errno)));
+  if (hash_ == nullptr)
+    throw std::runtime_error("cannot create the neighbour table: " + std::string(rte_strerror(rte_errno)));
 }
 
-NeighbourTable::~NeighbourTable() { rte_hash_free(hash_); }
+NeighbourTable::~NeighbourTable() {
+  rte_hash_free(hash_);
+}
 
 NeighbourTable::Entry* NeighbourTable::find(const NeighbourKey& key) {
   void* data = nullptr;
@@ -38,7 +41,8 @@ NeighbourTable::Entry* NeighbourTable::find_or_create(const NeighbourKey& key) {
   Entry& entry = entries_[used_];
   entry.key = key;
   entry.resolved.store(0, std::memory_order_relaxed);
-  if (rte_hash_add_key_data(hash_, &key, reinterpret_cast<void*>(static_cast<uintptr_t>(used_))) < 0) return nullptr;
+  if (rte_hash_add_key_data(hash_, &key, reinterpret_cast<void*>(static_cast<uintptr_t>(used_))) < 0)
+    return nullptr;
   ++used_;
   return &entry;
 }

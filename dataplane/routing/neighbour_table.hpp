@@ -77,7 +77,8 @@ class NeighbourTable {
   bool lookup(const NeighbourKey& key, rte_ether_addr* mac) const {
     void* data = nullptr;
     if (rte_hash_lookup_data(hash_, &key, &data) < 0) return false;
-    const uint64_t packed = entries_[reinterpret_cast<uintptr_t>(data)].resolved.load(std::memory_order_acquire);
+    const uint64_t packed =
+        entries_[reinterpret_cast<uintptr_t>(data)].resolved.load(std::memory_order_acquire);
     if ((packed & kValid) == 0) return false;
     for (int i = 0; i < 6; ++i) mac->addr_bytes[i] = static_cast<uint8_t>(packed >> (8 * i));
     return true;

@@ -90,8 +90,10 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
   };
 
   for (const auto& port : config.ports) {
-    auto binding = std::find_if(bindings.begin(), bindings.end(), [&](const PortBinding& b) { return b.name == port.name; });
-    if (binding == bindings.end()) throw std::runtime_error("port '" + port.name + "' is not bound to a device");
+    auto binding = std::find_if(bindings.begin(), bindings.end(),
+                                [&](const PortBinding& b) { return b.name == port.name; });
+    if (binding == bindings.end())
+      throw std::runtime_error("port '" + port.name + "' is not bound to a device");
     if (binding->port >= kMaxPorts) throw std::runtime_error("port '" + port.name + "': more than 32 ports");
     s.port_ids_.push_back(binding->port);
     s.port_names_[binding->port] = port.name;
@@ -165,7 +167,8 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     install(route.to, hop);
   }
   for (const auto& iface : s.interfaces_) {
-    for (const auto& a : iface.addresses) install(a.network(), NextHop{NextHopKind::kForward, iface.index, false, {}});
+    for (const auto& a : iface.addresses)
+      install(a.network(), NextHop{NextHopKind::kForward, iface.index, false, {}});
   }
   for (const auto& iface : s.interfaces_) {
     for (const auto& a : iface.addresses) {

@@ -10,10 +10,10 @@
 
 #include <rte_ether.h>
 
-#include "dataplane/ids/ruleset.hpp"
-#include "dataplane/routing/fib.hpp"
-#include "dataplane/nat/nat_rules.hpp"
 #include "dataplane/core/packet_meta.hpp"
+#include "dataplane/ids/ruleset.hpp"
+#include "dataplane/nat/nat_rules.hpp"
+#include "dataplane/routing/fib.hpp"
 #include "rules/config/config.hpp"
 #include "rules/policy/compiled_policy.hpp"
 

@@ -38,7 +38,7 @@ struct ReassemblyCounters {
 
 // One direction's state; lives in the connection's flow (trivially copyable, 24 bytes).
 struct StreamState {
-  uint32_t next_seq = 0;   // the next byte the application layer expects
+  uint32_t next_seq = 0;             // the next byte the application layer expects
   uint32_t held_head = 0xffffffffu;  // first waiting chunk (kNoChunk: none), sorted by sequence number
   uint32_t held_bytes = 0;
   uint32_t delivered_low = 0;  // bytes delivered, low 32 bits (depth check uses delivered_high too)

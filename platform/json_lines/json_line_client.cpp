@@ -22,8 +22,8 @@ nlohmann::json json_line_request(const std::string& socket_path, const nlohmann:
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) throw JsonLineUnreachable(std::string("socket: ") + std::strerror(errno));
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    throw JsonLineUnreachable("cannot reach " + peer + " at " + socket_path + ": " + std::strerror(errno) + " (" +
-                              unreachable_hint + ")");
+    throw JsonLineUnreachable("cannot reach " + peer + " at " + socket_path + ": " + std::strerror(errno) +
+                              " (" + unreachable_hint + ")");
   }
   const std::string line = request.dump() + "\n";
   for (size_t sent = 0; sent < line.size();) {
@@ -39,8 +39,8 @@ nlohmann::json json_line_request(const std::string& socket_path, const nlohmann:
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd.get(), POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-      throw JsonLineUnreachable("no answer from " + socket_path + " within " + std::to_string(timeout.count()) +
-                                " ms");
+      throw JsonLineUnreachable("no answer from " + socket_path + " within " +
+                                std::to_string(timeout.count()) + " ms");
     }
     const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
     if (n <= 0) throw JsonLineUnreachable(peer + " closed the connection without an answer");

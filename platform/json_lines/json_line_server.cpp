@@ -72,9 +72,10 @@ class JsonLineServer::Session : public std::enable_shared_from_this<JsonLineServ
   void reply(const nlohmann::json& response, bool keep_reading) {
     auto self = shared_from_this();
     auto text = std::make_shared<std::string>(response.dump() + "\n");
-    asio::async_write(socket_, asio::buffer(*text), [self, text, keep_reading](boost::system::error_code ec, size_t) {
-      if (!ec && keep_reading) self->read();
-    });
+    asio::async_write(socket_, asio::buffer(*text),
+                      [self, text, keep_reading](boost::system::error_code ec, size_t) {
+                        if (!ec && keep_reading) self->read();
+                      });
   }
 
   JsonLineServer& server_;

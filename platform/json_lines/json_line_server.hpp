@@ -37,8 +37,8 @@ class JsonLineServer {
  public:
   // Creates the socket's directory, replaces a stale socket, binds, sets `mode` and starts accepting; throws
   // std::runtime_error naming the path when any of it fails.
-  JsonLineServer(boost::asio::io_context& io, const std::string& path, unsigned mode, size_t max_request_bytes,
-                 JsonLineHandlers handlers);
+  JsonLineServer(boost::asio::io_context& io, const std::string& path, unsigned mode,
+                 size_t max_request_bytes, JsonLineHandlers handlers);
   ~JsonLineServer();
   JsonLineServer(const JsonLineServer&) = delete;
   JsonLineServer& operator=(const JsonLineServer&) = delete;

@@ -30,15 +30,15 @@ struct Dataplane {
   Distribution distribution = Distribution::kAuto;
   std::string control_socket = "/run/torwart/control.sock";
   unsigned stats_interval_s = 10;
-  unsigned idle_sleep_us = 50;  // workers sleep this long after many empty polls; 0 = busy-poll always
+  unsigned idle_sleep_us = 50;         // workers sleep this long after many empty polls; 0 = busy-poll always
   unsigned flows_per_worker = 131072;  // connection-tracking table size per worker
 };
 
 // SYN-flood protection per zone (BSI NET.3.2.A19), counted per worker: connections in the TCP handshake
 // (SYN_SENT, SYN_RECEIVED) whose SYN arrived from this zone. FORMAT.md "zones" explains the thresholds.
 struct SynFlood {
-  unsigned cookies_above = 256;  // half-open connections from which on SYNs are answered with SYN cookies
-  bool cookies = true;           // false (`cookies_above: off`): no SYN proxy, only the hard limit
+  unsigned cookies_above = 256;     // half-open connections from which on SYNs are answered with SYN cookies
+  bool cookies = true;              // false (`cookies_above: off`): no SYN proxy, only the hard limit
   unsigned half_open_limit = 1024;  // never more half-open connections than this: further SYNs get no state
 };
 
@@ -72,8 +72,8 @@ struct Port {
 
 struct Route {
   IpPrefix to;
-  std::optional<IpAddress> via;       // absent: directly connected on `interface`
-  std::string interface;              // optional when `via` is on a connected network
+  std::optional<IpAddress> via;  // absent: directly connected on `interface`
+  std::string interface;         // optional when `via` is on a connected network
   bool blackhole = false;
 };
 
@@ -107,7 +107,8 @@ struct NameList {
   std::vector<std::string> exact;
   std::vector<std::string> suffixes;  // with the leading dot: ".example.de"
   bool operator==(const NameList&) const = default;
-  // Case-insensitive; a trailing dot on `name` is ignored. No allocation (names beyond 255 bytes never match).
+  // Case-insensitive; a trailing dot on `name` is ignored. No allocation (names beyond 255 bytes never
+  // match).
   bool matches(std::string_view name) const;
   void add(const NameList& other);
   void normalise();  // sorts and removes duplicates
@@ -204,16 +205,17 @@ struct Nat {
 // The kernel interface the provider manages the box through (torwartd, later its HTTPS API). It is never a
 // fast-path port, so no policy rule, route or NAT rule of the fast path can block it (anti-lockout).
 struct Management {
-  std::string interface;              // kernel interface name, e.g. eno1
-  std::string pci;                    // optional: its NIC's PCI address, which no pci port may use
-  std::vector<IpPrefix> provider;     // the provider's management networks (for the kernel's own filter)
+  std::string interface;           // kernel interface name, e.g. eno1
+  std::string pci;                 // optional: its NIC's PCI address, which no pci port may use
+  std::vector<IpPrefix> provider;  // the provider's management networks (for the kernel's own filter)
 };
 
 // Where the fast path's EVE records wait for torwartd (BSI R10: buffered while management is unreachable)
 // and how long they are kept (R14). Sizes in MiB.
 struct Logging {
-  unsigned eve_file_mb = 64;     // the active eve.json is closed and renamed beyond this size
-  unsigned eve_spool_mb = 1024;  // closed files plus the active one; beyond it records are counted, not written
+  unsigned eve_file_mb = 64;  // the active eve.json is closed and renamed beyond this size
+  unsigned eve_spool_mb =
+      1024;  // closed files plus the active one; beyond it records are counted, not written
   unsigned retention_days = 30;  // torwartd deletes closed spool files older than this
   // EVE records of the application layer (`http`, `tls`, `dns`), each switchable.
   bool http_records = true;
@@ -244,8 +246,8 @@ struct Ids {
   std::string classification_file;      // classtype -> category and default priority; empty: none
   bool inline_mode = true;              // mode ips: drop/reject signatures act; mode ids: alerts only
   std::string cache_dir = "/var/lib/torwart/ids-cache";  // compiled databases; empty: compile every time
-  std::map<std::string, std::string> address_groups;  // HOME_NET, EXTERNAL_NET, ... (Suricata's defaults)
-  std::map<std::string, std::string> port_groups;     // HTTP_PORTS, ...
+  std::map<std::string, std::string> address_groups;     // HOME_NET, EXTERNAL_NET, ... (Suricata's defaults)
+  std::map<std::string, std::string> port_groups;        // HTTP_PORTS, ...
   bool enabled() const { return !rule_files.empty(); }
 };
 
@@ -263,7 +265,7 @@ struct Config {
   Logging logging;
   Inspection inspection;
   Ids ids;
-  Nat nat;        // without a `nat` section: no translation
+  Nat nat;  // without a `nat` section: no translation
 };
 
 const char* to_string(PortBackend backend);

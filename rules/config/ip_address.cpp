@@ -16,7 +16,9 @@ std::optional<unsigned> parse_decimal(std::string_view text, unsigned max) {
   return value;
 }
 
-uint8_t max_length(Family family) { return family == Family::kIpv4 ? 32 : 128; }
+uint8_t max_length(Family family) {
+  return family == Family::kIpv4 ? 32 : 128;
+}
 
 IpAddress mask_to(const IpAddress& address, uint8_t length) {
   IpAddress masked = address;
@@ -93,13 +95,17 @@ bool IpPrefix::contains(const IpAddress& other) const {
   return other.family == address.family && mask_to(other, length) == address;
 }
 
-std::string IpPrefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
+std::string IpPrefix::to_string() const {
+  return address.to_string() + "/" + std::to_string(length);
+}
 
 std::optional<InterfaceAddress> InterfaceAddress::parse(std::string_view text) {
   return parse_with_length<InterfaceAddress>(text, true);
 }
 
-IpPrefix InterfaceAddress::network() const { return IpPrefix{mask_to(address, prefix_length), prefix_length}; }
+IpPrefix InterfaceAddress::network() const {
+  return IpPrefix{mask_to(address, prefix_length), prefix_length};
+}
 
 std::string InterfaceAddress::to_string() const {
   return address.to_string() + "/" + std::to_string(prefix_length);
@@ -121,8 +127,8 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
 
 std::string MacAddress::to_string() const {
   char buffer[18];
-  std::snprintf(buffer, sizeof buffer, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2], bytes[3],
-                bytes[4], bytes[5]);
+  std::snprintf(buffer, sizeof buffer, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2],
+                bytes[3], bytes[4], bytes[5]);
   return buffer;
 }
 

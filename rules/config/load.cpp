@@ -23,7 +23,6 @@ namespace {
 
 using detail::Reader;
 
-
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 15) return false;  // fits a Linux interface name
   if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
@@ -34,14 +33,14 @@ bool valid_name(const std::string& name) {
 
 const std::map<std::string, PortBackend, std::less<>> kBackends = {
     {"pci", PortBackend::kPci}, {"af_packet", PortBackend::kAfPacket}, {"pcap", PortBackend::kPcap},
-    {"tap", PortBackend::kTap}, {"null", PortBackend::kNull},         {"ring", PortBackend::kRing}};
+    {"tap", PortBackend::kTap}, {"null", PortBackend::kNull},          {"ring", PortBackend::kRing}};
 
 // A 2 KiB packet buffer holds an Ethernet frame with one VLAN tag up to this MTU.
 constexpr unsigned kMaxMtuWithoutJumbo = 2026;
 constexpr size_t kMaxPortsInConfig = 32;
 
-const std::set<std::string, std::less<>> kRoles = {"lan",   "kdn",   "inet",     "dmz",   "guest",
-                                                   "voip",  "wlan",  "transfer", "mirror", "server"};
+const std::set<std::string, std::less<>> kRoles = {"lan",  "kdn",  "inet",     "dmz",    "guest",
+                                                   "voip", "wlan", "transfer", "mirror", "server"};
 
 class ConfigBuilder {
  public:
@@ -49,8 +48,9 @@ class ConfigBuilder {
 
   Config build(const YAML::Node& root) {
     Config config;
-    if (!r_.expect_map(root, "", {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours",
-                                 "objects", "policy", "nat", "management", "logging", "inspection", "ids"})) {
+    if (!r_.expect_map(root, "",
+                       {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours", "objects",
+                        "policy", "nat", "management", "logging", "inspection", "ids"})) {
       return config;
     }
     if (root["format"]) {
@@ -61,14 +61,18 @@ class ConfigBuilder {
     }
     if (root["dataplane"]) read_dataplane(root["dataplane"], config.dataplane);
     if (root["zones"]) {
-      r_.sequence(root["zones"], "zones", [&](const YAML::Node& n, const std::string& p) { read_zone(n, p, config); });
+      r_.sequence(root["zones"], "zones",
+                  [&](const YAML::Node& n, const std::string& p) { read_zone(n, p, config); });
     }
     if (!root["ports"]) {
       r_.error(root, "ports", "at least one port is required");
     } else {
-      r_.sequence(root["ports"], "ports", [&](const YAML::Node& n, const std::string& p) { read_port(n, p, config); });
+      r_.sequence(root["ports"], "ports",
+                  [&](const YAML::Node& n, const std::string& p) { read_port(n, p, config); });
       if (root["ports"].IsSequence() && root["ports"].size() > kMaxPortsInConfig) {
-        r_.error(root["ports"], "ports", std::to_string(root["ports"].size()) + " ports; at most " + std::to_string(kMaxPortsInConfig));
+        r_.error(
+            root["ports"], "ports",
+            std::to_string(root["ports"].size()) + " ports; at most " + std::to_string(kMaxPortsInConfig));
       }
     }
     if (root["routes"]) {
@@ -91,18 +95,23 @@ class ConfigBuilder {
  private:
   void read_logging(const YAML::Node& node, Logging& logging) {
     const std::string path = "logging";
-    if (!r_.expect_map(node, path, {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records", "pseudonymise"}))
+    if (!r_.expect_map(node, path,
+                       {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records", "pseudonymise"}))
       return;
-    if (node["pseudonymise"]) detail::read_pseudonymise(r_, node["pseudonymise"], path + ".pseudonymise", logging);
-    if (node["app_records"]) detail::read_app_records(r_, node["app_records"], path + ".app_records", logging);
+    if (node["pseudonymise"])
+      detail::read_pseudonymise(r_, node["pseudonymise"], path + ".pseudonymise", logging);
+    if (node["app_records"])
+      detail::read_app_records(r_, node["app_records"], path + ".app_records", logging);
     if (node["eve_file_mb"]) {
       if (auto v = r_.number(node["eve_file_mb"], path + ".eve_file_mb", 1, 4096)) logging.eve_file_mb = *v;
     }
     if (node["eve_spool_mb"]) {
-      if (auto v = r_.number(node["eve_spool_mb"], path + ".eve_spool_mb", 2, 1u << 20)) logging.eve_spool_mb = *v;
+      if (auto v = r_.number(node["eve_spool_mb"], path + ".eve_spool_mb", 2, 1u << 20))
+        logging.eve_spool_mb = *v;
     }
     if (node["retention_days"]) {
-      if (auto v = r_.number(node["retention_days"], path + ".retention_days", 1, 3650)) logging.retention_days = *v;
+      if (auto v = r_.number(node["retention_days"], path + ".retention_days", 1, 3650))
+        logging.retention_days = *v;
     }
     if (logging.eve_spool_mb < 2 * logging.eve_file_mb) {
       r_.error(node, path + ".eve_spool_mb",
@@ -142,23 +151,30 @@ class ConfigBuilder {
       if (auto v = r_.number(node["burst"], path + ".burst", 1, 64)) d.burst = *v;
     }
     if (node["rx_descriptors"]) {
-      if (auto v = r_.number(node["rx_descriptors"], path + ".rx_descriptors", 64, 16384)) d.rx_descriptors = *v;
+      if (auto v = r_.number(node["rx_descriptors"], path + ".rx_descriptors", 64, 16384))
+        d.rx_descriptors = *v;
     }
     if (node["tx_descriptors"]) {
-      if (auto v = r_.number(node["tx_descriptors"], path + ".tx_descriptors", 64, 16384)) d.tx_descriptors = *v;
+      if (auto v = r_.number(node["tx_descriptors"], path + ".tx_descriptors", 64, 16384))
+        d.tx_descriptors = *v;
     }
     if (node["distribution"]) {
       if (auto v = r_.string(node["distribution"], path + ".distribution")) {
-        if (*v == "auto") d.distribution = Distribution::kAuto;
-        else if (*v == "rss") d.distribution = Distribution::kRss;
-        else if (*v == "software") d.distribution = Distribution::kSoftware;
-        else r_.error(node["distribution"], path + ".distribution", "expected auto, rss or software");
+        if (*v == "auto")
+          d.distribution = Distribution::kAuto;
+        else if (*v == "rss")
+          d.distribution = Distribution::kRss;
+        else if (*v == "software")
+          d.distribution = Distribution::kSoftware;
+        else
+          r_.error(node["distribution"], path + ".distribution", "expected auto, rss or software");
       }
     }
     if (node["control_socket"]) {
       if (auto v = r_.string(node["control_socket"], path + ".control_socket")) {
         if (v->empty() || (*v)[0] != '/' || v->size() > 100) {
-          r_.error(node["control_socket"], path + ".control_socket", "expected an absolute path of at most 100 bytes");
+          r_.error(node["control_socket"], path + ".control_socket",
+                   "expected an absolute path of at most 100 bytes");
         } else {
           d.control_socket = *v;
         }
@@ -166,12 +182,15 @@ class ConfigBuilder {
     }
     if (node["stats_interval"]) {
       if (auto v = r_.seconds(node["stats_interval"], path + ".stats_interval", 86400)) {
-        if (*v == 0) r_.error(node["stats_interval"], path + ".stats_interval", "must be at least 1s");
-        else d.stats_interval_s = *v;
+        if (*v == 0)
+          r_.error(node["stats_interval"], path + ".stats_interval", "must be at least 1s");
+        else
+          d.stats_interval_s = *v;
       }
     }
     if (node["flows_per_worker"]) {
-      if (auto v = r_.number(node["flows_per_worker"], path + ".flows_per_worker", 1024, 1u << 24)) d.flows_per_worker = *v;
+      if (auto v = r_.number(node["flows_per_worker"], path + ".flows_per_worker", 1024, 1u << 24))
+        d.flows_per_worker = *v;
     }
     if (node["idle_sleep_us"]) {
       if (auto v = r_.number(node["idle_sleep_us"], path + ".idle_sleep_us", 0, 10000)) d.idle_sleep_us = *v;
@@ -184,7 +203,9 @@ class ConfigBuilder {
     if (!node["name"]) {
       r_.error(node, path + ".name", "a zone needs a name");
     } else if (auto v = r_.string(node["name"], path + ".name")) {
-      if (!valid_name(*v)) r_.error(node["name"], path + ".name", "names are 1-15 of a-z, 0-9, '-', '_', starting with a letter");
+      if (!valid_name(*v))
+        r_.error(node["name"], path + ".name",
+                 "names are 1-15 of a-z, 0-9, '-', '_', starting with a letter");
       zone.name = *v;
     }
     if (node["antispoof"]) {
@@ -203,11 +224,14 @@ class ConfigBuilder {
       if (!text) return;
       auto parsed = InterfaceAddress::parse(*text);
       if (!parsed) {
-        r_.error(n, p, "'" + *text + "' is not an address with prefix length (e.g. 192.0.2.1/24, 2001:db8::1/64)");
+        r_.error(n, p,
+                 "'" + *text + "' is not an address with prefix length (e.g. 192.0.2.1/24, 2001:db8::1/64)");
         return;
       }
       if (!address_owner_.emplace(parsed->address, p).second) {
-        r_.error(n, p, "address " + parsed->address.to_string() + " is already used at " + address_owner_[parsed->address]);
+        r_.error(n, p,
+                 "address " + parsed->address.to_string() + " is already used at " +
+                     address_owner_[parsed->address]);
         return;
       }
       out.push_back(*parsed);
@@ -223,7 +247,9 @@ class ConfigBuilder {
   }
 
   void read_port(const YAML::Node& node, const std::string& path, Config& config) {
-    if (!r_.expect_map(node, path, {"name", "role", "zone", "backend", "device", "mac", "mtu", "mss_clamp", "addresses", "vlans"})) {
+    if (!r_.expect_map(
+            node, path,
+            {"name", "role", "zone", "backend", "device", "mac", "mtu", "mss_clamp", "addresses", "vlans"})) {
       return;
     }
     Port port;
@@ -249,11 +275,13 @@ class ConfigBuilder {
     }
     if (!node["backend"]) {
       r_.error(node, path + ".backend", "a port needs a backend (pci, af_packet, pcap, tap, null, ring)");
-    } else if (auto v = node["backend"].IsNull() ? std::optional<std::string>("null")  // YAML reads `null` as null
-                                                 : r_.string(node["backend"], path + ".backend")) {
+    } else if (auto v = node["backend"].IsNull()
+                            ? std::optional<std::string>("null")  // YAML reads `null` as null
+                            : r_.string(node["backend"], path + ".backend")) {
       auto it = kBackends.find(*v);
       if (it == kBackends.end()) {
-        r_.error(node["backend"], path + ".backend", "unknown backend '" + *v + "' (known: pci, af_packet, pcap, tap, null, ring)");
+        r_.error(node["backend"], path + ".backend",
+                 "unknown backend '" + *v + "' (known: pci, af_packet, pcap, tap, null, ring)");
       } else {
         port.backend = it->second;
       }
@@ -266,19 +294,24 @@ class ConfigBuilder {
     if (needs_device && port.device.empty()) {
       r_.error(node, path + ".device", std::string("backend ") + to_string(port.backend) + " needs a device");
     }
-    if (!port.device.empty() && (port.device.size() > 255 || port.device.find_first_of(",= ") != std::string::npos)) {
+    if (!port.device.empty() &&
+        (port.device.size() > 255 || port.device.find_first_of(",= ") != std::string::npos)) {
       r_.error(node["device"], path + ".device", "device names must not contain ',', '=' or spaces");
     }
     if (node["mac"]) {
       if (auto v = r_.string(node["mac"], path + ".mac")) {
         port.mac = MacAddress::parse(*v);
-        if (!port.mac) r_.error(node["mac"], path + ".mac", "'" + *v + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+        if (!port.mac)
+          r_.error(node["mac"], path + ".mac", "'" + *v + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
       }
     }
     if (node["mtu"]) {
       if (auto v = r_.number(node["mtu"], path + ".mtu", 1280, 9000)) {
         if (*v > kMaxMtuWithoutJumbo) {
-          r_.error(node["mtu"], path + ".mtu", "MTU " + std::to_string(*v) + " needs jumbo buffers, which are not supported yet (at most " + std::to_string(kMaxMtuWithoutJumbo) + ")");
+          r_.error(node["mtu"], path + ".mtu",
+                   "MTU " + std::to_string(*v) +
+                       " needs jumbo buffers, which are not supported yet (at most " +
+                       std::to_string(kMaxMtuWithoutJumbo) + ")");
         } else {
           port.mtu = *v;
         }
@@ -302,7 +335,8 @@ class ConfigBuilder {
           r_.error(n, p + ".id", "a VLAN needs an id");
         } else if (auto v = r_.number(n["id"], p + ".id", 1, 4094)) {
           vlan.id = static_cast<uint16_t>(*v);
-          if (!ids.insert(vlan.id).second) r_.error(n["id"], p + ".id", "VLAN " + std::to_string(*v) + " is declared twice on this port");
+          if (!ids.insert(vlan.id).second)
+            r_.error(n["id"], p + ".id", "VLAN " + std::to_string(*v) + " is declared twice on this port");
         }
         vlan.name = port.name + "." + std::to_string(vlan.id);
         if (n["name"]) {
@@ -332,14 +366,18 @@ class ConfigBuilder {
       r_.error(node, path + ".to", "a route needs a destination prefix");
     } else if (auto v = r_.string(node["to"], path + ".to")) {
       auto parsed = IpPrefix::parse(*v);
-      if (!parsed) r_.error(node["to"], path + ".to", "'" + *v + "' is not a prefix with host bits clear");
-      else route.to = *parsed;
+      if (!parsed)
+        r_.error(node["to"], path + ".to", "'" + *v + "' is not a prefix with host bits clear");
+      else
+        route.to = *parsed;
     }
     if (node["via"]) {
       if (auto v = r_.string(node["via"], path + ".via")) {
         route.via = IpAddress::parse(*v);
-        if (!route.via) r_.error(node["via"], path + ".via", "'" + *v + "' is not an IP address");
-        else if (route.via->family != route.to.address.family) r_.error(node["via"], path + ".via", "gateway and destination are of different IP versions");
+        if (!route.via)
+          r_.error(node["via"], path + ".via", "'" + *v + "' is not an IP address");
+        else if (route.via->family != route.to.address.family)
+          r_.error(node["via"], path + ".via", "gateway and destination are of different IP versions");
       }
     }
     if (node["interface"]) {
@@ -364,23 +402,31 @@ class ConfigBuilder {
       ok = false;
     } else if (auto v = r_.string(node["address"], path + ".address")) {
       auto parsed = IpAddress::parse(*v);
-      if (!parsed) { r_.error(node["address"], path + ".address", "'" + *v + "' is not an IP address"); ok = false; }
-      else neighbour.address = *parsed;
+      if (!parsed) {
+        r_.error(node["address"], path + ".address", "'" + *v + "' is not an IP address");
+        ok = false;
+      } else
+        neighbour.address = *parsed;
     }
     if (!node["mac"]) {
       r_.error(node, path + ".mac", "a neighbour needs a MAC address");
       ok = false;
     } else if (auto v = r_.string(node["mac"], path + ".mac")) {
       auto parsed = MacAddress::parse(*v);
-      if (!parsed) { r_.error(node["mac"], path + ".mac", "'" + *v + "' is not a MAC address"); ok = false; }
-      else neighbour.mac = *parsed;
+      if (!parsed) {
+        r_.error(node["mac"], path + ".mac", "'" + *v + "' is not a MAC address");
+        ok = false;
+      } else
+        neighbour.mac = *parsed;
     }
     if (node["interface"]) {
       if (auto v = r_.string(node["interface"], path + ".interface")) neighbour.interface = *v;
     }
     neighbour_nodes_.push_back({node, path});
-    if (ok) config.neighbours.push_back(std::move(neighbour));
-    else neighbour_nodes_.pop_back();
+    if (ok)
+      config.neighbours.push_back(std::move(neighbour));
+    else
+      neighbour_nodes_.pop_back();
   }
 
  public:
@@ -389,13 +435,17 @@ class ConfigBuilder {
     std::set<std::string, std::less<>> zones;
     for (const auto& z : config.zones) zones.insert(z.name);
     auto check_zone = [&](const ZoneRef& ref) {
-      if (!zones.contains(ref.zone)) r_.error(ref.node, ref.path, "zone '" + ref.zone + "' is not declared under zones");
+      if (!zones.contains(ref.zone))
+        r_.error(ref.node, ref.path, "zone '" + ref.zone + "' is not declared under zones");
     };
     for (const auto& ref : port_zone_nodes_) check_zone(ref);
     for (const auto& ref : vlan_zone_nodes_) check_zone(ref);
 
     // Connected networks decide where gateways and neighbours live.
-    struct Connected { IpPrefix network; std::string interface; };
+    struct Connected {
+      IpPrefix network;
+      std::string interface;
+    };
     std::vector<Connected> connected;
     for (const auto& port : config.ports) {
       for (const auto& a : port.addresses) connected.push_back({a.network(), port.name});
@@ -405,7 +455,8 @@ class ConfigBuilder {
     }
     auto on_link = [&](const IpAddress& address, const std::string& interface) -> std::string {
       for (const auto& c : connected) {
-        if (c.network.contains(address) && (interface.empty() || interface == c.interface)) return c.interface;
+        if (c.network.contains(address) && (interface.empty() || interface == c.interface))
+          return c.interface;
       }
       return {};
     };
@@ -413,13 +464,15 @@ class ConfigBuilder {
       Route& route = config.routes[i];
       const auto& [node, path] = route_nodes_[i];
       if (!route.interface.empty() && !interface_names_.contains(route.interface)) {
-        r_.error(node["interface"], path + ".interface", "interface '" + route.interface + "' does not exist");
+        r_.error(node["interface"], path + ".interface",
+                 "interface '" + route.interface + "' does not exist");
         continue;
       }
       if (route.via && !route.blackhole) {
         const std::string found = on_link(*route.via, route.interface);
         if (found.empty() && route.interface.empty()) {
-          r_.error(node["via"], path + ".via", "gateway " + route.via->to_string() + " is on no connected network; name the interface");
+          r_.error(node["via"], path + ".via",
+                   "gateway " + route.via->to_string() + " is on no connected network; name the interface");
         } else if (route.interface.empty()) {
           route.interface = found;
         }
@@ -434,8 +487,9 @@ class ConfigBuilder {
       }
       const std::string found = on_link(n.address, n.interface);
       if (found.empty()) {
-        r_.error(node["address"], path + ".address", "neighbour " + n.address.to_string() + " is on no connected network" +
-                 (n.interface.empty() ? "" : " of " + n.interface));
+        r_.error(node["address"], path + ".address",
+                 "neighbour " + n.address.to_string() + " is on no connected network" +
+                     (n.interface.empty() ? "" : " of " + n.interface));
       } else {
         n.interface = found;
       }
@@ -443,8 +497,15 @@ class ConfigBuilder {
   }
 
  private:
-  struct ZoneRef { YAML::Node node; std::string path; std::string zone; };
-  struct NodeRef { YAML::Node node; std::string path; };
+  struct ZoneRef {
+    YAML::Node node;
+    std::string path;
+    std::string zone;
+  };
+  struct NodeRef {
+    YAML::Node node;
+    std::string path;
+  };
 
   Reader& r_;
   std::set<std::string, std::less<>> zone_names_;
@@ -470,21 +531,30 @@ std::string ConfigError::to_string() const {
 
 const char* to_string(PortBackend backend) {
   switch (backend) {
-    case PortBackend::kPci: return "pci";
-    case PortBackend::kAfPacket: return "af_packet";
-    case PortBackend::kPcap: return "pcap";
-    case PortBackend::kTap: return "tap";
-    case PortBackend::kNull: return "null";
-    case PortBackend::kRing: return "ring";
+    case PortBackend::kPci:
+      return "pci";
+    case PortBackend::kAfPacket:
+      return "af_packet";
+    case PortBackend::kPcap:
+      return "pcap";
+    case PortBackend::kTap:
+      return "tap";
+    case PortBackend::kNull:
+      return "null";
+    case PortBackend::kRing:
+      return "ring";
   }
   return "?";
 }
 
 const char* to_string(PolicyAction action) {
   switch (action) {
-    case PolicyAction::kAccept: return "accept";
-    case PolicyAction::kDrop: return "drop";
-    case PolicyAction::kReject: return "reject";
+    case PolicyAction::kAccept:
+      return "accept";
+    case PolicyAction::kDrop:
+      return "drop";
+    case PolicyAction::kReject:
+      return "reject";
   }
   return "?";
 }
@@ -495,7 +565,8 @@ LoadResult load_config_text(std::string_view text, std::string_view file_name) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return std::vector<ConfigError>{{std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg}};
+    return std::vector<ConfigError>{
+        {std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg}};
   }
   Config config;
   try {

@@ -12,8 +12,8 @@ namespace torwart::config {
 
 struct ConfigError {
   std::string file;
-  int line = 0;    // 1-based; 0 when the error concerns the whole document
-  int column = 0;  // 1-based
+  int line = 0;      // 1-based; 0 when the error concerns the whole document
+  int column = 0;    // 1-based
   std::string path;  // e.g. "ports[2].addresses[0]"
   std::string reason;
 

@@ -25,7 +25,8 @@ ports:
 
 TEST(ConfigLoad, TheShippedDefaultIsValid) {
   auto result = load_config_text(default_config_text(), kDefaultConfigName);
-  ASSERT_TRUE(std::holds_alternative<Config>(result)) << std::get<std::vector<ConfigError>>(result)[0].to_string();
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << std::get<std::vector<ConfigError>>(result)[0].to_string();
   const auto& config = std::get<Config>(result);
   ASSERT_EQ(config.ports.size(), 3u);
   EXPECT_EQ(config.ports[0].name, "lan");
@@ -96,7 +97,8 @@ management:
   EXPECT_EQ(errors[0].path, "ports[1].device");
   EXPECT_THAT(errors[0].reason, ::testing::HasSubstr("management NIC"));
 
-  errors = errors_of(std::string(kMinimal) + "management: {interface: \"bad/name\", provider: [not-a-prefix]}\n");
+  errors =
+      errors_of(std::string(kMinimal) + "management: {interface: \"bad/name\", provider: [not-a-prefix]}\n");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].path, "management.interface");
   EXPECT_EQ(errors[1].path, "management.provider[0]");
@@ -105,8 +107,9 @@ management:
 }
 
 TEST(ConfigLoad, LoggingSetsTheSpoolAndItsRetention) {
-  auto loaded = load_config_text(std::string(kMinimal) + "logging: {eve_file_mb: 8, eve_spool_mb: 64, retention_days: 90}\n",
-                                 "test.yaml");
+  auto loaded = load_config_text(
+      std::string(kMinimal) + "logging: {eve_file_mb: 8, eve_spool_mb: 64, retention_days: 90}\n",
+      "test.yaml");
   ASSERT_TRUE(std::holds_alternative<Config>(loaded));
   EXPECT_EQ(std::get<Config>(loaded).logging.eve_file_mb, 8u);
   EXPECT_EQ(std::get<Config>(loaded).logging.eve_spool_mb, 64u);
@@ -114,7 +117,8 @@ TEST(ConfigLoad, LoggingSetsTheSpoolAndItsRetention) {
   auto errors = errors_of(std::string(kMinimal) + "logging: {eve_file_mb: 64, eve_spool_mb: 100}\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, "logging.eve_spool_mb");
-  EXPECT_EQ(errors_of(std::string(kMinimal) + "logging: {retention_days: 0}\n").at(0).path, "logging.retention_days");
+  EXPECT_EQ(errors_of(std::string(kMinimal) + "logging: {retention_days: 0}\n").at(0).path,
+            "logging.retention_days");
 }
 
 TEST(ConfigLoad, UnknownKeyIsAnErrorWithItsPath) {
@@ -191,8 +195,10 @@ ports:
 routes:
   - to: 172.16.0.0/12
     via: 192.168.30.254
-)", "test.yaml");
-  ASSERT_TRUE(std::holds_alternative<Config>(result)) << std::get<std::vector<ConfigError>>(result)[0].to_string();
+)",
+                                 "test.yaml");
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << std::get<std::vector<ConfigError>>(result)[0].to_string();
   const auto& config = std::get<Config>(result);
   EXPECT_EQ(config.ports[0].vlans[0].name, "lan.30");
   EXPECT_EQ(config.routes[0].interface, "lan.30");
@@ -236,11 +242,13 @@ zones: [{name: lan}]
 ports:
   - {name: a, zone: lan, backend: null, mss_clamp: auto}
   - {name: b, zone: lan, backend: null, mss_clamp: 1400}
-)", "test.yaml");
+)",
+                                 "test.yaml");
   ASSERT_TRUE(std::holds_alternative<Config>(result));
   EXPECT_EQ(std::get<Config>(result).ports[0].mss_clamp, kMssClampAuto);
   EXPECT_EQ(std::get<Config>(result).ports[1].mss_clamp, 1400u);
-  auto errors = errors_of("zones: [{name: lan}]\nports: [{name: a, zone: lan, backend: null, mss_clamp: 100}]\n");
+  auto errors =
+      errors_of("zones: [{name: lan}]\nports: [{name: a, zone: lan, backend: null, mss_clamp: 100}]\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, "ports[0].mss_clamp");
 }

@@ -49,13 +49,15 @@ std::string appliance_config(const fs::path& dir, const std::string& extra_route
          "dataplane:\n"
          "  workers: 2\n"
          "  cpus: [0, 1]\n"
-         "  control_socket: " + (dir / "control.sock").string() + "\n"
+         "  control_socket: " +
+         (dir / "control.sock").string() +
+         "\n"
          "zones: [{name: a}, {name: b}, {name: c}]\n"
          "ports:\n"
          "  - {name: a, backend: null, zone: a, addresses: [10.1.0.1/24]}\n"
          "  - {name: b, backend: ring, zone: b, addresses: [10.2.0.1/24]}\n"
-         "  - {name: c, backend: tap, device: twcli" + std::to_string(::getpid() % 10000) + ", zone: c, addresses: [10.3.0.1/24]}\n" +
-         extra_route;
+         "  - {name: c, backend: tap, device: twcli" +
+         std::to_string(::getpid() % 10000) + ", zone: c, addresses: [10.3.0.1/24]}\n" + extra_route;
 }
 
 TEST(TorwartCli, HelpDescribesEverySubcommandAndTheExitCodes) {
@@ -104,7 +106,8 @@ TEST(TorwartCli, CheckAcceptsTheDefaultAndNamesFileLineAndPathOfEveryError) {
                                 "    addresses: [192.168.1.300/24]\n");
   auto result = torwart({"check", "-c", bad});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find(bad + ":3:5: ports[0].device: backend af_packet needs a device"), std::string::npos)
+  EXPECT_NE(result.output.find(bad + ":3:5: ports[0].device: backend af_packet needs a device"),
+            std::string::npos)
       << result.output;
   EXPECT_NE(result.output.find(bad + ":5:17: ports[0].addresses[0]"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("2 errors; configuration refused"), std::string::npos) << result.output;
@@ -116,17 +119,24 @@ TEST(TorwartCli, CheckRefusesAPolicyRuleTheClassifierWouldRefuse) {
   TempDir dir;
   std::string services, prefixes;
   for (int i = 0; i < 70; ++i) services += (i ? ", " : "") + std::string("tcp/") + std::to_string(1000 + i);
-  for (int i = 0; i < 70; ++i) prefixes += (i ? ", " : "") + std::string("10.9.") + std::to_string(i) + ".0/24";
-  const std::string config = appliance_config(dir.path()) +
-                             "objects:\n"
-                             "  addresses: [{name: many, members: [" + prefixes + "]}]\n"
-                             "  services: [{name: lots, members: [" + services + "]}]\n"
-                             "policy:\n"
-                             "  rules:\n"
-                             "    - {name: too-wide, from: [a], to: [b], destination: [many], service: [lots], action: accept}\n";
+  for (int i = 0; i < 70; ++i)
+    prefixes += (i ? ", " : "") + std::string("10.9.") + std::to_string(i) + ".0/24";
+  const std::string config =
+      appliance_config(dir.path()) +
+      "objects:\n"
+      "  addresses: [{name: many, members: [" +
+      prefixes +
+      "]}]\n"
+      "  services: [{name: lots, members: [" +
+      services +
+      "]}]\n"
+      "policy:\n"
+      "  rules:\n"
+      "    - {name: too-wide, from: [a], to: [b], destination: [many], service: [lots], action: accept}\n";
   auto result = torwart({"check", "-c", write(dir.path() / "wide.yaml", config)});
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("policy rule 'too-wide': expands into 4900 classifier entries"), std::string::npos)
+  EXPECT_NE(result.output.find("policy rule 'too-wide': expands into 4900 classifier entries"),
+            std::string::npos)
       << result.output;
 }
 
@@ -141,8 +151,9 @@ class LiveAppliance : public testing::Test {
   void SetUp() override {
     config_ = write(dir_.path() / "torwart.yaml", appliance_config(dir_.path()));
     socket_ = (dir_.path() / "control.sock").string();
-    appliance_ = lab::BackgroundProcess({TORWART_BINARY, "run", "-c", config_, "-l", (dir_.path() / "log").string()},
-                                        (dir_.path() / "run.log").string());
+    appliance_ =
+        lab::BackgroundProcess({TORWART_BINARY, "run", "-c", config_, "-l", (dir_.path() / "log").string()},
+                               (dir_.path() / "run.log").string());
     for (int i = 0; i < 100 && !fs::exists(socket_); ++i) std::this_thread::sleep_for(milliseconds(100));
     ASSERT_TRUE(fs::exists(socket_)) << log();
   }
@@ -191,8 +202,9 @@ TEST_F(LiveAppliance, StatsCountTheNullPortsGarbageAsDecodeDrops) {
 }
 
 TEST_F(LiveAppliance, ReloadSwapsValidConfigurationsAndRefusesTheRest) {
-  const std::string next = write(dir_.path() / "next.yaml",
-                                 appliance_config(dir_.path(), "routes: [{to: 172.16.0.0/12, via: 10.1.0.254}]\n"));
+  const std::string next =
+      write(dir_.path() / "next.yaml",
+            appliance_config(dir_.path(), "routes: [{to: 172.16.0.0/12, via: 10.1.0.254}]\n"));
   auto applied = torwart({"reload", "-c", next});
   EXPECT_EQ(applied.exit_code, 0) << applied.output;
   EXPECT_EQ(json_of({"status", "--json", "-s", socket_})["config_version"], 2);
@@ -211,17 +223,20 @@ TEST_F(LiveAppliance, ReloadSwapsValidConfigurationsAndRefusesTheRest) {
   auto restart = torwart({"reload", "-c", write(dir_.path() / "moved.yaml", moved)});
   EXPECT_EQ(restart.exit_code, 2);
   EXPECT_NE(restart.output.find("needs a restart"), std::string::npos) << restart.output;
-  EXPECT_EQ(json_of({"status", "--json", "-s", socket_})["config_version"], 10) << "the running version stays";
+  EXPECT_EQ(json_of({"status", "--json", "-s", socket_})["config_version"], 10)
+      << "the running version stays";
 }
 
 TEST_F(LiveAppliance, GarbageOnTheControlSocketIsAnsweredNotFatal) {
   auto result = run_command({"socat", "-t", "2", "-", "UNIX-CONNECT:" + socket_}, milliseconds(5000));
   (void)result;  // socat with empty stdin: a connection that says nothing and leaves
-  auto reply = run_command({"sh", "-c", "printf 'not json\\n' | socat -t 2 - UNIX-CONNECT:" + socket_}, milliseconds(5000));
+  auto reply = run_command({"sh", "-c", "printf 'not json\\n' | socat -t 2 - UNIX-CONNECT:" + socket_},
+                           milliseconds(5000));
   EXPECT_NE(reply.output.find("\"ok\":false"), std::string::npos) << reply.output;
   EXPECT_NE(reply.output.find("not JSON"), std::string::npos) << reply.output;
-  auto unknown = run_command({"sh", "-c", "printf '{\"command\":\"explode\"}\\n' | socat -t 2 - UNIX-CONNECT:" + socket_},
-                             milliseconds(5000));
+  auto unknown = run_command(
+      {"sh", "-c", "printf '{\"command\":\"explode\"}\\n' | socat -t 2 - UNIX-CONNECT:" + socket_},
+      milliseconds(5000));
   EXPECT_NE(unknown.output.find("unknown command"), std::string::npos) << unknown.output;
   EXPECT_EQ(json_of({"status", "--json", "-s", socket_})["config_version"], 1) << "still serving";
   auto stats = json_of({"stats", "--json", "-s", socket_});

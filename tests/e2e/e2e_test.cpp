@@ -297,13 +297,14 @@ TEST_F(E2eTest, ReloadUnderTrafficLosesNothing) {
 // naming an unreadable file is refused (the running set stays), a file with a broken rule loads the rest.
 // Nothing is lost, and each moment's alerts come from the set that ran then.
 TEST_F(E2eTest, SignaturesReloadWhileTrafficRunsWithoutLoss) {
-  const std::string first = write_config("first.rules",
-                                         "alert icmp $HOME_NET any -> any any (msg:\"echo request\"; itype:8; "
-                                         "sid:7001; rev:1;)\n");
-  const std::string second = write_config(
-      "second.rules",
-      "alert icmp any any -> $HOME_NET any (msg:\"echo reply\"; itype:0; sid:7002; rev:1;)\n"
-      "alert icmp any any -> any any (msg:\"broken\"; itype:0 sid:7003;)\n");
+  const std::string first =
+      write_config("first.rules",
+                   "alert icmp $HOME_NET any -> any any (msg:\"echo request\"; itype:8; "
+                   "sid:7001; rev:1;)\n");
+  const std::string second =
+      write_config("second.rules",
+                   "alert icmp any any -> $HOME_NET any (msg:\"echo reply\"; itype:0; sid:7002; rev:1;)\n"
+                   "alert icmp any any -> any any (msg:\"broken\"; itype:0 sid:7003;)\n");
   auto with_rules = [&](const std::string& files) {
     return config_text_ + "\nids:\n  rule_files: [" + files + "]\n  cache_dir: " + work_dir_ + "/ids-cache\n";
   };

@@ -20,12 +20,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rules/config/config_digest.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "dataplane/lab/appliance.hpp"
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "rules/config/config_digest.hpp"
 
 namespace torwart::lab {
 namespace {
@@ -376,8 +376,7 @@ TEST_F(TorwartdE2eTest, EditCommitsWhatTheEditorChanged) {
   EXPECT_NE(r.output.find("version 2 is running (2 lines added, 0 removed against version 1)"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(fastpath()["config_digest"],
-            config::config_digest(with_route(config_text_, "172.16.0.0/12")));
+  EXPECT_EQ(fastpath()["config_digest"], config::config_digest(with_route(config_text_, "172.16.0.0/12")));
   ::setenv("VISUAL", "true", 1);  // changes nothing
   r = ctl({"config", "edit"});
   EXPECT_TRUE(r.ok()) << r.output;

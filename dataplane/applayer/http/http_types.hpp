@@ -56,7 +56,8 @@ inline constexpr size_t kUri = 256;  // raw and normalised each
 inline constexpr size_t kProtocol = 12;
 inline constexpr size_t kHost = 256;  // a DNS name has at most 253: policy compares the whole name
 inline constexpr size_t kUserAgent = 128;
-inline constexpr size_t kContentType = 128;  // RFC 6838 type and subtype names: the policy compares the media type
+inline constexpr size_t kContentType =
+    128;                               // RFC 6838 type and subtype names: the policy compares the media type
 inline constexpr size_t kCoding = 24;  // Transfer-Encoding, Content-Encoding
 inline constexpr size_t kCookie = 128;
 inline constexpr size_t kReferer = 128;

@@ -1,7 +1,7 @@
 #pragma once
 // The "tls" object of a Suricata-style EVE record from a connection's state. Written through any JSON writer
-// with open_object/close_object/field(key, text) (dataplane/core/fixed_json.hpp's FixedJson in the workers), so
-// this library needs no JSON code of its own. Fields that were not seen are left out, as Suricata does.
+// with open_object/close_object/field(key, text) (dataplane/core/fixed_json.hpp's FixedJson in the workers),
+// so this library needs no JSON code of its own. Fields that were not seen are left out, as Suricata does.
 #include <string_view>
 
 #include "dataplane/applayer/tls/tls_parser.hpp"
