@@ -3,7 +3,9 @@
 namespace torwart::dataplane::applayer::tls {
 
 uint16_t TlsFlowState::version() const {
-  if (server_hello.complete && !server_hello.hello_retry) return server_hello.selected_version;
+  // A HelloRetryRequest already carries the server's choice (RFC 8446 4.1.4), and the ServerHello event must
+  // not depend on whether the other direction's ClientHello has been fed to its end yet.
+  if (server_hello.complete) return server_hello.selected_version;
   if (!client_hello.complete) return 0;
   uint16_t highest = 0;
   for (size_t i = 0; i < client_hello.supported_version_count; ++i) {

@@ -190,7 +190,8 @@ struct TlsFlowState {
 
   TlsDirectionState& side(Direction d) { return direction[static_cast<size_t>(d)]; }
   const TlsDirectionState& side(Direction d) const { return direction[static_cast<size_t>(d)]; }
-  // The version the connection uses: the server's choice, else the client's offer.
+  // The version the connection uses: the server's choice (a HelloRetryRequest's too), else the client's
+  // offer.
   uint16_t version() const;
 };
 
