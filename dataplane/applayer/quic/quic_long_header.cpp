@@ -59,6 +59,10 @@ bool quic_version_known(uint32_t version) {
   return version == kQuicVersion1 || version == kQuicVersion2 || (version & 0xffffff00u) == 0xff000000u;
 }
 
+bool quic_version_reserved(uint32_t version) {
+  return (version & 0x0f0f0f0fu) == 0x0a0a0a0au;
+}
+
 bool quic_parse_long_header(std::span<const uint8_t> datagram, QuicLongHeader& h) {
   h = QuicLongHeader{};
   if (datagram.size() > 0xffff) datagram = datagram.first(0xffff);  // the most a UDP datagram holds
@@ -73,7 +77,13 @@ bool quic_parse_long_header(std::span<const uint8_t> datagram, QuicLongHeader& h
     h.type = QuicPacketType::kVersionNegotiation;
     return read_version_list(datagram, pos, h);
   }
-  if ((h.first_byte & kFixedBit) == 0 || !quic_version_known(h.version)) return false;
+  if ((h.first_byte & kFixedBit) == 0) return false;
+  if (quic_version_reserved(h.version)) {
+    h.type = QuicPacketType::kReservedVersion;
+    h.packet_length = static_cast<uint32_t>(datagram.size());
+    return true;
+  }
+  if (!quic_version_known(h.version)) return false;
   h.type = packet_type(h.version, h.first_byte);
   switch (h.type) {
     case QuicPacketType::kInitial:
@@ -92,6 +102,7 @@ bool quic_parse_long_header(std::span<const uint8_t> datagram, QuicLongHeader& h
       h.packet_length = static_cast<uint32_t>(datagram.size());
       return true;
     case QuicPacketType::kVersionNegotiation:
+    case QuicPacketType::kReservedVersion:
       break;
   }
   return false;

@@ -18,10 +18,21 @@ inline constexpr size_t kQuicMaxConnectionIdBytes = 20;  // RFC 9000 17.2, for v
 inline constexpr uint64_t kQuicMinProtectedPayload = 20;
 inline constexpr size_t kQuicRetryIntegrityTagBytes = 16;
 
-enum class QuicPacketType : uint8_t { kInitial, kZeroRtt, kHandshake, kRetry, kVersionNegotiation };
+// kReservedVersion: a version of the pattern 0x?a?a?a?a (RFC 9000 15), which a client sends to force version
+// negotiation; its packet types and fields are undefined, so only the version-independent ones are read.
+enum class QuicPacketType : uint8_t {
+  kInitial,
+  kZeroRtt,
+  kHandshake,
+  kRetry,
+  kVersionNegotiation,
+  kReservedVersion
+};
 
 // Versions 1 and 2, and IETF drafts 0xff0000xx (which use version 1's packet types).
 bool quic_version_known(uint32_t version);
+// 0x?a?a?a?a: never a real version (RFC 9000 15).
+bool quic_version_reserved(uint32_t version);
 
 struct QuicLongHeader {
   uint32_t version = 0;
@@ -42,15 +53,16 @@ struct QuicLongHeader {
 static_assert(std::is_trivially_copyable_v<QuicLongHeader>);
 static_assert(sizeof(QuicLongHeader) == 80);
 
-// Reads the long header at the start of `datagram`. True when it is a well-formed long header of a known
-// version (or a Version Negotiation packet) whose fields all fit in the datagram:
+// Reads the long header at the start of `datagram`. True when it is a well-formed long header of a known or
+// reserved version (or a Version Negotiation packet) whose fields all fit in the datagram:
 //  - header form bit set; for versions other than Version Negotiation the fixed bit set too;
 //  - Connection ID lengths at most 20 (also for Version Negotiation, which only answers versions 1 and 2
 //    clients here);
 //  - Initial: Token Length and token within the datagram; Initial, 0-RTT, Handshake: a Length field of at
 //    least kQuicMinProtectedPayload whose bytes are in the datagram (more may follow: coalesced packets);
 //  - Retry: more than the 16-byte integrity tag after the Source Connection ID (the token is not empty);
-//  - Version Negotiation: one or more 4-byte versions filling the rest of the datagram.
+//  - Version Negotiation: one or more 4-byte versions filling the rest of the datagram;
+//  - reserved version: nothing beyond the Connection IDs (packet_length is the datagram's).
 bool quic_parse_long_header(std::span<const uint8_t> datagram, QuicLongHeader& header);
 
 }  // namespace torwart::dataplane::applayer::quic

@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (h.dcid_length > kQuicMaxConnectionIdBytes || h.scid_length > kQuicMaxConnectionIdBytes) std::abort();
   if (h.packet_length > size || h.payload_offset + h.payload_length > size) std::abort();
   if (h.token_offset + h.token_length > size) std::abort();
-  if (to_server == ProbeResult::kMatch && (h.type != QuicPacketType::kInitial || size < 1200)) std::abort();
+  const bool client_first = h.type == QuicPacketType::kInitial || h.type == QuicPacketType::kReservedVersion;
+  if (to_server == ProbeResult::kMatch && (!client_first || size < 1200)) std::abort();
   return 0;
 }

@@ -183,6 +183,28 @@ TEST(QuicProbe, HeaderBitsAndVersions) {
   EXPECT_TRUE(quic_version_known(0xff000022));
 }
 
+// The fuzz target's crash (fuzz_corpus/quic_probe/crash-reserved-version-parser-refused): the probe matched a
+// client forcing version negotiation that quic_parse_long_header refused, so the two disagreed on what QUIC
+// is.
+TEST(QuicProbe, ReservedVersionMatchesOnlyWhatTheParserAccepts) {
+  const auto d = client_initial(0xc3, 0x1a2a3a4a);
+  ASSERT_EQ(probe_quic(kToServer, d), ProbeResult::kMatch);
+  QuicLongHeader h;
+  ASSERT_TRUE(quic_parse_long_header(d, h));
+  EXPECT_EQ(h.type, QuicPacketType::kReservedVersion);
+  EXPECT_EQ(h.version, 0x1a2a3a4au);
+  EXPECT_EQ(h.dcid_length, 8);
+  EXPECT_EQ(h.scid_length, 0);
+  EXPECT_EQ(h.packet_length, d.size());
+  EXPECT_EQ(probe_quic(kToClient, d), ProbeResult::kNoMatch);  // never a server's answer
+  EXPECT_TRUE(quic_version_reserved(0xfafafafa));
+  EXPECT_FALSE(quic_version_reserved(kQuicVersion1));
+  auto long_dcid = d;
+  long_dcid[5] = 21;  // the Connection ID limit holds for reserved versions too
+  EXPECT_FALSE(quic_parse_long_header(long_dcid, h));
+  EXPECT_EQ(probe_quic(kToServer, long_dcid), ProbeResult::kNoMatch);
+}
+
 TEST(QuicProbe, ServerInitialRetryAndVersionNegotiationToClient) {
   EXPECT_EQ(probe_quic(kToClient, server_initial(0xc1, kQuicVersion1)), ProbeResult::kMatch);
   EXPECT_EQ(probe_quic(kToClient, server_initial(0xd1, kQuicVersion2)), ProbeResult::kMatch);
