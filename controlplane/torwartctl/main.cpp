@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
 
   auto* config = app.add_subcommand("config",
                                     "The versioned configuration: show, validate, commit, edit, confirm,\n"
-                                    "rollback, history, diff, export, import.");
+                                    "rollback, history, diff, export, import, repair.");
   config->require_subcommand(1);
   config->fallthrough();
 
@@ -206,6 +206,32 @@ int main(int argc, char** argv) {
       "is\n"
       "written unless all of it is valid. The imported current version is then pushed to the fast path.");
   importer->callback([&] { exit_code = cmd_import(o, file); });
+
+  bool lost = false;
+  auto* repair = config->add_subcommand(
+      "repair", "Mend a damaged version (`status` lists them): put its exact text back, or give it up.");
+  repair->add_option("VERSION", version, "The damaged version")->required()->check(kVersionNumber);
+  auto* repair_file = repair->add_option(
+      "FILE", file, "Its exact text (an export's, a backup, the file `torwart run` started with)");
+  auto* repair_lost =
+      repair->add_flag("--lost", lost, "Give the version up: kept in history as lost, never used");
+  repair_file->excludes(repair_lost);
+  repair->add_option("-m,--message", message, "Why (recorded in the audit log; with --lost, in history)");
+  with_footer(
+      repair,
+      "torwartd checks every stored text against its SHA-256 at start and at every use; a damaged version\n"
+      "(truncated, digest mismatch, missing text or record) is never shown, exported or pushed. FILE is "
+      "taken\n"
+      "only when its SHA-256 is the recorded one. --lost is for what cannot come back (a missing record, no\n"
+      "copy of the text); the current version cannot be given up: roll back to an intact version first.");
+  repair->callback([&] {
+    if (!lost && file.empty()) {
+      std::cerr << "torwartctl: config repair needs FILE or --lost\n";
+      exit_code = kExitBadInput;
+      return;
+    }
+    exit_code = cmd_repair(o, version, lost ? std::string() : file, message);
+  });
 
   try {
     app.parse(argc, argv);
