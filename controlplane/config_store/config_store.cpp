@@ -305,7 +305,8 @@ nlohmann::json ConfigStore::export_history() const {
     Damage first = damaged.front();
     if (damaged.size() > 1)
       first.detail += (first.detail.empty() ? "" : "; ") + std::string("and ") +
-                      std::to_string(damaged.size() - 1) + " more damaged versions";
+                      std::to_string(damaged.size() - 1) + " more damaged version" +
+                      (damaged.size() > 2 ? "s" : "");
     throw StoreDamaged(std::move(first));
   }
   nlohmann::json versions = nlohmann::json::array();

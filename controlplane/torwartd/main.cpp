@@ -139,12 +139,21 @@ int main(int argc, char** argv) {
     // Retention of the EVE spool, by the current version's logging.retention_days.
     boost::asio::steady_timer retention_timer(io);
     std::function<void()> expire_spool_files = [&] {
-      const auto retention = retention_of(store.current() != 0 ? store.text(store.current()) : std::string());
-      const RetentionResult r = expire_spool(eve_dir, retention);
-      if (r.removed > 0)
-        std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes
-                  << " bytes)\n";
-      for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
+      std::optional<std::chrono::seconds> retention;
+      try {
+        retention = retention_of(store.current() != 0 ? store.text(store.current()) : std::string());
+      } catch (const StoreError& e) {
+        // The configured retention is unknown: deleting by the default could destroy what must be kept.
+        std::cerr << "torwartd: retention: nothing deleted, the current version is damaged: " << e.what()
+                  << "\n";
+      }
+      if (retention) {
+        const RetentionResult r = expire_spool(eve_dir, *retention);
+        if (r.removed > 0)
+          std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes
+                    << " bytes)\n";
+        for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
+      }
       retention_timer.expires_after(std::chrono::minutes(1));
       retention_timer.async_wait([&](boost::system::error_code ec) {
         if (!ec) expire_spool_files();
