@@ -79,6 +79,11 @@ ConfigStore::ConfigStore(fs::path dir) : dir_(std::move(dir)) {
     throw StoreError(state.string() + " is damaged: its version list does not run up to \"last\" " +
                      std::to_string(last_));
   }
+  for (const auto& [v, reason] : lost_) {
+    if (has(v) || v == 0 || v > last_)
+      throw StoreError(state.string() + " is damaged: lost version " + std::to_string(v) +
+                       " is also held, or outside 1 to \"last\"");
+  }
   if (current_ != 0 && !has(current_)) {
     throw StoreError(state.string() + " names current version " + std::to_string(current_) +
                      " that the store does not hold");

@@ -297,6 +297,24 @@ TEST_F(ConfigStoreTest, ImportRefusesTamperedText) {
 TEST_F(ConfigStoreTest, DamagedStateIsRefused) {
   write_file_atomic(dir_ / "state.json", "{\"current\": 3}");
   EXPECT_THROW(ConfigStore store(dir_), StoreError);
+  {
+    write_file_atomic(dir_ / "state.json", R"({"current": 0, "last": 0, "pending_confirm": null})");
+    ConfigStore store(dir_);
+    store.add_candidate("x\n", meta(""));
+    store.add_candidate("y\n", meta(""));
+  }
+  // The version list must run up to "last", and a lost version cannot also be held.
+  write_file_atomic(dir_ / "state.json",
+                    R"({"current": 0, "last": 2, "versions": [1], "pending_confirm": null})");
+  EXPECT_THROW(ConfigStore store(dir_), StoreError);
+  write_file_atomic(
+      dir_ / "state.json",
+      R"({"current": 0, "last": 2, "versions": [1, 2], "lost": {"2": "x"}, "pending_confirm": null})");
+  EXPECT_THROW(ConfigStore store(dir_), StoreError);
+  write_file_atomic(
+      dir_ / "state.json",
+      R"({"current": 0, "last": 2, "versions": [1], "lost": {"2": "x"}, "pending_confirm": null})");
+  EXPECT_NO_THROW(ConfigStore store(dir_));
 }
 
 TEST_F(ConfigStoreTest, OneOwnerAtATime) {
