@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
       status,
       "\"sync\" says whether `torwart run` runs the current version (torwartd checks it every few seconds "
       "and\n"
-      "pushes the current version when the fast path runs another one, e.g. after a restart).");
+      "pushes the current version when the fast path runs another one, e.g. after a restart). \"store\n"
+      "integrity\" lists damaged versions (every stored text is checked against its SHA-256; see `config\n"
+      "repair --help`); \"audit integrity\" appears when the audit log was found cut or broken at start.");
   status->callback([&] { exit_code = cmd_status(o); });
 
   auto* stats = app.add_subcommand("stats", "The fast path's counters (`torwart stats`, through torwartd).");
@@ -182,7 +184,8 @@ int main(int argc, char** argv) {
       "STATE: applied (the fast path ran it), failed (refused or never acknowledged; the reason in "
       "brackets),\n"
       "candidate (being pushed). KIND: commit, rollback N, auto-rollback N (an unconfirmed commit undone by\n"
-      "torwartd), resync N (pushed again above a version the fast path ran), initial, import.");
+      "torwartd), resync N (pushed again above a version the fast path ran), initial, import. Damaged\n"
+      "versions follow as '!' lines (never left out), lost ones as 'lost' (see `config repair --help`).");
   history->callback([&] { exit_code = cmd_history(o); });
 
   auto* diff = config->add_subcommand("diff", "Unified line diff from version A to version B.");
