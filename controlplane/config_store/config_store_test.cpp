@@ -77,6 +77,160 @@ TEST_F(ConfigStoreTest, NumbersSkipToWhatTheFastPathRuns) {
   EXPECT_EQ(store.versions(), (std::vector<uint64_t>{1, 7, 8, uint64_t{1} << 50}));
 }
 
+// Shortens a file as a full disk or a crash of another writer would.
+void truncate_to(const fs::path& path, uintmax_t bytes) {
+  fs::resize_file(path, bytes);
+}
+
+fs::path text_file(const fs::path& dir, const char* name) {
+  return dir / "versions" / name;
+}
+
+TEST_F(ConfigStoreTest, TruncatedTextIsDamageAtOpenAndAtEveryRead) {
+  {
+    ConfigStore store(dir_);
+    store.add_candidate("a: 1\nb: 2\n", meta("first"));
+    store.mark_applied(1);
+  }
+  truncate_to(text_file(dir_, "00000001.yaml"), 4);
+  ConfigStore store(dir_);
+  ASSERT_EQ(store.damage().size(), 1u);
+  const Damage& d = store.damage().at(1);
+  EXPECT_EQ(d.problem, "truncated");
+  EXPECT_EQ(d.message(),
+            "version 1: " + text_file(dir_, "00000001.yaml").string() + ": truncated (4 of 10 bytes)");
+  EXPECT_EQ(store.detections(), 1u);
+  try {
+    store.text(1);
+    FAIL() << "a truncated text was returned";
+  } catch (const StoreDamaged& e) {
+    EXPECT_EQ(e.damage.problem, "truncated");
+    EXPECT_EQ(std::string(e.what()), d.message());
+  }
+  EXPECT_EQ(store.detections(), 2u);
+  EXPECT_THROW(store.export_history(), StoreDamaged);  // no corrupt text leaves the store
+}
+
+TEST_F(ConfigStoreTest, ChangedTextIsADigestMismatchEvenWhileOpen) {
+  ConfigStore store(dir_);
+  store.add_candidate("a: 1\n", meta(""));
+  EXPECT_TRUE(store.damage().empty());
+  write_file_atomic(text_file(dir_, "00000001.yaml"), "a: 2\n");  // same size: only the digest tells
+  try {
+    store.text(1);
+    FAIL();
+  } catch (const StoreDamaged& e) {
+    EXPECT_EQ(e.damage.problem, "digest mismatch");
+    EXPECT_EQ(e.damage.version, 1u);
+  }
+  EXPECT_EQ(store.damage().count(1), 1u);
+}
+
+TEST_F(ConfigStoreTest, DeletedRecordIsAGapNotAShorterHistory) {
+  {
+    ConfigStore store(dir_);
+    store.add_candidate("x\n", meta(""));
+    store.add_candidate("y\n", meta(""), 7);  // a legitimate jump: 2 to 6 never existed
+    store.add_candidate("z\n", meta(""));
+    store.mark_applied(8);
+  }
+  fs::remove(text_file(dir_, "00000007.json"));
+  ConfigStore store(dir_);
+  ASSERT_EQ(store.damage().size(), 1u);
+  EXPECT_EQ(store.damage().at(7).problem, "missing record");
+  EXPECT_EQ(store.damage().at(7).file, text_file(dir_, "00000007.json").string());
+  EXPECT_EQ(store.versions(), (std::vector<uint64_t>{1, 7, 8}));
+  EXPECT_EQ(store.history().size(), 2u);  // the caller shows damage() beside it
+  EXPECT_THROW(store.info(7), StoreDamaged);
+  EXPECT_THROW(store.export_history(), StoreDamaged);
+}
+
+TEST_F(ConfigStoreTest, TheNewestRecordDeletedIsFoundToo) {
+  {
+    ConfigStore store(dir_);
+    store.add_candidate("x\n", meta(""));
+    store.mark_applied(1);
+    store.add_candidate("y\n", meta(""));
+    store.mark_failed(2, "refused");
+  }
+  fs::remove(text_file(dir_, "00000002.json"));
+  fs::remove(text_file(dir_, "00000002.yaml"));
+  ConfigStore store(dir_);
+  ASSERT_EQ(store.damage().count(2), 1u);
+  EXPECT_EQ(store.damage().at(2).problem, "missing record");
+}
+
+TEST_F(ConfigStoreTest, RepairTakesOnlyTheExactText) {
+  ConfigStore store(dir_);
+  store.add_candidate("a: 1\nb: 2\n", meta(""));
+  truncate_to(text_file(dir_, "00000001.yaml"), 3);
+  EXPECT_EQ(store.verify(1).value_or(Damage{}).problem, "truncated");
+  EXPECT_THROW(store.repair_text(1, "a: 1\n"), StoreError);
+  EXPECT_THROW(store.text(1), StoreDamaged);
+  store.repair_text(1, "a: 1\nb: 2\n");
+  EXPECT_TRUE(store.damage().empty());
+  EXPECT_EQ(store.text(1), "a: 1\nb: 2\n");
+}
+
+TEST_F(ConfigStoreTest, ALostVersionIsKeptAsLostAndTravelsWithTheExport) {
+  {
+    ConfigStore store(dir_);
+    store.add_candidate("x\n", meta(""));
+    store.mark_applied(1);
+    store.add_candidate("y\n", meta(""));
+    store.mark_applied(2);
+    EXPECT_THROW(store.mark_lost(1, "intact"), StoreError);  // only damage can be given up
+  }
+  fs::remove(text_file(dir_, "00000001.json"));
+  ConfigStore store(dir_);
+  EXPECT_THROW(store.mark_lost(2, "current"), StoreError);
+  store.mark_lost(1, "record deleted by hand, no copy");
+  EXPECT_TRUE(store.damage().empty());
+  EXPECT_FALSE(store.has(1));
+  try {
+    store.text(1);
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_STREQ(e.what(), "version 1 was given up as lost: record deleted by hand, no copy");
+  }
+  const auto exported = store.export_history();
+  ASSERT_EQ(exported["versions"].size(), 1u);
+  EXPECT_EQ(exported["lost"][0]["version"], 1);
+  ConfigStore copy(dir_ / "copy");
+  copy.import_history(exported);
+  EXPECT_EQ(copy.lost().at(1), "record deleted by hand, no copy");
+  EXPECT_EQ(copy.current(), 2u);
+  ConfigStore reopened(dir_);
+  EXPECT_EQ(reopened.lost().size(), 1u);
+  EXPECT_TRUE(reopened.damage().empty());
+}
+
+TEST_F(ConfigStoreTest, AStoreWithoutASequenceStillNoticesItsLastRecordGone) {
+  {
+    ConfigStore store(dir_);
+    store.add_candidate("x\n", meta(""));
+    store.mark_applied(1);
+    store.add_candidate("y\n", meta(""));
+    store.mark_applied(2);
+  }
+  // state.json as written before the sequence was recorded.
+  write_file_atomic(dir_ / "state.json", R"({"current": 2, "last": 2, "pending_confirm": null})");
+  fs::remove(text_file(dir_, "00000002.json"));
+  ConfigStore store(dir_);
+  EXPECT_EQ(store.damage().at(2).problem, "missing record");
+}
+
+TEST_F(ConfigStoreTest, AuditHeadIsKeptInState) {
+  {
+    ConfigStore store(dir_);
+    EXPECT_FALSE(store.audit_head().has_value());
+    store.set_audit_head({3, "abc"});
+  }
+  EXPECT_EQ(ConfigStore(dir_).audit_head()->records, 3u);
+  EXPECT_EQ(read_audit_head(dir_)->hash, "abc");
+  EXPECT_FALSE(read_audit_head(dir_ / "nowhere").has_value());
+}
+
 TEST_F(ConfigStoreTest, UnknownVersionIsNamed) {
   ConfigStore store(dir_);
   store.add_candidate("x\n", meta(""));
@@ -143,6 +297,24 @@ TEST_F(ConfigStoreTest, ImportRefusesTamperedText) {
 TEST_F(ConfigStoreTest, DamagedStateIsRefused) {
   write_file_atomic(dir_ / "state.json", "{\"current\": 3}");
   EXPECT_THROW(ConfigStore store(dir_), StoreError);
+  {
+    write_file_atomic(dir_ / "state.json", R"({"current": 0, "last": 0, "pending_confirm": null})");
+    ConfigStore store(dir_);
+    store.add_candidate("x\n", meta(""));
+    store.add_candidate("y\n", meta(""));
+  }
+  // The version list must run up to "last", and a lost version cannot also be held.
+  write_file_atomic(dir_ / "state.json",
+                    R"({"current": 0, "last": 2, "versions": [1], "pending_confirm": null})");
+  EXPECT_THROW(ConfigStore store(dir_), StoreError);
+  write_file_atomic(
+      dir_ / "state.json",
+      R"({"current": 0, "last": 2, "versions": [1, 2], "lost": {"2": "x"}, "pending_confirm": null})");
+  EXPECT_THROW(ConfigStore store(dir_), StoreError);
+  write_file_atomic(
+      dir_ / "state.json",
+      R"({"current": 0, "last": 2, "versions": [1], "lost": {"2": "x"}, "pending_confirm": null})");
+  EXPECT_NO_THROW(ConfigStore store(dir_));
 }
 
 TEST_F(ConfigStoreTest, OneOwnerAtATime) {

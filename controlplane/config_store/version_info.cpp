@@ -52,6 +52,7 @@ void to_json(nlohmann::json& j, const VersionInfo& v) {
        {"time", format_utc(v.time_ms)}, {"comment", v.comment}, {"kind", v.kind},
        {"based_on", v.based_on},        {"source", v.source},   {"digest", v.digest},
        {"state", to_string(v.state)},   {"failure", v.failure}};
+  if (v.size) j["size"] = *v.size;
 }
 void from_json(const nlohmann::json& j, VersionInfo& v) {
   v.version = j.at("version").get<uint64_t>();
@@ -64,6 +65,7 @@ void from_json(const nlohmann::json& j, VersionInfo& v) {
   v.digest = j.at("digest").get<std::string>();
   v.state = state_from(j.at("state").get<std::string>());
   v.failure = j.at("failure").get<std::string>();
+  if (j.contains("size")) v.size = j.at("size").get<uint64_t>();
 }
 
 void to_json(nlohmann::json& j, const PendingConfirm& p) {

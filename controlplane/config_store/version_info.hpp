@@ -31,6 +31,9 @@ struct VersionInfo {
   uint64_t based_on = 0;  // the current version when this one was made (0: none)
   uint64_t source = 0;    // rollbacks: the version whose text this one restores
   std::string digest;     // SHA-256 of the text
+  // Bytes of the text, so that a truncation is told apart from other damage; absent in records written
+  // before it was recorded (then only the digest is checked).
+  std::optional<uint64_t> size;
   VersionState state = VersionState::kCandidate;
   std::string failure;  // why it failed
 };

@@ -99,6 +99,8 @@ int cmd_status(const Options& o) {
     std::cout << "current version   ";
     if (s["current"] == 0) {
       std::cout << "none (the store is empty)\n";
+    } else if (s["current_info"].is_null()) {
+      std::cout << s["current"] << "  (its record is damaged, see below)\n";
     } else {
       const auto& i = s["current_info"];
       std::cout << s["current"] << "  " << i["kind"].get<std::string>() << " by " << author_of(i) << " at "
@@ -121,6 +123,19 @@ int cmd_status(const Options& o) {
     std::cout << "store             " << s["state_dir"].get<std::string>() << " (last version " << s["last"]
               << ")\n"
               << "audit log         " << s["audit_log"].get<std::string>() << "\n";
+    if (s.contains("store")) {
+      const auto& st = s["store"];
+      std::cout << "store integrity   "
+                << (st["intact"].get<bool>() ? "intact" : "DAMAGED: torwartctl config repair --help") << " ("
+                << st["detections"] << " detections since start)\n";
+      for (const auto& d : st["damage"]) std::cout << "  " << d["message"].get<std::string>() << "\n";
+      for (const auto& l : st["lost"])
+        std::cout << "  version " << l["version"] << " lost: " << l["reason"].get<std::string>() << "\n";
+    }
+    if (s.contains("audit") && !s["audit"]["intact"].get<bool>()) {
+      std::cout << "audit integrity   BROKEN at start (recorded in the log): "
+                << s["audit"]["problem"].get<std::string>() << "\n";
+    }
   });
 }
 
@@ -232,6 +247,12 @@ int cmd_history(const Options& o) {
                 << std::setw(15) << kind << std::setw(26) << v["time"].get<std::string>() << std::setw(22)
                 << author_of(v) << comment << "\n";
     }
+    for (const auto& d : h.value("damaged", json::array()))
+      std::cout << "! " << std::setw(9) << d["version"].get<uint64_t>() << "DAMAGED    "
+                << d["message"].get<std::string>() << "\n";
+    for (const auto& l : h.value("lost", json::array()))
+      std::cout << "  " << std::setw(9) << l["version"].get<uint64_t>() << std::setw(11) << "lost"
+                << l["reason"].get<std::string>() << "\n";
   });
 }
 
@@ -283,6 +304,25 @@ int cmd_import(const Options& o, const std::string& file) {
                          std::cout << r["versions"] << " versions imported, current version " << r["current"]
                                    << "; " << r["sync"].get<std::string>() << "\n";
                        });
+}
+
+int cmd_repair(const Options& o, unsigned long long version, const std::string& file,
+               const std::string& message) {
+  int code = kExitOk;
+  json request = {{"command", "repair"}, {"version", version}, {"comment", message}};
+  if (file.empty()) {
+    request["lost"] = true;
+  } else {
+    auto text = read_input(file, &code);
+    if (!text) return code;
+    request["config"] = *text;
+  }
+  return print_or_json(o, ask(o, request, &code), code, [](const json& r) {
+    std::cout << "version " << r["version"]
+              << (r["repaired"] == "text" ? ": its text is back" : ": given up as lost") << "; store "
+              << (r["store_intact"].get<bool>() ? "intact" : "still damaged (see status)") << "; "
+              << r["sync"].get<std::string>() << "\n";
+  });
 }
 
 }  // namespace torwart::controlplane::ctl

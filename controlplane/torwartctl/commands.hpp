@@ -28,5 +28,8 @@ int cmd_history(const Options& o);
 int cmd_diff(const Options& o, unsigned long long from, unsigned long long to);
 int cmd_export(const Options& o, const std::string& output);
 int cmd_import(const Options& o, const std::string& file);
+// `file` empty: give the version up as lost.
+int cmd_repair(const Options& o, unsigned long long version, const std::string& file,
+               const std::string& message);
 
 }  // namespace torwart::controlplane::ctl

@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
       status,
       "\"sync\" says whether `torwart run` runs the current version (torwartd checks it every few seconds "
       "and\n"
-      "pushes the current version when the fast path runs another one, e.g. after a restart).");
+      "pushes the current version when the fast path runs another one, e.g. after a restart). \"store\n"
+      "integrity\" lists damaged versions (every stored text is checked against its SHA-256; see `config\n"
+      "repair --help`); \"audit integrity\" appears when the audit log was found cut or broken at start.");
   status->callback([&] { exit_code = cmd_status(o); });
 
   auto* stats = app.add_subcommand("stats", "The fast path's counters (`torwart stats`, through torwartd).");
@@ -94,7 +96,7 @@ int main(int argc, char** argv) {
 
   auto* config = app.add_subcommand("config",
                                     "The versioned configuration: show, validate, commit, edit, confirm,\n"
-                                    "rollback, history, diff, export, import.");
+                                    "rollback, history, diff, export, import, repair.");
   config->require_subcommand(1);
   config->fallthrough();
 
@@ -182,7 +184,8 @@ int main(int argc, char** argv) {
       "STATE: applied (the fast path ran it), failed (refused or never acknowledged; the reason in "
       "brackets),\n"
       "candidate (being pushed). KIND: commit, rollback N, auto-rollback N (an unconfirmed commit undone by\n"
-      "torwartd), resync N (pushed again above a version the fast path ran), initial, import.");
+      "torwartd), resync N (pushed again above a version the fast path ran), initial, import. Damaged\n"
+      "versions follow as '!' lines (never left out), lost ones as 'lost' (see `config repair --help`).");
   history->callback([&] { exit_code = cmd_history(o); });
 
   auto* diff = config->add_subcommand("diff", "Unified line diff from version A to version B.");
@@ -206,6 +209,32 @@ int main(int argc, char** argv) {
       "is\n"
       "written unless all of it is valid. The imported current version is then pushed to the fast path.");
   importer->callback([&] { exit_code = cmd_import(o, file); });
+
+  bool lost = false;
+  auto* repair = config->add_subcommand(
+      "repair", "Mend a damaged version (`status` lists them): put its exact text back, or give it up.");
+  repair->add_option("VERSION", version, "The damaged version")->required()->check(kVersionNumber);
+  auto* repair_file = repair->add_option(
+      "FILE", file, "Its exact text (an export's, a backup, the file `torwart run` started with)");
+  auto* repair_lost =
+      repair->add_flag("--lost", lost, "Give the version up: kept in history as lost, never used");
+  repair_file->excludes(repair_lost);
+  repair->add_option("-m,--message", message, "Why (recorded in the audit log; with --lost, in history)");
+  with_footer(
+      repair,
+      "torwartd checks every stored text against its SHA-256 at start and at every use; a damaged version\n"
+      "(truncated, digest mismatch, missing text or record) is never shown, exported or pushed. FILE is "
+      "taken\n"
+      "only when its SHA-256 is the recorded one. --lost is for what cannot come back (a missing record, no\n"
+      "copy of the text); the current version cannot be given up: roll back to an intact version first.");
+  repair->callback([&] {
+    if (!lost && file.empty()) {
+      std::cerr << "torwartctl: config repair needs FILE or --lost\n";
+      exit_code = kExitBadInput;
+      return;
+    }
+    exit_code = cmd_repair(o, version, lost ? std::string() : file, message);
+  });
 
   try {
     app.parse(argc, argv);

@@ -38,6 +38,8 @@ AuditLog::AuditLog(std::filesystem::path path) : path_(std::move(path)) {
   if (ec) throw StoreIoError("cannot create " + path_.parent_path().string() + ": " + ec.message());
   const std::string last = last_line(path_);
   if (!last.empty()) last_hash_ = config::config_digest(last);
+  std::ifstream in(path_, std::ios::binary);
+  for (std::string line; std::getline(in, line);) records_ += line.empty() ? 0 : 1;
 }
 
 void AuditLog::record(int64_t time_ms, const Author& who, const std::string& action,
@@ -54,13 +56,21 @@ void AuditLog::record(int64_t time_ms, const Author& who, const std::string& act
   const std::string text = line.dump();
   append_line_durable(path_, text);
   last_hash_ = config::config_digest(text);
+  ++records_;
 }
 
-std::optional<std::string> verify_audit_log(const std::filesystem::path& path) {
+std::optional<std::string> verify_audit_log(const std::filesystem::path& path,
+                                            const std::optional<AuditHead>& head) {
+  const std::string anchored =
+      head ? "state.json anchors record " + std::to_string(head->records) + " (SHA-256 " + head->hash + ")"
+           : std::string();
   std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot read " + path.string();
+  if (!in) {
+    if (head && head->records > 0) return "the log is missing, but " + anchored;
+    return "cannot read " + path.string();
+  }
   std::string previous_hash;
-  size_t number = 0;
+  uint64_t number = 0;
   for (std::string line; std::getline(in, line);) {
     ++number;
     if (line.empty()) return "line " + std::to_string(number) + ": empty";
@@ -74,8 +84,30 @@ std::optional<std::string> verify_audit_log(const std::filesystem::path& path) {
       return "line " + std::to_string(number) + ": not JSON";
     }
     previous_hash = config::config_digest(line);
+    if (head && number == head->records && previous_hash != head->hash) {
+      return "line " + std::to_string(number) + ": not the record " + anchored +
+             ": the log was cut and written on, or rewritten";
+    }
+  }
+  if (head && number < head->records) {
+    return "the log ends at record " + std::to_string(number) + ", but " + anchored + ": the newest " +
+           std::to_string(head->records - number) + " records were removed";
   }
   return std::nullopt;
+}
+
+std::vector<std::string> recorded_audit_breaks(const std::filesystem::path& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path, std::ios::binary);
+  uint64_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    const auto record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_object() && record.value("action", "") == "audit-break") {
+      out.push_back("line " + std::to_string(number) + ": " + record.value("reason", ""));
+    }
+  }
+  return out;
 }
 
 }  // namespace torwart::controlplane

@@ -68,5 +68,34 @@ TEST_F(AuditLogTest, RemovedOrChangedLinesBreakTheChain) {
   EXPECT_EQ(verify_audit_log(path).value_or("").rfind("line 3:", 0), 0u);
 }
 
+TEST_F(AuditLogTest, TheAnchoredHeadShowsACutOffEnd) {
+  const fs::path path = dir_ / "audit.jsonl";
+  AuditHead head;
+  std::string kept;
+  {
+    AuditLog log(path);
+    log.record(1000, anna_, "commit", "ok", {{"version", 1}});
+    kept = read_whole_file(path);
+    log.record(2000, anna_, "commit", "ok", {{"version", 2}});
+    head = log.head();
+  }
+  EXPECT_EQ(head.records, 2u);
+  EXPECT_EQ(verify_audit_log(path, head), std::nullopt);
+  EXPECT_EQ(AuditLog(path).head().hash, head.hash);  // reopening finds the same head
+  write_file_atomic(path, kept);
+  EXPECT_EQ(verify_audit_log(path), std::nullopt);
+  EXPECT_NE(verify_audit_log(path, head).value_or("").find("the newest 1 records were removed"),
+            std::string::npos);
+  // Cut and written on: as many records as anchored, but not the anchored one.
+  {
+    AuditLog log(path);
+    log.record(3000, anna_, "confirm", "ok", {});
+  }
+  EXPECT_NE(verify_audit_log(path, head).value_or("").find("line 2: not the record state.json anchors"),
+            std::string::npos);
+  fs::remove(path);
+  EXPECT_NE(verify_audit_log(path, head).value_or("").find("the log is missing"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace torwart::controlplane

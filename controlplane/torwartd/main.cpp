@@ -6,6 +6,7 @@
 #include <csignal>
 #include <functional>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,10 @@ constexpr const char* kFooter =
     "commit whose deadline has passed (a pending one is re-armed), and pushes the current version when the\n"
     "fast path runs another one; it checks that again every --sync-interval seconds. If torwartd stops,\n"
     "`torwart run` keeps running its last configuration (fail-static).\n"
+    "\nIt also checks every stored version against its SHA-256 and the audit log against the head\n"
+    "state.json anchors; damage is reported (stderr, `torwartctl status`, the audit log), never used:\n"
+    "a damaged current version is not pushed and the fast path keeps what it runs (`torwartctl config\n"
+    "repair --help`).\n"
     "\nEXIT CODES\n"
     "  0  stopped by SIGINT/SIGTERM\n"
     "  1  runtime failure (state directory, socket)\n"
@@ -67,8 +72,10 @@ int main(int argc, char** argv) {
   bool verify_audit = false;
   app.add_flag(
       "--verify-audit", verify_audit,
-      "Check the --audit-log's hash chain (every record names the SHA-256 of the one before), print\n"
-      "the verdict and exit: 0 intact, 2 broken (the first broken line is named)");
+      "Check the --audit-log's hash chain (every record names the SHA-256 of the one before) and that it\n"
+      "still reaches the newest record --state-dir's state.json anchors (a cut-off end), print the verdict\n"
+      "and exit: 0 intact (breaks torwartd found and recorded earlier are listed), 2 broken (the first\n"
+      "broken line is named), 1 state.json unreadable");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,11 +83,23 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (verify_audit) {
-    if (const auto broken = verify_audit_log(audit_path)) {
+    std::optional<AuditHead> head;
+    try {
+      head = read_audit_head(state_dir);  // read only: torwartd may be running
+    } catch (const StoreError& e) {
+      std::cerr << "torwartd: " << e.what() << "\n";
+      return 1;
+    }
+    if (const auto broken = verify_audit_log(audit_path, head)) {
       std::cerr << "torwartd: " << audit_path << ": " << *broken << "\n";
       return 2;
     }
-    std::cout << audit_path << ": chain intact\n";
+    std::cout << audit_path << ": chain intact"
+              << (head ? ", reaches the anchored record " + std::to_string(head->records)
+                       : std::string(", no anchor in ") + state_dir + "/state.json")
+              << "\n";
+    for (const auto& b : recorded_audit_breaks(audit_path))
+      std::cout << "  an earlier break, found and recorded by torwartd at " << b << "\n";
     return 0;
   }
   unsigned mode = 0;
@@ -99,6 +118,8 @@ int main(int argc, char** argv) {
     AuditLog audit(audit_path);
     SocketFastPathLink fastpath(fastpath_socket);
     ControlService service(store, fastpath, audit);
+    // Before anything else is recorded: a damaged store or a cut audit log is reported, not started over.
+    for (const auto& finding : service.check_integrity()) std::cerr << "torwartd: " << finding << "\n";
     if (!initial.empty() && store.empty()) {
       try {
         service.set_initial(read_whole_file(initial), initial);  // recorded by the first resynchronise()
@@ -118,12 +139,21 @@ int main(int argc, char** argv) {
     // Retention of the EVE spool, by the current version's logging.retention_days.
     boost::asio::steady_timer retention_timer(io);
     std::function<void()> expire_spool_files = [&] {
-      const auto retention = retention_of(store.current() != 0 ? store.text(store.current()) : std::string());
-      const RetentionResult r = expire_spool(eve_dir, retention);
-      if (r.removed > 0)
-        std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes
-                  << " bytes)\n";
-      for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
+      std::optional<std::chrono::seconds> retention;
+      try {
+        retention = retention_of(store.current() != 0 ? store.text(store.current()) : std::string());
+      } catch (const StoreError& e) {
+        // The configured retention is unknown: deleting by the default could destroy what must be kept.
+        std::cerr << "torwartd: retention: nothing deleted, the current version is damaged: " << e.what()
+                  << "\n";
+      }
+      if (retention) {
+        const RetentionResult r = expire_spool(eve_dir, *retention);
+        if (r.removed > 0)
+          std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes
+                    << " bytes)\n";
+        for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
+      }
       retention_timer.expires_after(std::chrono::minutes(1));
       retention_timer.async_wait([&](boost::system::error_code ec) {
         if (!ec) expire_spool_files();

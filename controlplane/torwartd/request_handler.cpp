@@ -92,6 +92,22 @@ nlohmann::json dispatch(ControlService& service, const nlohmann::json& request, 
                             caller);
   }
   if (command == "import") return service.import_history(field(request, "history"), caller);
+  if (command == "repair") {
+    const uint64_t version = version_field(request, "version");
+    const std::string comment = label_field(request, "comment", kMaxComment);
+    bool lost = false;
+    if (request.contains("lost")) {
+      if (!request["lost"].is_boolean())
+        throw ServiceError(ErrorKind::kBadInput, "\"lost\" must be true or false");
+      lost = request["lost"].get<bool>();
+    }
+    if (lost == request.contains("config")) {
+      throw ServiceError(ErrorKind::kBadInput,
+                         "repair needs either \"config\" (the version's exact text) or \"lost\": true");
+    }
+    return service.repair(version, lost ? std::nullopt : std::optional(string_field(request, "config")),
+                          comment, caller);
+  }
   if (command == "commit") {
     CommitRequest c;
     c.text = string_field(request, "config");
@@ -118,7 +134,7 @@ nlohmann::json dispatch(ControlService& service, const nlohmann::json& request, 
       ErrorKind::kBadInput,
       "unknown command '" + command +
           "' (known: status, stats, flows, show, validate, commit, confirm, rollback, history, diff, export, "
-          "import)");
+          "import, repair)");
 }
 
 }  // namespace

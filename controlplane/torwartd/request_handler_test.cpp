@@ -61,6 +61,15 @@ TEST_F(RequestHandlerTest, EveryFieldIsChecked) {
   EXPECT_EQ(refusal({{"command", "rollback"}, {"version", 0}}),
             "\"version\" must be a version number (1 or more)");
   EXPECT_EQ(refusal({{"command", "show"}, {"version", 9}}), "there is no version 9 (versions 1 to 1)");
+  EXPECT_EQ(refusal({{"command", "repair"}, {"version", 1}}),
+            "repair needs either \"config\" (the version's exact text) or \"lost\": true");
+  EXPECT_EQ(refusal({{"command", "repair"}, {"version", 1}, {"lost", true}, {"config", text}}),
+            "repair needs either \"config\" (the version's exact text) or \"lost\": true");
+  EXPECT_EQ(refusal({{"command", "repair"}, {"version", 1}, {"lost", "yes"}}),
+            "\"lost\" must be true or false");
+  EXPECT_EQ(refusal({{"command", "repair"}, {"version", 1}, {"lost", true}}),
+            "version 1 is current and cannot be given up; roll back to an intact version first, or put its "
+            "text back with repair");
   EXPECT_EQ(store_->last(), 1u) << "nothing stored by refused requests";
   EXPECT_TRUE(fastpath_.pushes.empty());
 }

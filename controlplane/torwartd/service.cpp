@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/line_diff.hpp"
@@ -24,6 +25,23 @@ nlohmann::json details_json(const std::vector<std::string>& details) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : details) out.push_back(d);
   return out;
+}
+
+nlohmann::json damage_json(const Damage& d) {
+  return {{"version", d.version},
+          {"file", d.file},
+          {"problem", d.problem},
+          {"detail", d.detail},
+          {"message", d.message()}};
+}
+
+constexpr const char* kRepairHint =
+    "; nothing damaged is shown, exported or pushed: see `torwartctl status` and `torwartctl config repair "
+    "--help`";
+
+// A damaged version is the disk's fault, not the caller's: failure (torwartctl exit 1), with the way out.
+ServiceError damaged_error(const StoreDamaged& e) {
+  return ServiceError(ErrorKind::kFailure, std::string("the store is damaged: ") + e.what() + kRepairHint);
 }
 
 }  // namespace
@@ -51,12 +69,28 @@ Author ControlService::self() {
 }
 
 ControlService::ControlService(ConfigStore& store, FastPathLink& fastpath, AuditLog& audit, UnixClock clock)
-    : store_(store), fastpath_(fastpath), audit_(audit), clock_(std::move(clock)) {}
+    : store_(store), fastpath_(fastpath), audit_(audit), clock_(std::move(clock)) {
+  // Before anything is appended: the first record re-anchors the head, after which a cut-off end no longer
+  // shows.
+  const auto head = store_.audit_head();
+  if (std::filesystem::exists(audit_.path()) || head) audit_problem_ = verify_audit_log(audit_.path(), head);
+}
+
+void ControlService::record_audit_break() {
+  audit_break_recorded_ = true;
+  nlohmann::json details = {{"reason", *audit_problem_}, {"found_records", audit_.head().records}};
+  if (const auto& head = store_.audit_head())
+    details["anchored"] = {{"records", head->records}, {"hash", head->hash}};
+  // Appended, not hidden: the chain goes on from what is left and the break stays on record.
+  audit(self(), "audit-break", "failed", details);
+}
 
 void ControlService::audit(const Author& who, const std::string& action, const std::string& result,
                            nlohmann::json details) {
+  if (audit_problem_ && !audit_break_recorded_) record_audit_break();
   if (result == "ok") last_repeated_failure_.clear();
   audit_.record(clock_(), who, action, result, details);
+  store_.set_audit_head(audit_.head());  // so that removing this record from the log's end shows
 }
 
 void ControlService::audit_once(const Author& who, const std::string& action, nlohmann::json details) {
@@ -67,7 +101,13 @@ void ControlService::audit_once(const Author& who, const std::string& action, nl
 }
 
 nlohmann::json ControlService::diff_summary(uint64_t from_version, const std::string& to_text) const {
-  const std::string from_text = from_version == 0 ? std::string() : store_.text(from_version);
+  std::string from_text;
+  try {
+    if (from_version != 0) from_text = store_.text(from_version);
+  } catch (const StoreDamaged& e) {
+    // Only a rollback away from a damaged current version gets here (a commit is refused before).
+    return {{"from", from_version}, {"unavailable", e.what()}};
+  }
   const auto d = unified_diff(from_text, to_text, version_name(from_version), "new version");
   return {{"from", from_version},
           {"lines_added", d.summary.added},
@@ -121,8 +161,22 @@ nlohmann::json ControlService::status() {
       {"current", store_.current()},         {"last", store_.last()}, {"state_dir", store_.dir().string()},
       {"audit_log", audit_.path().string()}, {"sync", sync_state_},   {"fastpath", fast},
       {"pending_confirm", nullptr}};
-  if (store_.current() != 0) out["current_info"] = store_.info(store_.current());
+  if (store_.current() != 0) {
+    try {
+      out["current_info"] = store_.info(store_.current());
+    } catch (const StoreDamaged&) {
+      out["current_info"] = nullptr;  // in store.damage below
+    }
+  }
   if (store_.pending()) out["pending_confirm"] = *store_.pending();
+  nlohmann::json damage = nlohmann::json::array(), lost = nlohmann::json::array();
+  for (const auto& [v, d] : store_.damage()) damage.push_back(damage_json(d));
+  for (const auto& [v, reason] : store_.lost()) lost.push_back({{"version", v}, {"reason", reason}});
+  out["store"] = {
+      {"intact", damage.empty()}, {"damage", damage}, {"lost", lost}, {"detections", store_.detections()}};
+  out["audit"] = {{"intact", !audit_problem_.has_value()},
+                  {"problem", audit_problem_.value_or("")},
+                  {"records", audit_.head().records}};
   return out;
 }
 
@@ -166,9 +220,18 @@ nlohmann::json ControlService::commit(const CommitRequest& request, const Author
   if (auto errors = validate_config(request.text, request.origin); !errors.empty()) {
     refuse(ErrorKind::kBadInput, request.origin + " is not valid; nothing was committed", std::move(errors));
   }
+  std::string current_text;
   if (store_.current() != 0) {
-    if (auto lockout = management_guard_error(store_.text(store_.current()), request.text);
-        !lockout.empty()) {
+    try {
+      current_text = store_.text(store_.current());
+    } catch (const StoreDamaged& e) {
+      refuse(
+          ErrorKind::kFailure,
+          "the current " + version_name(store_.current()) + " is damaged (" + e.what() +
+              "); a commit would build on it: put its text back with `torwartctl config repair`, or roll " +
+              "back to an intact version first; nothing was committed");
+    }
+    if (auto lockout = management_guard_error(current_text, request.text); !lockout.empty()) {
       refuse(ErrorKind::kBadInput, request.origin + " is refused; nothing was committed", {lockout});
     }
   }
@@ -219,6 +282,11 @@ nlohmann::json ControlService::rollback(uint64_t version, const std::string& com
   std::string text;
   try {
     text = store_.text(version);
+  } catch (const StoreDamaged& e) {
+    const ServiceError error = damaged_error(e);
+    details["reason"] = error.what();
+    audit(who, "rollback", "refused", details);
+    throw error;
   } catch (const StoreError& e) {
     details["reason"] = e.what();
     audit(who, "rollback", "refused", details);
@@ -252,7 +320,14 @@ nlohmann::json ControlService::rollback(uint64_t version, const std::string& com
 }
 
 nlohmann::json ControlService::history() const {
-  return {{"current", store_.current()}, {"versions", store_.history()}};
+  nlohmann::json out = {{"current", store_.current()}, {"versions", store_.history()}};
+  // A version the store cannot read is listed as such: history must not look complete when it is not.
+  nlohmann::json damage = nlohmann::json::array(), lost = nlohmann::json::array();
+  for (const auto& [v, d] : store_.damage()) damage.push_back(damage_json(d));
+  for (const auto& [v, reason] : store_.lost()) lost.push_back({{"version", v}, {"reason", reason}});
+  out["damaged"] = damage;
+  out["lost"] = lost;
+  return out;
 }
 
 nlohmann::json ControlService::show(std::optional<uint64_t> version) const {
@@ -260,6 +335,8 @@ nlohmann::json ControlService::show(std::optional<uint64_t> version) const {
   if (v == 0) throw ServiceError(ErrorKind::kBadInput, "the store holds no version yet");
   try {
     return {{"info", store_.info(v)}, {"config", store_.text(v)}};
+  } catch (const StoreDamaged& e) {
+    throw damaged_error(e);
   } catch (const StoreError& e) {
     throw ServiceError(ErrorKind::kBadInput, e.what());
   }
@@ -273,13 +350,66 @@ nlohmann::json ControlService::diff(uint64_t from, uint64_t to) const {
             {"unified", d.unified},
             {"lines_added", d.summary.added},
             {"lines_removed", d.summary.removed}};
+  } catch (const StoreDamaged& e) {
+    throw damaged_error(e);
   } catch (const StoreError& e) {
     throw ServiceError(ErrorKind::kBadInput, e.what());
   }
 }
 
 nlohmann::json ControlService::export_history() const {
-  return store_.export_history();
+  try {
+    return store_.export_history();
+  } catch (const StoreDamaged& e) {
+    throw damaged_error(e);
+  }
+}
+
+nlohmann::json ControlService::repair(uint64_t version, const std::optional<std::string>& text,
+                                      const std::string& reason, const Author& who) {
+  nlohmann::json details = {{"version", version}, {"how", text ? "text restored" : "given up as lost"}};
+  if (!reason.empty()) details["comment"] = reason;
+  try {
+    if (text) {
+      store_.repair_text(version, *text);
+    } else {
+      store_.mark_lost(version, reason.empty() ? "given up by " + who.name : reason);
+    }
+  } catch (const StoreDamaged& e) {
+    details["reason"] = std::string(e.what()) + ": a version without its record cannot get its text back; " +
+                        "give it up with --lost";
+    audit(who, "repair", "refused", details);
+    throw ServiceError(ErrorKind::kBadInput, details["reason"].get<std::string>());
+  } catch (const StoreError& e) {
+    details["reason"] = e.what();
+    audit(who, "repair", "refused", details);
+    throw ServiceError(ErrorKind::kBadInput, e.what());
+  }
+  audit(who, "repair", "ok", details);
+  const std::string sync = resynchronise();  // a repaired current version may be pushed now
+  return {{"version", version},
+          {"repaired", text ? "text" : "lost"},
+          {"store_intact", store_.damage().empty()},
+          {"sync", sync}};
+}
+
+std::vector<std::string> ControlService::check_integrity() {
+  std::vector<std::string> findings;
+  if (!store_.damage().empty()) {
+    nlohmann::json damage = nlohmann::json::array();
+    for (const auto& [v, d] : store_.damage()) {
+      damage.push_back(damage_json(d));
+      findings.push_back("the store is damaged: " + d.message());
+    }
+    audit(
+        self(), "integrity", "failed",
+        {{"reason", "damaged versions in the store; they are not used until repaired"}, {"damage", damage}});
+  }
+  if (audit_problem_) {
+    findings.push_back("the audit log " + audit_.path().string() + " is broken: " + *audit_problem_);
+    if (!audit_break_recorded_) record_audit_break();
+  }
+  return findings;
 }
 
 nlohmann::json ControlService::import_history(const nlohmann::json& document, const Author& who) {
@@ -334,7 +464,18 @@ bool ControlService::expire_if_due() {
     audit(self(), "auto-rollback", "skipped", details);
     return false;
   }
-  const std::string text = store_.text(pending->previous);
+  std::string text;
+  try {
+    text = store_.text(pending->previous);
+  } catch (const StoreError& e) {
+    // The text to return to is damaged or gone: pushing it is out of the question and waiting cannot mend
+    // it. The unconfirmed version keeps running; the operator decides (repair, then roll back by hand).
+    store_.set_pending(std::nullopt);
+    details["reason"] = std::string("cannot roll back: ") + e.what();
+    details["gave_up"] = true;
+    audit(self(), "auto-rollback", "failed", details);
+    return false;
+  }
   details["diff"] = diff_summary(store_.current(), text);
   VersionInfo meta;
   meta.author = self();
@@ -375,7 +516,12 @@ std::string ControlService::resynchronise() {
   // Versions a previous torwartd stored but never saw acknowledged.
   for (const uint64_t v : store_.versions()) {
     if (v <= store_.current()) continue;
-    const VersionInfo info = store_.info(v);
+    VersionInfo info;
+    try {
+      info = store_.info(v);
+    } catch (const StoreDamaged&) {
+      continue;  // reported in status; settling it needs its record
+    }
     if (info.state != VersionState::kCandidate) continue;
     if (running.version == v && running.digest == info.digest) {
       store_.mark_applied(v);
@@ -400,7 +546,19 @@ std::string ControlService::resynchronise() {
                   std::to_string(running.version) + ")";
     return sync_state_;
   }
-  const VersionInfo info = store_.info(current);
+  VersionInfo info;
+  std::string current_text;
+  try {
+    info = store_.info(current);
+    current_text = store_.text(current);  // checked at every sync: a damaged current text is never "in sync"
+  } catch (const StoreDamaged& e) {
+    sync_state_ = std::string("the store is damaged: ") + e.what() +
+                  "; the fast path keeps running version " + std::to_string(running.version) +
+                  ", nothing is pushed until it is repaired";
+    audit_once(self(), "resync",
+               {{"store_current", current}, {"fastpath_version", running.version}, {"reason", sync_state_}});
+    return sync_state_;
+  }
   if (running.version == current && running.digest == info.digest) {
     sync_state_ = "in sync";
     return sync_state_;
@@ -409,8 +567,7 @@ std::string ControlService::resynchronise() {
       {"store_current", current}, {"fastpath_version", running.version}, {"fastpath_digest", running.digest}};
   try {
     if (running.version < current) {
-      fastpath_.push(current, store_.text(current),
-                     "torwartd " + version_name(current) + " (resynchronised)");
+      fastpath_.push(current, current_text, "torwartd " + version_name(current) + " (resynchronised)");
       details["pushed"] = current;
     } else {
       // The fast path already runs a number at or above ours (reloaded by hand, or restarted with a
@@ -421,7 +578,7 @@ std::string ControlService::resynchronise() {
       meta.source = current;
       meta.comment = "the fast path ran version " + std::to_string(running.version) + "; " +
                      version_name(current) + " pushed again as a new version";
-      const uint64_t pushed = apply(store_.text(current), meta).version;
+      const uint64_t pushed = apply(current_text, meta).version;
       details["pushed"] = pushed;
       if (auto pending = store_.pending(); pending && pending->version == current) {
         pending->version = pushed;  // the unconfirmed text now runs under the new number: still rolled back

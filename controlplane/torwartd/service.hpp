@@ -63,6 +63,16 @@ class ControlService {
   nlohmann::json diff(uint64_t from, uint64_t to) const;
   nlohmann::json export_history() const;
   nlohmann::json import_history(const nlohmann::json& document, const Author& who);
+  // Repairs a damaged version: puts its exact text back (`text`: refused unless its SHA-256 is the recorded
+  // one), or gives it up as lost (`text` nullopt; `reason` says why). Not for an intact version, and the
+  // current version cannot be given up (roll back to an intact one first).
+  nlohmann::json repair(uint64_t version, const std::optional<std::string>& text, const std::string& reason,
+                        const Author& who);
+  // The start-up report: the store's damage (found when it was opened) and the audit log checked against the
+  // head state.json anchors (checked when the service was made). Each finding goes to the audit log (a
+  // broken log gets an "audit-break" record, which also re-anchors it so that the next truncation shows
+  // again) and is returned as a sentence for stderr.
+  std::vector<std::string> check_integrity();
   nlohmann::json stats();
   // The fast path's tracked connections, at most `limit` (1-1000) per worker.
   nlohmann::json flows(unsigned limit);
@@ -107,6 +117,10 @@ class ControlService {
   std::string sync_state_ = "not checked yet";
   std::string last_repeated_failure_;
   std::optional<std::pair<std::string, std::string>> initial_;  // text, origin
+  void record_audit_break();
+
+  std::optional<std::string> audit_problem_;  // what the audit log's check at start found
+  bool audit_break_recorded_ = false;
 };
 
 }  // namespace torwart::controlplane

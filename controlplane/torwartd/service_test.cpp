@@ -362,5 +362,195 @@ TEST_F(ServiceTest, ExportThenImportIntoAnEmptyStore) {
   EXPECT_EQ(other_fastpath.running.digest, store_->info(2).digest);
 }
 
+fs::path version_file(const fs::path& store_dir, uint64_t version, const char* extension) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%08llu.%s", static_cast<unsigned long long>(version), extension);
+  return store_dir / "versions" / name;
+}
+
+void cut_in_half(const fs::path& path) {
+  fs::resize_file(path, fs::file_size(path) / 2);
+}
+
+TEST_F(ServiceTest, TruncatedCurrentTextIsNeitherInSyncNorShownNorExported) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
+  const fs::path text = version_file(dir_ / "config", 2, "yaml");
+  cut_in_half(text);
+  open();  // torwartd restarts on the damaged store
+  const auto findings = service_->check_integrity();
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_NE(findings[0].find("version 2: " + text.string() + ": truncated"), std::string::npos)
+      << findings[0];
+  const json status = service_->status();
+  EXPECT_FALSE(status["store"]["intact"].get<bool>());
+  EXPECT_EQ(status["store"]["damage"][0]["version"], 2);
+  EXPECT_EQ(status["store"]["damage"][0]["problem"], "truncated");
+  EXPECT_GE(status["store"]["detections"].get<uint64_t>(), 1u);
+  EXPECT_EQ(audit_lines(dir_ / "audit.jsonl").back()["action"], "integrity");
+
+  // The fast path runs version 2's real text: the digests agree, but the store's copy is damaged.
+  EXPECT_NE(service_->resynchronise(), "in sync");
+  std::string message;
+  EXPECT_EQ(error_of([&] { service_->show(std::nullopt); }, &message), ErrorKind::kFailure);
+  EXPECT_NE(message.find("version 2: " + text.string() + ": truncated"), std::string::npos) << message;
+  EXPECT_EQ(error_of([&] { service_->export_history(); }), ErrorKind::kFailure);
+  EXPECT_EQ(error_of([&] { service_->diff(1, 2); }), ErrorKind::kFailure);
+  EXPECT_EQ(error_of([&] { service_->commit(commit_of(config_with_route("10.9.0.0/16")), anna_); }, &message),
+            ErrorKind::kFailure);
+  EXPECT_NE(message.find("a commit would build on it"), std::string::npos) << message;
+
+  // torwart run restarted from its boot file: the damaged current version is not pushed, 1 keeps running.
+  const auto pushes_before = fastpath_.pushes;
+  fastpath_.running = {1, config::config_digest(config::default_config_text())};
+  EXPECT_NE(service_->resynchronise().find("nothing is pushed"), std::string::npos);
+  EXPECT_EQ(fastpath_.pushes, pushes_before);
+  EXPECT_EQ(fastpath_.running.version, 1u);
+  EXPECT_EQ(store_->last(), 2u);
+}
+
+TEST_F(ServiceTest, RepairWithTheExactTextPushesItAgain) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  const std::string v2 = config_with_route("172.16.0.0/12");
+  service_->commit(commit_of(v2), anna_);
+  cut_in_half(version_file(dir_ / "config", 2, "yaml"));
+  fastpath_.running = {1, config::config_digest(config::default_config_text())};
+  open();
+  service_->check_integrity();
+  EXPECT_EQ(error_of([&] { service_->repair(2, config_with_route("10.0.0.0/8"), "", anna_); }),
+            ErrorKind::kBadInput);  // not the text whose digest the record holds
+  const json r = service_->repair(2, v2, "from the nightly export", anna_);
+  EXPECT_TRUE(r["store_intact"].get<bool>());
+  EXPECT_EQ(fastpath_.running.version, 2u);
+  EXPECT_EQ(fastpath_.running.digest, config::config_digest(v2));
+  EXPECT_EQ(service_->resynchronise(), "in sync");
+  EXPECT_EQ(service_->show(2)["config"], v2);
+}
+
+TEST_F(ServiceTest, TruncatedOldTextIsNeverRolledBackTo) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
+  service_->commit(commit_of(config_with_route("10.9.0.0/16")), anna_);
+  const fs::path old_text = version_file(dir_ / "config", 2, "yaml");
+  cut_in_half(old_text);  // while torwartd runs: found at the use, not only at start
+  const auto pushes_before = fastpath_.pushes;
+  const FastPathState running_before = fastpath_.running;
+  std::string message;
+  EXPECT_EQ(error_of([&] { service_->rollback(2, "", bert_); }, &message), ErrorKind::kFailure);
+  EXPECT_NE(message.find("version 2: " + old_text.string() + ": truncated"), std::string::npos) << message;
+  EXPECT_EQ(fastpath_.pushes, pushes_before);
+  EXPECT_EQ(fastpath_.running.version, running_before.version);
+  EXPECT_EQ(fastpath_.running.digest, running_before.digest);
+  EXPECT_EQ(store_->current(), 3u);
+  EXPECT_EQ(store_->last(), 3u);  // not even stored as a candidate
+  const auto audit = audit_lines(dir_ / "audit.jsonl");
+  EXPECT_EQ(audit.back()["action"], "rollback");
+  EXPECT_EQ(audit.back()["result"], "refused");
+  EXPECT_EQ(service_->status()["store"]["damage"][0]["version"], 2);
+}
+
+TEST_F(ServiceTest, AnAutomaticRollbackToADamagedTextGivesUpWithoutPushing) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  CommitRequest r = commit_of(config_with_route("172.16.0.0/12"));
+  r.confirm_within_ms = 60000;
+  service_->commit(r, anna_);
+  write_file_atomic(version_file(dir_ / "config", 1, "yaml"), "format: 1\n");
+  const auto pushes_before = fastpath_.pushes;
+  now_ += 60000;
+  EXPECT_FALSE(service_->expire_if_due());
+  EXPECT_EQ(fastpath_.pushes, pushes_before);
+  EXPECT_EQ(fastpath_.running.version, 2u);
+  EXPECT_FALSE(store_->pending().has_value());
+  const auto audit = audit_lines(dir_ / "audit.jsonl");
+  EXPECT_EQ(audit.back()["action"], "auto-rollback");
+  EXPECT_TRUE(audit.back()["gave_up"].get<bool>());
+  EXPECT_NE(audit.back()["reason"].get<std::string>().find("cannot roll back: version 1: "),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, DeletedVersionRecordIsReportedUntilGivenUp) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
+  service_->commit(commit_of(config_with_route("10.9.0.0/16")), anna_);
+  const fs::path record = version_file(dir_ / "config", 2, "json");
+  fs::remove(record);
+  open();
+  const auto findings = service_->check_integrity();
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_NE(findings[0].find("version 2: " + record.string() + ": missing record"), std::string::npos);
+  const json h = service_->history();
+  EXPECT_EQ(h["versions"].size(), 2u);
+  ASSERT_EQ(h["damaged"].size(), 1u);
+  EXPECT_EQ(h["damaged"][0]["version"], 2);
+  EXPECT_EQ(h["damaged"][0]["problem"], "missing record");
+  EXPECT_EQ(error_of([&] { service_->export_history(); }), ErrorKind::kFailure);
+  EXPECT_EQ(error_of([&] { service_->rollback(2, "", anna_); }), ErrorKind::kFailure);
+  // Without its record the digest is gone: the text cannot be proven, only given up.
+  EXPECT_EQ(error_of([&] { service_->repair(2, config_with_route("172.16.0.0/12"), "", anna_); }),
+            ErrorKind::kBadInput);
+  EXPECT_EQ(error_of([&] { service_->repair(3, std::nullopt, "", anna_); }),
+            ErrorKind::kBadInput);  // current
+  service_->repair(2, std::nullopt, "record deleted during a disk cleanup", anna_);
+  EXPECT_TRUE(service_->status()["store"]["intact"].get<bool>());
+  const json exported = service_->export_history();
+  EXPECT_EQ(exported["versions"].size(), 2u);
+  EXPECT_EQ(exported["lost"][0]["version"], 2);
+  EXPECT_EQ(service_->history()["lost"][0]["reason"], "record deleted during a disk cleanup");
+  EXPECT_EQ(audit_lines(dir_ / "audit.jsonl").back()["action"], "repair");
+}
+
+TEST_F(ServiceTest, RemovedNewestAuditRecordsAreFoundAtStart) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
+  service_->rollback(1, "", bert_);
+  const fs::path log = dir_ / "audit.jsonl";
+  const auto before = audit_lines(log);
+  ASSERT_EQ(before.size(), 3u);
+  ASSERT_EQ(store_->audit_head()->records, 3u);
+  // Remove the newest two records: what is left is a perfect chain.
+  std::ifstream in(log);
+  std::string first;
+  std::getline(in, first);
+  in.close();
+  write_file_atomic(log, first + "\n");
+  EXPECT_EQ(verify_audit_log(log), std::nullopt);  // the chain alone cannot tell
+  const auto broken = verify_audit_log(log, store_->audit_head());
+  ASSERT_TRUE(broken.has_value());
+  EXPECT_NE(broken->find("the log ends at record 1"), std::string::npos) << *broken;
+  EXPECT_NE(broken->find("the newest 2 records were removed"), std::string::npos) << *broken;
+
+  open();  // torwartd restarts
+  const auto findings = service_->check_integrity();
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_NE(findings[0].find("the newest 2 records were removed"), std::string::npos) << findings[0];
+  EXPECT_FALSE(service_->status()["audit"]["intact"].get<bool>());
+  const auto after = audit_lines(log);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[1]["action"], "audit-break");
+  EXPECT_EQ(after[1]["anchored"]["records"], 3);
+  // Re-anchored on the break record: intact from here on, and the break stays on record.
+  EXPECT_EQ(verify_audit_log(log, store_->audit_head()), std::nullopt);
+  EXPECT_EQ(recorded_audit_breaks(log).size(), 1u);
+}
+
+TEST_F(ServiceTest, NothingIsAppendedBeforeACutAuditLogIsRecorded) {
+  service_->adopt_initial(std::string(config::default_config_text()), "boot.yaml");
+  service_->commit(commit_of(config_with_route("172.16.0.0/12")), anna_);
+  const fs::path log = dir_ / "audit.jsonl";
+  std::ifstream in(log);
+  std::string first;
+  std::getline(in, first);
+  in.close();
+  write_file_atomic(log, first + "\n");
+  open();
+  // The first thing that happens after the restart is a change, not check_integrity(): the break still
+  // comes first, so re-anchoring cannot hide it.
+  service_->commit(commit_of(config_with_route("10.9.0.0/16")), anna_);
+  const auto lines = audit_lines(log);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1]["action"], "audit-break");
+  EXPECT_EQ(lines[2]["action"], "commit");
+}
+
 }  // namespace
 }  // namespace torwart::controlplane

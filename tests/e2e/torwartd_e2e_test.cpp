@@ -197,8 +197,11 @@ TEST_F(TorwartdE2eTest, UnconfirmedCommitRollsBackOnTime) {
   EXPECT_EQ(h["versions"][2]["source"], 1);
   EXPECT_NE(read_file(work_dir_ + "/audit.jsonl").find("\"action\":\"auto-rollback\""), std::string::npos);
   const CommandResult verified =
-      run_command({torwartd_, "--verify-audit", "--audit-log", work_dir_ + "/audit.jsonl"}, seconds(10));
+      run_command({torwartd_, "--verify-audit", "--audit-log", work_dir_ + "/audit.jsonl", "--state-dir",
+                   work_dir_ + "/state"},
+                  seconds(10));
   EXPECT_TRUE(verified.ok()) << verified.output;
+  EXPECT_NE(verified.output.find("reaches the anchored record"), std::string::npos) << verified.output;
   r = ctl({"config", "confirm"});
   EXPECT_EQ(r.exit_code, 2) << "nothing to confirm any more: " << r.output;
 }
