@@ -1,5 +1,6 @@
 #include "platform/eal.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -58,6 +59,18 @@ void start_eal(const EalRequest& request) {
 
 bool eal_started() {
   return g_started;
+}
+
+std::vector<unsigned> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<unsigned> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (unsigned cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
 }
 
 }  // namespace torwart::platform

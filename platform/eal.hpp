@@ -23,4 +23,8 @@ std::vector<std::string> eal_arguments(const EalRequest& request);
 void start_eal(const EalRequest& request);
 bool eal_started();
 
+// The CPUs this process may run on (sched_getaffinity, e.g. as narrowed by taskset), in ascending order.
+// Tools that need one lcore take the first: never a fixed CPU 0 that competes with everything else there.
+std::vector<unsigned> allowed_cpus();
+
 }  // namespace torwart::platform

@@ -1,5 +1,6 @@
 #include "controlplane/torwartctl/commands.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -234,17 +235,25 @@ int cmd_rollback(const Options& o, unsigned long long version, const std::string
 int cmd_history(const Options& o) {
   int code = kExitOk;
   return print_or_json(o, ask(o, {{"command", "history"}}, &code), code, [](const json& h) {
-    std::cout << std::left << "  " << std::setw(9) << "VERSION" << std::setw(11) << "STATE" << std::setw(15)
+    auto kind_of = [](const json& v) {
+      std::string kind = v["kind"].get<std::string>();
+      if (v["source"] != 0) kind += " " + std::to_string(v["source"].get<uint64_t>());
+      return kind;
+    };
+    // Wide enough for the longest kind ("auto-rollback 12345") and a space before TIME.
+    size_t kind_width = 15;
+    for (const auto& v : h["versions"]) kind_width = std::max(kind_width, kind_of(v).size() + 2);
+    const int kw = static_cast<int>(kind_width);
+    std::cout << std::left << "  " << std::setw(9) << "VERSION" << std::setw(11) << "STATE" << std::setw(kw)
               << "KIND" << std::setw(26) << "TIME (UTC)" << std::setw(22) << "AUTHOR"
               << "COMMENT\n";
     for (const auto& v : h["versions"]) {
-      std::string kind = v["kind"].get<std::string>();
-      if (v["source"] != 0) kind += " " + std::to_string(v["source"].get<uint64_t>());
+      const std::string kind = kind_of(v);
       std::string comment = v["comment"].get<std::string>();
       if (v["state"] == "failed") comment += " [" + v["failure"].get<std::string>() + "]";
       std::cout << (v["version"] == h["current"] ? "* " : "  ") << std::setw(9)
                 << v["version"].get<uint64_t>() << std::setw(11) << v["state"].get<std::string>()
-                << std::setw(15) << kind << std::setw(26) << v["time"].get<std::string>() << std::setw(22)
+                << std::setw(kw) << kind << std::setw(26) << v["time"].get<std::string>() << std::setw(22)
                 << author_of(v) << comment << "\n";
     }
     for (const auto& d : h.value("damaged", json::array()))

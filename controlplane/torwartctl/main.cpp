@@ -5,6 +5,7 @@
 
 #include "controlplane/torwartctl/commands.hpp"
 #include "controlplane/torwartctl/edit.hpp"
+#include "platform/build_info/build_info.hpp"
 
 namespace {
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
       "kept complete with its author, time and comment; a commit is validated as `torwart check` does, "
       "pushed\n"
       "to the fast path as one snapshot and counts only once the fast path runs it.\n"};
+  app.set_version_flag("--version", "torwartctl " + torwart::platform::build_version());
   app.footer(std::string(kGlobal) + kIdentity + kExitCodes);  // subcommands without their own text inherit it
   app.require_subcommand(1);
   app.fallthrough();

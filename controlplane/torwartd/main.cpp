@@ -17,6 +17,7 @@
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
+#include "platform/build_info/build_info.hpp"
 
 namespace {
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       "torwartd - the torwart control plane: versioned configuration with commit-confirmed; drives the\n"
       "fast path (`torwart run`) through its control socket; serves torwartctl on a local socket.\n"};
   app.footer(kFooter);
+  app.set_version_flag("--version", "torwartd " + torwart::platform::build_version());
   std::string state_dir = "/var/lib/torwart/config", socket = "/run/torwart/torwartd.sock";
   std::string fastpath_socket = "/run/torwart/control.sock", audit_path = "/var/log/torwart/audit.jsonl";
   std::string initial, socket_mode = "0660", eve_dir = "/var/log/torwart";

@@ -52,6 +52,7 @@ int cmd_status(const ControlTarget& target, bool json) {
   }
   const auto& s = *result;
   std::cout << "name            " << s["name"].get<std::string>() << "\n"
+            << "torwart         " << s.value("torwart_version", std::string("?")) << "\n"
             << "config version  " << s["config_version"] << "  (sha256 "
             << s["config_digest"].get<std::string>().substr(0, 16) << "…, from "
             << s["config_origin"].get<std::string>() << ")\n"

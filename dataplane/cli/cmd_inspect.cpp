@@ -39,6 +39,7 @@ int cmd_inspect(const InspectArguments& args) {
   try {
     platform::EalRequest eal;
     eal.memory_mb = 256;
+    eal.cpus = {platform::allowed_cpus().front()};
     platform::start_eal(eal);
     const auto summary = dataplane::inspect::run_inspect(options);
     std::cerr << "torwart inspect: " << summary.packets << " packets, " << summary.flows << " flows";

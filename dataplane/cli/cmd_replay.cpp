@@ -23,6 +23,7 @@ int cmd_replay(const std::string& config_path, const std::string& out_dir,
   try {
     platform::EalRequest eal;
     eal.memory_mb = 256;
+    eal.cpus = {platform::allowed_cpus().front()};
     platform::start_eal(eal);
     const auto summary = dataplane::replay::run_replay(options);
     std::cerr << "torwart replay: " << summary.packets_in << " packets in, " << summary.packets_out

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "dataplane/cli/commands.hpp"
+#include "platform/build_info/build_info.hpp"
 
 namespace {
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   app.footer(kExitCodes);
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  app.set_version_flag("--version", "torwart " + torwart::platform::build_version());
 
   std::string config_path, log_dir, socket_path, new_config;
   bool json = false, verbose = false, stop_first = false;
@@ -42,13 +44,14 @@ int main(int argc, char** argv) {
   auto* run =
       app.add_subcommand("run", "Run the appliance live on the ports of CONFIG until SIGINT/SIGTERM.");
   run->add_option("-c,--config", config_path, "Configuration file (YAML, format 1)")->required();
-  run->add_option("-l,--log-dir", log_dir, "Directory for eve.json")->default_val("/var/log/torwart");
+  std::string run_log_dir = "/var/log/torwart";  // run's own: `lab` and `replay` have other defaults
+  run->add_option("-l,--log-dir", run_log_dir, "Directory for eve.json")->capture_default_str();
   run->footer(
       "Workers poll the ports; the control lcore answers ARP/ND, writes EVE records and serves the control\n"
       "socket named by dataplane.control_socket (see `torwart status`, `stats`, `flows`, `reload`). If the "
       "control plane\n"
       "dies, traffic keeps flowing on the last installed configuration.");
-  run->callback([&] { exit_code = cmd_run(config_path, log_dir); });
+  run->callback([&] { exit_code = cmd_run(config_path, run_log_dir); });
 
   auto* check = app.add_subcommand(
       "check", "Validate CONFIG: everything `run` would refuse, with file, line and reason.");

@@ -52,6 +52,14 @@ std::string make_temp_dir() {
   return pattern;
 }
 
+// A cell on one line: a program's stderr (curl's "(28) Operation timed out…") may carry line breaks that
+// would break the table's rows.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return text;
+}
+
 void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
   const std::vector<std::string> header{"CHECK", "SENT", "EXPECTED", "OBSERVED", "RESULT"};
   std::vector<size_t> width;
@@ -60,7 +68,7 @@ void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
   auto cells = [&](const CheckResult& r) {
     std::string result = r.pass ? "PASS" : "FAIL";
     if (kernel_router && r.kernel_differs) result += " *";
-    return std::vector<std::string>{r.name, r.sent, r.expected, r.observed, result};
+    return std::vector<std::string>{r.name, r.sent, r.expected, one_line(r.observed), result};
   };
   for (const auto& r : rows) {
     auto c = cells(r);
@@ -131,7 +139,8 @@ class Lab {
 
     std::vector<CheckResult> rows;
     auto record = [&](CheckResult row) {
-      std::cout << (row.pass ? "  PASS " : "  FAIL ") << row.name << ": " << row.observed << std::endl;
+      std::cout << (row.pass ? "  PASS " : "  FAIL ") << row.name << ": " << one_line(row.observed)
+                << std::endl;
       rows.push_back(std::move(row));
       return rows.back().pass || options_.keep_going;
     };

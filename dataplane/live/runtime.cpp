@@ -26,6 +26,7 @@
 #include "dataplane/pipeline/report.hpp"
 #include "dataplane/pipeline/signature_loader.hpp"
 #include "dataplane/pipeline/slow_path.hpp"
+#include "platform/build_info/build_info.hpp"
 #include "rules/config/config_digest.hpp"
 #include "rules/config/load.hpp"
 
@@ -173,9 +174,9 @@ class Appliance {
       ++w;
     }
     started_ = std::chrono::steady_clock::now();
-    std::cerr << "torwart: running configuration version 1 (" << options_.config_origin << ") on "
-              << ports_.size() << " ports with " << workers << " workers, "
-              << (shared_.software_distribution ? "software" : "symmetric RSS")
+    std::cerr << "torwart " << platform::build_version() << ": running configuration version 1 ("
+              << options_.config_origin << ") on " << ports_.size() << " ports with " << workers
+              << " workers, " << (shared_.software_distribution ? "software" : "symmetric RSS")
               << " distribution; control socket " << config_.dataplane.control_socket << "\n";
   }
 
@@ -294,6 +295,7 @@ class Appliance {
       for (const auto& c : contexts_)
         workers.push_back({{"worker", c->worker_id}, {"snapshot_version", c->counters.snapshot_version}});
       stats["workers"] = workers;
+      stats["torwart_version"] = platform::build_version();
       stats["control_requests"] = control_server_->requests();
       stats["control_requests_rejected"] = control_server_->rejected();
       stats["eve_write_errors"] = eve_->write_errors();
@@ -392,6 +394,7 @@ class Appliance {
                        {"tx_errors", s.tx_errors}});
     }
     return {{"name", current_->source().name},
+            {"torwart_version", platform::build_version()},
             {"pid", ::getpid()},
             {"config_version", current_->version()},
             {"config_digest", current_->digest()},

@@ -88,6 +88,12 @@ TEST(TorwartCli, PipelinePrintsTheStagesAsTheReadmeShowsThem) {
   EXPECT_LT(result.output.find("  policy"), result.output.find("  applayer"));
 }
 
+TEST(TorwartCli, VersionNamesTheProjectVersion) {
+  auto result = torwart({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output.rfind("torwart " TORWART_VERSION, 0), 0u) << result.output;
+}
+
 TEST(TorwartCli, UnknownSubcommandAndMissingArgumentsAreBadInput) {
   EXPECT_EQ(torwart({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(torwart({"check"}).exit_code, 2);
