@@ -57,7 +57,8 @@ class AppHooks {
   virtual char* reserve(size_t& capacity) = 0;
   virtual void commit(size_t length) = 0;
   // The fields every EVE record starts with: timestamp, flow_id, in_iface, event_type, src/dest address and
-  // port (the client is the source), proto, app_proto; addresses pseudonymised when configured.
+  // port (the client is the source), proto, community_id, app_proto; addresses pseudonymised when configured
+  // (the community id then over the pseudonyms). `host` is added where the record is written (eve_host.hpp).
   virtual void record_header(FixedJson& json, const conntrack::Flow& flow, std::string_view event_type,
                              uint64_t now_ns) = 0;
   // The signature engine: it wants every TCP direction's in-order bytes (to stream depth), even after the

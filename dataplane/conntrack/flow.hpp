@@ -77,10 +77,14 @@ struct Flow {
   // packet asks the new policy again, so that a policy change also ends flows it no longer allows.
   uint32_t policy_version;
   TcpPeer tcp[2];  // [Direction]: the side that sends packets of that direction
+  // ICMP echo: type and code of the first message of each direction (valid once packets[direction] > 0):
+  // a monitored flow may begin with the reply (EVE icmp_type, response_icmp_type, community_id).
+  uint8_t icmp_type[2];
+  uint8_t icmp_code[2];
   uint64_t last_seen_ns;
   uint64_t first_seen_ns;
-  // Unique per worker: worker id in the top 16 bits, a per-worker sequence below (EVE `flow_id`). While the
-  // slot is free it links the free list instead.
+  // EVE `flow_id`, unique per start and worker (FlowTable::make_flow_id). While the slot is free it links
+  // the free list instead.
   uint64_t id;
   uint64_t packets[2];
   uint64_t bytes[2];

@@ -33,8 +33,12 @@ FlowTable::FlowTable(const FlowTableConfig& config, uint16_t worker_id)
     : max_flows_(std::max<uint32_t>(config.max_flows, 1)),
       bucket_count_(static_cast<uint32_t>(std::max<uint64_t>(
           2, (2ull * max_flows_ * 100 / kLoadPercent + kSlotsPerBucket - 1) / kSlotsPerBucket))),
-      next_id_(static_cast<uint64_t>(worker_id) << 48 | 1),
+      id_worker_(static_cast<uint64_t>(worker_id) << kFlowIdWorkerShift),
+      id_sequence_(config.flow_id_base & kFlowIdSequenceMask),
       timeouts_(config.timeouts) {
+  if (worker_id >= kMaxFlowIdWorkers)
+    throw std::runtime_error("conntrack: flow ids have room for " + std::to_string(kMaxFlowIdWorkers) +
+                             " workers");
   if (max_flows_ >= (1u << 31)) throw std::runtime_error("conntrack: max_flows must stay below 2^31");
   flows_ = static_cast<Flow*>(rte_zmalloc_socket("conntrack_flows", sizeof(Flow) * max_flows_,
                                                  RTE_CACHE_LINE_SIZE, config.socket_id));
@@ -231,7 +235,9 @@ CreateResult FlowTable::create(const FlowTuple& original, const FlowTuple& reply
   flow.state = first_state(original.protocol);
   flow.policy_rule = kNoPolicyRule;
   flow.first_seen_ns = flow.last_seen_ns = now_ns;
-  flow.id = next_id_++;
+  id_sequence_ = (id_sequence_ + 1) & kFlowIdSequenceMask;
+  if (id_sequence_ == 0) id_sequence_ = 1;
+  flow.id = id_worker_ | id_sequence_;
   insert_key(original_hash, index << 1);
   if (!same_keys) insert_key(reply_hash, index << 1 | 1);
   ++counters_.created;

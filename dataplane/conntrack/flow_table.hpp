@@ -32,10 +32,21 @@
 
 namespace torwart::dataplane::conntrack {
 
+// Flow ids (Flow::id, EVE `flow_id`): worker << 48 | (flow_id_base + n) mod 2^48 for a worker's n-th flow,
+// 0 skipped (the per-slot state beside the table reads it as "no flow"). At most 31 << 48 | (2^48 - 1) =
+// 2^53 - 1: a JSON consumer that reads numbers as doubles keeps every id exact. `torwart run` draws the base
+// at every start (getrandom), so ids do not restart at 1 and the ranges of two starts, or of two boxes, meet
+// only by chance (about 2n / 2^48 for n flows per worker); replay and inspect use base 0 and stay
+// reproducible. Unique within one start; across a fleet, (host, flow_id) is the key.
+inline constexpr unsigned kFlowIdWorkerShift = 48;
+inline constexpr uint64_t kFlowIdSequenceMask = (uint64_t{1} << kFlowIdWorkerShift) - 1;
+inline constexpr unsigned kMaxFlowIdWorkers = 32;
+
 struct FlowTableConfig {
   uint32_t max_flows = 65536;
   ConntrackTimeouts timeouts{};
-  int socket_id = -1;  // SOCKET_ID_ANY
+  int socket_id = -1;         // SOCKET_ID_ANY
+  uint64_t flow_id_base = 0;  // see kFlowIdWorkerShift; only its low 48 bits count
 };
 
 struct ConntrackCounters {
@@ -68,7 +79,8 @@ class FlowTable {
   static constexpr unsigned kEvictionScan = 64;
   static constexpr unsigned kMaxLookupBurst = 64;
 
-  // Allocates everything (DPDK memory on `socket_id`); throws std::runtime_error when it cannot.
+  // Allocates everything (DPDK memory on `socket_id`); throws std::runtime_error when it cannot, or when
+  // `worker_id` does not fit the flow id (kMaxFlowIdWorkers).
   FlowTable(const FlowTableConfig& config, uint16_t worker_id);
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
@@ -162,7 +174,8 @@ class FlowTable {
   uint32_t free_head_ = kNone;
   uint32_t expire_cursor_ = 0;
   uint32_t evict_cursor_ = 0;
-  uint64_t next_id_;
+  uint64_t id_worker_;    // worker << kFlowIdWorkerShift
+  uint64_t id_sequence_;  // the sequence part of the last id handed out
   TimeoutTable timeouts_;
   ConntrackCounters counters_;
 };

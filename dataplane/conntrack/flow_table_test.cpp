@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "dataplane/conntrack/conntrack_test_support.hpp"
@@ -51,6 +52,25 @@ TEST(FlowTable, BothDirectionsFindTheFlow) {
   EXPECT_EQ(table.size(), 1u);
   const CreateResult second = table.create(other_port, mirror(other_port), 100, ignore);
   EXPECT_EQ(second.flow->id, (uint64_t{7} << 48) | 2);
+}
+
+TEST(FlowTable, FlowIdsStartAtTheBaseBelowTwoToThe53) {
+  auto ignore = FlowEndCallback::ignore();
+  const FlowTuple a = udp4(0xc0a80a0a, 40000, 0xcb007150, 53);
+  const FlowTuple b = udp4(0xc0a80a0a, 40001, 0xcb007150, 53);
+  // The base's bits above the sequence are ignored; the sequence wraps past 2^48 - 1 and skips 0.
+  FlowTable wrapping(
+      FlowTableConfig{.max_flows = 8, .flow_id_base = (uint64_t{5} << 48) | kFlowIdSequenceMask},
+      kMaxFlowIdWorkers - 1);
+  const uint64_t first = wrapping.create(a, mirror(a), 100, ignore).flow->id;
+  EXPECT_EQ(first, (uint64_t{31} << 48) | 1);
+  EXPECT_LT(first, uint64_t{1} << 53);
+  FlowTable based(FlowTableConfig{.max_flows = 8, .flow_id_base = 0x123456789abc}, 3);
+  EXPECT_EQ(based.create(a, mirror(a), 100, ignore).flow->id, (uint64_t{3} << 48) | 0x123456789abd);
+  EXPECT_EQ(based.create(b, mirror(b), 100, ignore).flow->id, (uint64_t{3} << 48) | 0x123456789abe);
+  FlowTable last(FlowTableConfig{.max_flows = 8, .flow_id_base = kFlowIdSequenceMask - 1}, 31);
+  EXPECT_EQ(last.create(a, mirror(a), 100, ignore).flow->id, (uint64_t{1} << 53) - 1);
+  EXPECT_THROW(FlowTable(FlowTableConfig{.max_flows = 8}, kMaxFlowIdWorkers), std::runtime_error);
 }
 
 TEST(FlowTable, NatReplyTupleNeedNotMirrorTheOriginal) {

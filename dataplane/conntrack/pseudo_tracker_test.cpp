@@ -73,8 +73,13 @@ TEST_F(PseudoConnections, IcmpEchoMatchesByIdentifier) {
   EXPECT_EQ(flow->state, FlowState::kIcmpUnreplied);
   EXPECT_EQ(request.tuple().source_port, 0x1234);
   EXPECT_EQ(request.tuple().destination_port, 0x1234);
+  EXPECT_EQ(flow->icmp_type[0], 8);
   EXPECT_EQ(deliver(reply), kReply);
   EXPECT_EQ(flow->state, FlowState::kIcmpReplied);
+  EXPECT_EQ(flow->icmp_type[0], 8);  // the first message of each direction, for EVE and community_id
+  EXPECT_EQ(flow->icmp_code[0], 0);
+  EXPECT_EQ(flow->icmp_type[1], 0);
+  EXPECT_EQ(flow->icmp_code[1], 0);
   EXPECT_FALSE(is_established(flow->state));  // echo is never protected from eviction
   EXPECT_EQ(table.lookup(other_id.tuple(), now, ends).flow, nullptr);
   EXPECT_EQ(table.timeout_of(*flow), 30 * kNsPerSecond);
@@ -89,6 +94,22 @@ TEST_F(PseudoConnections, Icmpv6EchoMatchesByIdentifier) {
   EXPECT_EQ(deliver(request), kOrig);
   EXPECT_EQ(deliver(reply), kReply);
   EXPECT_EQ(flow->state, FlowState::kIcmpReplied);
+  EXPECT_EQ(flow->icmp_type[0], 128);
+  EXPECT_EQ(flow->icmp_type[1], 129);
+}
+
+// A monitored capture may begin with the reply (monitor_track opens any echo): its type is the original's.
+TEST_F(PseudoConnections, AFlowOpenedByAnEchoReplyKeepsTheReplyType) {
+  Packet reply(test::ipv4_frame({}, {.source = "203.0.113.9", .destination = "192.168.10.10"},
+                                test::icmp_echo_reply(0x1234, 1)));
+  Packet request(test::ipv4_frame({}, {.source = "192.168.10.10", .destination = "203.0.113.9"},
+                                  test::icmp_echo_request(0x1234, 2)));
+  flow = table.create(reply.tuple(), mirror(reply.tuple()), now, ends).flow;
+  ASSERT_NE(flow, nullptr);
+  EXPECT_EQ(table.track(*flow, kOrig, reply.meta(), reply.mbuf(), now), TrackVerdict::kAccept);
+  EXPECT_EQ(deliver(request), kReply);
+  EXPECT_EQ(flow->icmp_type[0], 0);
+  EXPECT_EQ(flow->icmp_type[1], 8);
 }
 
 TEST_F(PseudoConnections, OtherProtocolsAreTrackedByAddresses) {

@@ -75,6 +75,11 @@ TrackVerdict track_packet(Flow& flow, Direction direction, const PacketMeta& met
       if (verdict != TrackVerdict::kAccept) return verdict;
     }
   } else {
+    const bool icmp = flow.original().protocol == kProtoIcmp || flow.original().protocol == kProtoIcmpv6;
+    if (icmp && meta.l4_present && flow.packets[index_of(direction)] == 0) {
+      flow.icmp_type[index_of(direction)] = static_cast<uint8_t>(meta.dst_port >> 8);
+      flow.icmp_code[index_of(direction)] = static_cast<uint8_t>(meta.dst_port);
+    }
     track_pseudo(flow, direction);
   }
   account(flow, direction, m, now_ns);

@@ -74,6 +74,9 @@ struct PacketMeta {
   uint16_t nat_original_port;     // kForwarded / kViaMapping: the destination port the packet arrived with
   conntrack::Flow* flow;          // the tracked connection, once conntrack or policy found or created it
   uint32_t nat_original_address;  // ... and its destination address (network order)
+  // The tracked connection's EVE flow_id, kept apart from `flow` because a drop is logged at the end of the
+  // burst, when the flow may have ended (its slot reused) meanwhile; 0: no tracked connection.
+  uint64_t flow_id;
 };
 // The mbuf is two cache lines; its private area starts the third.
 static_assert(sizeof(PacketMeta) <= 64, "packet metadata must stay within the cache line after the mbuf");

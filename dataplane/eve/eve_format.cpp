@@ -46,6 +46,7 @@ size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const P
   const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, unix_ns);
   FixedJson json(out, capacity);
   json.open_object().field("timestamp", std::string_view(timestamp, ts_length));
+  if (meta.flow_id != 0) json.field("flow_id", meta.flow_id);
   if (!in_iface.empty()) json.field("in_iface", in_iface);
   json.field("event_type", std::string_view("drop"));
 
@@ -127,6 +128,14 @@ size_t format_flow_record(char* out, size_t capacity, const FlowRecord& flow, ui
   json.field("dest_ip", std::string_view(dst));
   if (has_ports) json.field("dest_port", uint64_t{flow.dst_port});
   json.field("proto", proto_name(flow.protocol, scratch));
+  if (flow.protocol == IPPROTO_ICMP || flow.protocol == IPPROTO_ICMPV6) {
+    json.field("icmp_type", uint64_t{flow.icmp_type}).field("icmp_code", uint64_t{flow.icmp_code});
+    if (flow.icmp_response) {
+      json.field("response_icmp_type", uint64_t{flow.response_icmp_type})
+          .field("response_icmp_code", uint64_t{flow.response_icmp_code});
+    }
+  }
+  if (!flow.community_id.empty()) json.field("community_id", flow.community_id);
   if (!flow.app_proto.empty()) json.field("app_proto", flow.app_proto);
   json.open_object("flow")
       .field("pkts_toserver", flow.packets_to_server)

@@ -19,7 +19,7 @@ size_t format_eve_timestamp(char* out, size_t capacity, uint64_t unix_ns);
 std::string_view proto_name(uint8_t proto, char* scratch);
 
 // One `drop` record for a packet the fast path dropped; 0 when it does not fit `capacity`. Addresses are
-// pseudonymised as `logging` says (eve_address.hpp).
+// pseudonymised as `logging` says (eve_address.hpp); `flow_id` when meta.flow_id names a tracked connection.
 // `policy_rule` names the policy rule behind a policy_drop/policy_reject ("default" for the default verdict).
 size_t format_drop_record(char* out, size_t capacity, const rte_mbuf* m, const PacketMeta& meta,
                           uint64_t unix_ns, std::string_view in_iface, std::string_view policy_rule = {},
@@ -43,7 +43,12 @@ struct FlowRecord {
   std::string_view action;  // "pass" or "drop"
   std::string_view rule;    // the policy rule that decided, or "default"
   std::string_view in_iface, out_iface;
-  std::string_view tcp_state;  // empty for other protocols
+  std::string_view tcp_state;     // empty for other protocols
+  std::string_view community_id;  // community_id.hpp; empty: not written
+  // ICMP echo: the first message's type and code each way (the response's once one was seen).
+  uint8_t icmp_type = 0, icmp_code = 0;
+  bool icmp_response = false;
+  uint8_t response_icmp_type = 0, response_icmp_code = 0;
   std::string_view app_proto;  // empty when the application layer did not look at the flow
   bool app_anomaly = false;    // the application layer found malformed data in it
   bool alerted = false;        // a signature alerted on it

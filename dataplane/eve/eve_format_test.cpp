@@ -42,7 +42,7 @@ struct Record {
 };
 
 Record drop_record(const test::Bytes& frame, DropReason reason, std::string_view iface = "lan",
-                   bool expect_parse_ok = true) {
+                   bool expect_parse_ok = true, uint64_t flow_id = 0) {
   FakeMbuf m(frame);
   PacketMeta meta{};
   const DropReason parsed = parse_frame(m.frame.data(), static_cast<uint32_t>(m.frame.size()), meta, {});
@@ -50,6 +50,7 @@ Record drop_record(const test::Bytes& frame, DropReason reason, std::string_view
     EXPECT_EQ(parsed, DropReason::kNone);
   }
   meta.drop_reason = reason;
+  meta.flow_id = flow_id;
   char buffer[1024];
   const size_t length = format_drop_record(buffer, sizeof buffer, &m.mbuf, meta, kTime, iface);
   EXPECT_GT(length, 0u);
@@ -83,6 +84,7 @@ TEST(EveDropRecord, TcpDropHasSuricataFields) {
   EXPECT_TRUE(std::regex_match(j["timestamp"].get<std::string>(),
                                std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+0000)")));
   EXPECT_EQ(j["event_type"], "drop");
+  EXPECT_FALSE(j.contains("flow_id")) << "a packet of no tracked connection";
   EXPECT_EQ(j["in_iface"], "lan");
   EXPECT_EQ(j["src_ip"], "192.168.10.10");
   EXPECT_EQ(j["dest_ip"], "10.1.2.3");
@@ -206,6 +208,53 @@ TEST(EveFlowRecord, SuricataFlowEventWithPolicyVerdict) {
   EXPECT_EQ(j["policy"]["rule"], "lan-web-to-kdn");
   EXPECT_EQ(j["policy"]["out_iface"], "kdn");
   EXPECT_EQ(format_flow_record(buffer, 100, flow, flow.end_ns), 0u) << "too small: refused, not cut";
+}
+
+TEST(EveDropRecord, APacketOfATrackedFlowNamesItsFlowId) {
+  const uint64_t id = (uint64_t{31} << 48) | 0xfffffffffffe;  // JSON-exact: below 2^53
+  const auto record = drop_record(
+      test::ipv4_frame(
+          {}, {.source = "192.168.10.10", .destination = "10.1.2.3"},
+          test::Tcp{.source_port = 40001, .destination_port = 443, .flags = test::tcp_flag::kAck}),
+      DropReason::kSignatureDrop, "lan", true, id);
+  EXPECT_EQ(record.json["flow_id"].get<uint64_t>(), id);
+  EXPECT_EQ(record.json["flow_id"].get<double>(), static_cast<double>(id));
+}
+
+TEST(EveFlowRecord, IcmpEchoFlowsCarryTypesAndCommunityId) {
+  FlowRecord flow;
+  flow.protocol = IPPROTO_ICMP;
+  const uint8_t src[4] = {192, 168, 10, 10}, dst[4] = {10, 20, 0, 10};
+  std::copy(std::begin(src), std::end(src), flow.src);
+  std::copy(std::begin(dst), std::end(dst), flow.dst);
+  flow.src_port = flow.dst_port = 0x1234;  // the echo identifier: not a port
+  flow.icmp_type = 8;
+  flow.state = "new";
+  flow.reason = "timeout";
+  flow.action = "pass";
+  flow.rule = "ping";
+  flow.community_id = "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=";
+  char buffer[1024];
+  size_t length = format_flow_record(buffer, sizeof buffer, flow, 0);
+  ASSERT_GT(length, 0u);
+  auto j = nlohmann::json::parse(std::string_view(buffer, length));
+  EXPECT_EQ(j["icmp_type"], 8);
+  EXPECT_EQ(j["icmp_code"], 0);
+  EXPECT_FALSE(j.contains("response_icmp_type")) << "no reply seen";
+  EXPECT_FALSE(j.contains("src_port"));
+  EXPECT_EQ(j["community_id"], "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+  flow.icmp_response = true;
+  flow.response_icmp_type = 0;
+  flow.response_icmp_code = 0;
+  length = format_flow_record(buffer, sizeof buffer, flow, 0);
+  ASSERT_GT(length, 0u);
+  j = nlohmann::json::parse(std::string_view(buffer, length));
+  EXPECT_EQ(j["response_icmp_type"], 0);
+  EXPECT_EQ(j["response_icmp_code"], 0);
+  flow.protocol = IPPROTO_UDP;
+  length = format_flow_record(buffer, sizeof buffer, flow, 0);
+  ASSERT_GT(length, 0u);
+  EXPECT_FALSE(nlohmann::json::parse(std::string_view(buffer, length)).contains("icmp_type"));
 }
 
 TEST(EveFlowRecord, NatTupleShowsTheOutsideView) {

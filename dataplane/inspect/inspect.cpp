@@ -55,7 +55,7 @@ InspectSummary run_inspect(const InspectOptions& options) {
 
   const std::string eve_path = options.out_dir + "/eve.json";
   std::filesystem::remove(eve_path);
-  EveFile eve(eve_path);
+  EveFile eve(eve_path, options.config.name);
   auto drain = [&] { eve_ring.drain([&](std::string_view line) { eve.write(line); }); };
 
   ParseOptions parse_options;

@@ -21,8 +21,9 @@ std::FILE* open_active(const std::filesystem::path& path) {
 
 }  // namespace
 
-EveSpool::EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes)
-    : dir_(std::move(dir)), file_limit_(file_bytes), spool_limit_(spool_bytes) {
+EveSpool::EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes,
+                   std::string_view host)
+    : dir_(std::move(dir)), host_(host), file_limit_(file_bytes), spool_limit_(spool_bytes) {
   file_ = open_active(dir_ / control_protocol::kActiveSpoolFile);
   std::error_code ec;
   const auto size = std::filesystem::file_size(dir_ / control_protocol::kActiveSpoolFile, ec);
@@ -68,8 +69,9 @@ void EveSpool::rotate() {
   full_ = closed_bytes_ >= spool_limit_;
 }
 
-void EveSpool::write(std::string_view line) {
-  const uint64_t length = line.size() + 1;
+void EveSpool::write(std::string_view record) {
+  const EveHost::Parts line = host_.split(record);
+  const uint64_t length = line.head.size() + line.tail.size() + 1;
   if (full_ && std::chrono::steady_clock::now() - last_rescan_ >= kRescanInterval) rescan();
   if (!full_ && active_bytes_ > 0 && active_bytes_ + length > file_limit_) rotate();
   if (full_ || closed_bytes_ + active_bytes_ + length > spool_limit_) {
@@ -77,7 +79,9 @@ void EveSpool::write(std::string_view line) {
     ++dropped_spool_full_;
     return;
   }
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF) {
+  if (std::fwrite(line.head.data(), 1, line.head.size(), file_) != line.head.size() ||
+      std::fwrite(line.tail.data(), 1, line.tail.size(), file_) != line.tail.size() ||
+      std::fputc('\n', file_) == EOF) {
     ++write_errors_;
     return;
   }

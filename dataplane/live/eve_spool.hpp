@@ -11,18 +11,22 @@
 #include <string>
 #include <string_view>
 
+#include "dataplane/eve/eve_host.hpp"
+
 namespace torwart::dataplane::live {
 
 class EveSpool {
  public:
-  // Opens (appends to) DIR/eve.json; throws std::runtime_error when it cannot.
-  EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes);
+  // Opens (appends to) DIR/eve.json; throws std::runtime_error when it cannot. `host`: the configuration's
+  // name, added to every record (eve_host.hpp).
+  EveSpool(std::filesystem::path dir, uint64_t file_bytes, uint64_t spool_bytes, std::string_view host = {});
   ~EveSpool();
   EveSpool(const EveSpool&) = delete;
   EveSpool& operator=(const EveSpool&) = delete;
 
   void write(std::string_view line);
   void flush();
+  void set_host(std::string_view host) { host_ = EveHost(host); }  // a reload renamed the box
 
   uint64_t write_errors() const { return write_errors_; }
   uint64_t rotations() const { return rotations_; }
@@ -35,6 +39,7 @@ class EveSpool {
   void rescan();  // sizes of the closed files, which torwartd may have removed meanwhile
 
   std::filesystem::path dir_;
+  EveHost host_;
   uint64_t file_limit_;
   uint64_t spool_limit_;
   std::FILE* file_ = nullptr;

@@ -77,6 +77,23 @@ TEST_F(EveSpoolTest, AFullSpoolCountsRecordsInsteadOfGrowingAndResumesWhenRoomIs
   EXPECT_EQ(spool.dropped_spool_full(), 10u);
 }
 
+TEST_F(EveSpoolTest, EveryRecordNamesTheBoxAndItsSizeCountsTheName) {
+  {
+    EveSpool spool(dir_, 1000, 100000, "rathaus");
+    spool.write(R"({"event_type":"flow"})");
+    spool.set_host("buergerbuero");  // a reload renamed the box
+    spool.write(R"({"event_type":"stats"})");
+    spool.flush();
+    EXPECT_EQ(spool.spool_bytes(), fs::file_size(dir_ / "eve.json"));
+  }
+  std::ifstream in(dir_ / "eve.json");
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  EXPECT_EQ(first, R"({"event_type":"flow","host":"rathaus"})");
+  EXPECT_EQ(second, R"({"event_type":"stats","host":"buergerbuero"})");
+}
+
 TEST_F(EveSpoolTest, AnExistingSpoolIsCountedAtStart) {
   std::ofstream(dir_ / "eve-20261201T000000Z-1.json") << std::string(2999, 'y') << "\n";
   EveSpool spool(dir_, 1000, 3000);

@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -38,6 +41,16 @@ std::atomic<bool> g_stop_requested{false};
 constexpr unsigned kPuntRingSize = 4096;
 constexpr unsigned kHandoffRingSize = 1024;
 constexpr uint32_t kNeighbourCapacity = 8192;
+static_assert(kMaxWorkers + 1 <= conntrack::kMaxFlowIdWorkers, "the workers and the slow path name flow ids");
+
+// This start's flow id base (conntrack/flow_table.hpp): a SIEM collecting from many boxes and restarts
+// must not see the same ids again and again.
+uint64_t random_flow_id_base() {
+  uint64_t base = 0;
+  if (getrandom(&base, sizeof base, 0) != static_cast<ssize_t>(sizeof base))
+    throw std::runtime_error(std::string("cannot draw the flow id base: getrandom: ") + std::strerror(errno));
+  return base & conntrack::kFlowIdSequenceMask;
+}
 
 // Changes a snapshot swap cannot carry: they need the ports or lcores set up again.
 std::string restart_reason(const config::Config& running, const config::Config& candidate) {
@@ -122,13 +135,14 @@ class Appliance {
 
     neighbours_ = std::make_unique<NeighbourTable>(kNeighbourCapacity);
     punt_sink_ = std::make_unique<RingPuntSink>(shared_.punt_ring);
+    conntrack::FlowTableConfig flow_table = flow_table_config(config_);
+    flow_table.flow_id_base = random_flow_id_base();
     for (unsigned w = 0; w < workers; ++w) {
       transmitters_.push_back(std::make_unique<QueueTransmitter>(static_cast<uint16_t>(w)));
       eve_rings_.push_back(std::make_unique<EveRing>());
       contexts_.push_back(std::make_unique<WorkerContext>(
           w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
-          FragmentLimits{}, flow_table_config(config_), nat_table_config(config_),
-          inspection_limits(config_)));
+          FragmentLimits{}, flow_table, nat_table_config(config_), inspection_limits(config_)));
     }
     for (unsigned w = 0; w < workers; ++w) {
       flow_dumps_.push_back(std::make_unique<FlowDumpMailbox>());
@@ -136,9 +150,11 @@ class Appliance {
     }
     control_transmitter_ = std::make_unique<QueueTransmitter>(static_cast<uint16_t>(workers));
     eve_rings_.push_back(std::make_unique<EveRing>());
-    control_context_ = std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_,
-                                                       refusing_sink_, *eve_rings_.back(), RateLimits{},
-                                                       FragmentLimits{}, kSlowPathFlowTable);
+    conntrack::FlowTableConfig slow_path_table = kSlowPathFlowTable;
+    slow_path_table.flow_id_base = flow_table.flow_id_base;
+    control_context_ =
+        std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_, refusing_sink_,
+                                        *eve_rings_.back(), RateLimits{}, FragmentLimits{}, slow_path_table);
     slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
 
     signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
@@ -150,7 +166,7 @@ class Appliance {
 
     std::filesystem::create_directories(options_.log_dir);
     eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
-                                      uint64_t{config_.logging.eve_spool_mb} << 20);
+                                      uint64_t{config_.logging.eve_spool_mb} << 20, config_.name);
     control_server_ = std::make_unique<ControlServer>(
         io_, config_.dataplane.control_socket,
         [this](const nlohmann::json& r, const Peer& p) { return handle(r, p); });
@@ -449,6 +465,7 @@ class Appliance {
                          std::to_string(current_->version()) + " keeps running");
     }
     install(std::move(next));
+    eve_->set_host(candidate.name);  // records drained from here on, those of the last moments included
     shared_.burst = candidate.dataplane.burst;
     shared_.idle_sleep_us = candidate.dataplane.idle_sleep_us;
     stats_interval_ns_ = stats_interval_ns(candidate);

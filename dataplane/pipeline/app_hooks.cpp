@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <cstring>
+
 #include "dataplane/eve/eve_address.hpp"
 #include "dataplane/eve/eve_format.hpp"
 #include "dataplane/pipeline/flow_log.hpp"
@@ -143,11 +145,19 @@ void StageAppHooks::record_header(FixedJson& json, const conntrack::Flow& flow, 
   const bool ipv6 = t.family == 6;
   char timestamp[40];
   const size_t ts_length = format_eve_timestamp(timestamp, sizeof timestamp, now_ns);
-  char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
   const config::Logging plain;
   const config::Logging& logging = ctx_.snapshot != nullptr ? ctx_.snapshot->source().logging : plain;
-  format_eve_address(logging, ipv6, t.source, src, sizeof src);
-  format_eve_address(logging, ipv6, t.destination, dst, sizeof dst);
+  // Pseudonymised once, for the text and the community id alike.
+  uint8_t logged_src[16], logged_dst[16];
+  std::memcpy(logged_src, t.source, 16);
+  std::memcpy(logged_dst, t.destination, 16);
+  pseudonymise_in_place(logging, ipv6, logged_src);
+  pseudonymise_in_place(logging, ipv6, logged_dst);
+  char src[INET6_ADDRSTRLEN] = {}, dst[INET6_ADDRSTRLEN] = {};
+  inet_ntop(ipv6 ? AF_INET6 : AF_INET, logged_src, src, sizeof src);
+  inet_ntop(ipv6 ? AF_INET6 : AF_INET, logged_dst, dst, sizeof dst);
+  char community[kCommunityIdLength];
+  const size_t community_length = flow_community_id(flow, logged_src, logged_dst, community);
   char scratch[8];
   json.field("timestamp", std::string_view(timestamp, ts_length)).field("flow_id", flow.id);
   if (!ctx_.interface_name_override.empty())
@@ -159,7 +169,8 @@ void StageAppHooks::record_header(FixedJson& json, const conntrack::Flow& flow, 
       .field("src_port", uint64_t{t.source_port})
       .field("dest_ip", std::string_view(dst))
       .field("dest_port", uint64_t{t.destination_port})
-      .field("proto", proto_name(t.protocol, scratch));
+      .field("proto", proto_name(t.protocol, scratch))
+      .field("community_id", std::string_view(community, community_length));
 }
 
 bool StageAppHooks::wants_stream() const {

@@ -39,6 +39,29 @@ std::string_view interface_towards(const Snapshot& snapshot, bool ipv6, const ui
   return snapshot.interface(snapshot.next_hop(hop).iface).name;
 }
 
+size_t flow_community_id(const conntrack::Flow& flow, const uint8_t* source, const uint8_t* destination,
+                         char (&out)[kCommunityIdLength]) {
+  const conntrack::FlowTuple& t = flow.original();
+  CommunityIdTuple tuple{t.family == 6, t.protocol, source, destination, t.source_port, t.destination_port};
+  if (t.protocol == conntrack::kProtoIcmp || t.protocol == conntrack::kProtoIcmpv6) {
+    // The tuple holds the echo identifier; the id wants the first message's type and code.
+    tuple.source_port = flow.icmp_type[0];
+    tuple.destination_port = flow.icmp_code[0];
+  }
+  return community_id(tuple, out);
+}
+
+size_t flow_community_id(const config::Logging& logging, const conntrack::Flow& flow,
+                         char (&out)[kCommunityIdLength]) {
+  const conntrack::FlowTuple& t = flow.original();
+  uint8_t source[16], destination[16];
+  std::memcpy(source, t.source, 16);
+  std::memcpy(destination, t.destination, 16);
+  pseudonymise_in_place(logging, t.family == 6, source);
+  pseudonymise_in_place(logging, t.family == 6, destination);
+  return flow_community_id(flow, source, destination, out);
+}
+
 namespace {
 
 // The originator's side as the outside saw it: the mapping's external source, a forward's public destination.
@@ -123,6 +146,13 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
                         : ctx_.interface_name_override;
   record.out_iface = interface_towards(*ctx_.snapshot, record.ipv6, original.destination);
   if (original.protocol == 6) record.tcp_state = conntrack::flow_state_name(flow.state);
+  if (original.protocol == conntrack::kProtoIcmp || original.protocol == conntrack::kProtoIcmpv6) {
+    record.icmp_type = flow.icmp_type[0];
+    record.icmp_code = flow.icmp_code[0];
+    record.icmp_response = flow.packets[1] > 0;
+    record.response_icmp_type = flow.icmp_type[1];
+    record.response_icmp_code = flow.icmp_code[1];
+  }
   record.app_proto = applayer::app_proto_name(ctx_.inspector.app_proto(flow, ctx_.flows.slot_of(flow)));
   record.app_anomaly = ctx_.inspector.anomalous(flow, ctx_.flows.slot_of(flow));
   record.alerted = ctx_.detector.alerted(ctx_.flows.slot_of(flow), flow.id);
@@ -135,6 +165,8 @@ void FlowEndLogger::log(const conntrack::Flow& flow, conntrack::FlowEndReason re
     pseudonymise_in_place(logging, false, record.nat_src);
     pseudonymise_in_place(logging, false, record.nat_dst);
   }
+  char community[kCommunityIdLength];
+  record.community_id = {community, flow_community_id(flow, record.src, record.dst, community)};
   char* slot = ctx_.eve.reserve();
   if (slot == nullptr) {
     ++ctx_.counters.eve_records_lost;

@@ -40,6 +40,7 @@ MonitorTrack track_monitored(WorkerContext& ctx, rte_mbuf* m, bool midstream, Fl
   // What the TCP state would refuse is still inspected, as an IDS does.
   (void)ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
   meta.flow = found.flow;
+  meta.flow_id = found.flow->id;
   if (found.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
   result.fate = MonitorFate::kTracked;
   return result;

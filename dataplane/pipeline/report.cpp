@@ -151,7 +151,7 @@ std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, 
   return record.dump();
 }
 
-EveFile::EveFile(const std::string& path) {
+EveFile::EveFile(const std::string& path, std::string_view host) : host_(host) {
   file_ = std::fopen(path.c_str(), "a");
   if (file_ == nullptr) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
 }
@@ -161,7 +161,10 @@ EveFile::~EveFile() {
 }
 
 void EveFile::write(std::string_view line) {
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF)
+  const EveHost::Parts parts = host_.split(line);
+  if (std::fwrite(parts.head.data(), 1, parts.head.size(), file_) != parts.head.size() ||
+      std::fwrite(parts.tail.data(), 1, parts.tail.size(), file_) != parts.tail.size() ||
+      std::fputc('\n', file_) == EOF)
     ++write_errors_;
 }
 

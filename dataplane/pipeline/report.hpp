@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dataplane/eve/eve_host.hpp"
 #include "dataplane/pipeline/counters.hpp"
 #include "dataplane/snapshot/snapshot.hpp"
 
@@ -24,7 +25,8 @@ std::string stats_record(const Snapshot& snapshot, const WorkerCounters& total, 
 // Appends EVE lines to DIR/eve.json. Never blocks a worker: only the control lcore writes here.
 class EveFile {
  public:
-  explicit EveFile(const std::string& path);
+  // `host`: the configuration's name, added to every record (eve_host.hpp).
+  explicit EveFile(const std::string& path, std::string_view host = {});
   ~EveFile();
   EveFile(const EveFile&) = delete;
   EveFile& operator=(const EveFile&) = delete;
@@ -34,6 +36,7 @@ class EveFile {
 
  private:
   std::FILE* file_ = nullptr;
+  EveHost host_;
   uint64_t write_errors_ = 0;
 };
 

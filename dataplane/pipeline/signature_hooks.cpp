@@ -76,6 +76,8 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
   format_eve_address(logging, ipv6, t.source, src, sizeof src);
   format_eve_address(logging, ipv6, t.destination, dst, sizeof dst);
   const bool ports = t.protocol == IPPROTO_TCP || t.protocol == IPPROTO_UDP;
+  char community[kCommunityIdLength];
+  const std::string_view community_text(community, flow_community_id(logging, flow_, community));
   const signatures::Signature& s = *signature.source;
   ids::AlertInfo info;
   info.blocked = blocked;
@@ -110,6 +112,7 @@ void AlertLog::alert(const ids::CompiledSignature& signature, bool blocked, cons
     json.field("dest_ip", std::string_view(dst));
     if (ports) json.field("dest_port", uint64_t{t.destination_port});
     json.field("proto", proto_name(t.protocol, scratch))
+        .field("community_id", community_text)
         .field(
             "direction",
             std::string_view(target.direction == applayer::Direction::kToServer ? "to_server" : "to_client"));

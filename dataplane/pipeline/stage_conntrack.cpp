@@ -26,6 +26,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
   for (uint16_t i = 0; i < burst.count; ++i) {
     PacketMeta& meta = meta_of(burst.pkts[i]);
     meta.flow = nullptr;
+    meta.flow_id = 0;
     meta.policy_rule = kNoPolicyRuleInMeta;
     if (meta.flags & (meta_flag::kLocallyOriginated | meta_flag::kIcmpError)) continue;
     if (!conntrack::tuple_of_packet(meta, burst.pkts[i], tuples[looked_up])) {
@@ -53,6 +54,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
         return false;
       }
       meta.flow = related.flow;  // errors about allowed connections pass (PMTU discovery needs them)
+      meta.flow_id = related.flow->id;
       if (related.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
       return true;
     }
@@ -62,6 +64,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
       return true;
     }
     // SYN proxy: a proxied flow's client acknowledgements into the server's sequence space.
+    meta.flow_id = result.flow->id;  // also when tracking refuses the packet: its drop names the flow
     const conntrack::FlowState before = synflood::before_track(ctx, burst, *result.flow, result.direction, m);
     const conntrack::TrackVerdict verdict =
         ctx.flows.track(*result.flow, result.direction, meta, m, ctx.now_ns);

@@ -87,6 +87,7 @@ bool join_opened_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, FlowEndLogg
   if (!conntrack::tuple_of_packet(meta, m, tuple)) return false;
   const conntrack::LookupResult found = ctx.flows.lookup(tuple, ctx.now_ns, on_end);
   if (found.flow == nullptr) return false;
+  meta.flow_id = found.flow->id;
   const conntrack::FlowState before = synflood::before_track(ctx, burst, *found.flow, found.direction, m);
   const conntrack::TrackVerdict tracked = ctx.flows.track(*found.flow, found.direction, meta, m, ctx.now_ns);
   if (tracked != conntrack::TrackVerdict::kAccept) {
@@ -130,6 +131,7 @@ bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::Poli
     return false;
   }
   conntrack::Flow* flow = created.flow;
+  meta.flow_id = flow->id;
   synflood::flow_opened(ctx, *flow, meta);
   flow->policy_rule = verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
   flow->flags = flow_flags_of(verdict);

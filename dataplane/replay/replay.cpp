@@ -143,7 +143,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
 
   const std::string eve_path = options.out_dir + "/eve.json";
   std::filesystem::remove(eve_path);  // a replay's output is the replay's alone
-  EveFile eve(eve_path);
+  EveFile eve(eve_path, config.name);
   auto drain = [&] {
     worker_eve.drain([&](std::string_view line) { eve.write(line); });
     slow_eve.drain([&](std::string_view line) { eve.write(line); });

@@ -258,6 +258,7 @@ TEST_F(LiveAppliance, SigtermStopsCleanlyAndWritesTheFinalStatsRecord) {
   while (std::getline(eve, line)) last = line;
   auto record = nlohmann::json::parse(last);
   EXPECT_EQ(record["event_type"], "stats");
+  EXPECT_EQ(record["host"], "cli-test") << "every record names the box";
   EXPECT_GT(record["stats"]["decoder"]["pkts"].get<uint64_t>(), 0u);
   EXPECT_FALSE(fs::exists(socket_)) << "the socket is removed on exit";
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -174,6 +175,13 @@ std::vector<json> alerts_of(const fs::path& eve) {
   return out;
 }
 
+std::vector<json> records_of(const fs::path& eve) {
+  std::vector<json> out;
+  std::ifstream in(eve);
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+  return out;
+}
+
 using AlertKey = std::tuple<uint64_t, std::string, uint64_t, std::string>;  // sid, src_ip, dest_port, action
 
 std::multiset<AlertKey> keys_of(const std::vector<json>& alerts) {
@@ -236,6 +244,31 @@ TEST(InspectSignatures, InlineTheDropSignatureBlocksTheRestOfTheFlow) {
     ++blocked;
   }
   EXPECT_EQ(blocked, 1u);
+  // The dropped packets name the blocked flow; alert, application and flow records of one flow share its
+  // community_id; every record names the box (the built-in configuration's name).
+  std::map<uint64_t, std::string> community_of_flow;
+  uint64_t blocked_flow = 0;
+  size_t drops_with_flow = 0, with_community = 0;
+  for (const json& record : records_of(out / "eve.json")) {
+    EXPECT_EQ(record.value("host", ""), "torwart-default") << record.dump();
+    if (record["event_type"] == "alert" && record["alert"]["signature_id"] == 107)
+      blocked_flow = record["flow_id"];
+    if (!record.contains("community_id")) continue;
+    ++with_community;
+    const std::string id = record["community_id"];
+    EXPECT_EQ(id.size(), 30u);
+    EXPECT_EQ(id.substr(0, 2), "1:");
+    const auto [at, added] = community_of_flow.emplace(record["flow_id"].get<uint64_t>(), id);
+    EXPECT_EQ(at->second, id) << record.dump();
+  }
+  EXPECT_GT(with_community, community_of_flow.size()) << "several records per flow";
+  ASSERT_NE(blocked_flow, 0u);
+  for (const json& record : records_of(out / "eve.json")) {
+    if (record["event_type"] != "drop" || record["drop"]["reason"] != "signature_drop") continue;
+    EXPECT_EQ(record["flow_id"], blocked_flow) << record.dump();
+    ++drops_with_flow;
+  }
+  EXPECT_GT(drops_with_flow, 0u);
   const json counters = json::parse(std::ifstream(out / "counters.json"));
   // The segment with the payload, the rest of the file and the three closing segments of that flow.
   EXPECT_EQ(counters["dropped"], 5) << counters.dump(2);

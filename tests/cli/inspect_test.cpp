@@ -1,5 +1,6 @@
 // `torwart inspect` from the outside: records of a real capture, deterministic output, pseudonymised
 // addresses, bad input. Reads the nDPI captures in ../shared/captures/ndpi (TORWART_NDPI_CAPTURES).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dataplane/eve/community_id.hpp"
 #include "dataplane/lab/process.hpp"
 
 namespace torwart {
@@ -62,6 +64,16 @@ unsigned common_prefix(uint32_t x, uint32_t y) {
   return diff == 0 ? 32u : static_cast<unsigned>(__builtin_clz(diff));
 }
 
+// TCP over IPv4.
+std::string community_id_of(const std::string& source, const std::string& destination, uint16_t sport,
+                            uint16_t dport) {
+  uint8_t s[4], d[4];
+  EXPECT_EQ(inet_pton(AF_INET, source.c_str(), s), 1);
+  EXPECT_EQ(inet_pton(AF_INET, destination.c_str(), d), 1);
+  char out[dataplane::kCommunityIdLength];
+  return std::string(out, dataplane::community_id({false, 6, s, d, sport, dport}, out));
+}
+
 TEST(TorwartInspect, AnHttpCaptureGivesItsHttpAndFlowRecordsTheSameWayEveryTime) {
   TempDir dir;
   ASSERT_TRUE(inspect({"-r", capture("http.pcapng"), "-l", (dir.path / "a").string()}).ok());
@@ -101,6 +113,17 @@ TEST(TorwartInspect, PseudonymisedAddressesKeepTheirCommonPrefixAndMatchAcrossRe
     server = r["dest_ip"];
   }
   ASSERT_EQ(clients.size(), 1u) << "one client, one pseudonym in every record";
+  // The community id is that of the pseudonyms: one over the real addresses would give them away to anyone
+  // who tries the addresses of the networks the box protects.
+  size_t with_community = 0;
+  for (const json& r : records(dir.path)) {
+    if (!r.contains("community_id") || r["proto"] != "TCP") continue;
+    ++with_community;
+    const uint16_t sport = r["src_port"], dport = r["dest_port"];
+    EXPECT_EQ(r["community_id"], community_id_of(r["src_ip"], r["dest_ip"], sport, dport)) << r.dump();
+    EXPECT_NE(r["community_id"], community_id_of("192.168.1.128", "216.58.208.142", sport, dport));
+  }
+  EXPECT_GE(with_community, 2u) << "the http and the flow record";
   const std::string client = *clients.begin();
   EXPECT_NE(client, "192.168.1.128");
   EXPECT_NE(server, "216.58.208.142");

@@ -1,5 +1,6 @@
 // `torwart replay` end to end: captures built with the packet builder go in, the real binary runs, and every
 // port's output capture, counters.json and eve.json are checked exactly.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/core/checksum.hpp"
+#include "dataplane/eve/community_id.hpp"
 #include "rules/config/load.hpp"
 #include "tests/support/packet_builder.hpp"
 
@@ -615,6 +617,60 @@ TEST_F(Replay, UnsolicitedInboundAndUnknownMidStreamSegmentsAreDropped) {
   EXPECT_EQ(drops[0]["in_iface"], "inet");
   EXPECT_EQ(drops[0]["dest_port"], 22);
   EXPECT_EQ(drops[0]["drop"]["policy_rule"], "default");
+  EXPECT_FALSE(drops[0].contains("flow_id")) << "no tracked connection";
+}
+
+std::string community_id_of(const char* source, const char* destination, uint8_t protocol, uint16_t sport,
+                            uint16_t dport) {
+  uint8_t s[4], d[4];
+  inet_pton(AF_INET, source, s);
+  inet_pton(AF_INET, destination, d);
+  char out[dataplane::kCommunityIdLength];
+  return std::string(out, dataplane::community_id({false, protocol, s, d, sport, dport}, out));
+}
+
+// What a SIEM collecting from a fleet joins on: the box (`host`), the flow (`flow_id`, also on drops of its
+// packets) and the connection across sensors (`community_id`).
+TEST_F(Replay, RecordsNameTheBoxTheFlowAndTheConnection) {
+  const Ipv4 out{.source = "192.168.10.10", .destination = "10.20.0.10"};
+  const Ipv4 back{.source = "10.20.0.10", .destination = "192.168.10.10"};
+  const Tcp syn{.source_port = 40000, .destination_port = 8080, .sequence = 100};
+  const Tcp wrong_syn_ack{.source_port = 8080,
+                          .destination_port = 40000,
+                          .sequence = 5000,
+                          .acknowledgement = 7777,  // not the SYN's sequence + 1: tracking refuses it
+                          .flags = tcp_flag::kSyn | tcp_flag::kAck};
+  const uint64_t ms = 1'000'000;
+  ASSERT_EQ(
+      replay({{"lan", {{kT0, from_lan(out, icmp_echo_request(7, 1))}, {kT0 + 2 * ms, from_lan(out, syn)}}},
+              {"kdn",
+               {{kT0 + ms, from_kdn(back, icmp_echo_reply(7, 1))},
+                {kT0 + 3 * ms, from_kdn(back, wrong_syn_ack)}}}})
+          .exit_code,
+      0);
+  const auto records = eve();
+  ASSERT_FALSE(records.empty());
+  for (const auto& r : records) EXPECT_EQ(r.value("host", ""), "torwart-default") << r.dump();
+  EXPECT_EQ(of_type(records, "stats").size(), 1u);
+  const auto flows = of_type(records, "flow");
+  ASSERT_EQ(flows.size(), 2u);
+  const auto& ping = flows[0]["proto"] == "ICMP" ? flows[0] : flows[1];
+  const auto& tcp = flows[0]["proto"] == "ICMP" ? flows[1] : flows[0];
+  // A replay's ids start at 1 (base 0), so its output stays reproducible.
+  EXPECT_EQ(ping["flow_id"], 1);
+  EXPECT_EQ(tcp["flow_id"], 2);
+  EXPECT_EQ(ping["icmp_type"], 8);
+  EXPECT_EQ(ping["icmp_code"], 0);
+  EXPECT_EQ(ping["response_icmp_type"], 0);
+  EXPECT_EQ(ping["response_icmp_code"], 0);
+  EXPECT_FALSE(ping.contains("src_port")) << "the echo identifier is no port";
+  EXPECT_EQ(ping["community_id"], community_id_of("192.168.10.10", "10.20.0.10", 1, 8, 0));
+  EXPECT_EQ(ping["community_id"], community_id_of("10.20.0.10", "192.168.10.10", 1, 0, 0));
+  EXPECT_EQ(tcp["community_id"], community_id_of("192.168.10.10", "10.20.0.10", 6, 40000, 8080));
+  EXPECT_FALSE(tcp.contains("icmp_type"));
+  const auto drops = of_type(records, "drop");
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_EQ(drops[0]["flow_id"], tcp["flow_id"]) << drops[0].dump();
 }
 
 TEST_F(Replay, ARejectRuleAnswersWithAReset) {
