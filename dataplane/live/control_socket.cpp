@@ -10,10 +10,7 @@ ControlServer::ControlServer(boost::asio::io_context& io, const std::string& pat
   handlers.request = [this](const nlohmann::json& request, const Peer& peer) {
     return answer(request, peer);
   };
-  handlers.refusal = [this](const std::string& reason) {
-    ++refused_lines_;
-    return control_protocol::error_reply(reason);
-  };
+  handlers.refusal = [](const std::string& reason) { return control_protocol::error_reply(reason); };
   server_ = std::make_unique<platform::JsonLineServer>(io, path, 0660, control_protocol::kMaxRequestBytes,
                                                        std::move(handlers));
 }

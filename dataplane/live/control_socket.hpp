@@ -31,15 +31,15 @@ class ControlServer {
   // is unusable.
   ControlServer(boost::asio::io_context& io, const std::string& path, ControlHandler handler);
 
-  uint64_t requests() const { return server_->requests() + refused_lines_; }
-  uint64_t rejected() const { return rejected_ + refused_lines_; }
+  // Lines the shared server refused (not JSON, too long) count as rejected requests too.
+  uint64_t requests() const { return server_->requests() + server_->refused(); }
+  uint64_t rejected() const { return rejected_ + server_->refused(); }
 
  private:
   nlohmann::json answer(const nlohmann::json& request, const Peer& peer);
 
   ControlHandler handler_;
   uint64_t rejected_ = 0;
-  uint64_t refused_lines_ = 0;
   std::unique_ptr<platform::JsonLineServer> server_;
 };
 
