@@ -5,9 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "platform/posix/bounded_read.hpp"
 #include "platform/posix/fd.hpp"
 
 namespace torwart::controlplane {
@@ -63,12 +62,10 @@ void append_line_durable(const std::filesystem::path& path, std::string_view lin
   if (::fsync(fd.get()) != 0) fail("cannot fsync", path);
 }
 
-std::string read_whole_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw StoreIoError("cannot read " + path.string() + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string read_whole_file(const std::filesystem::path& path, std::size_t max_bytes) {
+  auto read = platform::read_regular_file(path.string(), max_bytes);
+  if (!read.ok()) throw StoreIoError("cannot read " + path.string() + ": " + read.error);
+  return std::move(read.content);
 }
 
 }  // namespace torwart::controlplane

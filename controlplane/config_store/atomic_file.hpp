@@ -1,5 +1,6 @@
 #pragma once
 // Whole-file reads and crash-safe whole-file writes: a reader sees the old content or the new, never a mix.
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -18,7 +19,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 // Appends one line (a '\n' is added) and fsyncs; for append-only logs.
 void append_line_durable(const std::filesystem::path& path, std::string_view line);
 
-// Throws StoreIoError when the file cannot be read.
-std::string read_whole_file(const std::filesystem::path& path);
+// The store's own records and state: far larger than these was not written by the store.
+inline constexpr std::size_t kMaxStoreRecordBytes = std::size_t{16} << 20;
+
+// A regular file of at most max_bytes; throws StoreIoError naming the path and the reason (missing, not a
+// regular file, too large, unreadable).
+std::string read_whole_file(const std::filesystem::path& path, std::size_t max_bytes);
 
 }  // namespace torwart::controlplane

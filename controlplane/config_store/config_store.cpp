@@ -7,6 +7,7 @@
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/validate.hpp"
 #include "rules/config/config_digest.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::controlplane {
 namespace fs = std::filesystem;
@@ -42,7 +43,7 @@ ConfigStore::ConfigStore(fs::path dir) : dir_(std::move(dir)) {
   if (!fs::exists(state)) return;
   bool listed = false;
   try {
-    const auto j = nlohmann::json::parse(read_whole_file(state));
+    const auto j = nlohmann::json::parse(read_whole_file(state, kMaxStoreRecordBytes));
     current_ = j.at("current").get<uint64_t>();
     last_ = j.at("last").get<uint64_t>();
     if (!j.at("pending_confirm").is_null()) pending_ = j.at("pending_confirm").get<PendingConfirm>();
@@ -105,7 +106,7 @@ VersionInfo ConfigStore::read_info(uint64_t version) const {
   const fs::path path = version_path(version, "json");
   if (!fs::exists(path)) throw StoreDamaged(Damage{version, path.string(), "missing record", ""});
   try {
-    auto v = nlohmann::json::parse(read_whole_file(path)).get<VersionInfo>();
+    auto v = nlohmann::json::parse(read_whole_file(path, kMaxStoreRecordBytes)).get<VersionInfo>();
     if (v.version != version) {
       throw StoreDamaged(
           Damage{version, path.string(), "damaged record", "it names version " + std::to_string(v.version)});
@@ -149,7 +150,12 @@ std::optional<Damage> ConfigStore::verify(uint64_t version) const {
   }
   const fs::path path = version_path(version, "yaml");
   if (!fs::exists(path)) return Damage{version, path.string(), "missing text", ""};
-  const std::string text = read_whole_file(path);
+  std::string text;
+  try {
+    text = read_whole_file(path, config::kMaxConfigBytes);
+  } catch (const StoreIoError& e) {
+    return Damage{version, path.string(), "unreadable text", e.what()};
+  }
   if (v.size && text.size() < *v.size) {
     return Damage{version, path.string(), "truncated",
                   std::to_string(text.size()) + " of " + std::to_string(*v.size) + " bytes"};
@@ -165,7 +171,12 @@ std::string ConfigStore::text(uint64_t version) const {
   const VersionInfo v = info(version);  // refuses unknown, lost and unreadable versions
   const fs::path path = version_path(version, "yaml");
   if (!fs::exists(path)) refuse_damaged(Damage{version, path.string(), "missing text", ""});
-  std::string text = read_whole_file(path);
+  std::string text;
+  try {
+    text = read_whole_file(path, config::kMaxConfigBytes);
+  } catch (const StoreIoError& e) {
+    refuse_damaged(Damage{version, path.string(), "unreadable text", e.what()});
+  }
   if (v.size && text.size() < *v.size) {
     refuse_damaged(Damage{version, path.string(), "truncated",
                           std::to_string(text.size()) + " of " + std::to_string(*v.size) + " bytes"});
@@ -296,7 +307,7 @@ std::optional<AuditHead> read_audit_head(const fs::path& dir) {
   const fs::path state = dir / "state.json";
   if (!fs::exists(state)) return std::nullopt;
   try {
-    const auto j = nlohmann::json::parse(read_whole_file(state));
+    const auto j = nlohmann::json::parse(read_whole_file(state, kMaxStoreRecordBytes));
     if (!j.contains("audit_head") || j.at("audit_head").is_null()) return std::nullopt;
     return AuditHead{j.at("audit_head").at("records").get<uint64_t>(),
                      j.at("audit_head").at("hash").get<std::string>()};

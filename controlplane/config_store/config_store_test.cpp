@@ -335,7 +335,7 @@ TEST(AtomicFile, ReplacesWholeAndLeavesNoTemporary) {
   fs::create_directories(dir);
   write_file_atomic(dir / "f", "old");
   write_file_atomic(dir / "f", "new content");
-  EXPECT_EQ(read_whole_file(dir / "f"), "new content");
+  EXPECT_EQ(read_whole_file(dir / "f", 100), "new content");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   EXPECT_THROW(write_file_atomic(dir / "missing" / "f", "x"), StoreIoError);
   fs::remove_all(dir);

@@ -13,6 +13,8 @@
 #include "controlplane/torwartctl/duration.hpp"
 #include "dataplane/control_protocol/client.hpp"
 #include "dataplane/control_protocol/flow_listing.hpp"
+#include "platform/posix/bounded_read.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::controlplane::ctl {
 namespace {
@@ -46,9 +48,20 @@ std::optional<json> ask(const Options& o, json request, int* code) {
   }
 }
 
-std::optional<std::string> read_input(const std::string& file, int* code) {
+// torwartd takes requests up to 64 MiB; an exported history is one request.
+constexpr size_t kMaxHistoryBytes = size_t{64} << 20;
+
+// A configuration text or an exported history, from a regular file or "-" for standard input (a pipe).
+std::optional<std::string> read_input(const std::string& file, size_t max_bytes, int* code) {
+  if (file == "-") {
+    auto read = platform::read_standard_input(max_bytes);
+    if (read.ok()) return std::move(read.content);
+    std::cerr << "torwartctl: standard input: " << read.error << "\n";
+    *code = kExitBadInput;
+    return std::nullopt;
+  }
   try {
-    return read_whole_file(file == "-" ? "/dev/stdin" : file);
+    return read_whole_file(file, max_bytes);
   } catch (const StoreIoError& e) {
     std::cerr << "torwartctl: " << e.what() << "\n";
     *code = kExitBadInput;
@@ -187,7 +200,7 @@ int cmd_show(const Options& o, std::optional<unsigned long long> version) {
 
 int cmd_validate(const Options& o, const std::string& file) {
   int code = kExitOk;
-  auto text = read_input(file, &code);
+  auto text = read_input(file, config::kMaxConfigBytes, &code);
   if (!text) return code;
   return print_or_json(o, ask(o, {{"command", "validate"}, {"config", *text}, {"origin", file}}, &code), code,
                        [&](const json&) { std::cout << file << ": valid\n"; });
@@ -207,7 +220,7 @@ int cmd_commit(const Options& o, const std::string& file, const std::string& con
     request["confirm_within_ms"] = d->count();
   }
   if (base) request["base"] = *base;
-  auto text = read_input(file, &code);
+  auto text = read_input(file, config::kMaxConfigBytes, &code);
   if (!text) return code;
   request["config"] = *text;
   return print_or_json(o, ask(o, request, &code), code, [](const json& r) {
@@ -298,7 +311,7 @@ int cmd_export(const Options& o, const std::string& output) {
 
 int cmd_import(const Options& o, const std::string& file) {
   int code = kExitOk;
-  auto text = read_input(file, &code);
+  auto text = read_input(file, kMaxHistoryBytes, &code);
   if (!text) return code;
   json history;
   try {
@@ -322,7 +335,7 @@ int cmd_repair(const Options& o, unsigned long long version, const std::string& 
   if (file.empty()) {
     request["lost"] = true;
   } else {
-    auto text = read_input(file, &code);
+    auto text = read_input(file, config::kMaxConfigBytes, &code);
     if (!text) return code;
     request["config"] = *text;
   }

@@ -13,6 +13,7 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "dataplane/control_protocol/client.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::controlplane::ctl {
 namespace {
@@ -85,7 +86,7 @@ int cmd_edit(const Options& o, const std::string& confirm_within, const std::str
   }
   std::string edited;
   try {
-    edited = read_whole_file(path);
+    edited = read_whole_file(path, config::kMaxConfigBytes);
   } catch (const StoreIoError& e) {
     std::cerr << "torwartctl: " << e.what() << "\n";
     return kExitFailure;

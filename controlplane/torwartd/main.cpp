@@ -18,6 +18,7 @@
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
 #include "platform/build_info/build_info.hpp"
+#include "rules/config/load.hpp"
 
 namespace {
 
@@ -124,7 +125,8 @@ int main(int argc, char** argv) {
     for (const auto& finding : service.check_integrity()) std::cerr << "torwartd: " << finding << "\n";
     if (!initial.empty() && store.empty()) {
       try {
-        service.set_initial(read_whole_file(initial), initial);  // recorded by the first resynchronise()
+        service.set_initial(read_whole_file(initial, torwart::config::kMaxConfigBytes),
+                            initial);  // recorded by the first resynchronise()
       } catch (const ServiceError& e) {
         std::cerr << "torwartd: " << e.what() << "\n";
         for (const auto& d : e.details) std::cerr << "  " << d << "\n";

@@ -48,6 +48,12 @@ int cmd_inspect(const InspectArguments& args) {
     if (summary.malformed > 0) std::cerr << ", " << summary.malformed << " malformed";
     if (args.ips) std::cerr << ", " << summary.dropped << " dropped";
     std::cerr << "; records in " << args.out_dir << "/eve.json\n";
+    // "0 alerts" from half a capture must not read as a clean capture.
+    if (!summary.capture_damage.empty()) {
+      std::cerr << "torwart inspect: damaged capture, inspected up to the damage: " << summary.capture_damage
+                << "\n";
+      return kExitBadInput;
+    }
     return kExitOk;
   } catch (const dataplane::inspect::InspectInputError& e) {
     std::cerr << "torwart inspect: " << e.what() << "\n";

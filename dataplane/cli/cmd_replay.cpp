@@ -28,7 +28,10 @@ int cmd_replay(const std::string& config_path, const std::string& out_dir,
     const auto summary = dataplane::replay::run_replay(options);
     std::cerr << "torwart replay: " << summary.packets_in << " packets in, " << summary.packets_out
               << " out, " << summary.dropped << " dropped; outputs in " << out_dir << "\n";
-    return kExitOk;
+    // An analyst must not read the outputs of a damaged capture as a clean run.
+    for (const auto& damage : summary.damaged_captures)
+      std::cerr << "torwart replay: damaged capture, replayed up to the damage: " << damage << "\n";
+    return summary.damaged_captures.empty() ? kExitOk : kExitBadInput;
   } catch (const dataplane::replay::ReplayInputError& e) {
     std::cerr << "torwart replay: " << e.what() << "\n";
     return kExitBadInput;

@@ -1,9 +1,8 @@
 #include "dataplane/cli/config_input.hpp"
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "platform/posix/bounded_read.hpp"
 #include "rules/config/load.hpp"
 
 namespace torwart::cli {
@@ -14,14 +13,12 @@ std::optional<LoadedConfig> load_config_or_report(const std::string& path) {
     loaded.text = std::string(config::default_config_text());
     loaded.origin = std::string(config::kDefaultConfigName);
   } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      std::cerr << path << ": cannot read the configuration\n";
+    auto read = platform::read_regular_file(path, config::kMaxConfigBytes);
+    if (!read.ok()) {
+      std::cerr << path << ": cannot read the configuration: " << read.error << "\n";
       return std::nullopt;
     }
-    std::ostringstream content;
-    content << in.rdbuf();
-    loaded.text = content.str();
+    loaded.text = std::move(read.content);
     loaded.origin = path;
   }
   auto result = config::load_config_text(loaded.text, loaded.origin);

@@ -1,5 +1,6 @@
 #include "dataplane/ids/database_cache.hpp"
 
+#include "platform/posix/bounded_read.hpp"
 #include "rules/config/config_digest.hpp"
 
 #include <hs/hs.h>
@@ -65,10 +66,13 @@ std::shared_ptr<const PatternSet> DatabaseCache::load_or_compile(const std::stri
     return PatternSet::compile(patterns);
   }
   const std::filesystem::path file = directory_ / (key + ".hsdb");
-  if (std::ifstream in{file, std::ios::binary}) {
-    const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (std::filesystem::exists(file)) {
+    // Compiled ET Open is tens of megabytes; a cache entry beyond 1 GiB or not a regular file is not ours.
+    const auto read = platform::read_regular_file(file.string(), std::size_t{1} << 30);
     try {
-      auto set = PatternSet::deserialize(bytes);
+      if (!read.ok()) throw std::runtime_error(read.error);
+      auto set = PatternSet::deserialize(
+          {reinterpret_cast<const uint8_t*>(read.content.data()), read.content.size()});
       ++stats_.hits;
       return set;
     } catch (const std::runtime_error&) {

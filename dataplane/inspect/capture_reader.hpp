@@ -2,8 +2,6 @@
 // Reads a capture (pcap or pcapng) frame by frame as Ethernet: frames of other link types (raw IP, Linux
 // cooked, BSD loopback) get an Ethernet header made up in front of their IP packet, so that the fast path's
 // own parser reads them. For `torwart inspect` and the application-layer benchmark.
-#include <pcap/pcap.h>
-
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 
@@ -12,36 +10,34 @@
 #include <cstring>
 #include <string>
 
+#include "dataplane/capture/capture_file.hpp"
 #include "dataplane/inspect/inspect.hpp"
 
 namespace torwart::dataplane::inspect {
 
 class CaptureReader {
  public:
-  explicit CaptureReader(const std::string& path) {
-    char error[PCAP_ERRBUF_SIZE];
-    pcap_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
-    if (pcap_ == nullptr) throw InspectInputError(path + ": " + error);
-    link_ = pcap_datalink(pcap_);
+  explicit CaptureReader(const std::string& path) try : file_(path) {
+    link_ = file_.link_type();
     if (link_ != DLT_EN10MB && link_ != DLT_RAW && link_ != DLT_LINUX_SLL && link_ != DLT_NULL &&
         link_ != DLT_IPV4 && link_ != DLT_IPV6) {
       const std::string name = pcap_datalink_val_to_name(link_) ? pcap_datalink_val_to_name(link_) : "?";
-      pcap_close(pcap_);
       throw InspectInputError(path + ": link type " + std::to_string(link_) + " (" + name +
                               ") is not supported (Ethernet, raw IP, Linux cooked, BSD loopback are)");
     }
+  } catch (const capture::CaptureOpenError& e) {
+    throw InspectInputError(e.what());
   }
-  ~CaptureReader() { pcap_close(pcap_); }
-  CaptureReader(const CaptureReader&) = delete;
-  CaptureReader& operator=(const CaptureReader&) = delete;
+
+  // Where the capture broke off ("FILE: record N at byte offset O: reason"); empty for a clean file.
+  const std::string& damage() const { return file_.damage(); }
 
   // The next frame as Ethernet into `out` (capacity bytes); 0 for a frame without IP (counted by the
-  // caller), -1 at the end.
+  // caller), -1 at the end or at a damaged record (see damage()).
   int next(uint8_t* out, uint32_t capacity, uint32_t& length, uint64_t& timestamp_ns) {
-    pcap_pkthdr* header = nullptr;
+    const pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pcap_, &header, &data);
-    if (rc != 1) return -1;
+    if (file_.next(header, data) != capture::CaptureFile::Next::kRecord) return -1;
     timestamp_ns = uint64_t(header->ts.tv_sec) * 1'000'000'000ull + uint64_t(header->ts.tv_usec);
     const uint8_t* ip = data;
     uint32_t ip_length = header->caplen;
@@ -82,7 +78,7 @@ class CaptureReader {
   }
 
  private:
-  pcap_t* pcap_ = nullptr;
+  capture::CaptureFile file_;
   int link_ = 0;
 };
 

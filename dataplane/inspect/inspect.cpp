@@ -122,6 +122,8 @@ InspectSummary run_inspect(const InspectOptions& options) {
       reasons[std::string(drop_reason_name(static_cast<DropReason>(r)))] = malformed_by_reason[r];
   }
   counters["malformed_by_reason"] = reasons;
+  summary.capture_damage = capture.damage();
+  if (!summary.capture_damage.empty()) counters["damaged_capture"] = summary.capture_damage;
   if (options.signatures != nullptr)
     counters["signatures"] =
         SignatureLoader::engine_counters(ctx.detector.counters(), ctx.detector.regex_limit_hits());

@@ -34,6 +34,8 @@ struct InspectSummary {
   uint64_t malformed = 0;    // decode failures
   uint64_t fragments = 0;    // IP fragments, passed without inspection
   uint64_t dropped = 0;      // --ips only
+  // Where a damaged capture broke off; the records are inspected up to there.
+  std::string capture_damage;
 };
 
 // Needs the EAL started. Throws InspectInputError (unreadable capture, unsupported link type) or

@@ -4,36 +4,35 @@
 
 namespace torwart::dataplane::replay {
 
-CaptureMerge::CaptureMerge(const std::vector<std::string>& paths) : paths_(paths) {
+CaptureMerge::CaptureMerge(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
-    char error[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
-    if (handle == nullptr) throw ReplayInputError(path + ": cannot read the capture: " + error);
-    handles_.push_back(handle);
-    if (pcap_datalink(handle) != DLT_EN10MB) {
-      throw ReplayInputError(path + ": link type " + std::to_string(pcap_datalink(handle)) +
+    try {
+      files_.push_back(std::make_unique<capture::CaptureFile>(path));
+    } catch (const capture::CaptureOpenError& e) {
+      throw ReplayInputError(std::string("cannot read the capture: ") + e.what());
+    }
+    if (files_.back()->link_type() != DLT_EN10MB) {
+      throw ReplayInputError(path + ": link type " + std::to_string(files_.back()->link_type()) +
                              " is not Ethernet (DLT_EN10MB)");
     }
   }
-  current_.resize(handles_.size());
-  headers_.resize(handles_.size());
-  for (uint16_t i = 0; i < handles_.size(); ++i) advance(i);
-}
-
-CaptureMerge::~CaptureMerge() {
-  for (pcap_t* handle : handles_) pcap_close(handle);
+  current_.resize(files_.size());
+  headers_.resize(files_.size());
+  for (uint16_t i = 0; i < files_.size(); ++i) advance(i);
 }
 
 bool CaptureMerge::advance(uint16_t input) {
-  pcap_pkthdr* header = nullptr;
+  const pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
-  const int rc = pcap_next_ex(handles_[input], &header, &data);
-  if (rc == PCAP_ERROR) {
-    // A capture cut off mid-record (a crashed tcpdump) ends that input; what came before still counts.
-    ++truncated_;
-    return false;
+  switch (files_[input]->next(header, data)) {
+    case capture::CaptureFile::Next::kEnd:
+      return false;
+    case capture::CaptureFile::Next::kDamaged:
+      damage_.push_back(files_[input]->damage());
+      return false;
+    case capture::CaptureFile::Next::kRecord:
+      break;
   }
-  if (rc != 1) return false;
   headers_[input] = *header;
   current_[input].assign(data, data + header->caplen);
   const uint64_t ns =

@@ -1,13 +1,13 @@
 #pragma once
 // Reads several captures at once and yields their packets in timestamp order (ties: the input named
 // first on the command line wins), with nanosecond timestamps.
-#include <pcap/pcap.h>
-
 #include <cstdint>
 #include <memory>
 #include <queue>
 #include <string>
 #include <vector>
+
+#include "dataplane/capture/capture_file.hpp"
 
 namespace torwart::dataplane::replay {
 
@@ -23,13 +23,14 @@ class CaptureMerge {
  public:
   // Throws ReplayInputError naming the file that cannot be read or is not Ethernet.
   explicit CaptureMerge(const std::vector<std::string>& paths);
-  ~CaptureMerge();
   CaptureMerge(const CaptureMerge&) = delete;
   CaptureMerge& operator=(const CaptureMerge&) = delete;
 
   // The next packet in time order; false at the end. `data` stays valid until the next call.
   bool next(CapturedPacket& packet);
-  uint64_t truncated_records() const { return truncated_; }
+  // One line per damaged input ("FILE: record N at byte offset O: reason"); such an input ended there,
+  // the records before the damage were replayed.
+  const std::vector<std::string>& damage() const { return damage_; }
 
  private:
   struct Head {
@@ -41,13 +42,12 @@ class CaptureMerge {
   };
   bool advance(uint16_t input);
 
-  std::vector<pcap_t*> handles_;
-  std::vector<std::string> paths_;
+  std::vector<std::unique_ptr<capture::CaptureFile>> files_;
   std::vector<std::vector<uint8_t>> current_;
   std::vector<pcap_pkthdr> headers_;
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads_;
   std::vector<uint8_t> delivered_;
-  uint64_t truncated_ = 0;
+  std::vector<std::string> damage_;
 };
 
 }  // namespace torwart::dataplane::replay

@@ -198,10 +198,11 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   eve.flush();
 
   nlohmann::json counters = counters_json(*snapshot, total);
-  counters["truncated_capture_records"] = captures.truncated_records();
+  counters["damaged_captures"] = captures.damage();
   std::ofstream(options.out_dir + "/counters.json") << counters.dump(2) << "\n";
   summary.packets_out = transmitter.sent;
   summary.dropped = counters["totals"]["dropped"];
+  summary.damaged_captures = captures.damage();
   return summary;
 }
 

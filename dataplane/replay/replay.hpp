@@ -31,6 +31,8 @@ struct ReplaySummary {
   uint64_t packets_in = 0;
   uint64_t packets_out = 0;
   uint64_t dropped = 0;
+  // Inputs that broke off at a damaged record (see CaptureMerge::damage): the outputs hold what came before.
+  std::vector<std::string> damaged_captures;
 };
 
 // Needs the EAL started (no devices, no worker lcores). Throws ReplayInputError or std::runtime_error.

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "platform/posix/bounded_read.hpp"
 #include "rules/config/load_ids.hpp"
 #include "rules/config/load_inspection.hpp"
 #include "rules/config/load_management.hpp"
@@ -560,6 +561,10 @@ const char* to_string(PolicyAction action) {
 }
 
 LoadResult load_config_text(std::string_view text, std::string_view file_name) {
+  if (text.size() > kMaxConfigBytes) {
+    return std::vector<ConfigError>{{std::string(file_name), 0, 0, "",
+                                     "larger than the limit of " + platform::describe_size(kMaxConfigBytes)}};
+  }
   Reader reader{std::string(file_name)};
   YAML::Node root;
   try {
@@ -581,11 +586,10 @@ LoadResult load_config_text(std::string_view text, std::string_view file_name) {
 }
 
 LoadResult load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::vector<ConfigError>{{path, 0, 0, "", "cannot read the file"}};
-  std::ostringstream content;
-  content << in.rdbuf();
-  return load_config_text(content.str(), path);
+  auto read = platform::read_regular_file(path, kMaxConfigBytes);
+  if (!read.ok())
+    return std::vector<ConfigError>{{path, 0, 0, "", "cannot read the configuration: " + read.error}};
+  return load_config_text(read.content, path);
 }
 
 }  // namespace torwart::config

@@ -1,6 +1,7 @@
 #pragma once
 // YAML text -> validated Config. Every problem is reported (not only the first), each naming the file,
 // line, column, the path inside the document and the reason. A configuration with any error is refused whole.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,7 +23,12 @@ struct ConfigError {
 
 using LoadResult = std::variant<Config, std::vector<ConfigError>>;
 
+// A configuration is a few kilobytes; 4 MiB leaves room for large object lists inline and keeps a
+// mistaken file (a capture, a disk image) from being parsed at all.
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{4} << 20;
+
 LoadResult load_config_text(std::string_view text, std::string_view file_name);
+// Reads a regular file of at most kMaxConfigBytes; anything else is an error naming the file.
 LoadResult load_config_file(const std::string& path);
 
 // The configuration shipped inside the binary (rules/baseline/default.yaml).

@@ -1,8 +1,9 @@
 #include "rules/config/load_app_match.hpp"
 
 #include <algorithm>
-#include <fstream>
+#include <sstream>
 
+#include "platform/posix/bounded_read.hpp"
 #include "rules/app_protocols/app_proto.hpp"
 #include "rules/config/load_policy.hpp"
 
@@ -10,6 +11,8 @@ namespace torwart::config::detail {
 namespace {
 
 constexpr size_t kMaxNamesPerFile = 1'000'000;
+// A million names of average length with comments fit; a wrong file (a capture, /dev/zero) does not load.
+constexpr size_t kMaxNameFileBytes = size_t{64} << 20;
 
 std::string lowered(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -107,11 +110,12 @@ void AppMatchReader::read_name_objects(const YAML::Node& node, const std::string
                  "'" + *file + "': give an absolute path (the file is read at every load)");
         return;
       }
-      std::ifstream in(*file);
-      if (!in) {
-        r_.error(n["file"], p + ".file", "cannot read '" + *file + "'");
+      const auto read = platform::read_regular_file(*file, kMaxNameFileBytes);
+      if (!read.ok()) {
+        r_.error(n["file"], p + ".file", "cannot read '" + *file + "': " + read.error);
         return;
       }
+      std::istringstream in(read.content);
       std::string line;
       size_t line_number = 0, count = 0;
       while (std::getline(in, line)) {

@@ -1,7 +1,6 @@
 #include "rules/config/load_inspection.hpp"
 
-#include <fstream>
-#include <sstream>
+#include "platform/posix/bounded_read.hpp"
 
 namespace torwart::config::detail {
 
@@ -78,15 +77,14 @@ void read_pseudonymise(Reader& r, const YAML::Node& node, const std::string& pat
     r.error(node["key_file"], path + ".key_file", "'" + *file + "': give an absolute path");
     return;
   }
-  std::ifstream in(*file);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) {
-    r.error(node["key_file"], path + ".key_file", "cannot read '" + *file + "'");
+  // 32 hex digits and a newline; the limit leaves room for whitespace around them, not for a wrong file.
+  const auto read = platform::read_regular_file(*file, 4096);
+  if (!read.ok()) {
+    r.error(node["key_file"], path + ".key_file", "cannot read '" + *file + "': " + read.error);
     return;
   }
   std::string hex;
-  for (char c : text.str())
+  for (char c : read.content)
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') hex += c;
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

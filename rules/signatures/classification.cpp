@@ -1,10 +1,8 @@
 #include "rules/signatures/classification.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <cstddef>
 
+#include "platform/posix/bounded_read.hpp"
 #include "rules/signatures/option_text.hpp"
 #include "rules/signatures/parse_error.hpp"
 
@@ -49,11 +47,10 @@ ClassificationTable ClassificationTable::parse(std::string_view text, const std:
 }
 
 ClassificationTable ClassificationTable::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ClassificationError(path, 0, std::string("cannot read: ") + std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse(buffer.str(), path);
+  // Suricata's classification.config is a few kilobytes; 1 MiB is generous and refuses a wrong file.
+  const auto read = platform::read_regular_file(path, std::size_t{1} << 20);
+  if (!read.ok()) throw ClassificationError(path, 0, "cannot read: " + read.error);
+  return parse(read.content, path);
 }
 
 const Classification* ClassificationTable::find(std::string_view name) const {

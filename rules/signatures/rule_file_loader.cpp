@@ -1,12 +1,9 @@
 #include "rules/signatures/rule_file_loader.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "platform/posix/bounded_read.hpp"
 #include "rules/signatures/option_text.hpp"
 #include "rules/signatures/signature_parser.hpp"
 
@@ -27,18 +24,12 @@ bool is_commented_out_rule(std::string_view line) {
 }  // namespace
 
 void RuleFileLoader::add_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    result_.report.unreadable_files.push_back({path, std::strerror(errno)});
+  const auto read = platform::read_regular_file(path, kMaxRuleFileBytes);
+  if (!read.ok()) {
+    result_.report.unreadable_files.push_back({path, read.error});
     return;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    result_.report.unreadable_files.push_back({path, "read error"});
-    return;
-  }
-  add_text(buffer.str(), path);
+  add_text(read.content, path);
 }
 
 void RuleFileLoader::add_text(std::string_view text, const std::string& file_name) {

@@ -1,6 +1,7 @@
 #pragma once
 // Loads Suricata rule files: comments and blank lines skipped, continuation lines joined, every rule
 // parsed on its own so that a broken one never stops the others, with a LoadReport of what happened.
+#include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -26,11 +27,15 @@ struct LoadResult {
   LoadReport report;
 };
 
+// The largest ET Open file is under 3 MiB; a whole rule set in one file stays far below this.
+inline constexpr std::size_t kMaxRuleFileBytes = std::size_t{64} << 20;
+
 class RuleFileLoader {
  public:
   explicit RuleFileLoader(LoadOptions options = {}) : options_(options) {}
 
-  // A file that cannot be read is recorded in the report's unreadable_files, naming it and why.
+  // A file that cannot be read (missing, not a regular file, above kMaxRuleFileBytes) is recorded in the
+  // report's unreadable_files, naming it and why.
   void add_file(const std::string& path);
   void add_text(std::string_view text, const std::string& file_name);
 

@@ -2,6 +2,7 @@
 // addresses, bad input. Reads the nDPI captures in ../shared/captures/ndpi (TORWART_NDPI_CAPTURES).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -148,6 +149,63 @@ TEST(TorwartInspect, TlsAndDnsCapturesGiveTheirRecords) {
     if (r["event_type"] == "dns") dns = true;
   }
   EXPECT_TRUE(tls && dns);
+}
+
+// A capture of one UDP datagram and a second record cut short, written byte by byte (no ../shared needed).
+std::string cut_capture(const fs::path& path) {
+  std::string bytes;
+  auto u32 = [&](uint32_t v) { bytes.append(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](uint16_t v) { bytes.append(reinterpret_cast<const char*>(&v), 2); };
+  u32(0xa1b2c3d4), u16(2), u16(4), u32(0), u32(0), u32(65535), u32(101);  // raw IP
+  const std::string datagram(
+      "\x45\x00\x00\x1c\x00\x01\x00\x00\x40\x11\x00\x00\x0a\x00\x00\x01"
+      "\x0a\x00\x00\x02\x04\xd2\x00\x35\x00\x08\x00\x00",
+      28);
+  u32(1700000000), u32(0), u32(28), u32(28);
+  bytes += datagram;
+  u32(1700000001), u32(0), u32(28), u32(28);
+  bytes += datagram.substr(0, 9);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path.string();
+}
+
+TEST(TorwartInspect, ADamagedCaptureIsInspectedUpToTheDamageAndExitsTwo) {
+  TempDir dir;
+  const std::string input = cut_capture(dir.path / "cut.pcap");
+  auto r = inspect({"-r", input, "-l", dir.path.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("damaged capture, inspected up to the damage: " + input +
+                          ": record 2 at byte offset 68: "),
+            std::string::npos)
+      << r.output;
+  const json counters = json::parse(read(dir.path / "counters.json"));
+  EXPECT_EQ(counters["packets"], 1);
+  EXPECT_NE(counters["damaged_capture"].get<std::string>().find("record 2"), std::string::npos);
+  bool flow = false;
+  for (const auto& record : records(dir.path)) flow = flow || record["event_type"] == "flow";
+  EXPECT_TRUE(flow) << "the datagram before the damage was not inspected";
+}
+
+TEST(TorwartInspect, FilesThatNeverEndAreRefusedAtOnce) {
+  TempDir dir;
+  const std::string input = cut_capture(dir.path / "cut.pcap");
+  const auto started = std::chrono::steady_clock::now();
+  auto rules = inspect({"-S", "/dev/zero", "-r", input, "-l", dir.path.string()});
+  EXPECT_EQ(rules.exit_code, 2);
+  EXPECT_NE(rules.output.find("/dev/zero: is a device, not a regular file"), std::string::npos)
+      << rules.output;
+  auto config = inspect({"-c", "/dev/zero", "-r", input, "-l", dir.path.string()});
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_NE(config.output.find("/dev/zero: cannot read the configuration: is a device, not a regular file"),
+            std::string::npos)
+      << config.output;
+  const std::string fifo = (dir.path / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto capture_fifo = inspect({"-r", fifo, "-l", dir.path.string()});
+  EXPECT_EQ(capture_fifo.exit_code, 2);
+  EXPECT_NE(capture_fifo.output.find(fifo + ": is a FIFO, not a regular file"), std::string::npos)
+      << capture_fifo.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
 }
 
 TEST(TorwartInspect, BadInputIsNamed) {

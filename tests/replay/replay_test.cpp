@@ -404,6 +404,29 @@ TEST_F(Replay, NonEthernetCaptureIsBadInput) {
   EXPECT_NE(r.errors.find("raw.pcap"), std::string::npos) << r.errors;
 }
 
+TEST_F(Replay, ADamagedCaptureIsReplayedUpToTheDamageAndExitsTwo) {
+  const Bytes first = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3"});
+  const Bytes second = from_lan({.source = "192.168.10.10", .destination = "10.1.2.4"});
+  const fs::path input = dir / "cut.pcap";
+  write_pcap(input, {{kT0, first}, {kT0 + 1000, second}});
+  fs::resize_file(input, fs::file_size(input) - 10);  // the second record ends 10 bytes early
+  const Result r = run("out", {"lan=" + input.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.errors;
+  const std::string place =
+      input.string() + ": record 2 at byte offset " + std::to_string(24 + 16 + first.size());
+  EXPECT_NE(r.errors.find("damaged capture, replayed up to the damage: " + place), std::string::npos)
+      << r.errors;
+  EXPECT_EQ(output("kdn").size(), 1u);  // what came before the damage went through
+  ASSERT_EQ(counters()["damaged_captures"].size(), 1u);
+  EXPECT_NE(counters()["damaged_captures"][0].get<std::string>().find(place), std::string::npos);
+}
+
+TEST_F(Replay, OnlyARegularFileIsACapture) {
+  const Result r = run("out", {"lan=/dev/zero"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.errors.find("/dev/zero: is a device, not a regular file"), std::string::npos) << r.errors;
+}
+
 TEST_F(Replay, SameInputsGiveByteIdenticalOutputs) {
   std::vector<Packet> lan, inet;
   for (uint64_t i = 0; i < 20; ++i) {
