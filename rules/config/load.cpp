@@ -16,6 +16,7 @@
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
 #include "rules/config/load_syn_flood.hpp"
+#include "rules/config/memory_need.hpp"
 #include "rules/config/yaml_reader.hpp"
 
 namespace torwart::config {
@@ -89,10 +90,29 @@ class ConfigBuilder {
     if (root["logging"]) read_logging(root["logging"], config.logging);
     if (root["inspection"]) detail::read_inspection(r_, root["inspection"], config.inspection);
     if (root["ids"]) detail::read_ids(r_, root["ids"], config.ids);
+    check_memory(root, config.dataplane.memory_mb, memory_need(config));
     return config;
   }
 
  private:
+  // `run` hands DPDK exactly memory_mb; what does not fit fails the start or, worse, a later commit.
+  void check_memory(const YAML::Node& root, unsigned memory_mb, const MemoryNeed& need) {
+    if (memory_mb >= need.megabytes()) return;
+    auto mb = [](uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; };
+    const YAML::Node dataplane = root["dataplane"];
+    const YAML::Node at = dataplane && dataplane.IsMap() && dataplane["memory_mb"] ? dataplane["memory_mb"]
+                          : dataplane                                              ? dataplane
+                                                                                   : root;
+    r_.error(at, "dataplane.memory_mb",
+             std::to_string(memory_mb) + " MB is too little: this configuration needs at least " +
+                 std::to_string(need.megabytes()) + " MB (packet buffers " + mb(need.packet_buffers) + ", " +
+                 std::to_string(need.workers) + " x " + mb(need.per_worker) + " per worker for flows, 2 x " +
+                 mb(need.snapshot) +
+                 " for the route tables and policy of the running and a reloaded snapshot, " +
+                 mb(need.fixed) +
+                 " for DPDK itself and the queues); raise memory_mb or lower mbufs or flows_per_worker");
+  }
+
   void read_logging(const YAML::Node& node, Logging& logging) {
     const std::string path = "logging";
     if (!r_.expect_map(node, path,
