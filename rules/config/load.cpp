@@ -246,6 +246,7 @@ class ConfigBuilder {
       if (!parsed) {
         r_.error(n, p,
                  "'" + *text + "' is not an address with prefix length (e.g. 192.0.2.1/24, 2001:db8::1/64)");
+        ++refused_addresses_;
         return;
       }
       if (!address_owner_.emplace(parsed->address, p).second) {
@@ -306,12 +307,16 @@ class ConfigBuilder {
         port.backend = it->second;
       }
     }
+    bool device_refused = false;
     if (node["device"]) {
-      if (auto v = r_.string(node["device"], path + ".device")) port.device = *v;
+      if (auto v = r_.string(node["device"], path + ".device"))
+        port.device = *v;
+      else
+        device_refused = true;
     }
     const bool needs_device = port.backend == PortBackend::kPci || port.backend == PortBackend::kAfPacket ||
                               port.backend == PortBackend::kPcap;
-    if (needs_device && port.device.empty()) {
+    if (needs_device && port.device.empty() && !device_refused) {
       r_.error(node, path + ".device", std::string("backend ") + to_string(port.backend) + " needs a device");
     }
     if (!port.device.empty() &&
@@ -473,6 +478,10 @@ class ConfigBuilder {
         for (const auto& a : vlan.addresses) connected.push_back({a.network(), vlan.name});
       }
     }
+    // Reported even when an interface address was refused above, since it may be a mistake of its own; the
+    // hint says that it may also be that address's consequence.
+    const std::string maybe_consequence =
+        refused_addresses_ == 0 ? "" : " (an interface address refused above may be the cause)";
     auto on_link = [&](const IpAddress& address, const std::string& interface) -> std::string {
       for (const auto& c : connected) {
         if (c.network.contains(address) && (interface.empty() || interface == c.interface))
@@ -492,7 +501,8 @@ class ConfigBuilder {
         const std::string found = on_link(*route.via, route.interface);
         if (found.empty() && route.interface.empty()) {
           r_.error(node["via"], path + ".via",
-                   "gateway " + route.via->to_string() + " is on no connected network; name the interface");
+                   "gateway " + route.via->to_string() + " is on no connected network; name the interface" +
+                       maybe_consequence);
         } else if (route.interface.empty()) {
           route.interface = found;
         }
@@ -509,7 +519,7 @@ class ConfigBuilder {
       if (found.empty()) {
         r_.error(node["address"], path + ".address",
                  "neighbour " + n.address.to_string() + " is on no connected network" +
-                     (n.interface.empty() ? "" : " of " + n.interface));
+                     (n.interface.empty() ? "" : " of " + n.interface) + maybe_consequence);
       } else {
         n.interface = found;
       }
@@ -535,6 +545,7 @@ class ConfigBuilder {
   std::vector<ZoneRef> vlan_zone_nodes_;
   std::vector<NodeRef> route_nodes_;
   std::vector<NodeRef> neighbour_nodes_;
+  unsigned refused_addresses_ = 0;
 };
 
 }  // namespace
@@ -579,33 +590,48 @@ const char* to_string(PolicyAction action) {
   return "?";
 }
 
-LoadResult load_config_text(std::string_view text, std::string_view file_name) {
+LoadResult load_config_text(std::string_view text, std::string_view file_name,
+                            std::vector<ConfigError>* warnings) {
   Reader reader{std::string(file_name)};
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(std::string(text));
+    documents = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     return std::vector<ConfigError>{
         {std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg}};
   }
+  // YAML::Load would read the first document and drop the rest without a word: a configuration pasted
+  // behind another one, or a stray `---` in the middle, would silently not be what runs.
+  for (size_t i = 1; i < documents.size(); ++i) {
+    if (documents[i].IsNull()) continue;  // a trailing `---` with nothing after it
+    reader.error(documents[i], "",
+                 "a second YAML document (after `---`); a configuration is one document: remove the `---` "
+                 "line or the text after it");
+    break;
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
   Config config;
   try {
+    reader.check_keys(root, "");
     ConfigBuilder builder(reader);
     config = builder.build(root);
-    if (reader.errors().empty()) builder.check_references(config);
+    // Also after errors: one bad address must not hide a bad gateway further down (all errors at once).
+    builder.check_references(config);
+    detail::warn_about_forwards(reader, root, config);
   } catch (const YAML::Exception& e) {
     reader.errors().push_back({std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", e.msg});
   }
   if (!reader.errors().empty()) return std::move(reader.errors());
+  if (warnings != nullptr) *warnings = std::move(reader.warnings());
   return config;
 }
 
-LoadResult load_config_file(const std::string& path) {
+LoadResult load_config_file(const std::string& path, std::vector<ConfigError>* warnings) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::vector<ConfigError>{{path, 0, 0, "", "cannot read the file"}};
   std::ostringstream content;
   content << in.rdbuf();
-  return load_config_text(content.str(), path);
+  return load_config_text(content.str(), path, warnings);
 }
 
 }  // namespace torwart::config

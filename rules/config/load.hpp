@@ -22,8 +22,11 @@ struct ConfigError {
 
 using LoadResult = std::variant<Config, std::vector<ConfigError>>;
 
-LoadResult load_config_text(std::string_view text, std::string_view file_name);
-LoadResult load_config_file(const std::string& path);
+// `warnings`, when given, receives what loads but is probably not what was meant (same form as errors);
+// `torwart check` prints them. Warnings never refuse a configuration.
+LoadResult load_config_text(std::string_view text, std::string_view file_name,
+                            std::vector<ConfigError>* warnings = nullptr);
+LoadResult load_config_file(const std::string& path, std::vector<ConfigError>* warnings = nullptr);
 
 // The configuration shipped inside the binary (rules/baseline/default.yaml).
 std::string_view default_config_text();
