@@ -29,6 +29,7 @@ int cmd_check(const std::string& config_path, bool json) {
     return kExitBadInput;
   }
   const auto& config = loaded->config;
+  for (const auto& w : loaded->warnings) std::cerr << "warning: " << w.to_string() << "\n";
   // Limits `run` would refuse at start-up, checked here without touching DPDK.
   const unsigned needed = platform::minimum_mbufs(dataplane::mbuf_demand(config));
   if (config.dataplane.mbufs < needed) {
@@ -68,6 +69,10 @@ int cmd_check(const std::string& config_path, bool json) {
                            {"neighbours", config.neighbours.size()},
                            {"policy_rules", config.policy.rules.size()}};
     if (!signatures.is_null()) verdict["signatures"] = signatures;
+    if (!loaded->warnings.empty()) {
+      verdict["warnings"] = nlohmann::json::array();
+      for (const auto& w : loaded->warnings) verdict["warnings"].push_back(w.to_string());
+    }
     std::cout << verdict.dump() << "\n";
   } else {
     std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces

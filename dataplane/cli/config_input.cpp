@@ -21,7 +21,7 @@ std::optional<LoadedConfig> load_config_or_report(const std::string& path) {
     loaded.text = std::move(read.content);
     loaded.origin = path;
   }
-  auto result = config::load_config_text(loaded.text, loaded.origin);
+  auto result = config::load_config_text(loaded.text, loaded.origin, &loaded.warnings);
   if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&result)) {
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
     std::cerr << loaded.origin << ": " << errors->size() << (errors->size() == 1 ? " error" : " errors")

@@ -17,6 +17,7 @@
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
 #include "rules/config/load_syn_flood.hpp"
+#include "rules/config/memory_need.hpp"
 #include "rules/config/yaml_reader.hpp"
 
 namespace torwart::config {
@@ -90,10 +91,29 @@ class ConfigBuilder {
     if (root["logging"]) read_logging(root["logging"], config.logging);
     if (root["inspection"]) detail::read_inspection(r_, root["inspection"], config.inspection);
     if (root["ids"]) detail::read_ids(r_, root["ids"], config.ids);
+    check_memory(root, config.dataplane.memory_mb, memory_need(config));
     return config;
   }
 
  private:
+  // `run` hands DPDK exactly memory_mb; what does not fit fails the start or, worse, a later commit.
+  void check_memory(const YAML::Node& root, unsigned memory_mb, const MemoryNeed& need) {
+    if (memory_mb >= need.megabytes()) return;
+    auto mb = [](uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; };
+    const YAML::Node dataplane = root["dataplane"];
+    const YAML::Node at = dataplane && dataplane.IsMap() && dataplane["memory_mb"] ? dataplane["memory_mb"]
+                          : dataplane                                              ? dataplane
+                                                                                   : root;
+    r_.error(at, "dataplane.memory_mb",
+             std::to_string(memory_mb) + " MB is too little: this configuration needs at least " +
+                 std::to_string(need.megabytes()) + " MB (packet buffers " + mb(need.packet_buffers) + ", " +
+                 std::to_string(need.workers) + " x " + mb(need.per_worker) + " per worker for flows, 2 x " +
+                 mb(need.snapshot) +
+                 " for the route tables and policy of the running and a reloaded snapshot, " +
+                 mb(need.fixed) +
+                 " for DPDK itself and the queues); raise memory_mb or lower mbufs or flows_per_worker");
+  }
+
   void read_logging(const YAML::Node& node, Logging& logging) {
     const std::string path = "logging";
     if (!r_.expect_map(node, path,
@@ -227,6 +247,7 @@ class ConfigBuilder {
       if (!parsed) {
         r_.error(n, p,
                  "'" + *text + "' is not an address with prefix length (e.g. 192.0.2.1/24, 2001:db8::1/64)");
+        ++refused_addresses_;
         return;
       }
       if (!address_owner_.emplace(parsed->address, p).second) {
@@ -287,12 +308,16 @@ class ConfigBuilder {
         port.backend = it->second;
       }
     }
+    bool device_refused = false;
     if (node["device"]) {
-      if (auto v = r_.string(node["device"], path + ".device")) port.device = *v;
+      if (auto v = r_.string(node["device"], path + ".device"))
+        port.device = *v;
+      else
+        device_refused = true;
     }
     const bool needs_device = port.backend == PortBackend::kPci || port.backend == PortBackend::kAfPacket ||
                               port.backend == PortBackend::kPcap;
-    if (needs_device && port.device.empty()) {
+    if (needs_device && port.device.empty() && !device_refused) {
       r_.error(node, path + ".device", std::string("backend ") + to_string(port.backend) + " needs a device");
     }
     if (!port.device.empty() &&
@@ -454,6 +479,10 @@ class ConfigBuilder {
         for (const auto& a : vlan.addresses) connected.push_back({a.network(), vlan.name});
       }
     }
+    // Reported even when an interface address was refused above, since it may be a mistake of its own; the
+    // hint says that it may also be that address's consequence.
+    const std::string maybe_consequence =
+        refused_addresses_ == 0 ? "" : " (an interface address refused above may be the cause)";
     auto on_link = [&](const IpAddress& address, const std::string& interface) -> std::string {
       for (const auto& c : connected) {
         if (c.network.contains(address) && (interface.empty() || interface == c.interface))
@@ -473,7 +502,8 @@ class ConfigBuilder {
         const std::string found = on_link(*route.via, route.interface);
         if (found.empty() && route.interface.empty()) {
           r_.error(node["via"], path + ".via",
-                   "gateway " + route.via->to_string() + " is on no connected network; name the interface");
+                   "gateway " + route.via->to_string() + " is on no connected network; name the interface" +
+                       maybe_consequence);
         } else if (route.interface.empty()) {
           route.interface = found;
         }
@@ -490,7 +520,7 @@ class ConfigBuilder {
       if (found.empty()) {
         r_.error(node["address"], path + ".address",
                  "neighbour " + n.address.to_string() + " is on no connected network" +
-                     (n.interface.empty() ? "" : " of " + n.interface));
+                     (n.interface.empty() ? "" : " of " + n.interface) + maybe_consequence);
       } else {
         n.interface = found;
       }
@@ -516,6 +546,7 @@ class ConfigBuilder {
   std::vector<ZoneRef> vlan_zone_nodes_;
   std::vector<NodeRef> route_nodes_;
   std::vector<NodeRef> neighbour_nodes_;
+  unsigned refused_addresses_ = 0;
 };
 
 }  // namespace
@@ -560,36 +591,51 @@ const char* to_string(PolicyAction action) {
   return "?";
 }
 
-LoadResult load_config_text(std::string_view text, std::string_view file_name) {
+LoadResult load_config_text(std::string_view text, std::string_view file_name,
+                            std::vector<ConfigError>* warnings) {
   if (text.size() > kMaxConfigBytes) {
     return std::vector<ConfigError>{{std::string(file_name), 0, 0, "",
                                      "larger than the limit of " + platform::describe_size(kMaxConfigBytes)}};
   }
   Reader reader{std::string(file_name)};
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(std::string(text));
+    documents = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     return std::vector<ConfigError>{
         {std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg}};
   }
+  // YAML::Load would read the first document and drop the rest without a word: a configuration pasted
+  // behind another one, or a stray `---` in the middle, would silently not be what runs.
+  for (size_t i = 1; i < documents.size(); ++i) {
+    if (documents[i].IsNull()) continue;  // a trailing `---` with nothing after it
+    reader.error(documents[i], "",
+                 "a second YAML document (after `---`); a configuration is one document: remove the `---` "
+                 "line or the text after it");
+    break;
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
   Config config;
   try {
+    reader.check_keys(root, "");
     ConfigBuilder builder(reader);
     config = builder.build(root);
-    if (reader.errors().empty()) builder.check_references(config);
+    // Also after errors: one bad address must not hide a bad gateway further down (all errors at once).
+    builder.check_references(config);
+    detail::warn_about_forwards(reader, root, config);
   } catch (const YAML::Exception& e) {
     reader.errors().push_back({std::string(file_name), e.mark.line + 1, e.mark.column + 1, "", e.msg});
   }
   if (!reader.errors().empty()) return std::move(reader.errors());
+  if (warnings != nullptr) *warnings = std::move(reader.warnings());
   return config;
 }
 
-LoadResult load_config_file(const std::string& path) {
+LoadResult load_config_file(const std::string& path, std::vector<ConfigError>* warnings) {
   auto read = platform::read_regular_file(path, kMaxConfigBytes);
   if (!read.ok())
     return std::vector<ConfigError>{{path, 0, 0, "", "cannot read the configuration: " + read.error}};
-  return load_config_text(read.content, path);
+  return load_config_text(read.content, path, warnings);
 }
 
 }  // namespace torwart::config

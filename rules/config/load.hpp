@@ -27,9 +27,12 @@ using LoadResult = std::variant<Config, std::vector<ConfigError>>;
 // mistaken file (a capture, a disk image) from being parsed at all.
 inline constexpr std::size_t kMaxConfigBytes = std::size_t{4} << 20;
 
-LoadResult load_config_text(std::string_view text, std::string_view file_name);
+// `warnings`, when given, receives what loads but is probably not what was meant (same form as errors);
+// `torwart check` prints them. Warnings never refuse a configuration.
+LoadResult load_config_text(std::string_view text, std::string_view file_name,
+                            std::vector<ConfigError>* warnings = nullptr);
 // Reads a regular file of at most kMaxConfigBytes; anything else is an error naming the file.
-LoadResult load_config_file(const std::string& path);
+LoadResult load_config_file(const std::string& path, std::vector<ConfigError>* warnings = nullptr);
 
 // The configuration shipped inside the binary (rules/baseline/default.yaml).
 std::string_view default_config_text();

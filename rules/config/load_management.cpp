@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 
 namespace torwart::config::detail {
 namespace {
@@ -17,6 +18,47 @@ bool valid_kernel_interface(const std::string& name) {
 YAML::Node device_node(const YAML::Node& root, size_t i) {
   const YAML::Node port = root["ports"][i];
   return port["device"] ? port["device"] : port;
+}
+
+// `vlan` is a kernel VLAN interface on `parent` by the usual naming, `parent.ID` (ip link add link eth9 name
+// eth9.100 type vlan id 100; vconfig's default). Other names for a VLAN interface cannot be told from the
+// text.
+bool vlan_of(const std::string& vlan, const std::string& parent) {
+  if (parent.empty() || vlan.size() <= parent.size() + 1 || !vlan.starts_with(parent) ||
+      vlan[parent.size()] != '.')
+    return false;
+  const std::string_view id = std::string_view(vlan).substr(parent.size() + 1);
+  return std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Why `port` takes the management interface away from the kernel, or empty. af_packet and pcap attach to an
+// existing kernel interface (`iface=` of their vdev), tap creates one by that name, pci takes the whole NIC.
+std::string takes_management(const Port& port, const Management& management) {
+  switch (port.backend) {
+    case PortBackend::kPci:
+      return !management.pci.empty() && port.device == management.pci
+                 ? "is the management NIC (management.pci)"
+                 : "";
+    case PortBackend::kAfPacket:
+    case PortBackend::kPcap:
+      if (management.interface.empty()) return "";
+      if (port.device == management.interface) return "is the management interface";
+      // A VLAN's frames and its parent's share the wire: a port on either side would take the other's.
+      if (vlan_of(port.device, management.interface))
+        return "is a VLAN of the management interface '" + management.interface + "'";
+      if (vlan_of(management.interface, port.device))
+        return "carries the management interface '" + management.interface + "' as a VLAN";
+      return "";
+    case PortBackend::kTap: {
+      const std::string& created = port.device.empty() ? port.name : port.device;  // as the vdev names it
+      return !management.interface.empty() && created == management.interface ? "is the management interface"
+                                                                              : "";
+    }
+    case PortBackend::kNull:
+    case PortBackend::kRing:
+      return "";
+  }
+  return "";
 }
 
 }  // namespace
@@ -56,14 +98,10 @@ void read_management(Reader& r, const YAML::Node& root, Config& config) {
   // the same device would hand it to DPDK and cut the provider off, whatever the policy says.
   for (size_t i = 0; i < config.ports.size(); ++i) {
     const Port& port = config.ports[i];
-    const bool on_interface = (port.backend == PortBackend::kAfPacket || port.backend == PortBackend::kTap) &&
-                              !management.interface.empty() && port.device == management.interface;
-    const bool on_nic =
-        port.backend == PortBackend::kPci && !management.pci.empty() && port.device == management.pci;
-    if (on_interface || on_nic) {
+    if (const std::string why = takes_management(port, management); !why.empty()) {
       r.error(
           device_node(root, i), Reader::index("ports", i) + ".device",
-          "'" + port.device + "' is the management " + (on_nic ? "NIC (management.pci)" : "interface") +
+          "'" + (port.device.empty() ? port.name : port.device) + "' " + why +
               ": a fast-path port on it would lock the provider out (anti-lockout); manage through another "
               "interface or change management first");
     }

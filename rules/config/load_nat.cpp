@@ -268,4 +268,54 @@ void read_nat(Reader& reader, const YAML::Node& root, const std::set<std::string
   NatReader(reader, zones, config).read(root["nat"], config.nat);
 }
 
+namespace {
+
+// Whether the rule's service list lets the forward's traffic through, before or after translation.
+bool service_covers(const PolicyRule& rule, const PortForward& forward) {
+  return std::any_of(rule.service.begin(), rule.service.end(), [&](const ServiceItem& item) {
+    auto in_range = [&](uint16_t port) { return item.first_port <= port && port <= item.last_port; };
+    return item.protocol == forward.protocol && (in_range(forward.port) || in_range(forward.to_port));
+  });
+}
+
+// A rule "about" the forward names its public address; a rule for a whole outside network with any service
+// is not about a single forward and is left alone.
+bool names_public_address(const PolicyRule& rule, const PortForward& forward,
+                          const IpAddress& public_address) {
+  auto contains = [&](const IpAddress& address) {
+    return std::any_of(rule.destination.begin(), rule.destination.end(),
+                       [&](const IpPrefix& p) { return p.contains(address); });
+  };
+  if (rule.action != PolicyAction::kAccept || !contains(public_address) || contains(forward.to)) return false;
+  if (!rule.service.empty()) return service_covers(rule, forward);
+  return std::any_of(rule.destination.begin(), rule.destination.end(),
+                     [&](const IpPrefix& p) { return p.length == 32 && p.address == public_address; });
+}
+
+}  // namespace
+
+void warn_about_forwards(Reader& reader, const YAML::Node& root, const Config& config) {
+  if (!reader.errors().empty() || config.nat.forwards.empty()) return;
+  if (!root["policy"] || !root["policy"]["rules"]) return;
+  const YAML::Node rules = root["policy"]["rules"];
+  for (size_t i = 0; i < config.policy.rules.size() && i < rules.size(); ++i) {
+    const PolicyRule& rule = config.policy.rules[i];
+    for (size_t f = 0; f < config.nat.forwards.size(); ++f) {
+      const PortForward& forward = config.nat.forwards[f];
+      bool exists = false;
+      const auto public_address = first_ipv4_of(config, forward.in_interface, exists);
+      if (!public_address || !names_public_address(rule, forward, *public_address)) continue;
+      const std::string rule_path = Reader::index("policy.rules", i);
+      reader.warning(
+          rules[i]["destination"], rule_path + ".destination",
+          "rule '" + rule.name + "' accepts " + public_address->to_string() +
+              ", the public address of port forward '" + forward.name + "' (" +
+              Reader::index("nat.forwards", f) +
+              "); the policy sees forwarded connections after translation, addressed to the server " +
+              forward.to.to_string() + " port " + std::to_string(forward.to_port) +
+              ", so this rule matches none of them: name " + forward.to.to_string() + " instead");
+    }
+  }
+}
+
 }  // namespace torwart::config::detail

@@ -16,4 +16,9 @@ namespace torwart::config::detail {
 void read_nat(Reader& reader, const YAML::Node& root, const std::set<std::string, std::less<>>& zones,
               Config& config);
 
+// Warns about accept rules whose destination is a forward's public address rather than its server: the
+// policy runs after destination NAT, so such a rule matches none of the forwarded connections. Runs on a
+// configuration read without errors (it points at rules by their index in the document).
+void warn_about_forwards(Reader& reader, const YAML::Node& root, const Config& config);
+
 }  // namespace torwart::config::detail

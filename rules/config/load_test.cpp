@@ -178,7 +178,8 @@ ports:
 )");
   std::vector<std::string> paths;
   for (const auto& e : errors) paths.push_back(e.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{"zones[1].name", "ports[1].name", "ports[1].addresses[0]"}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"zones[1].name", "ports[1].name", "ports[1].addresses[0]",
+                                             "ports[1].zone"}));
 }
 
 TEST(ConfigLoad, VlansBecomeNamedInterfaces) {
