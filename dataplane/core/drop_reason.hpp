@@ -35,7 +35,8 @@ enum class DropReason : uint8_t {
   kNoRoute,
   kTtlExceeded,
   kMtuExceeded,
-  kLocalUnhandled,  // addressed to the box, but no local service answers it
+  kLocalUnhandled,     // addressed to the box, but no local service answers it
+  kLocalRateExceeded,  // for the box (ARP, ND, echo) above the port's local_traffic rate
   kNeighbourUnresolved,
   kNeighbourQueueFull,
   kSlowPathQueueFull,

@@ -57,7 +57,8 @@ uint64_t siphash24(const SipKey& key, const void* data, std::size_t length) {
   for (std::size_t i = 0; i < whole; i += 8) s.absorb(load_le64(bytes + i));
   // Last block: the remaining bytes, zero-padded, with the length's low byte on top.
   uint8_t last[8] = {};
-  std::memcpy(last, bytes + whole, length % 8);
+  // memcpy's source must be valid even for no bytes: an empty message may come as a null pointer.
+  if (length % 8 != 0) std::memcpy(last, bytes + whole, length % 8);
   last[7] = static_cast<uint8_t>(length);
   s.absorb(load_le64(last));
   s.v2 ^= 0xff;

@@ -7,6 +7,7 @@ namespace torwart::dataplane {
 
 class TokenBucket {
  public:
+  constexpr TokenBucket() : TokenBucket(0, 0) {}
   constexpr TokenBucket(uint32_t per_second, uint32_t burst)
       : per_second_(per_second), burst_(burst), tokens_(burst) {}
 

@@ -143,6 +143,7 @@ class Appliance {
       contexts_.push_back(std::make_unique<WorkerContext>(
           w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
           FragmentLimits{}, flow_table, nat_table_config(config_), inspection_limits(config_)));
+      contexts_.back()->local_policer = LocalPolicer(workers);  // the box's local_traffic rates, shared
     }
     for (unsigned w = 0; w < workers; ++w) {
       flow_dumps_.push_back(std::make_unique<FlowDumpMailbox>());

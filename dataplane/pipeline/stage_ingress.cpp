@@ -18,6 +18,7 @@ enum Icmpv6Type : uint8_t {
 
 void stage_ingress(WorkerContext& ctx, Burst& burst) {
   const Snapshot& snapshot = *ctx.snapshot;
+  ctx.local_policer.follow(snapshot);
   keep_if(burst, [&](rte_mbuf* m) {
     PacketMeta& meta = meta_of(m);
     const uint16_t iface = snapshot.interface_of(m->port, meta.vlan_id);
@@ -33,13 +34,19 @@ void stage_ingress(WorkerContext& ctx, Burst& burst) {
       return false;
     }
     if (meta.l3 == L3Kind::kArp) {
-      burst.punt(m);
+      if (ctx.local_policer.admit(m->port, LocalClass::kArp, ctx.now_ns))
+        burst.punt(m);
+      else
+        burst.drop(m, DropReason::kLocalRateExceeded);
       return false;
     }
     if (meta.l3 == L3Kind::kIpv6 && meta.ip_proto == IPPROTO_ICMPV6 && meta.l4_present) {
       const uint8_t type = icmp_type_of(meta);
       if (type == kNeighbourSolicitation || type == kNeighbourAdvertisement) {
-        burst.punt(m);
+        if (ctx.local_policer.admit(m->port, LocalClass::kNd, ctx.now_ns))
+          burst.punt(m);
+        else
+          burst.drop(m, DropReason::kLocalRateExceeded);
         return false;
       }
       // The box routes statically (BSI NET.3.2.A8): router discovery and redirects are not acted upon.

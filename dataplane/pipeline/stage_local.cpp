@@ -65,6 +65,10 @@ void stage_local(WorkerContext& ctx, Burst& burst) {
         burst.drop(m, DropReason::kLocalUnhandled);
         return false;
       }
+      if (!ctx.local_policer.admit(m->port, LocalClass::kIcmp, ctx.now_ns)) {
+        burst.drop(m, DropReason::kLocalRateExceeded);
+        return false;
+      }
       if (!answer_echo(snapshot, m, meta)) {
         burst.drop(m, DropReason::kNoRoute);
         return false;

@@ -62,12 +62,13 @@ struct Stage {
 // l2_rewrite on.
 inline constexpr std::array kStages{
     Stage{"mirror", stage_mirror, "frames from mirror ports: tracked, inspected (alerts only), discarded"},
-    Stage{"ingress", stage_ingress, "port + VLAN to interface, destination MAC, ARP/ND to the slow path"},
+    Stage{"ingress", stage_ingress,
+          "port + VLAN to interface, destination MAC, ARP/ND (policed) to the slow path"},
     Stage{"antispoof", stage_antispoof, "the source must route back into the zone it came from"},
     Stage{"reassembly", stage_reassembly, "fragments held until their datagram is complete and valid"},
     Stage{"nat_destination", stage_nat_destination, "NAT, first half: external destinations translated back"},
     Stage{"route", stage_route, "longest-prefix match: next hop, egress interface, or the box itself"},
-    Stage{"local", stage_local, "packets for the box: echo answered, the rest dropped"},
+    Stage{"local", stage_local, "packets for the box: echo answered (policed), the rest dropped"},
     Stage{"conntrack", stage_conntrack, "known connections tracked (TCP state, windows, ICMP errors)"},
     Stage{"policy", stage_policy, "new connections decided: accept, drop, reject; SYN-flood gate"},
     Stage{"nat", stage_nat, "NAT, second half: a flow's translation decided, sources rewritten"},

@@ -14,6 +14,7 @@
 #include "dataplane/ids/detector.hpp"
 #include "dataplane/nat/nat_table.hpp"
 #include "dataplane/pipeline/counters.hpp"
+#include "dataplane/pipeline/local_policer.hpp"
 #include "dataplane/routing/neighbour_table.hpp"
 #include "dataplane/snapshot/snapshot.hpp"
 #include "dataplane/synflood/half_open.hpp"
@@ -96,6 +97,8 @@ struct WorkerContext {
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;
+  // Packets for the box itself, per port and class (live replaces it with one that knows the worker count).
+  LocalPolicer local_policer;
 };
 
 }  // namespace torwart::dataplane

@@ -34,6 +34,21 @@ struct Dataplane {
   unsigned flows_per_worker = 131072;  // connection-tracking table size per worker
 };
 
+// Control-plane protection (FORMAT.md "local_traffic"): packets for the box itself are policed per port
+// and per class before the box spends work on them, so that a flood at its addresses cannot starve the
+// workers or the slow path. Rates are per port for the whole box (the workers share them).
+struct LocalRate {
+  unsigned per_second = 0;
+  unsigned burst = 0;
+  auto operator<=>(const LocalRate&) const = default;
+};
+struct LocalTraffic {
+  LocalRate arp{1000, 200};  // ARP requests and replies
+  LocalRate nd{1000, 200};   // neighbour solicitations and advertisements
+  LocalRate icmp{500, 100};  // echo requests to the box's addresses
+  auto operator<=>(const LocalTraffic&) const = default;
+};
+
 // SYN-flood protection per zone (BSI NET.3.2.A19), counted per worker: connections in the TCP handshake
 // (SYN_SENT, SYN_RECEIVED) whose SYN arrived from this zone. FORMAT.md "zones" explains the thresholds.
 struct SynFlood {
@@ -266,6 +281,7 @@ struct Config {
   Inspection inspection;
   Ids ids;
   Nat nat;  // without a `nat` section: no translation
+  LocalTraffic local_traffic;
 };
 
 const char* to_string(PortBackend backend);

@@ -13,6 +13,7 @@
 #include "platform/posix/bounded_read.hpp"
 #include "rules/config/load_ids.hpp"
 #include "rules/config/load_inspection.hpp"
+#include "rules/config/load_local_traffic.hpp"
 #include "rules/config/load_management.hpp"
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
@@ -52,7 +53,7 @@ class ConfigBuilder {
     Config config;
     if (!r_.expect_map(root, "",
                        {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours", "objects",
-                        "policy", "nat", "management", "logging", "inspection", "ids"})) {
+                        "policy", "nat", "management", "logging", "inspection", "ids", "local_traffic"})) {
       return config;
     }
     if (root["format"]) {
@@ -90,6 +91,7 @@ class ConfigBuilder {
     detail::read_management(r_, root, config);
     if (root["logging"]) read_logging(root["logging"], config.logging);
     if (root["inspection"]) detail::read_inspection(r_, root["inspection"], config.inspection);
+    if (root["local_traffic"]) detail::read_local_traffic(r_, root["local_traffic"], config.local_traffic);
     if (root["ids"]) detail::read_ids(r_, root["ids"], config.ids);
     check_memory(root, config.dataplane.memory_mb, memory_need(config));
     return config;

@@ -332,6 +332,45 @@ TEST_F(Replay, PingToTheBoxIsAnswered) {
   EXPECT_TRUE(output("kdn").empty());
 }
 
+// Control-plane protection: a ping flood at the box's LAN address is held to local_traffic's rate on the LAN
+// port (burst, then the rate on capture time), while pings on the Internet port have their own budget.
+TEST_F(Replay, LocalTrafficIsPolicedPerPortAndClass) {
+  std::string text(config::default_config_text());
+  text += "local_traffic:\n  icmp: {rate: 100, burst: 10}\n  arp: {rate: 100, burst: 5}\n";
+  const fs::path config = dir / "policed.yaml";
+  std::ofstream(config) << text;
+  std::vector<Packet> lan, inet;
+  for (uint16_t i = 0; i < 200; ++i) {  // one a millisecond: 10 from the burst, then 1 per 10 ms
+    lan.push_back(
+        {kT0 + i * 1'000'000ull, from_lan({.source = "192.168.10.10", .destination = "192.168.10.1"},
+                                          icmp_echo_request(7, i, Bytes(8, 0x5a)))});
+  }
+  for (uint16_t i = 0; i < 50; ++i) {  // 5 from the burst, then 1 per 10 ms: 9 in 49 ms
+    lan.push_back({kT0 + 500'000'000ull + i * 1'000'000ull,
+                   arp_frame({.source = kClientMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                             arp_request(kClientMac, "192.168.10.10", "192.168.10.1"))});
+  }
+  for (uint16_t i = 0; i < 5; ++i) {
+    inet.push_back({kT0 + 100'000'000ull + i * 1'000'000ull,
+                    from_inet({.source = "198.51.100.10", .destination = "203.0.113.2"},
+                              icmp_echo_request(8, i, Bytes(8, 0x5a)))});
+  }
+  const Result r = replay({{"lan", lan}, {"inet", inet}}, "out", config.string());
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  size_t echo_replies = 0, arp_replies = 0;
+  for (const auto& p : output("lan")) {
+    if (be16(p.bytes, 12) == 0x0806)
+      ++arp_replies;
+    else if (be16(p.bytes, 12) == 0x0800 && p.bytes.at(34) == 0)
+      ++echo_replies;
+  }
+  EXPECT_EQ(echo_replies, 10u + 19u);
+  EXPECT_EQ(arp_replies, 9u);
+  EXPECT_EQ(counters()["ports"]["lan"]["drops"]["local_rate_exceeded"], (200 - 29) + (50 - 9));
+  EXPECT_EQ(output("inet").size(), 5u);
+  EXPECT_FALSE(counters()["ports"]["inet"]["drops"].contains("local_rate_exceeded"));
+}
+
 TEST_F(Replay, TtlOneGetsTimeExceededAndNothingLeavesTowardsKdn) {
   const Bytes in = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1});
   ASSERT_EQ(replay({{"lan", {{kT0, in}}}}).exit_code, 0);

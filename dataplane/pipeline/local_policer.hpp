@@ -1,0 +1,53 @@
+#pragma once
+// Control-plane protection (config::LocalTraffic, FORMAT.md "local_traffic"): packets for the box itself
+// are admitted per port and class from token buckets before the box spends work on them, so that a flood at
+// its addresses cannot starve the workers or the slow path. Each worker holds its share of the box's rate.
+#include <array>
+#include <cstdint>
+
+#include "dataplane/core/token_bucket.hpp"
+#include "dataplane/snapshot/snapshot.hpp"
+#include "rules/config/config.hpp"
+
+namespace torwart::dataplane {
+
+enum class LocalClass : uint8_t { kArp, kNd, kIcmp, kCount };
+
+class LocalPolicer {
+ public:
+  // `workers`: how many workers share the box's rate (each gets its share, rounded up).
+  explicit LocalPolicer(unsigned workers = 1) : workers_(workers == 0 ? 1 : workers) {}
+
+  // Takes the rates of a new snapshot (buckets start full again only when the rates changed).
+  void follow(const Snapshot& snapshot) {
+    if (snapshot.version() == version_) return;
+    version_ = snapshot.version();
+    if (configured_ && snapshot.source().local_traffic == rates_) return;
+    rates_ = snapshot.source().local_traffic;
+    configured_ = true;
+    for (auto& port : buckets_) {
+      port[static_cast<unsigned>(LocalClass::kArp)] = share(rates_.arp);
+      port[static_cast<unsigned>(LocalClass::kNd)] = share(rates_.nd);
+      port[static_cast<unsigned>(LocalClass::kIcmp)] = share(rates_.icmp);
+    }
+  }
+
+  bool admit(uint16_t port, LocalClass local_class, uint64_t now_ns) {
+    if (port >= kMaxPorts) return false;
+    return buckets_[port][static_cast<unsigned>(local_class)].take(now_ns);
+  }
+
+ private:
+  TokenBucket share(const config::LocalRate& rate) const {
+    auto part = [&](unsigned total) { return (total + workers_ - 1) / workers_; };
+    return TokenBucket(part(rate.per_second), part(rate.burst));
+  }
+
+  unsigned workers_;
+  uint64_t version_ = 0;
+  bool configured_ = false;
+  config::LocalTraffic rates_;
+  std::array<std::array<TokenBucket, static_cast<unsigned>(LocalClass::kCount)>, kMaxPorts> buckets_{};
+};
+
+}  // namespace torwart::dataplane
