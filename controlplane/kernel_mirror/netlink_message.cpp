@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/object.h>
 #include <netlink/route/addr.h>
@@ -162,6 +163,42 @@ NetlinkChange neighbour_change(rtnl_neigh* neighbour, bool removed) {
   return change;
 }
 
+// libnl 3.7 copies RTA_VIA's address with the attribute's length minus two, unchecked: a shorter one makes
+// it memcpy a negative size (found by the fuzz target).
+bool via_well_formed(const uint8_t* attributes, size_t length) {
+  while (length >= sizeof(nlattr)) {
+    nlattr attribute{};
+    std::memcpy(&attribute, attributes, sizeof(attribute));
+    if (attribute.nla_len < sizeof(nlattr) || attribute.nla_len > length)
+      return true;  // libnl stops here too
+    if ((attribute.nla_type & NLA_TYPE_MASK) == RTA_VIA && attribute.nla_len < NLA_HDRLEN + sizeof(rtvia))
+      return false;
+    const size_t step = std::min<size_t>(NLA_ALIGN(attribute.nla_len), length);
+    attributes += step;
+    length -= step;
+  }
+  return true;
+}
+
+// libnl 3.7 walks RTA_MULTIPATH without checking rtnh_len: a next hop of length 0 makes it allocate forever
+// (found by the fuzz target). The kernel never sends one; whoever does gets "malformed" before libnl sees it.
+bool multipath_well_formed(nlmsghdr* header) {
+  const nlattr* multipath = nlmsg_find_attr(header, sizeof(rtmsg), RTA_MULTIPATH);
+  if (multipath == nullptr) return true;
+  const auto* bytes = static_cast<const uint8_t*>(nla_data(multipath));
+  size_t remaining = static_cast<size_t>(nla_len(multipath));
+  while (remaining >= sizeof(rtnexthop)) {
+    rtnexthop hop{};
+    std::memcpy(&hop, bytes, sizeof(hop));
+    if (hop.rtnh_len < sizeof(rtnexthop) || hop.rtnh_len > remaining) return false;
+    if (!via_well_formed(bytes + sizeof(rtnexthop), hop.rtnh_len - sizeof(rtnexthop))) return false;
+    const size_t step = std::min<size_t>(RTNH_ALIGN(hop.rtnh_len), remaining);
+    bytes += step;
+    remaining -= step;
+  }
+  return remaining == 0;
+}
+
 struct ParseContext {
   nlmsghdr* header = nullptr;
   bool removed = false;
@@ -229,6 +266,13 @@ NetlinkChange parse_change(std::span<const std::byte> message, const nlmsghdr& h
       nlmsg_convert(const_cast<nlmsghdr*>(reinterpret_cast<const nlmsghdr*>(message.data()))));
   if (!copy) return Malformed{"out of memory"};
   nlmsg_set_proto(copy.get(), NETLINK_ROUTE);
+  if (fixed == sizeof(rtmsg)) {
+    nlmsghdr* copied = nlmsg_hdr(copy.get());
+    if (!via_well_formed(static_cast<const uint8_t*>(nlmsg_data(copied)) + NLMSG_ALIGN(sizeof(rtmsg)),
+                         static_cast<size_t>(nlmsg_attrlen(copied, sizeof(rtmsg)))))
+      return Malformed{"RTA_VIA shorter than its address"};
+    if (!multipath_well_formed(copied)) return Malformed{"multipath next hop with a bad length"};
+  }
   const uint16_t type = header.nlmsg_type;
   ParseContext context{
       nlmsg_hdr(copy.get()),

@@ -79,6 +79,21 @@ TEST(NetlinkMessage, MultipathAndNexthopObjectsAreVisible) {
   EXPECT_TRUE(std::get<RouteChange>(object).uses_nexthop_object);
 }
 
+// The fuzz target's first finding: libnl 3.7 loops allocating on a next hop of length 0.
+TEST(NetlinkMessage, MultipathWithAZeroLengthHopIsMalformed) {
+  const auto change = parse(message(RTM_NEWROUTE, route_header(AF_INET, 24), [](nl_msg* m) {
+    nla_put(m, RTA_DST, 4, kNet);
+    nlattr* hops = nla_nest_start(m, RTA_MULTIPATH);
+    rtnexthop hop{};
+    hop.rtnh_len = sizeof(hop);
+    nlmsg_append(m, &hop, sizeof(hop), NLMSG_ALIGNTO);
+    hop.rtnh_len = 0;
+    nlmsg_append(m, &hop, sizeof(hop), NLMSG_ALIGNTO);
+    nla_nest_end(m, hops);
+  }));
+  EXPECT_TRUE(std::holds_alternative<Malformed>(change));
+}
+
 TEST(NetlinkMessage, BlackholeTypeIsKept) {
   const auto change = parse(message(RTM_NEWROUTE, route_header(AF_INET, 24, RTN_BLACKHOLE),
                                     [](nl_msg* m) { nla_put(m, RTA_DST, 4, kNet); }));
