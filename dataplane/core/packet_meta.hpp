@@ -66,8 +66,11 @@ struct PacketMeta {
   uint8_t l4_present;
   uint8_t ttl;
   DropReason drop_reason;
-  uint8_t nat_flags;              // nat_flag::*
-  uint16_t policy_rule;           // the policy rule that decided (rule index; 0xffff: default or undecided)
+  uint8_t nat_flags;     // nat_flag::*
+  uint16_t policy_rule;  // the policy rule that decided (rule index; 0xffff: default or undecided)
+  // Punted by stage_forward because the input policy accepted it for the box's own services: the slow path
+  // hands it to the kernel (KernelSink) instead of treating it as ARP, ND or a packet awaiting resolution.
+  bool for_kernel;
   uint32_t flow_hash;             // symmetric: both directions of a connection hash alike
   uint32_t next_hop;              // index into the snapshot's next-hop table
   uint16_t fragment_header;       // IPv6 fragments: offset of the fragment header from the start of the frame

@@ -68,7 +68,12 @@ void SlowPath::handle(rte_mbuf* const* packets, uint16_t count, uint64_t now_ns)
   for (uint16_t i = 0; i < count; ++i) {
     rte_mbuf* m = packets[i];
     const PacketMeta& meta = meta_of(m);
-    if (meta.flags & meta_flag::kAwaitingResolution) {
+    if (meta.for_kernel) {
+      if (ctx_.kernel != nullptr)
+        ctx_.kernel->deliver(m);
+      else
+        out.drop(m, DropReason::kLocalUnhandled);
+    } else if (meta.flags & meta_flag::kAwaitingResolution) {
       hold_for_resolution(m, out);
     } else if (meta.l3 == L3Kind::kArp) {
       handle_arp(m, out);

@@ -47,9 +47,14 @@ void refuse_with_icmp(WorkerContext& ctx, Burst& burst, rte_mbuf* m, IcmpErrorKi
 void stage_forward(WorkerContext& ctx, Burst& burst) {
   const Snapshot& snapshot = *ctx.snapshot;
   keep_if(burst, [&](rte_mbuf* m) {
-    const PacketMeta& meta = meta_of(m);
+    PacketMeta& meta = meta_of(m);
     if (meta.flags & meta_flag::kLocallyOriginated) {
       return true;
+    }
+    if (snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal) {
+      meta.for_kernel = true;  // the input policy accepted it: the slow path hands it to the box's kernel
+      burst.punt(m);
+      return false;
     }
     if (has_link_local_source(m, meta)) {  // RFC 3927 / RFC 4291: never routed off the link
       burst.drop(m, DropReason::kBadSourceAddress);

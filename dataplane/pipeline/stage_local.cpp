@@ -62,6 +62,7 @@ void stage_local(WorkerContext& ctx, Burst& burst) {
     PacketMeta& meta = meta_of(m);
     if (snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal) {
       if (!is_echo_request(meta)) {
+        if (ctx.kernel != nullptr) return true;  // conntrack and the input policy decide; forward delivers
         burst.drop(m, DropReason::kLocalUnhandled);
         return false;
       }

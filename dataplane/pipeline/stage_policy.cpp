@@ -24,7 +24,9 @@ policy::PolicyQuery query_of(const Snapshot& snapshot, rte_mbuf* m, const Packet
   policy::PolicyQuery q;
   q.proto = meta.ip_proto;
   q.from_zone = static_cast<uint8_t>(snapshot.interface(meta.in_iface).zone);
-  q.to_zone = static_cast<uint8_t>(snapshot.interface(meta.out_iface).zone);
+  q.to_zone = snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal
+                  ? static_cast<uint8_t>(config::kLocalZoneIndex)
+                  : static_cast<uint8_t>(snapshot.interface(meta.out_iface).zone);
   q.src_port = meta.src_port;
   q.dst_port = meta.dst_port;
   if (meta.l3 == L3Kind::kIpv4) {

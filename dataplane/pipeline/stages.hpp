@@ -25,7 +25,9 @@ void stage_reassembly(WorkerContext& ctx, Burst& burst);
 void stage_nat_destination(WorkerContext& ctx, Burst& burst);
 // Longest-prefix match on the destination: next hop, egress interface, or the box itself.
 void stage_route(WorkerContext& ctx, Burst& burst);
-// Packets for the box: answers echo requests in place, drops what no local service handles.
+// Packets for the box: answers echo requests in place (policed, local_policer.hpp); the rest goes on to
+// conntrack and the input policy (`to: [local]` rules) where the box's services can be reached
+// (ctx.kernel), and is dropped as local_unhandled where they cannot.
 void stage_local(WorkerContext& ctx, Burst& burst);
 // Known connections: tracked (TCP state, windows); ICMP errors must quote one; the rest is new.
 void stage_conntrack(WorkerContext& ctx, Burst& burst);
@@ -42,7 +44,8 @@ void stage_nat(WorkerContext& ctx, Burst& burst);
 void stage_applayer(WorkerContext& ctx, Burst& burst);
 // Copies from mirror ports: tracked, inspected (alerts only) and discarded (stage_mirror.cpp).
 void stage_mirror(WorkerContext& ctx, Burst& burst);
-// TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
+// Packets for the box that the input policy accepted go to the slow path, which hands them to the kernel;
+// for the rest: TTL/hop limit and MTU: ICMP time exceeded, fragmentation needed, packet too big.
 void stage_forward(WorkerContext& ctx, Burst& burst);
 // TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.
 void stage_mss_clamp(WorkerContext& ctx, Burst& burst);
@@ -68,12 +71,14 @@ inline constexpr std::array kStages{
     Stage{"reassembly", stage_reassembly, "fragments held until their datagram is complete and valid"},
     Stage{"nat_destination", stage_nat_destination, "NAT, first half: external destinations translated back"},
     Stage{"route", stage_route, "longest-prefix match: next hop, egress interface, or the box itself"},
-    Stage{"local", stage_local, "packets for the box: echo answered (policed), the rest dropped"},
+    Stage{"local", stage_local,
+          "packets for the box: echo answered (policed); the rest to the input policy, or dropped"},
     Stage{"conntrack", stage_conntrack, "known connections tracked (TCP state, windows, ICMP errors)"},
     Stage{"policy", stage_policy, "new connections decided: accept, drop, reject; SYN-flood gate"},
     Stage{"nat", stage_nat, "NAT, second half: a flow's translation decided, sources rewritten"},
     Stage{"applayer", stage_applayer, "reassembly, identification, parsers, application rules, signatures"},
-    Stage{"forward", stage_forward, "TTL/hop limit and MTU: ICMP time exceeded, too big, fragmentation"},
+    Stage{"forward", stage_forward,
+          "accepted packets for the box to its kernel; TTL/hop limit, MTU, ICMP errors"},
     Stage{"mss_clamp", stage_mss_clamp, "SYNs through an interface with mss_clamp announce at most it"},
     Stage{"l2_rewrite", stage_l2_rewrite, "next hop's MAC; unresolved packets wait in the slow path"},
     Stage{"output", stage_output, "packets grouped per egress port and transmitted"},

@@ -36,6 +36,15 @@ class PuntSink {
   virtual uint16_t punt(rte_mbuf** packets, uint16_t count) = 0;
 };
 
+// Where packets for the box's own services go once its input policy (`to: [local]` rules) accepted them:
+// the port's kernel twin live, a capture per port in replay. Called on the slow path's thread; takes the
+// packet (frees or sends it).
+class KernelSink {
+ public:
+  virtual ~KernelSink() = default;
+  virtual void deliver(rte_mbuf* m) = 0;
+};
+
 // Live software distribution: which worker owns a flow, and the hand-off to it. Reassembly uses it for
 // fragments whose flow (hashed with the ports it learnt) belongs to another worker. Absent (nullptr) in
 // replay and tests, where one worker owns every flow.
@@ -95,6 +104,10 @@ struct WorkerContext {
   // Inspecting a mirror port's copies: no policy verdicts, signatures only alert (stage_mirror.cpp).
   bool monitoring = false;
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
+  // Set where the box's services can be reached (replay; live once the kernel twins exist): packets for the
+  // box other than echo requests then go through conntrack and the input policy to this sink. nullptr:
+  // they are dropped as local_unhandled before conntrack.
+  KernelSink* kernel = nullptr;
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;
   // Packets for the box itself, per port and class (live replaces it with one that knows the worker count).

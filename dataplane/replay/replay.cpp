@@ -71,6 +71,27 @@ class CaptureTransmitter final : public Transmitter {
   std::vector<pcap_dumper_t*> dumpers_;
 };
 
+// What the box would hand to its kernel (packets its input policy accepted for the box's own services),
+// one capture per port: `PORT.kernel.pcap`, the frames as they arrived.
+class KernelCaptures final : public KernelSink {
+ public:
+  KernelCaptures(const std::string& dir, const std::vector<std::string>& port_names)
+      : captures_(dir, kernel_names(port_names)) {}
+  void deliver(rte_mbuf* m) override {
+    captures_.now_ns = now_ns;
+    captures_.transmit(m->port, &m, 1);
+  }
+  uint64_t delivered() const { return captures_.sent; }
+  uint64_t now_ns = 0;
+
+ private:
+  static std::vector<std::string> kernel_names(std::vector<std::string> names) {
+    for (auto& name : names) name += ".kernel";
+    return names;
+  }
+  CaptureTransmitter captures_;
+};
+
 // In replay the slow path runs right after each packet, on the same thread: no ring, no reordering.
 class CollectingPuntSink final : public PuntSink {
  public:
@@ -138,6 +159,9 @@ ReplaySummary run_replay(const ReplayOptions& options) {
                              FragmentLimits{}, kSlowPathFlowTable);
   worker.snapshot = snapshot.get();
   worker.synflood.set_key(synflood::SipKey{});  // a fixed SYN-cookie key: replays must be reproducible
+  KernelCaptures kernel(options.out_dir, port_names);
+  worker.kernel = &kernel;
+  slow_context.kernel = &kernel;
   SlowPath slow_path(slow_context, neighbours);
   slow_path.use_snapshot(snapshot.get());
 
@@ -165,6 +189,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
     if (summary.packets_in == 0) first_ns = last_stats_ns = now;
     ++summary.packets_in;
     transmitter.now_ns = now;
+    kernel.now_ns = now;
     slow_path.tick(now);
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
     if (m == nullptr) throw std::runtime_error("replay ran out of packet buffers");
@@ -199,6 +224,7 @@ ReplaySummary run_replay(const ReplayOptions& options) {
 
   nlohmann::json counters = counters_json(*snapshot, total);
   counters["damaged_captures"] = captures.damage();
+  counters["delivered_to_kernel"] = kernel.delivered();
   std::ofstream(options.out_dir + "/counters.json") << counters.dump(2) << "\n";
   summary.packets_out = transmitter.sent;
   summary.dropped = counters["totals"]["dropped"];

@@ -34,6 +34,14 @@ struct Dataplane {
   unsigned flows_per_worker = 131072;  // connection-tracking table size per worker
 };
 
+// The box itself as a zone of the policy (FORMAT.md "policy"): `to: [local]` are packets for the box's own
+// addresses (its input policy), `from: [local]` what the box sends. Never declared under `zones`, and never
+// part of a rule that leaves `from` or `to` out: services on the box are reachable only where a rule names
+// it. Its classifier index has the high bit, which no declared zone has, so "any zone" excludes it.
+inline constexpr std::string_view kLocalZone = "local";
+inline constexpr unsigned kLocalZoneIndex = 0x80;
+inline constexpr unsigned kMaxZones = kLocalZoneIndex;
+
 // Control-plane protection (FORMAT.md "local_traffic"): packets for the box itself are policed per port
 // and per class before the box spends work on them, so that a flood at its addresses cannot starve the
 // workers or the slow path. Rates are per port for the whole box (the workers share them).

@@ -235,8 +235,13 @@ class ConfigBuilder {
       if (auto v = r_.boolean(node["antispoof"], path + ".antispoof")) zone.antispoof = *v;
     }
     if (node["syn_flood"]) detail::read_syn_flood(r_, node["syn_flood"], path + ".syn_flood", zone.syn_flood);
-    if (!zone.name.empty() && !zone_names_.insert(zone.name).second) {
+    if (zone.name == kLocalZone) {
+      r_.error(node["name"], path + ".name",
+               "`local` is the box itself (policy rules name it in from/to); it cannot be declared");
+    } else if (!zone.name.empty() && !zone_names_.insert(zone.name).second) {
       r_.error(node["name"], path + ".name", "zone '" + zone.name + "' is declared twice");
+    } else if (zone_names_.size() > kMaxZones) {
+      r_.error(node["name"], path + ".name", "more than " + std::to_string(kMaxZones) + " zones");
     }
     config.zones.push_back(std::move(zone));
   }

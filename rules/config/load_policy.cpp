@@ -273,8 +273,8 @@ class PolicyBuilder {
     r_.nonempty_sequence(node, path, [&](const YAML::Node& n, const std::string& p) {
       auto zone = r_.string(n, p);
       if (!zone) return;
-      if (!zones_.contains(*zone)) {
-        r_.error(n, p, "zone '" + *zone + "' is not declared under zones");
+      if (!zones_.contains(*zone) && *zone != kLocalZone) {
+        r_.error(n, p, "zone '" + *zone + "' is not declared under zones (`local` names the box itself)");
       } else if (std::find(out.begin(), out.end(), *zone) == out.end()) {
         out.push_back(*zone);
       }

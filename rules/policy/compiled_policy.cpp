@@ -49,10 +49,11 @@ void fill_common(Rule& rule, const FlatMatch& m, int32_t priority, uint32_t user
   rule.data.userdata = userdata;
   rule.field[acl::kProto].value.u8 = m.protocol.value_or(0);
   rule.field[acl::kProto].mask_range.u8 = m.protocol ? 0xff : 0;
+  // A rule without from/to matches every declared zone (high bit clear), never the box itself.
   rule.field[acl::kFromZone].value.u8 = m.from_zone.value_or(0);
-  rule.field[acl::kFromZone].mask_range.u8 = m.from_zone ? 0xff : 0;
+  rule.field[acl::kFromZone].mask_range.u8 = m.from_zone ? 0xff : config::kLocalZoneIndex;
   rule.field[acl::kToZone].value.u8 = m.to_zone.value_or(0);
-  rule.field[acl::kToZone].mask_range.u8 = m.to_zone ? 0xff : 0;
+  rule.field[acl::kToZone].mask_range.u8 = m.to_zone ? 0xff : config::kLocalZoneIndex;
   rule.field[acl::kPadding].value.u16 = 0;
   rule.field[acl::kPadding].mask_range.u16 = 0;
 }
@@ -243,8 +244,8 @@ bool CompiledPolicy::matches_addresses(const AppRule& rule, const PolicyQuery& q
   dst.bytes = q.dst;
   for (const FlatMatch& m : q.family == config::Family::kIpv4 ? rule.v4 : rule.v6) {
     if (m.protocol && *m.protocol != q.proto) continue;
-    if (m.from_zone && *m.from_zone != q.from_zone) continue;
-    if (m.to_zone && *m.to_zone != q.to_zone) continue;
+    if (m.from_zone ? *m.from_zone != q.from_zone : q.from_zone == config::kLocalZoneIndex) continue;
+    if (m.to_zone ? *m.to_zone != q.to_zone : q.to_zone == config::kLocalZoneIndex) continue;
     if (m.source && !m.source->contains(src)) continue;
     if (m.destination && !m.destination->contains(dst)) continue;
     if (q.dst_port < m.first_dst_port || q.dst_port > m.last_dst_port) continue;

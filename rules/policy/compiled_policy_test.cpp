@@ -131,6 +131,37 @@ policy:
   EXPECT_TRUE(policy->classify(query(kKdn, kInet, "1.1.1.1", "2.2.2.2")).log);
 }
 
+// The box itself (`local`) is reached only by rules that name it; a rule without `from` or `to` covers every
+// declared zone and never the box, in the classifier and in the application-rule walk alike.
+TEST(CompiledPolicy, OnlyRulesThatNameLocalReachTheBox) {
+  const auto config = load(R"(
+policy:
+  rules:
+    - {name: ssh-to-box, from: [lan], to: [local], service: [tcp/22], action: accept}
+    - {name: box-out, from: [local], action: accept}
+    - {name: everything, action: accept}
+    - {name: app-anywhere, app: [http], action: drop}
+)");
+  auto policy = compile(config);
+  ASSERT_TRUE(policy);
+  const auto local = static_cast<uint8_t>(config::kLocalZoneIndex);
+  EXPECT_EQ(decided_by(*policy, query(kLan, local, "192.168.10.9", "192.168.10.1", 6, 22)), "ssh-to-box");
+  EXPECT_EQ(decided_by(*policy, query(kLan, local, "192.168.10.9", "192.168.10.1", 6, 80)), "default");
+  EXPECT_EQ(decided_by(*policy, query(kInet, local, "198.51.100.1", "203.0.113.2", 6, 22)), "default");
+  EXPECT_EQ(decided_by(*policy, query(local, kInet, "203.0.113.2", "198.51.100.1", 17, 53)), "box-out");
+  EXPECT_EQ(decided_by(*policy, query(kLan, kInet, "192.168.10.9", "198.51.100.1")), "everything");
+  EXPECT_EQ(decided_by(*policy, query(local, local, "127.0.0.1", "127.0.0.1")), "default");
+  EXPECT_FALSE(policy->classify(query(kLan, local, "192.168.10.9", "192.168.10.1", 6, 80)).app_pending);
+}
+
+TEST(CompiledPolicy, LocalIsNotAZoneToDeclare) {
+  auto result = config::load_config_text(
+      "zones: [{name: local}]\nports: [{name: p, zone: local, backend: null}]\n", "t.yaml");
+  ASSERT_TRUE(std::holds_alternative<std::vector<config::ConfigError>>(result));
+  EXPECT_NE(std::get<std::vector<config::ConfigError>>(result)[0].reason.find("`local` is the box itself"),
+            std::string::npos);
+}
+
 TEST(CompiledPolicy, NestedObjectGroupsExpand) {
   const auto config = load(R"(
 objects:

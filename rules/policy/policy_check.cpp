@@ -9,6 +9,7 @@ namespace torwart::policy {
 ZoneIndexLookup zones_in_config_order(const config::Config& config) {
   std::map<std::string, unsigned, std::less<>> index;
   for (const auto& zone : config.zones) index.emplace(zone.name, static_cast<unsigned>(index.size()));
+  index.emplace(config::kLocalZone, config::kLocalZoneIndex);
   return [index = std::move(index)](std::string_view name) -> std::optional<unsigned> {
     auto it = index.find(name);
     if (it == index.end()) return std::nullopt;

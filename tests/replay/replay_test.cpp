@@ -371,6 +371,53 @@ TEST_F(Replay, LocalTrafficIsPolicedPerPortAndClass) {
   EXPECT_FALSE(counters()["ports"]["inet"]["drops"].contains("local_rate_exceeded"));
 }
 
+// The input policy: the box's own services are reached only where a rule names `to: [local]`. What it accepts
+// goes to the box's kernel (in replay: PORT.kernel.pcap, the frame as it came); a rule that leaves `to` out
+// never reaches the box, and the default drops and logs.
+TEST_F(Replay, ServicesOnTheBoxAreRefusedByDefaultAndReachedOnlyWhereARuleNamesLocal) {
+  const Bytes ssh = from_lan({.source = "192.168.10.10", .destination = "192.168.10.1"},
+                             Tcp{.source_port = 40022, .destination_port = 22});
+  const Bytes dns = from_inet({.source = "198.51.100.10", .destination = "203.0.113.2"},
+                              Udp{.source_port = 5353, .destination_port = 53});
+  const std::vector<std::pair<std::string, std::vector<Packet>>> inputs = {{"lan", {{kT0, ssh}}},
+                                                                           {"inet", {{kT0 + 1000, dns}}}};
+
+  Result r = replay(inputs, "default");
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  EXPECT_TRUE(output("lan.kernel", "default").empty());
+  EXPECT_EQ(counters("default")["delivered_to_kernel"], 0);
+  EXPECT_EQ(counters("default")["ports"]["lan"]["drops"]["policy_drop"], 1);
+  EXPECT_EQ(counters("default")["ports"]["inet"]["drops"]["policy_drop"], 1);
+
+  r = replay(inputs, "any", permissive_config());  // accepts everything between zones, names no `local`
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  EXPECT_EQ(counters("any")["delivered_to_kernel"], 0);
+  EXPECT_EQ(counters("any")["ports"]["lan"]["drops"]["policy_drop"], 1);
+
+  std::string text(config::default_config_text());
+  text.replace(
+      text.find("  rules:\n") + 9, 0,
+      "    - {name: ssh-to-box, from: [lan], to: [local], service: [tcp/22], action: accept, log: true}\n");
+  const fs::path config = dir / "ssh.yaml";
+  std::ofstream(config) << text;
+  r = replay(inputs, "ssh", config.string());
+  ASSERT_EQ(r.exit_code, 0) << r.errors;
+  const auto delivered = output("lan.kernel", "ssh");
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].bytes, ssh);  // untouched: no TTL decrement, no rewrite
+  EXPECT_TRUE(output("inet.kernel", "ssh").empty());
+  EXPECT_TRUE(output("lan", "ssh").empty());
+  EXPECT_EQ(counters("ssh")["delivered_to_kernel"], 1);
+  EXPECT_EQ(counters("ssh")["ports"]["inet"]["drops"]["policy_drop"], 1);  // DNS from outside: still refused
+  bool flow_logged = false;
+  for (const auto& record : eve("ssh")) {
+    if (record.value("event_type", "") == "flow" && record["dest_ip"] == "192.168.10.1" &&
+        record["dest_port"] == 22)
+      flow_logged = true;
+  }
+  EXPECT_TRUE(flow_logged) << "the accepted connection to the box has no flow record";
+}
+
 TEST_F(Replay, TtlOneGetsTimeExceededAndNothingLeavesTowardsKdn) {
   const Bytes in = from_lan({.source = "192.168.10.10", .destination = "10.1.2.3", .ttl = 1});
   ASSERT_EQ(replay({{"lan", {{kT0, in}}}}).exit_code, 0);
