@@ -323,6 +323,10 @@ class Appliance {
       stats["neighbours"] = neighbours_->size();
       if (current_->signatures() != nullptr) stats["signatures"] = signature_stats();
       stats["neighbour_resolutions_pending"] = slow_path_->pending_neighbours();
+      const auto& aging = slow_path_->aging();
+      stats["neighbour_aging"] = {{"went_stale", aging.went_stale},
+                                  {"probes_sent", aging.probes_sent},
+                                  {"forgotten", aging.forgotten}};
       stats["mbufs_available"] = rte_mempool_avail_count(pool_);
       return stats;
     }

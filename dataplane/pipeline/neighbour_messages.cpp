@@ -147,6 +147,12 @@ rte_mbuf* build_neighbour_solicitation(rte_mempool* pool, const Interface& iface
                   kOptionSourceLinkLayer, eth_destination);
 }
 
+rte_mbuf* build_neighbour_probe(rte_mempool* pool, const Interface& iface, const uint8_t* target,
+                                const rte_ether_addr& mac) {
+  return build_nd(pool, iface, kNeighbourSolicitation, 0, iface.link_local_v6.data(), target, target,
+                  kOptionSourceLinkLayer, mac);
+}
+
 rte_mbuf* build_neighbour_advertisement(rte_mempool* pool, const Interface& iface, const uint8_t* target,
                                         const uint8_t* destination, const rte_ether_addr& eth_destination,
                                         bool solicited) {

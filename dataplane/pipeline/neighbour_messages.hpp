@@ -34,6 +34,9 @@ rte_mbuf* build_arp(rte_mempool* pool, const Interface& iface, uint16_t operatio
                     const rte_ether_addr& eth_destination, uint32_t sender_ip,
                     const rte_ether_addr& target_mac, uint32_t target_ip);
 rte_mbuf* build_neighbour_solicitation(rte_mempool* pool, const Interface& iface, const uint8_t* target);
+// A solicitation sent straight to the neighbour (reachability probe, RFC 4861 7.3.3).
+rte_mbuf* build_neighbour_probe(rte_mempool* pool, const Interface& iface, const uint8_t* target,
+                                const rte_ether_addr& mac);
 rte_mbuf* build_neighbour_advertisement(rte_mempool* pool, const Interface& iface, const uint8_t* target,
                                         const uint8_t* destination, const rte_ether_addr& eth_destination,
                                         bool solicited);

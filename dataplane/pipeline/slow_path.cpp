@@ -221,12 +221,72 @@ void SlowPath::hold_for_resolution(rte_mbuf* m, Burst& out) {
   }
 }
 
-void SlowPath::request(const NeighbourKey& key, Burst& out) {
-  const Snapshot& snapshot = *ctx_.snapshot;
+const Interface* SlowPath::interface_of(const NeighbourKey& key) const {
   const Interface* iface = nullptr;
-  for (const auto& candidate : snapshot.interfaces()) {
+  for (const auto& candidate : ctx_.snapshot->interfaces()) {
     if (candidate.port == key.port && candidate.vlan_id == key.vlan_id) iface = &candidate;
   }
+  return iface;
+}
+
+// Unicast, to the MAC the entry holds: only the neighbour itself answers, and nobody else is disturbed.
+void SlowPath::probe(const NeighbourTable::Entry& entry, Burst& out) {
+  const Interface* iface = interface_of(entry.key);
+  if (iface == nullptr) return;
+  rte_ether_addr mac;
+  const uint64_t packed = entry.resolved.load(std::memory_order_relaxed);
+  for (int i = 0; i < 6; ++i) mac.addr_bytes[i] = static_cast<uint8_t>(packed >> (8 * i));
+  rte_mbuf* m = nullptr;
+  if (entry.key.family == 4) {
+    const uint32_t target = entry.key.ip().v4_host_order();
+    m = build_arp(ctx_.pool, *iface, RTE_ARP_OP_REQUEST, mac, source_for(*iface, target), rte_ether_addr{},
+                  target);
+  } else {
+    m = build_neighbour_probe(ctx_.pool, *iface, entry.key.address, mac);
+  }
+  if (m == nullptr) return;
+  ++aging_.probes_sent;
+  meta_of(m).out_iface = iface->index;
+  if (out.count == kMaxBurst) send(out);
+  out.pkts[out.count++] = m;
+}
+
+void SlowPath::age_neighbours(uint64_t now_ns, Burst& out) {
+  neighbours_.for_each([&](NeighbourTable::Entry& entry) {
+    if (entry.is_static) return;
+    switch (entry.state) {
+      case NeighbourState::kIncomplete:
+        return;
+      case NeighbourState::kReachable:
+        if (now_ns - entry.updated_ns >= policy_.reachable_time_ns) {
+          neighbours_.mark_stale(entry);
+          ++aging_.went_stale;
+        }
+        return;
+      case NeighbourState::kStale:
+        if (!entry.wanted.load(std::memory_order_relaxed)) return;
+        entry.state = NeighbourState::kProbe;
+        entry.probes = 1;
+        entry.probed_ns = now_ns;
+        probe(entry, out);
+        return;
+      case NeighbourState::kProbe:
+        if (now_ns - entry.probed_ns < policy_.retry_interval_ns) return;
+        if (entry.probes >= policy_.max_attempts) {
+          neighbours_.forget(entry);
+          ++aging_.forgotten;
+          return;
+        }
+        ++entry.probes;
+        entry.probed_ns = now_ns;
+        probe(entry, out);
+        return;
+    }
+  });
+}
+
+void SlowPath::request(const NeighbourKey& key, Burst& out) {
+  const Interface* iface = interface_of(key);
   if (iface == nullptr) return;
   rte_mbuf* m = nullptr;
   if (key.family == 4) {
@@ -265,6 +325,7 @@ void SlowPath::tick(uint64_t now_ns) {
     request(it->first->key, out);
     ++it;
   }
+  age_neighbours(now_ns, out);
   send(out);
 }
 

@@ -12,10 +12,19 @@
 
 namespace torwart::dataplane {
 
+// Resolution and reachability (NeighbourTable, "as Linux does it"): requests and unicast probes are sent
+// retry_interval apart, max_attempts times; a learned neighbour unconfirmed for reachable_time goes stale.
 struct ResolutionPolicy {
   uint64_t retry_interval_ns = 1'000'000'000;
   unsigned max_attempts = 3;
   unsigned max_queued_per_neighbour = 8;
+  uint64_t reachable_time_ns = 30'000'000'000;  // Linux's base_reachable_time
+};
+
+struct NeighbourAgingCounters {
+  uint64_t went_stale = 0;
+  uint64_t probes_sent = 0;
+  uint64_t forgotten = 0;  // probes went unanswered
 };
 
 class SlowPath {
@@ -27,11 +36,12 @@ class SlowPath {
   // Installs the static neighbours of a new snapshot (and switches ctx.snapshot).
   void use_snapshot(const Snapshot* snapshot);
   void handle(rte_mbuf* const* packets, uint16_t count, uint64_t now_ns);
-  // Retries and expiry of pending resolutions.
+  // Retries and expiry of pending resolutions; reachability of learned neighbours.
   void tick(uint64_t now_ns);
   // Drops everything still waiting (end of a replay, shutdown).
   void flush_pending();
   size_t pending_neighbours() const { return pending_.size(); }
+  const NeighbourAgingCounters& aging() const { return aging_; }
 
  private:
   struct Pending {
@@ -45,6 +55,9 @@ class SlowPath {
   void hold_for_resolution(rte_mbuf* m, Burst& out);
   void learned(NeighbourTable::Entry& entry, const rte_ether_addr& mac, Burst& out);
   void request(const NeighbourKey& key, Burst& out);
+  void probe(const NeighbourTable::Entry& entry, Burst& out);
+  void age_neighbours(uint64_t now_ns, Burst& out);
+  const Interface* interface_of(const NeighbourKey& key) const;
   void send(Burst& out);
 
   WorkerContext& ctx_;
@@ -52,6 +65,7 @@ class SlowPath {
   ResolutionPolicy policy_;
   // Ordered by entry address (entries live in one array), so that replays retry and expire in a fixed order.
   std::map<NeighbourTable::Entry*, Pending> pending_;
+  NeighbourAgingCounters aging_;
 };
 
 }  // namespace torwart::dataplane

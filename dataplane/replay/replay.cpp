@@ -225,6 +225,9 @@ ReplaySummary run_replay(const ReplayOptions& options) {
   nlohmann::json counters = counters_json(*snapshot, total);
   counters["damaged_captures"] = captures.damage();
   counters["delivered_to_kernel"] = kernel.delivered();
+  counters["neighbour_aging"] = {{"went_stale", slow_path.aging().went_stale},
+                                 {"probes_sent", slow_path.aging().probes_sent},
+                                 {"forgotten", slow_path.aging().forgotten}};
   std::ofstream(options.out_dir + "/counters.json") << counters.dump(2) << "\n";
   summary.packets_out = transmitter.sent;
   summary.dropped = counters["totals"]["dropped"];

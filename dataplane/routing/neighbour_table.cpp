@@ -52,8 +52,24 @@ void NeighbourTable::resolve(Entry& entry, const rte_ether_addr& mac, uint64_t n
   uint64_t packed = kValid;
   for (int i = 0; i < 6; ++i) packed |= uint64_t{mac.addr_bytes[i]} << (8 * i);
   entry.resolved.store(packed, std::memory_order_release);
+  entry.wanted.store(false, std::memory_order_relaxed);
   entry.is_static = is_static;
+  entry.state = NeighbourState::kReachable;
+  entry.probes = 0;
   entry.updated_ns = now_ns;
+}
+
+void NeighbourTable::mark_stale(Entry& entry) {
+  entry.wanted.store(false, std::memory_order_relaxed);
+  entry.resolved.fetch_or(kStale, std::memory_order_release);
+  entry.state = NeighbourState::kStale;
+}
+
+void NeighbourTable::forget(Entry& entry) {
+  entry.resolved.store(0, std::memory_order_release);
+  entry.wanted.store(false, std::memory_order_relaxed);
+  entry.state = NeighbourState::kIncomplete;
+  entry.probes = 0;
 }
 
 void NeighbourTable::clear_static() {
@@ -61,6 +77,7 @@ void NeighbourTable::clear_static() {
     if (entries_[i].is_static) {
       entries_[i].is_static = false;
       entries_[i].resolved.store(0, std::memory_order_release);
+      entries_[i].state = NeighbourState::kIncomplete;
     }
   }
 }

@@ -56,17 +56,29 @@ struct NeighbourKey {
 };
 static_assert(sizeof(NeighbourKey) == 24);
 
+// Reachability as Linux keeps it (NUD): a learned neighbour is reachable for a while after it was last
+// confirmed (an ARP reply or request, a neighbour advertisement or solicitation from it), then stale; a stale
+// neighbour that is still used is probed by unicast and forgotten when it does not answer.
+enum class NeighbourState : uint8_t { kIncomplete, kReachable, kStale, kProbe };
+
 class NeighbourTable {
  public:
   struct Entry {
-    // MAC in the low 48 bits; kValid once resolved. The only field workers read.
+    // MAC in the low 48 bits; kValid once resolved, kStale while unconfirmed. What workers read.
     std::atomic<uint64_t> resolved{0};
+    // Raised by a worker that uses a stale entry (one relaxed store while it is clear), so that only
+    // neighbours still in use are probed; the slow path lowers it.
+    mutable std::atomic<bool> wanted{false};
     // Writer-only bookkeeping.
     NeighbourKey key{};
     bool is_static = false;
-    uint64_t updated_ns = 0;
+    NeighbourState state = NeighbourState::kIncomplete;
+    uint8_t probes = 0;
+    uint64_t updated_ns = 0;  // last confirmation
+    uint64_t probed_ns = 0;   // last unicast probe
   };
   static constexpr uint64_t kValid = 1ull << 48;
+  static constexpr uint64_t kStale = 1ull << 49;
 
   explicit NeighbourTable(uint32_t capacity);
   ~NeighbourTable();
@@ -80,6 +92,9 @@ class NeighbourTable {
     const uint64_t packed =
         entries_[reinterpret_cast<uintptr_t>(data)].resolved.load(std::memory_order_acquire);
     if ((packed & kValid) == 0) return false;
+    const Entry& entry = entries_[reinterpret_cast<uintptr_t>(data)];
+    if ((packed & kStale) != 0 && !entry.wanted.load(std::memory_order_relaxed))
+      entry.wanted.store(true, std::memory_order_relaxed);
     for (int i = 0; i < 6; ++i) mac->addr_bytes[i] = static_cast<uint8_t>(packed >> (8 * i));
     return true;
   }
@@ -87,13 +102,22 @@ class NeighbourTable {
   // Control lcore only. Returns nullptr when the table is full.
   Entry* find(const NeighbourKey& key);
   Entry* find_or_create(const NeighbourKey& key);
+  // Confirmed: reachable (again), with this MAC.
   void resolve(Entry& entry, const rte_ether_addr& mac, uint64_t now_ns, bool is_static);
+  // Unconfirmed for too long: still used with its MAC, probed once a worker uses it.
+  void mark_stale(Entry& entry);
+  // Probes went unanswered: workers see it unresolved and the slow path asks by broadcast again.
+  void forget(Entry& entry);
   // Drops every static entry (a new snapshot brings its own); learned entries stay.
   void clear_static();
   uint32_t size() const { return used_; }
   uint32_t capacity() const { return static_cast<uint32_t>(entries_.size()); }
   template <typename Fn>
   void for_each(Fn&& fn) const {
+    for (uint32_t i = 0; i < used_; ++i) fn(entries_[i]);
+  }
+  template <typename Fn>
+  void for_each(Fn&& fn) {
     for (uint32_t i = 0; i < used_; ++i) fn(entries_[i]);
   }
 

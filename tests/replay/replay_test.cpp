@@ -904,5 +904,74 @@ TEST_F(Replay, AMirrorPortIsInspectedNeverForwarded) {
   EXPECT_EQ(flows[0]["app_proto"], "http");
 }
 
+// Neighbour reachability as Linux keeps it: a learned neighbour goes stale 30 s after its last confirmation,
+// is probed by unicast once traffic uses it (three probes a second apart), and is forgotten when it does not
+// answer: the next packet asks by broadcast again. An answer to a probe makes it reachable again.
+class NeighbourAging : public Replay {
+ protected:
+  static constexpr const char* kHostMac = "02:00:00:00:01:30";
+  Bytes host_asks_for_the_box() const {
+    return arp_frame({.source = kHostMac, .destination = "ff:ff:ff:ff:ff:ff"},
+                     arp_request(kHostMac, "192.168.10.30", "192.168.10.1"));
+  }
+  Bytes to_host(uint16_t id) const {
+    return from_kdn({.source = "10.1.2.3", .destination = "192.168.10.30", .id = id}, Udp{});
+  }
+  static bool is_arp_request(const Bytes& frame) { return be16(frame, 12) == 0x0806 && be16(frame, 20) == 1; }
+};
+
+TEST_F(NeighbourAging, AStaleNeighbourInUseIsProbedThenForgotten) {
+  std::vector<Packet> kdn;
+  const uint64_t times[] = {40'000, 41'000, 42'100, 43'200, 44'300};  // milliseconds after kT0
+  for (uint16_t i = 0; i < 5; ++i) kdn.push_back({kT0 + times[i] * 1'000'000ull, to_host(i)});
+  ASSERT_EQ(
+      replay({{"lan", {{kT0, host_asks_for_the_box()}}}, {"kdn", kdn}}, "out", permissive_config()).exit_code,
+      0);
+  unsigned unicast_probes = 0, broadcast_requests = 0, forwarded = 0;
+  for (const auto& p : output("lan")) {
+    if (is_arp_request(p.bytes)) {
+      EXPECT_EQ(ipv4_at(p.bytes, 38), "192.168.10.30");
+      if (mac_at(p.bytes, 0) == kHostMac) {
+        ++unicast_probes;
+        EXPECT_LT(p.ns, kT0 + times[4] * 1'000'000ull);
+      } else {
+        ++broadcast_requests;
+        EXPECT_EQ(p.ns, kT0 + times[4] * 1'000'000ull);  // only once the probes went unanswered
+      }
+    } else if (be16(p.bytes, 12) == 0x0800) {
+      ++forwarded;
+      EXPECT_EQ(mac_at(p.bytes, 0), kHostMac);
+    }
+  }
+  EXPECT_EQ(unicast_probes, 3u);
+  EXPECT_EQ(broadcast_requests, 1u);
+  EXPECT_EQ(forwarded, 4u);  // the fifth waits for the broadcast's answer
+  const auto aging = counters()["neighbour_aging"];
+  EXPECT_EQ(aging["went_stale"], 1);
+  EXPECT_EQ(aging["probes_sent"], 3);
+  EXPECT_EQ(aging["forgotten"], 1);
+}
+
+TEST_F(NeighbourAging, AnAnswerToAProbeMakesItReachableAgain) {
+  std::vector<Packet> kdn;
+  const uint64_t times[] = {40'000, 41'000, 42'100, 43'200, 44'300};
+  for (uint16_t i = 0; i < 5; ++i) kdn.push_back({kT0 + times[i] * 1'000'000ull, to_host(i)});
+  const Bytes answer = arp_frame({.source = kHostMac, .destination = kLanMac},
+                                 arp_reply(kHostMac, "192.168.10.30", kLanMac, "192.168.10.1"));
+  ASSERT_EQ(
+      replay({{"lan", {{kT0, host_asks_for_the_box()}, {kT0 + 41'500'000'000ull, answer}}}, {"kdn", kdn}},
+             "out", permissive_config())
+          .exit_code,
+      0);
+  unsigned arp_requests = 0, forwarded = 0;
+  for (const auto& p : output("lan")) {
+    if (is_arp_request(p.bytes)) ++arp_requests;
+    if (be16(p.bytes, 12) == 0x0800) ++forwarded;
+  }
+  EXPECT_EQ(arp_requests, 1u);  // the first probe, answered
+  EXPECT_EQ(forwarded, 5u);
+  EXPECT_EQ(counters()["neighbour_aging"]["forgotten"], 0);
+}
+
 }  // namespace
 }  // namespace torwart::test
