@@ -1,8 +1,10 @@
 // What the box's kernel may send out of a port's twin: route_kernel_frame on frames as the kernel builds
-// them.
+// them, and the pipeline on the packets it lets through (from_kernel).
 #include "dataplane/pipeline/kernel_frames.hpp"
 
 #include "dataplane/pipeline/fastpath_test_support.hpp"
+#include "dataplane/pipeline/pipeline.hpp"
+#include "rules/config/load.hpp"
 
 namespace torwart::dataplane::testing_support {
 namespace {
@@ -87,6 +89,58 @@ TEST_F(KernelFramesTest, OtherFramesAreRefused) {
   Bytes truncated = from_lan_twin_v4("192.168.10.1");
   truncated.resize(14 + 12);
   EXPECT_EQ(route(truncated), KernelFrameRoute::kRefused);
+}
+
+// The worker's side: packets the control lcore marked from_kernel.
+class BoxPacketsTest : public FastPath {
+ protected:
+  void run_from_box(const std::vector<Bytes>& frames) {
+    Burst burst = parsed(kLan, frames);
+    for (uint16_t i = 0; i < burst.count; ++i) meta_of(burst.pkts[i]).from_kernel = true;
+    ctx->now_ns = now_ns;
+    pipeline_process(*ctx, burst);
+  }
+  // The test configuration with `rule` first.
+  void use_policy_with(const std::string& rule) {
+    std::string text = test_config_text();
+    text.insert(text.find("  rules:\n") + 9, "    - " + rule + "\n");
+    auto loaded = config::load_config_text(text, "box.yaml");
+    ASSERT_TRUE(std::holds_alternative<config::Config>(loaded));
+    const auto& config = std::get<config::Config>(loaded);
+    std::vector<PortBinding> bindings;
+    for (uint16_t i = 0; i < config.ports.size(); ++i)
+      bindings.push_back({config.ports[i].name, i, rte_ether_addr{}});
+    snapshot = Snapshot::build(config, 2, "box", bindings);
+    ctx->snapshot = snapshot.get();
+  }
+  static Bytes box_udp(const std::string& destination, const std::string& destination_mac = kLanClientMac) {
+    return test::ipv4_frame({.source = kLanMac, .destination = destination_mac},
+                            {.source = "192.168.10.1", .destination = destination, .ttl = 64}, test::Udp{});
+  }
+};
+
+TEST_F(BoxPacketsTest, ARuleWithoutFromLocalDoesNotLetTheBoxOut) {
+  // The test policy ends with an accept rule that names no zone: it covers every declared zone, not the box.
+  // Antispoof would call the box's own source spoofed, and a reject would answer the box: neither happens.
+  run_from_box({box_udp("192.168.10.10")});
+  EXPECT_EQ(drops(kLan, DropReason::kPolicyDrop), 1u);
+  EXPECT_EQ(drops(kLan, DropReason::kSpoofedSource), 0u);
+  EXPECT_EQ(tx.total(), 0u);
+}
+
+TEST_F(BoxPacketsTest, AcceptedFromLocalLeavesWithItsTtlAndTheNeighboursMac) {
+  use_policy_with("{name: box-out, from: [local], action: accept}");
+  // The box's kernel addressed the frame to its own idea of the neighbour: the fast path's neighbour wins.
+  run_from_box({box_udp("192.168.10.10", "02:00:00:00:99:99"), box_udp("192.168.10.1")});
+  ASSERT_EQ(sent_on(kLan).size(), 1u);
+  const Bytes& out = sent_on(kLan)[0];
+  EXPECT_EQ(mac_at(out, 0), kLanClientMac);
+  EXPECT_EQ(mac_at(out, 6), kLanMac);
+  EXPECT_EQ(out[14 + 8], 64) << "no TTL decrement for the box's own packets";
+  EXPECT_TRUE(ipv4_header_valid(out, 14));
+  // To its own address: the kernel never needs the fast path for that, and it is not answered.
+  EXPECT_EQ(drops(kLan, DropReason::kLocalUnhandled), 1u);
+  EXPECT_EQ(ctx->flows.counters().created, 1u) << "the box's connection is tracked";
 }
 
 }  // namespace
