@@ -4,6 +4,7 @@
 
 #include "dataplane/conntrack/icmp_error_match.hpp"
 #include "dataplane/pipeline/kernel_frames.hpp"
+#include "dataplane/pipeline/nat_steering.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 
 namespace torwart::dataplane::live {
@@ -58,7 +59,10 @@ void KernelTwinReceiver::poll_twin(const platform::OpenTwin& twin) {
     meta.in_iface = kNoInterface;
     meta.from_kernel = true;
     if (meta.flags & meta_flag::kIcmpError) meta.flow_hash = conntrack::icmp_error_flow_hash(meta, m);
-    rte_ring* ring = shared_.from_kernel[meta.flow_hash % shared_.workers];
+    // The worker its replies will reach: software distribution's flow hash, or NAT steering's owner.
+    const unsigned owner =
+        nat::box_packet_owner(snapshot, meta, m, shared_.workers).value_or(meta.flow_hash % shared_.workers);
+    rte_ring* ring = shared_.from_kernel[owner];
     if (rte_ring_sp_enqueue(ring, m) == 0) {
       ++traffic_.handed_to_workers;
     } else {
