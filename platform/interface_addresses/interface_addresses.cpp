@@ -6,6 +6,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -27,6 +28,17 @@ std::string text_of(const KernelAddress& address) {
   char text[INET6_ADDRSTRLEN] = {};
   inet_ntop(address.ipv6 ? AF_INET6 : AF_INET, address.bytes.data(), text, sizeof text);
   return std::string(text) + "/" + std::to_string(address.prefix_length);
+}
+
+// One per-interface sysctl; `interface` comes from the configuration and becomes part of a path.
+void write_setting(const std::string& interface, const std::string& path, const char* value) {
+  if (interface.empty() || interface.find('/') != std::string::npos ||
+      interface.find("..") != std::string::npos)
+    throw std::runtime_error("'" + interface + "' is not a kernel interface name");
+  std::ofstream file(path);
+  file << value << '\n';
+  file.flush();
+  if (!file) throw std::runtime_error("cannot write " + std::string(value) + " to " + path);
 }
 
 // Sends one address request per address; `add` true: RTM_NEWADDR (replacing), false: RTM_DELADDR.
@@ -66,6 +78,9 @@ void change_addresses(const std::string& interface, const std::vector<KernelAddr
 }  // namespace
 
 void add_kernel_addresses(const std::string& interface, const std::vector<KernelAddress>& addresses) {
+  // A twin follows its port's link down and up; Linux flushes IPv6 addresses on down unless told not to.
+  if (std::any_of(addresses.begin(), addresses.end(), [](const KernelAddress& a) { return a.ipv6; }))
+    write_setting(interface, "/proc/sys/net/ipv6/conf/" + interface + "/keep_addr_on_down", "1");
   change_addresses(interface, addresses, true);
 }
 
@@ -74,19 +89,9 @@ void remove_kernel_addresses(const std::string& interface, const std::vector<Ker
 }
 
 void keep_kernel_stack_off(const std::string& device) {
-  if (device.empty() || device.find('/') != std::string::npos || device.find("..") != std::string::npos)
-    throw std::runtime_error("'" + device + "' is not a kernel interface name");
-  const std::pair<std::string, const char*> settings[] = {
-      {"/proc/sys/net/ipv4/conf/" + device + "/rp_filter", "1"},
-      {"/proc/sys/net/ipv4/conf/" + device + "/arp_ignore", "8"},
-      {"/proc/sys/net/ipv6/conf/" + device + "/disable_ipv6", "1"},
-  };
-  for (const auto& [path, value] : settings) {
-    std::ofstream file(path);
-    file << value << '\n';
-    file.flush();
-    if (!file) throw std::runtime_error("cannot write " + std::string(value) + " to " + path);
-  }
+  write_setting(device, "/proc/sys/net/ipv4/conf/" + device + "/rp_filter", "1");
+  write_setting(device, "/proc/sys/net/ipv4/conf/" + device + "/arp_ignore", "8");
+  write_setting(device, "/proc/sys/net/ipv6/conf/" + device + "/disable_ipv6", "1");
 }
 
 }  // namespace torwart::platform

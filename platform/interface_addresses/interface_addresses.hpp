@@ -15,8 +15,8 @@ struct KernelAddress {
   uint8_t prefix_length = 0;
 };
 
-// Adds each address to `interface` (an address it already has is left as it is). Throws std::runtime_error
-// naming the interface, the address and the kernel's reason.
+// Adds each address to `interface` (an address it already has is left as it is; IPv6 ones are kept while
+// the link is down). Throws std::runtime_error naming the interface, the address and the kernel's reason.
 void add_kernel_addresses(const std::string& interface, const std::vector<KernelAddress>& addresses);
 // Removes each address from `interface` (one it does not have is no error: the goal is its absence).
 void remove_kernel_addresses(const std::string& interface, const std::vector<KernelAddress>& addresses);
