@@ -143,5 +143,28 @@ TEST_F(BoxPacketsTest, AcceptedFromLocalLeavesWithItsTtlAndTheNeighboursMac) {
   EXPECT_EQ(ctx->flows.counters().created, 1u) << "the box's connection is tracked";
 }
 
+// The input side: the decision is made per port (live: the ports with a twin).
+class OnlyKdnHasATwin final : public KernelSink {
+ public:
+  bool reaches(uint16_t port) const override { return port == kKdn; }
+  void deliver(rte_mbuf* m) override { rte_pktmbuf_free(m); }
+};
+
+TEST_F(BoxPacketsTest, PacketsForTheBoxReachThePolicyOnlyOnPortsWithATwin) {
+  OnlyKdnHasATwin sink;
+  ctx->kernel = &sink;
+  run(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
+                              {.source = "192.168.10.10", .destination = "192.168.10.1"},
+                              test::Tcp{.destination_port = 22})});
+  run(kKdn, {test::ipv4_frame({.source = kKdnGatewayMac, .destination = kKdnMac},
+                              {.source = "10.200.0.1", .destination = "10.200.0.2"},
+                              test::Tcp{.destination_port = 22})});
+  EXPECT_EQ(drops(kLan, DropReason::kLocalUnhandled), 1u) << "no twin on lan";
+  EXPECT_EQ(drops(kKdn, DropReason::kLocalUnhandled), 0u);
+  EXPECT_EQ(drops(kKdn, DropReason::kPolicyDrop), 1u)
+      << "kdn's twin: the input policy decides (no to: [local])";
+  ctx->kernel = nullptr;
+}
+
 }  // namespace
 }  // namespace torwart::dataplane::testing_support
