@@ -17,6 +17,8 @@ unsigned minimum_mbufs(const MbufDemand& d) {
   const unsigned queues = d.workers + 1;
   unsigned total = 0;
   total += d.ports * queues * (d.rx_descriptors + d.tx_descriptors);
+  total += d.kernel_twins * 2 * kTwinDescriptors;
+  if (d.kernel_twins > 0) total += d.workers * kRingSlots;  // the rings from the twins to the workers
   total += (d.workers + 1) * (kCachePerLcore + 2 * 64);
   total += d.workers * d.workers * kRingSlots + kRingSlots;  // distribution rings and the punt ring
   return total;

@@ -12,7 +12,11 @@ struct MbufDemand {
   unsigned workers = 1;
   unsigned rx_descriptors = 0;
   unsigned tx_descriptors = 0;
+  unsigned kernel_twins = 0;  // each holds kTwinDescriptors buffers in either direction
 };
+
+// A kernel twin's queue length each way: it carries the box's own traffic, not the routed traffic.
+inline constexpr unsigned kTwinDescriptors = 256;
 
 // Buffers a live run needs at least: every descriptor of every queue can hold one, every lcore caches some,
 // and the rings between lcores can be full.

@@ -83,6 +83,9 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
      "a drop signature matched (ids.mode: ips); this and every later packet of the flow is dropped"},
     {"signature_reject",
      "a reject signature matched (ids.mode: ips): dropped, answered with TCP RST / ICMP, the flow ended"},
+    {"kernel_frame_refused",
+     "sent by the box's kernel on a port's twin, but neither ARP or neighbour discovery of the box nor IP "
+     "from one of the box's addresses on that port"},
 }};
 
 }  // namespace

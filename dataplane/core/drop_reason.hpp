@@ -63,6 +63,7 @@ enum class DropReason : uint8_t {
   kInspectionLimit,     // inspection.on_limit is drop and the application layer had no room for the segment
   kSignatureDrop,       // a drop signature matched (inline IPS): the flow is ended
   kSignatureReject,     // a reject signature matched: dropped, answered with TCP RST / ICMP, the flow ended
+  kKernelFrameRefused,  // sent by the box's kernel on a twin, but not ARP/ND or IP from its address there
   kCount
 };
 

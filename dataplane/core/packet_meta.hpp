@@ -71,6 +71,10 @@ struct PacketMeta {
   // Punted by stage_forward because the input policy accepted it for the box's own services: the slow path
   // hands it to the kernel (KernelSink) instead of treating it as ARP, ND or a packet awaiting resolution.
   bool for_kernel;
+  // Sent by the box's kernel on a port's twin (the control lcore checked its source): ingress takes the
+  // port's interface without a MAC check, antispoof, local delivery, the SYN-flood gate, NAT and the TTL
+  // decrement leave it alone, and the policy sees it coming from the zone `local`.
+  bool from_kernel;
   uint32_t flow_hash;             // symmetric: both directions of a connection hash alike
   uint32_t next_hop;              // index into the snapshot's next-hop table
   uint16_t fragment_header;       // IPv6 fragments: offset of the fragment header from the start of the frame

@@ -175,6 +175,9 @@ class Lab {
         [&] { return check_ping(ctx_, "ping-kdn-v6", "lan", "2001:db8:1000::10"); },
         [&] { return check_ping(ctx_, "ping-inet-v4", "lan", "198.51.100.10"); },
         [&] { return check_ping(ctx_, "ping-inet-v6", "lan", "2001:db8:f000::10"); },
+        // The box's own kernel, through the LAN port's twin (the baseline's box-out rule).
+        [&] { return check_ping(ctx_, "ping-from-box-v4", "app", "192.168.10.10"); },
+        [&] { return check_ping(ctx_, "ping-from-box-v6", "app", "2001:db8:10::10"); },
         [&] { return check_tcp_bulk(ctx_); },
         [&] { return check_dns(ctx_, false); },
         [&] { return check_dns(ctx_, true); },

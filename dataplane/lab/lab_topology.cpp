@@ -187,6 +187,9 @@ Topology build_topology(const std::string& prefix, const config::Config& cfg, bo
     t.appliance->set_up(host.appliance_device);
     configure_end_host(ns, host);
   }
+  // The kernel twins `torwart run` creates later carry the box's IPv6 addresses: devices from here on get
+  // IPv6 again (the veths above keep it off, and torwart keeps the kernel's stack off them as well).
+  if (!kernel_router) t.appliance->sysctl("net.ipv6.conf.default.disable_ipv6", "0");
   if (kernel_router) configure_kernel_router(*t.appliance, cfg);
   return t;
 }

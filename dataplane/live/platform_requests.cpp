@@ -88,14 +88,33 @@ platform::QueueRequest queue_request(const config::Config& config) {
 }
 
 platform::MbufDemand mbuf_demand(const config::Config& config) {
-  return {static_cast<unsigned>(config.ports.size()), config.dataplane.workers,
-          config.dataplane.rx_descriptors, config.dataplane.tx_descriptors};
+  platform::MbufDemand demand{static_cast<unsigned>(config.ports.size()), config.dataplane.workers,
+                              config.dataplane.rx_descriptors, config.dataplane.tx_descriptors};
+  for (const auto& port : config.ports) demand.kernel_twins += port.kernel_twin ? 1 : 0;
+  return demand;
 }
 
 std::vector<PortBinding> bindings_of(const std::vector<platform::OpenPort>& ports) {
   std::vector<PortBinding> bindings;
   for (const auto& p : ports) bindings.push_back({p.name, p.port_id, p.mac});
   return bindings;
+}
+
+std::vector<platform::TwinRequest> twin_requests(const config::Config& config,
+                                                 const std::vector<platform::OpenPort>& ports) {
+  std::vector<platform::TwinRequest> requests;
+  for (size_t i = 0; i < config.ports.size() && i < ports.size(); ++i) {
+    const auto& port = config.ports[i];
+    if (port.kernel_twin) requests.push_back({port.name, ports[i].port_id, port.mtu, ports[i].mac});
+  }
+  return requests;
+}
+
+std::vector<platform::KernelAddress> kernel_addresses(const config::Port& port) {
+  std::vector<platform::KernelAddress> addresses;
+  for (const auto& a : port.addresses)
+    addresses.push_back({!a.address.is_v4(), a.address.bytes, a.prefix_length});
+  return addresses;
 }
 
 }  // namespace torwart::dataplane

@@ -6,6 +6,8 @@
 
 #include "dataplane/snapshot/snapshot.hpp"
 #include "platform/eal.hpp"
+#include "platform/interface_addresses/interface_addresses.hpp"
+#include "platform/kernel_twins.hpp"
 #include "platform/mbuf_pool.hpp"
 #include "platform/ports.hpp"
 #include "rules/config/config.hpp"
@@ -20,5 +22,10 @@ std::vector<platform::PortRequest> port_requests(const config::Config& config);
 platform::QueueRequest queue_request(const config::Config& config);
 platform::MbufDemand mbuf_demand(const config::Config& config);
 std::vector<PortBinding> bindings_of(const std::vector<platform::OpenPort>& ports);
+// A twin for each port with `kernel_twin`, with the MAC and id the opened port (same order) has.
+std::vector<platform::TwinRequest> twin_requests(const config::Config& config,
+                                                 const std::vector<platform::OpenPort>& ports);
+// The port's own addresses (not its VLANs'), for its twin's kernel interface.
+std::vector<platform::KernelAddress> kernel_addresses(const config::Port& port);
 
 }  // namespace torwart::dataplane

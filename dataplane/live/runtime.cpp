@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -22,6 +23,8 @@
 #include "dataplane/eve/eve_format.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
+#include "dataplane/live/kernel_twin_receiver.hpp"
+#include "dataplane/live/kernel_twin_sink.hpp"
 #include "dataplane/live/platform_requests.hpp"
 #include "dataplane/live/transmitters.hpp"
 #include "dataplane/live/worker_loop.hpp"
@@ -40,6 +43,7 @@ std::atomic<bool> g_stop_requested{false};
 
 constexpr unsigned kPuntRingSize = 4096;
 constexpr unsigned kHandoffRingSize = 1024;
+constexpr unsigned kFromKernelRingSize = 1024;
 constexpr uint32_t kNeighbourCapacity = 8192;
 static_assert(kMaxWorkers + 1 <= conntrack::kMaxFlowIdWorkers, "the workers and the slow path name flow ids");
 
@@ -59,8 +63,8 @@ std::string restart_reason(const config::Config& running, const config::Config& 
     const auto& a = running.ports[i];
     const auto& b = candidate.ports[i];
     if (a.name != b.name || a.backend != b.backend || a.device != b.device || a.mtu != b.mtu ||
-        a.mac != b.mac) {
-      return "port '" + a.name + "' changed its name, backend, device, MTU or MAC";
+        a.mac != b.mac || a.kernel_twin != b.kernel_twin) {
+      return "port '" + a.name + "' changed its name, backend, device, MTU, MAC or kernel_twin";
     }
   }
   const auto& d = running.dataplane;
@@ -107,6 +111,7 @@ class Appliance {
     shared_.clock.calibrate();
     pool_ = platform::create_mbuf_pool("torwart_mbufs", config_.dataplane.mbufs, kMbufPrivSize);
     ports_ = platform::open_ports(port_requests(config_), queue_request(config_), pool_);
+    open_kernel_twins();
 
     shared_.workers = workers;
     shared_.burst = config_.dataplane.burst;
@@ -144,6 +149,7 @@ class Appliance {
           w, pool_, *neighbours_, *transmitters_.back(), *punt_sink_, *eve_rings_.back(), RateLimits{},
           FragmentLimits{}, flow_table, nat_table_config(config_), inspection_limits(config_)));
       contexts_.back()->local_policer = LocalPolicer(workers);  // the box's local_traffic rates, shared
+      contexts_.back()->kernel = kernel_sink_.get();
     }
     for (unsigned w = 0; w < workers; ++w) {
       flow_dumps_.push_back(std::make_unique<FlowDumpMailbox>());
@@ -156,7 +162,17 @@ class Appliance {
     control_context_ =
         std::make_unique<WorkerContext>(workers, pool_, *neighbours_, *control_transmitter_, refusing_sink_,
                                         *eve_rings_.back(), RateLimits{}, FragmentLimits{}, slow_path_table);
+    control_context_->kernel = kernel_sink_.get();
     slow_path_ = std::make_unique<SlowPath>(*control_context_, *neighbours_);
+    if (!twins_.empty()) {
+      for (unsigned to = 0; to < workers; ++to) {
+        const std::string name = "torwart_k" + std::to_string(to);
+        shared_.from_kernel[to] =
+            rte_ring_create(name.c_str(), kFromKernelRingSize, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (shared_.from_kernel[to] == nullptr) throw std::runtime_error("cannot create ring " + name);
+      }
+      twin_receiver_ = std::make_unique<KernelTwinReceiver>(twins_, shared_, *control_context_);
+    }
 
     signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
     std::unique_ptr<Snapshot> first =
@@ -197,6 +213,38 @@ class Appliance {
               << " distribution; control socket " << config_.dataplane.control_socket << "\n";
   }
 
+  // Each port with kernel_twin gets its net_tap twin with the port's own addresses. Without any twin no sink
+  // is set, and packets for the box's services are dropped as local_unhandled on every port.
+  void open_kernel_twins() {
+    twins_ = platform::open_twins(twin_requests(config_, ports_), platform::kTwinDescriptors,
+                                  platform::kTwinDescriptors, pool_);
+    if (twins_.empty()) return;
+    for (const auto& port : config_.ports) {
+      if (!port.kernel_twin) continue;
+      if (port.backend == config::PortBackend::kAfPacket) platform::keep_kernel_stack_off(port.device);
+      platform::add_kernel_addresses(port.name, kernel_addresses(port));
+    }
+    uint16_t port_count = 0;
+    for (const auto& p : ports_)
+      port_count = std::max<uint16_t>(port_count, static_cast<uint16_t>(p.port_id + 1));
+    kernel_sink_ = std::make_unique<KernelTwinSink>(twins_, port_count);
+  }
+
+  // A reload that changes a twin's port addresses changes them on its kernel interface too.
+  static void update_twin_addresses(const config::Config& running, const config::Config& candidate) {
+    for (size_t i = 0; i < running.ports.size(); ++i) {
+      const config::Port& before = running.ports[i];
+      const config::Port& after = candidate.ports[i];
+      if (!before.kernel_twin || before.addresses == after.addresses) continue;
+      config::Port gone = before;
+      std::erase_if(gone.addresses, [&](const config::InterfaceAddress& a) {
+        return std::find(after.addresses.begin(), after.addresses.end(), a) != after.addresses.end();
+      });
+      platform::remove_kernel_addresses(before.name, kernel_addresses(gone));
+      platform::add_kernel_addresses(after.name, kernel_addresses(after));
+    }
+  }
+
   struct LaunchArgs {
     SharedState* shared;
     WorkerPlan* plan;
@@ -226,8 +274,11 @@ class Appliance {
       const auto n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
           shared_.punt_ring, reinterpret_cast<void**>(packets), kMaxBurst, nullptr));
       if (n > 0) slow_path_->handle(packets, n, now);
+      if (kernel_sink_) kernel_sink_->flush();
+      const unsigned from_kernel = twin_receiver_ ? twin_receiver_->poll() : 0;
       if (now - last_tick > 100'000'000ull) {
         slow_path_->tick(now);
+        platform::follow_data_links(twins_);
         last_tick = now;
       }
       unsigned lines = 0;
@@ -240,7 +291,7 @@ class Appliance {
       }
       if (lines > 0) eve_->flush();
       const size_t handlers = io_.poll();
-      if (n == 0 && lines == 0 && handlers == 0) usleep(200);
+      if (n == 0 && lines == 0 && handlers == 0 && from_kernel == 0) usleep(200);
     }
   }
 
@@ -248,12 +299,14 @@ class Appliance {
     shared_.stop.store(true);
     rte_eal_mp_wait_lcore();
     slow_path_->flush_pending();
+    if (kernel_sink_) kernel_sink_->flush();
     for (auto& ring : eve_rings_) ring->drain([this](std::string_view line) { eve_->write(line); });
     end_open_flows();
     eve_->write(stats_record(*current_, totals(), shared_.clock.now_ns(), uptime_s()));
     eve_->flush();
     control_server_.reset();
     platform::stop_ports(ports_);
+    platform::close_twins(twins_);
     std::cerr << "torwart: stopped\n";
   }
 
@@ -328,6 +381,16 @@ class Appliance {
                                   {"probes_sent", aging.probes_sent},
                                   {"forgotten", aging.forgotten}};
       stats["mbufs_available"] = rte_mempool_avail_count(pool_);
+      if (kernel_sink_) {
+        const KernelTwinCounters& k = kernel_sink_->counters();
+        const KernelTwinTraffic& t = twin_receiver_->traffic();
+        stats["kernel_twins"] = {{"delivered", k.delivered},
+                                 {"dropped_queue_full", k.dropped_queue_full},
+                                 {"dropped_no_twin", k.dropped_no_twin},
+                                 {"frames_read", t.frames_read},
+                                 {"sent_to_wire", t.sent_to_wire},
+                                 {"handed_to_workers", t.handed_to_workers}};
+      }
       return stats;
     }
     if (command == control_protocol::command::kReload) return reload(request, peer);
@@ -469,6 +532,14 @@ class Appliance {
       throw ControlError(std::string("signatures refused: ") + e.what() + "; version " +
                          std::to_string(current_->version()) + " keeps running");
     }
+    try {
+      update_twin_addresses(current_->source(), candidate);
+    } catch (const std::exception& e) {
+      // The snapshot is not installed: the fast path and the kernel keep agreeing on the old addresses, save
+      // for what was changed before the failure (the error names it).
+      throw ControlError(std::string("kernel twin addresses: ") + e.what() + "; version " +
+                         std::to_string(current_->version()) + " keeps running");
+    }
     install(std::move(next));
     eve_->set_host(candidate.name);  // records drained from here on, those of the last moments included
     shared_.burst = candidate.dataplane.burst;
@@ -490,6 +561,9 @@ class Appliance {
   SharedState shared_;
   rte_mempool* pool_ = nullptr;
   std::vector<platform::OpenPort> ports_;
+  std::vector<platform::OpenTwin> twins_;
+  std::unique_ptr<KernelTwinSink> kernel_sink_;
+  std::unique_ptr<KernelTwinReceiver> twin_receiver_;
   std::unique_ptr<NeighbourTable> neighbours_;
   std::unique_ptr<RingPuntSink> punt_sink_;
   RefusingPuntSink refusing_sink_;

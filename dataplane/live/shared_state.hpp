@@ -30,6 +30,9 @@ struct SharedState {
   rte_ring* punt_ring = nullptr;  // workers -> control lcore (multi-producer)
   // handoff[from][to]: single-producer single-consumer rings for software distribution.
   std::array<std::array<rte_ring*, kMaxWorkers>, kMaxWorkers> handoff{};
+  // from_kernel[w]: control lcore -> worker w (single producer, single consumer), the box's own packets from
+  // the kernel twins for the flows w owns; nullptr when no port has a twin.
+  std::array<rte_ring*, kMaxWorkers> from_kernel{};
   unsigned workers = 1;
   bool software_distribution = true;
   // Changed by reloads while workers run: read anew each loop iteration.

@@ -97,6 +97,14 @@ int worker_main(SharedState& shared, WorkerPlan& plan) {
         pipeline_process(ctx, burst);
       }
     }
+    if (rte_ring* ring = shared.from_kernel[plan.id]) {
+      burst.count = static_cast<uint16_t>(
+          rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(burst.pkts.data()), burst_size, nullptr));
+      if (burst.count > 0) {
+        received += burst.count;
+        pipeline_process(ctx, burst);  // parsed and marked from_kernel by the control lcore
+      }
+    }
     // Past this point the worker holds no pointer into the snapshot.
     rte_rcu_qsbr_quiescent(shared.qsbr, plan.id);
     if (FlowDumpMailbox* dump = shared.flow_dumps[plan.id]) answer_flow_dump(*dump, ctx.flows);

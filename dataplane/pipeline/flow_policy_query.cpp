@@ -15,8 +15,15 @@ policy::PolicyQuery query_of_flow(const Snapshot& snapshot, const conntrack::Flo
   q.proto = original.protocol;
   const uint16_t from = reply ? meta.out_iface : meta.in_iface;
   const uint16_t to = reply ? meta.in_iface : meta.out_iface;
-  q.from_zone = static_cast<uint8_t>(snapshot.interface(from).zone);
-  q.to_zone = static_cast<uint8_t>(snapshot.interface(to).zone);
+  // The box's end of a connection is the zone `local`: the packet's destination when it is for the box,
+  // its source when the box's kernel sent it.
+  const bool to_box = snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal;
+  const bool from_box = meta.from_kernel;
+  const auto zone = [&](bool box, uint16_t iface) {
+    return static_cast<uint8_t>(box ? config::kLocalZoneIndex : snapshot.interface(iface).zone);
+  };
+  q.from_zone = zone(reply ? to_box : from_box, from);
+  q.to_zone = zone(reply ? from_box : to_box, to);
   q.src_port = original.source_port;
   q.dst_port = original.destination_port;
   if (original.protocol == IPPROTO_ICMP) q.dst_port = 8 << 8;  // the echo request that opened the flow

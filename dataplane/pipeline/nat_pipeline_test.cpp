@@ -399,6 +399,54 @@ TEST_F(NatPipeline, MappingsExpireWithTheirLastFlow) {
   EXPECT_EQ(ctx->nat.counters().mappings_active, 0u);
 }
 
+// The worker software distribution (or, for the box's own packets, the control lcore) picks for a frame.
+unsigned worker_of(const Snapshot& snapshot, uint16_t in_port, const Bytes& frame, unsigned workers,
+                   bool from_box) {
+  Burst burst;
+  rte_mbuf* m = test::to_mbuf(pool(), frame);
+  m->port = in_port;
+  burst.pkts[burst.count++] = m;
+  stage_parse(burst, {});
+  EXPECT_EQ(burst.count, 1);
+  const PacketMeta& meta = meta_of(m);
+  const auto owner = from_box ? nat::box_packet_owner(snapshot, meta, m, workers)
+                              : nat::steering_owner(snapshot, meta, m, workers);
+  const unsigned worker = owner.value_or(meta.flow_hash % workers);
+  rte_pktmbuf_free(m);
+  return worker;
+}
+
+// The box's own connections: its packets go to the worker their replies will be steered to, from an
+// address NAT translates to (the reply's port in a worker's slice) and from an inside network alike.
+TEST_F(NatPipeline, TheBoxsOwnPacketsGoWhereTheirRepliesWillBeSteered) {
+  constexpr unsigned kWorkers = 4;
+  for (uint16_t port : {1024, 40000, 40001, 50007, 65000}) {
+    const Bytes out = test::ipv4_frame({.source = kInetMac, .destination = kInetGatewayMac},
+                                       {.source = "203.0.113.2", .destination = "198.51.100.10"},
+                                       test::Tcp{.source_port = port, .destination_port = 443});
+    const Bytes back =
+        from_inet({.source = "198.51.100.10", .destination = "203.0.113.2"},
+                  test::Tcp{.source_port = 443, .destination_port = port, .flags = tf::kSyn | tf::kAck});
+    EXPECT_EQ(worker_of(*snapshot, kInet, out, kWorkers, true),
+              worker_of(*snapshot, kInet, back, kWorkers, false))
+        << "source port " << port;
+  }
+  const Bytes ping = test::ipv4_frame({.source = kInetMac, .destination = kInetGatewayMac},
+                                      {.source = "203.0.113.2", .destination = "198.51.100.10"},
+                                      test::icmp_echo_request(4711, 1));
+  const Bytes pong =
+      from_inet({.source = "198.51.100.10", .destination = "203.0.113.2"}, test::icmp_echo_reply(4711, 1));
+  EXPECT_EQ(worker_of(*snapshot, kInet, ping, kWorkers, true),
+            worker_of(*snapshot, kInet, pong, kWorkers, false));
+  const Bytes to_lan = test::ipv4_frame({.source = kLanMac, .destination = kLanClientMac},
+                                        {.source = "192.168.10.1", .destination = "192.168.10.10"},
+                                        test::Udp{.source_port = 5000, .destination_port = 53});
+  const Bytes from_lan_host = from_lan({.source = "192.168.10.10", .destination = "192.168.10.1"},
+                                       test::Udp{.source_port = 53, .destination_port = 5000});
+  EXPECT_EQ(worker_of(*snapshot, kLan, to_lan, kWorkers, true),
+            worker_of(*snapshot, kLan, from_lan_host, kWorkers, false));
+}
+
 TEST_F(NatPipeline, RepliesAreSteeredToTheWorkerThatAllocated) {
   constexpr unsigned kWorkers = 4;
   const Bytes syn = from_lan({.source = "192.168.10.10", .destination = "198.51.100.10"},

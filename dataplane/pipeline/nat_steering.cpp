@@ -77,4 +77,21 @@ std::optional<unsigned> steering_owner(const Snapshot& snapshot, const PacketMet
   return address_hash(source_inside ? source : destination) % workers;
 }
 
+std::optional<unsigned> box_packet_owner(const Snapshot& snapshot, const PacketMeta& meta, const rte_mbuf* m,
+                                         unsigned workers) {
+  const NatRules& rules = snapshot.nat();
+  if (rules.empty() || meta.l3 != L3Kind::kIpv4 || workers <= 1) return std::nullopt;
+  uint32_t source;
+  std::memcpy(&source, rte_pktmbuf_mtod_offset(m, const uint8_t*, meta.l3_offset) + 12, 4);
+  if (rules.is_external(source)) {
+    if (!meta.l4_present || (meta.flags & meta_flag::kFragment)) return std::nullopt;
+    if (meta.ip_proto == kTcp || meta.ip_proto == kUdp)
+      return owner_of_external(rules, source, meta.ip_proto, meta.src_port, workers);
+    if (meta.ip_proto == kIcmp && (meta.dst_port >> 8) == 8)  // echo request: replies carry its identifier
+      return owner_of_external(rules, source, kIcmp, meta.src_port, workers);
+    return std::nullopt;
+  }
+  return steering_owner(snapshot, meta, m, workers);
+}
+
 }  // namespace torwart::dataplane::nat

@@ -29,5 +29,10 @@ uint32_t address_hash(uint32_t address_network_order);
 // error within the first segment).
 std::optional<unsigned> steering_owner(const Snapshot& snapshot, const PacketMeta& meta, const rte_mbuf* m,
                                        unsigned workers);
+// The same for a packet the box's own kernel sends (from_kernel): from an external address, on a port
+// (TCP/UDP source, echo-request identifier) its replies will be steered by, the owner they will reach;
+// otherwise as steering_owner.
+std::optional<unsigned> box_packet_owner(const Snapshot& snapshot, const PacketMeta& meta, const rte_mbuf* m,
+                                         unsigned workers);
 
 }  // namespace torwart::dataplane::nat

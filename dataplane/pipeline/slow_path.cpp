@@ -76,8 +76,10 @@ void SlowPath::handle(rte_mbuf* const* packets, uint16_t count, uint64_t now_ns)
     } else if (meta.flags & meta_flag::kAwaitingResolution) {
       hold_for_resolution(m, out);
     } else if (meta.l3 == L3Kind::kArp) {
+      share_with_kernel(m);
       handle_arp(m, out);
     } else if (meta.l3 == L3Kind::kIpv6) {
+      share_with_kernel(m);
       handle_neighbour_message(m, out);  // ingress punts nothing else
     } else {
       out.drop(m, DropReason::kLocalUnhandled);
@@ -89,6 +91,13 @@ void SlowPath::handle(rte_mbuf* const* packets, uint16_t count, uint64_t now_ns)
 
 void SlowPath::send(Burst& out) {
   if (out.count > 0 || out.dropped_count > 0) transmit_now(ctx_, out);
+}
+
+void SlowPath::share_with_kernel(rte_mbuf* m) {
+  if (ctx_.kernel == nullptr || meta_of(m).vlan_id != 0 || !ctx_.kernel->reaches(m->port)) return;
+  // The control lcore may allocate; a pool too empty for the copy costs the kernel one message it will ask
+  // again for.
+  if (rte_mbuf* copy = rte_pktmbuf_copy(m, ctx_.pool, 0, UINT32_MAX)) ctx_.kernel->deliver(copy);
 }
 
 void SlowPath::handle_arp(rte_mbuf* m, Burst& out) {

@@ -51,6 +51,9 @@ class SlowPath {
   };
 
   void handle_arp(rte_mbuf* m, Burst& out);
+  // A copy of ARP and neighbour discovery to the port's kernel twin, so that the box's kernel resolves its
+  // own neighbours (the fast path answers for the box as well; the kernel's answers are duplicates).
+  void share_with_kernel(rte_mbuf* m);
   void handle_neighbour_message(rte_mbuf* m, Burst& out);
   void hold_for_resolution(rte_mbuf* m, Burst& out);
   void learned(NeighbourTable::Entry& entry, const rte_ether_addr& mac, Burst& out);

@@ -25,7 +25,8 @@ void stage_antispoof(WorkerContext& ctx, Burst& burst) {
   keep_if(burst, [&](rte_mbuf* m) {
     const PacketMeta& meta = meta_of(m);
     const uint16_t zone = snapshot.interface(meta.in_iface).zone;
-    if (snapshot.zones()[zone].antispoof) {
+    // The box's own source was checked against the port's addresses when its twin sent it.
+    if (snapshot.zones()[zone].antispoof && !meta.from_kernel) {
       bool exempt = false;
       const uint32_t hop_index = reverse_lookup(snapshot.fib(), m, meta, &exempt);
       if (!exempt) {

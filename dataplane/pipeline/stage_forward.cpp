@@ -60,6 +60,16 @@ void stage_forward(WorkerContext& ctx, Burst& burst) {
       burst.drop(m, DropReason::kBadSourceAddress);
       return false;
     }
+    if (meta.from_kernel) {
+      // The box's kernel set TTL and hop limit for a packet that starts here, and knows the port's MTU; a
+      // route through a port with a smaller one cannot answer it with an ICMP error (nothing returns to a
+      // twin from a worker but by the input path).
+      if (meta.l3_length > snapshot.interface(meta.out_iface).mtu) {
+        burst.drop(m, DropReason::kMtuExceeded);
+        return false;
+      }
+      return true;
+    }
     if (meta.ttl <= 1) {
       refuse_with_icmp(ctx, burst, m, IcmpErrorKind::kTimeExceeded);
       burst.drop(m, DropReason::kTtlExceeded);

@@ -27,6 +27,7 @@ void stage_ingress(WorkerContext& ctx, Burst& burst) {
       return false;
     }
     meta.in_iface = iface;
+    if (meta.from_kernel) return true;  // addressed by the twin's kernel; ARP and ND went out directly
     const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
     if ((meta.flags & meta_flag::kL2Multicast) == 0 &&
         !rte_is_same_ether_addr(&eth->dst_addr, &snapshot.interface(iface).mac)) {

@@ -61,8 +61,14 @@ void stage_local(WorkerContext& ctx, Burst& burst) {
   keep_if(burst, [&](rte_mbuf* m) {
     PacketMeta& meta = meta_of(m);
     if (snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal) {
+      if (meta.from_kernel) {  // the kernel reaches its own addresses itself, never through a twin
+        burst.drop(m, DropReason::kLocalUnhandled);
+        return false;
+      }
       if (!is_echo_request(meta)) {
-        if (ctx.kernel != nullptr) return true;  // conntrack and the input policy decide; forward delivers
+        // The twin carries the port's own addresses only: VLAN sub-interfaces have none (README).
+        if (ctx.kernel != nullptr && meta.vlan_id == 0 && ctx.kernel->reaches(m->port))
+          return true;  // conntrack and the input policy decide; forward delivers
         burst.drop(m, DropReason::kLocalUnhandled);
         return false;
       }

@@ -182,7 +182,8 @@ void stage_nat_destination(WorkerContext& ctx, Burst& burst) {
     rte_mbuf* m = burst.pkts[i];
     PacketMeta& meta = meta_of(m);
     meta.nat_flags &= static_cast<uint8_t>(~nat_flag::kDestinationTranslated);
-    if (meta.l3 != L3Kind::kIpv4 || (meta.flags & meta_flag::kLocallyOriginated)) continue;
+    if (meta.l3 != L3Kind::kIpv4 || (meta.flags & meta_flag::kLocallyOriginated) || meta.from_kernel)
+      continue;
     translate_destination(ctx, m, meta);
   }
 }
@@ -192,7 +193,10 @@ void stage_nat(WorkerContext& ctx, Burst& burst) {
   FlowEndLogger on_end(ctx);
   keep_if(burst, [&](rte_mbuf* m) {
     PacketMeta& meta = meta_of(m);
-    if (meta.l3 != L3Kind::kIpv4 || meta.flow == nullptr || (meta.flags & meta_flag::kLocallyOriginated)) {
+    // The box's own connections already leave from its address on the port: no translation (a flow it
+    // accepted for itself is never translated either, as it is not forwarded).
+    if (meta.l3 != L3Kind::kIpv4 || meta.flow == nullptr || (meta.flags & meta_flag::kLocallyOriginated) ||
+        meta.from_kernel) {
       return true;
     }
     conntrack::Flow* flow = meta.flow;

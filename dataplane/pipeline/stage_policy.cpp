@@ -23,7 +23,8 @@ constexpr uint16_t kNeedsDecision = meta_flag::kNewFlow | meta_flag::kStateless 
 policy::PolicyQuery query_of(const Snapshot& snapshot, rte_mbuf* m, const PacketMeta& meta) {
   policy::PolicyQuery q;
   q.proto = meta.ip_proto;
-  q.from_zone = static_cast<uint8_t>(snapshot.interface(meta.in_iface).zone);
+  q.from_zone = meta.from_kernel ? static_cast<uint8_t>(config::kLocalZoneIndex)
+                                 : static_cast<uint8_t>(snapshot.interface(meta.in_iface).zone);
   q.to_zone = snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal
                   ? static_cast<uint8_t>(config::kLocalZoneIndex)
                   : static_cast<uint8_t>(snapshot.interface(meta.out_iface).zone);
@@ -48,15 +49,19 @@ void refuse(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::PolicyV
   meta.policy_rule = verdict.is_default() ? kNoPolicyRuleInMeta : static_cast<uint16_t>(verdict.rule);
   if (!verdict.log) meta.flags |= meta_flag::kNoLog;
   if (verdict.action == config::PolicyAction::kReject) {
-    const uint16_t answers_before = burst.generated_count;
-    if (meta.ip_proto == IPPROTO_TCP) {
-      send_tcp_reset(ctx, burst, m);
-    } else {
-      send_icmp_error(ctx, burst, m, IcmpErrorKind::kAdministrativelyProhibited);
+    // The box's own packets are refused without an answer: a reset or ICMP error built here would be
+    // addressed to the box, and only the input path leads to its kernel.
+    if (!meta.from_kernel) {
+      const uint16_t answers_before = burst.generated_count;
+      if (meta.ip_proto == IPPROTO_TCP) {
+        send_tcp_reset(ctx, burst, m);
+      } else {
+        send_icmp_error(ctx, burst, m, IcmpErrorKind::kAdministrativelyProhibited);
+      }
+      if ((meta.nat_flags & (nat_flag::kForwarded | nat_flag::kViaMapping)) &&
+          burst.generated_count > answers_before)
+        nat::answer_from_original_destination(meta, burst.generated[burst.generated_count - 1]);
     }
-    if ((meta.nat_flags & (nat_flag::kForwarded | nat_flag::kViaMapping)) &&
-        burst.generated_count > answers_before)
-      nat::answer_from_original_destination(meta, burst.generated[burst.generated_count - 1]);
     burst.drop(m, DropReason::kPolicyReject);
   } else {
     burst.drop(m, DropReason::kPolicyDrop);

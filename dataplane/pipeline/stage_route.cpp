@@ -26,7 +26,8 @@ void stage_route(WorkerContext& ctx, Burst& burst) {
       hop = snapshot.fib().lookup_v6(destination);
     }
     if (hop == kNoNextHop) {
-      send_icmp_error(ctx, burst, m, IcmpErrorKind::kNoRoute);
+      // An error about the box's own packet would be addressed to the box: only the input path leads there.
+      if (!meta.from_kernel) send_icmp_error(ctx, burst, m, IcmpErrorKind::kNoRoute);
       burst.drop(m, DropReason::kNoRoute);
       return false;
     }

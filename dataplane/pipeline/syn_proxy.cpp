@@ -259,7 +259,8 @@ void answer_server(WorkerContext& ctx, Burst& burst, conntrack::Flow& flow, Flow
 GateResult gate_new_connection(WorkerContext& ctx, Burst& burst, rte_mbuf* m,
                                conntrack::FlowEndCallback on_end) {
   const PacketMeta& meta = meta_of(m);
-  if (!has_tcp_header(meta)) return {};
+  // The box's own connections are not a flood from a zone: no cookie answers its kernel's SYNs.
+  if (!has_tcp_header(meta) || meta.from_kernel) return {};
   const uint8_t zone = zone_of(ctx, meta);
   const config::SynFlood& limits = limits_of(ctx, zone);
   const uint8_t flags = tcp_of(m, meta)->tcp_flags & kHandshakeFlags;

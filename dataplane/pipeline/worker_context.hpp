@@ -37,11 +37,14 @@ class PuntSink {
 };
 
 // Where packets for the box's own services go once its input policy (`to: [local]` rules) accepted them:
-// the port's kernel twin live, a capture per port in replay. Called on the slow path's thread; takes the
-// packet (frees or sends it).
+// the port's kernel twin live, a capture per port in replay. `deliver` is called on the slow path's thread
+// and takes the packet (frees or sends it); `reaches` on the workers too, and must only read.
 class KernelSink {
  public:
   virtual ~KernelSink() = default;
+  // Whether untagged packets for the box that arrive on `port` can reach its kernel (live: the port has a
+  // twin). Where not, stage_local drops them as local_unhandled before conntrack spends work on them.
+  virtual bool reaches(uint16_t port) const = 0;
   virtual void deliver(rte_mbuf* m) = 0;
 };
 
@@ -104,9 +107,9 @@ struct WorkerContext {
   // Inspecting a mirror port's copies: no policy verdicts, signatures only alert (stage_mirror.cpp).
   bool monitoring = false;
   FlowSteering* steering = nullptr;  // live with software distribution and several workers
-  // Set where the box's services can be reached (replay; live once the kernel twins exist): packets for the
-  // box other than echo requests then go through conntrack and the input policy to this sink. nullptr:
-  // they are dropped as local_unhandled before conntrack.
+  // Set where the box's services can be reached (replay; live when a port has a kernel twin): packets for
+  // the box other than echo requests, on ports the sink reaches, then go through conntrack and the input
+  // policy to this sink. Elsewhere they are dropped as local_unhandled before conntrack.
   KernelSink* kernel = nullptr;
   TokenBucket icmp_errors;
   std::array<TokenBucket, kDropReasonCount> drop_records;

@@ -77,6 +77,7 @@ class KernelCaptures final : public KernelSink {
  public:
   KernelCaptures(const std::string& dir, const std::vector<std::string>& port_names)
       : captures_(dir, kernel_names(port_names)) {}
+  bool reaches(uint16_t) const override { return true; }
   void deliver(rte_mbuf* m) override {
     captures_.now_ns = now_ns;
     captures_.transmit(m->port, &m, 1);

@@ -91,6 +91,9 @@ struct Port {
   unsigned mss_clamp = 0;
   std::vector<InterfaceAddress> addresses;
   std::vector<Vlan> vlans;
+  // A kernel interface named like the port (DPDK net_tap) through which the box's own services use the
+  // port's addresses (FORMAT.md "ports"). Set by the loader: default true for pci and af_packet.
+  bool kernel_twin = false;
 };
 
 struct Route {

@@ -275,10 +275,34 @@ class ConfigBuilder {
     }
   }
 
+  // Ports on real or veth devices get a twin by default; a monitoring port serves nothing, a tap port already
+  // is a kernel interface, and null, ring and pcap ports are test devices.
+  void read_kernel_twin(const YAML::Node& node, const std::string& path, Port& port) {
+    const bool wired = port.backend == PortBackend::kPci || port.backend == PortBackend::kAfPacket;
+    port.kernel_twin = wired && port.role != "mirror";
+    const YAML::Node& given = node["kernel_twin"];
+    if (given) {
+      const auto v = r_.boolean(given, path + ".kernel_twin");
+      if (!v) return;
+      port.kernel_twin = *v;
+    }
+    if (!port.kernel_twin) return;
+    const YAML::Node& at = given ? given : node;
+    if (port.role == "mirror") {
+      r_.error(at, path + ".kernel_twin", "a mirror port serves nothing: it has no kernel twin");
+    } else if (port.backend == PortBackend::kTap) {
+      r_.error(at, path + ".kernel_twin", "a tap port already is a kernel interface");
+    } else if (port.backend == PortBackend::kAfPacket && port.device == port.name) {
+      r_.error(at, path + ".kernel_twin",
+               "the twin would be the kernel interface '" + port.name +
+                   "', which is this port's device: rename the port or set kernel_twin: false");
+    }
+  }
+
   void read_port(const YAML::Node& node, const std::string& path, Config& config) {
-    if (!r_.expect_map(
-            node, path,
-            {"name", "role", "zone", "backend", "device", "mac", "mtu", "mss_clamp", "addresses", "vlans"})) {
+    if (!r_.expect_map(node, path,
+                       {"name", "role", "zone", "backend", "device", "mac", "mtu", "mss_clamp", "addresses",
+                        "vlans", "kernel_twin"})) {
       return;
     }
     Port port;
@@ -359,6 +383,7 @@ class ConfigBuilder {
       }
     }
     if (node["addresses"]) read_addresses(node["addresses"], path + ".addresses", port.addresses);
+    read_kernel_twin(node, path, port);
     if (node["vlans"]) {
       std::set<uint16_t> ids;
       r_.sequence(node["vlans"], path + ".vlans", [&](const YAML::Node& n, const std::string& p) {

@@ -254,6 +254,42 @@ ports:
   EXPECT_EQ(errors[0].path, "ports[0].mss_clamp");
 }
 
+TEST(ConfigLoad, KernelTwinsByDefaultOnlyOnWiredPortsThatServe) {
+  auto result = load_config_text(R"(
+zones: [{name: lan}]
+ports:
+  - {name: a, zone: lan, backend: af_packet, device: veth-a}
+  - {name: b, zone: lan, backend: pci, device: "0000:03:00.0"}
+  - {name: c, zone: lan, backend: null}
+  - {name: d, zone: lan, backend: tap}
+  - {name: e, zone: lan, backend: pcap, device: e.pcap}
+  - {name: f, zone: lan, backend: af_packet, device: veth-f, role: mirror}
+  - {name: g, zone: lan, backend: af_packet, device: veth-g, kernel_twin: false}
+  - {name: h, zone: lan, backend: ring, kernel_twin: true}
+)",
+                                 "test.yaml");
+  ASSERT_TRUE(std::holds_alternative<Config>(result))
+      << std::get<std::vector<ConfigError>>(result)[0].to_string();
+  std::vector<bool> twins;
+  for (const auto& port : std::get<Config>(result).ports) twins.push_back(port.kernel_twin);
+  EXPECT_EQ(twins, (std::vector<bool>{true, true, false, false, false, false, false, true}));
+}
+
+TEST(ConfigLoad, KernelTwinsThatCannotExistAreRefused) {
+  auto errors = errors_of(R"(
+zones: [{name: lan}]
+ports:
+  - {name: a, zone: lan, backend: tap, kernel_twin: true}
+  - {name: b, zone: lan, backend: af_packet, device: veth-b, role: mirror, kernel_twin: true}
+  - {name: c, zone: lan, backend: af_packet, device: c}
+  - {name: d, zone: lan, backend: null, kernel_twin: maybe}
+)");
+  std::vector<std::string> paths;
+  for (const auto& e : errors) paths.push_back(e.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"ports[0].kernel_twin", "ports[1].kernel_twin",
+                                             "ports[2].kernel_twin", "ports[3].kernel_twin"}));
+}
+
 }  // namespace
 }  // namespace torwart::config
 

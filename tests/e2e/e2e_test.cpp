@@ -622,6 +622,60 @@ TEST_F(E2eTest, PolicyReloadKeepsAllowedFlowsAndEndsTheOthers) {
   EXPECT_EQ(kept_then_closed, 1u);
 }
 
+// 9. Kernel twins: each port's twin carries its name, MAC, MTU and addresses in the appliance's namespace. A
+// TCP service of the box on its LAN address is refused by the default policy and reached (both ways, through
+// conntrack) once a rule names `local`; the box's kernel pings a LAN host through the twin (`from: [local]`,
+// the baseline's box-out rule).
+TEST_F(E2eTest, BoxServicesAreReachedThroughTheTwinOnlyWhereARuleNamesLocal) {
+  const CommandResult link = in("app", {"ip", "-o", "link", "show", "dev", "lan"});
+  ASSERT_TRUE(link.ok()) << link.output;
+  EXPECT_NE(link.output.find("mtu 1500"), std::string::npos) << link.output;
+  EXPECT_NE(link.output.find("02:00:00:00:01:fe"), std::string::npos) << link.output;
+  EXPECT_NE(link.output.find(",UP,LOWER_UP>"), std::string::npos) << link.output;  // a tap's state is UNKNOWN
+  const CommandResult addresses = in("app", {"ip", "-o", "addr", "show", "dev", "lan"});
+  EXPECT_NE(addresses.output.find("192.168.10.1/24"), std::string::npos) << addresses.output;
+  EXPECT_NE(addresses.output.find("2001:db8:10::1/64"), std::string::npos) << addresses.output;
+
+  constexpr int kPort = 5300;
+  BackgroundProcess service = topology_.appliance->start(
+      {"socat", "TCP4-LISTEN:" + std::to_string(kPort) + ",bind=192.168.10.1,reuseaddr,fork", "PIPE"},
+      work_dir_ + "/box-service.log");
+  wait_listening("app", "-ltn", kPort, service);
+  // Connects from the LAN client, sends a line and prints what comes back.
+  auto exchange = [&] {
+    return in("lan",
+              {python(), "-c",
+               "import socket; s = socket.create_connection(('192.168.10.1', " + std::to_string(kPort) +
+                   "), timeout=3); s.sendall(b'hello box\\n'); print(s.recv(100).decode().strip())"});
+  };
+
+  const json before = appliance_->stats();
+  const CommandResult refused = exchange();
+  EXPECT_FALSE(refused.ok()) << refused.output;
+  const json after_refusal = appliance_->stats();
+  EXPECT_GE(lan_drops(after_refusal, "policy_drop") - lan_drops(before, "policy_drop"), 1u)
+      << after_refusal.dump();
+
+  const std::string open =
+      insert_after_line(config_text_, "  rules:",
+                        "    - {name: e2e-box-service, from: [lan], to: [local], service: [tcp/" +
+                            std::to_string(kPort) + "], action: accept}\n");
+  const CommandResult r = appliance_->reload(write_config("box-service.yaml", open));
+  ASSERT_TRUE(r.ok()) << r.output;
+  const CommandResult answered = exchange();
+  EXPECT_TRUE(answered.ok()) << answered.output;
+  EXPECT_NE(answered.output.find("hello box"), std::string::npos) << answered.output;
+  service.stop();
+
+  const CommandResult ping = in("app", {"ping", "-c", "3", "-i", "0.2", "-W", "2", "192.168.10.10"});
+  EXPECT_EQ(ping_summary(ping.output), (std::pair<long, long>{3, 3})) << ping.output;
+
+  const json after = appliance_->stats();
+  EXPECT_GT(counter(after, {"kernel_twins", "handed_to_workers"}), 0u) << after.dump();
+  EXPECT_GT(counter(after, {"kernel_twins", "sent_to_wire"}), 0u) << after.dump();
+  EXPECT_EQ(counter(after, {"kernel_twins", "dropped_queue_full"}), 0u) << after.dump();
+}
+
 // The application layer inline (README "Application layer"): policy rules that match the TLS SNI, the HTTP
 // response's content type and the DNS query name stop those connections and queries, while the same kinds of
 // traffic to other names pass; the EVE records name what was seen.
