@@ -16,6 +16,8 @@ targets=(
   dataplane_nat_table_test dataplane_syn_cookie_test
   # control plane: configuration store, torwartd's service, JSON-lines sockets, spool retention
   config_store_test torwartd_test json_lines_test spool_retention_test
+  # the kernel mirror: netlink messages parsed, the mirror table, and its namespace tests
+  kernel_mirror_test
 )
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
   -DTORWART_SANITIZE=ON >/dev/null
