@@ -17,7 +17,7 @@ policy::PolicyQuery query_of_flow(const Snapshot& snapshot, const conntrack::Flo
   const uint16_t to = reply ? meta.in_iface : meta.out_iface;
   // The box's end of a connection is the zone `local`: the packet's destination when it is for the box,
   // its source when the box's kernel sent it.
-  const bool to_box = snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal;
+  const bool to_box = snapshot.for_the_box(meta.next_hop);
   const bool from_box = meta.from_kernel;
   const auto zone = [&](bool box, uint16_t iface) {
     return static_cast<uint8_t>(box ? config::kLocalZoneIndex : snapshot.interface(iface).zone);

@@ -51,7 +51,7 @@ void stage_forward(WorkerContext& ctx, Burst& burst) {
     if (meta.flags & meta_flag::kLocallyOriginated) {
       return true;
     }
-    if (snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal) {
+    if (snapshot.for_the_box(meta.next_hop)) {
       meta.for_kernel = true;  // the input policy accepted it: the slow path hands it to the box's kernel
       burst.punt(m);
       return false;

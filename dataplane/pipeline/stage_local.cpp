@@ -60,7 +60,7 @@ void stage_local(WorkerContext& ctx, Burst& burst) {
   const Snapshot& snapshot = *ctx.snapshot;
   keep_if(burst, [&](rte_mbuf* m) {
     PacketMeta& meta = meta_of(m);
-    if (snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal) {
+    if (snapshot.for_the_box(meta.next_hop)) {
       if (meta.from_kernel) {  // the kernel reaches its own addresses itself, never through a twin
         burst.drop(m, DropReason::kLocalUnhandled);
         return false;

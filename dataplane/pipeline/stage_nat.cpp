@@ -121,7 +121,7 @@ bool decide_flow(WorkerContext& ctx, rte_mbuf* m, PacketMeta& meta, nat::FlowNat
       external = meta.nat_original_address;
       range = rules.range_of(external);
     }
-  } else if (ctx.snapshot->next_hop(meta.next_hop).kind == NextHopKind::kLocal) {
+  } else if (ctx.snapshot->for_the_box(meta.next_hop)) {
     return true;  // for the box itself: never masqueraded, whichever interface holds the address
   } else if (const nat::SourceRule* rule =
                  rules.source_rule(ctx.snapshot->interface(meta.in_iface).zone, meta.out_iface)) {

@@ -25,7 +25,7 @@ policy::PolicyQuery query_of(const Snapshot& snapshot, rte_mbuf* m, const Packet
   q.proto = meta.ip_proto;
   q.from_zone = meta.from_kernel ? static_cast<uint8_t>(config::kLocalZoneIndex)
                                  : static_cast<uint8_t>(snapshot.interface(meta.in_iface).zone);
-  q.to_zone = snapshot.next_hop(meta.next_hop).kind == NextHopKind::kLocal
+  q.to_zone = snapshot.for_the_box(meta.next_hop)
                   ? static_cast<uint8_t>(config::kLocalZoneIndex)
                   : static_cast<uint8_t>(snapshot.interface(meta.out_iface).zone);
   q.src_port = meta.src_port;

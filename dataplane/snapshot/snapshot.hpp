@@ -85,6 +85,10 @@ class Snapshot {
   const std::vector<Zone>& zones() const { return zones_; }
   const std::vector<NextHop>& next_hops() const { return next_hops_; }
   const NextHop& next_hop(uint32_t index) const { return next_hops_[index]; }
+  // The route ends at one of the box's own addresses (its input policy, the zone `local`, decides).
+  bool for_the_box(uint32_t next_hop_index) const {
+    return next_hops_[next_hop_index].kind == NextHopKind::kLocal;
+  }
   const std::vector<StaticNeighbour>& static_neighbours() const { return static_neighbours_; }
   const Fib& fib() const { return fib_; }
   const policy::CompiledPolicy& policy() const { return *policy_; }
