@@ -107,6 +107,54 @@ int print_or_json(const Options& o, const std::optional<json>& result, const int
 
 }  // namespace
 
+namespace {
+
+// What the fast path took from the kernel twins (and what not, with the reason), and the mirror's health.
+void print_learned(const json& fastpath, const json& mirror) {
+  if (!mirror.is_null()) {
+    std::cout << "kernel mirror     ";
+    if (!mirror.contains("counters")) {
+      std::cout << "not following yet: " << mirror.value("problem", std::string()) << "\n";
+    } else {
+      const auto& c = mirror["counters"];
+      std::cout << "following " << mirror["watched"].size() << " twins; generation "
+                << mirror["sent_generation"] << " sent; " << c["dumps"] << " dumps, " << c["overruns"]
+                << " overruns, " << c["malformed"] << " malformed"
+                << (mirror.value("push_pending", false) ? "; PUSH PENDING: " : "")
+                << (mirror.value("push_pending", false) ? mirror.value("problem", std::string()) : "")
+                << "\n";
+      for (const auto& r : mirror["recent_refusals"])
+        std::cout << "  refused: " << r.get<std::string>() << "\n";
+    }
+  }
+  if (!fastpath.contains("learned")) return;
+  const auto& l = fastpath["learned"];
+  std::cout << "learned           generation " << l["generation"] << ": " << l["addresses_taken"]
+            << " addresses, " << l["routes_taken"] << " routes, " << l["neighbours_taken"]
+            << " neighbours taken; " << l["not_taken"].size() << " not taken\n";
+  for (const auto& n : l["not_taken"])
+    std::cout << "  not taken: " << n["what"].get<std::string>() << ": " << n["reason"].get<std::string>()
+              << "\n";
+}
+
+void print_routes(const json& fastpath) {
+  if (!fastpath.contains("routes")) return;
+  std::cout << "\n"
+            << std::left << std::setw(28) << "ROUTE" << std::setw(26) << "VIA" << std::setw(12) << "INTERFACE"
+            << "ORIGIN\n";
+  for (const auto& r : fastpath["routes"]) {
+    std::cout << std::setw(28) << r["to"].get<std::string>() << std::setw(26)
+              << (r.contains("via")         ? r["via"].get<std::string>()
+                  : r.contains("blackhole") ? "blackhole"
+                                            : "-")
+              << std::setw(12) << r.value("interface", std::string("-")) << r["origin"].get<std::string>()
+              << "\n";
+  }
+  std::cout << std::right;
+}
+
+}  // namespace
+
 int cmd_status(const Options& o) {
   int code = kExitOk;
   return print_or_json(o, ask(o, {{"command", "status"}}, &code), code, [](const json& s) {
@@ -150,6 +198,8 @@ int cmd_status(const Options& o) {
       std::cout << "audit integrity   BROKEN at start (recorded in the log): "
                 << s["audit"]["problem"].get<std::string>() << "\n";
     }
+    print_learned(s["fastpath"], s.contains("kernel_mirror") ? s["kernel_mirror"] : json());
+    print_routes(s["fastpath"]);
   });
 }
 

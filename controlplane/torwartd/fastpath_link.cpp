@@ -28,7 +28,8 @@ nlohmann::json SocketFastPathLink::result_of(const nlohmann::json& request) {
 FastPathState SocketFastPathLink::status() {
   try {
     const auto result = result_of(control_protocol::make_request(control_protocol::command::kStatus));
-    return {result.at("config_version").get<uint64_t>(), result.at("config_digest").get<std::string>()};
+    return {result.at("config_version").get<uint64_t>(), result.at("config_digest").get<std::string>(),
+            result.value("routes", nlohmann::json()), result.value("learned", nlohmann::json())};
   } catch (const nlohmann::json::exception& e) {
     throw control_protocol::FastPathUnreachable(std::string("torwart run's status is not understood: ") +
                                                 e.what());

@@ -23,6 +23,10 @@ struct FastPathRefused : std::runtime_error {
 struct FastPathState {
   uint64_t version = 0;
   std::string digest;
+  // Every route the fast path holds with its origin, and what it took of the learned state (README.md
+  // "Kernel mirror"); null when the fast path does not report them.
+  nlohmann::json routes;
+  nlohmann::json learned;
 };
 
 class FastPathLink {

@@ -4,14 +4,18 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include <CLI/CLI.hpp>
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/store_lock.hpp"
+#include "controlplane/dhcp/dhcp_clients.hpp"
+#include "controlplane/kernel_mirror/learned_publisher.hpp"
 #include "controlplane/logging/spool_retention.hpp"
 #include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
@@ -71,6 +75,22 @@ int main(int argc, char** argv) {
   app.add_option("--eve-dir", eve_dir,
                  "The fast path's EVE spool (`torwart run -l DIR`): closed files older than the current\n"
                  "configuration's logging.retention_days are deleted every minute")
+      ->capture_default_str();
+  bool kernel_mirror = false;
+  app.add_flag(
+      "--kernel-mirror", kernel_mirror,
+      "Follow the addresses, routes and permanent neighbours Linux tools (a DHCP client, ip, FRR)\n"
+      "set on the fast path's kernel twins and hand them to `torwart run` (README \"Kernel mirror\").\n"
+      "torwartd must run in the network namespace of `torwart run`");
+  std::string dhclient = "/sbin/dhclient", dhcp_dir = "/var/lib/torwart/dhcp";
+  std::string dhcp_script =
+      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "torwart-dhclient-script").string();
+  app.add_option("--dhclient", dhclient,
+                 "ISC dhclient for ports with `addresses: dhcp` (with --kernel-mirror)")
+      ->capture_default_str();
+  app.add_option("--dhcp-script", dhcp_script, "The dhclient script (default: beside torwartd)")
+      ->capture_default_str();
+  app.add_option("--dhcp-dir", dhcp_dir, "dhclient's pid files, lease databases and lease summaries")
       ->capture_default_str();
   bool verify_audit = false;
   app.add_flag(
@@ -164,6 +184,28 @@ int main(int argc, char** argv) {
       });
     };
     expire_spool_files();
+    // The kernel mirror: checked at start and with every sync interval (a restarted fast path is refilled).
+    std::unique_ptr<LearnedPublisher> publisher;
+    std::unique_ptr<DhcpClients> dhcp;
+    boost::asio::steady_timer mirror_timer(io);
+    std::function<void()> check_mirror = [&] {
+      const FastPathView view = publisher->check();
+      if (view.reachable) dhcp->follow(view.dhcp_ports, view.restarted);
+      mirror_timer.expires_after(std::chrono::seconds(sync_interval_s));
+      mirror_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) check_mirror();
+      });
+    };
+    if (kernel_mirror) {
+      publisher = std::make_unique<LearnedPublisher>(io, fastpath_socket);
+      dhcp = std::make_unique<DhcpClients>(DhcpClientOptions{dhclient, dhcp_script, dhcp_dir});
+      service.set_kernel_mirror_status([&publisher, &dhcp] {
+        nlohmann::json report = publisher->status();
+        report["dhcp"] = dhcp->status();
+        return report;
+      });
+      check_mirror();
+    }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });
     std::signal(SIGPIPE, SIG_IGN);

@@ -154,6 +154,8 @@ nlohmann::json ControlService::status() {
   try {
     const FastPathState s = fastpath_.status();
     fast = {{"config_version", s.version}, {"config_digest", s.digest}};
+    if (!s.routes.is_null()) fast["routes"] = s.routes;
+    if (!s.learned.is_null()) fast["learned"] = s.learned;
   } catch (const control_protocol::FastPathUnreachable& e) {
     fast = {{"error", e.what()}};
   }
@@ -174,6 +176,7 @@ nlohmann::json ControlService::status() {
   for (const auto& [v, reason] : store_.lost()) lost.push_back({{"version", v}, {"reason", reason}});
   out["store"] = {
       {"intact", damage.empty()}, {"damage", damage}, {"lost", lost}, {"detections", store_.detections()}};
+  if (kernel_mirror_status_) out["kernel_mirror"] = kernel_mirror_status_();
   out["audit"] = {{"intact", !audit_problem_.has_value()},
                   {"problem", audit_problem_.value_or("")},
                   {"records", audit_.head().records}};

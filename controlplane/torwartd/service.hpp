@@ -98,6 +98,11 @@ class ControlService {
 
   static Author self();  // torwartd as the author of its own rollbacks
 
+  // What status() reports under "kernel_mirror" (torwartd --kernel-mirror); nothing when unset.
+  void set_kernel_mirror_status(std::function<nlohmann::json()> report) {
+    kernel_mirror_status_ = std::move(report);
+  }
+
  private:
   // Stores, pushes and (on acknowledgement) makes current a new version; throws ServiceError when the
   // fast path refuses or cannot be reached (the version is then marked failed).
@@ -119,7 +124,8 @@ class ControlService {
   std::optional<std::pair<std::string, std::string>> initial_;  // text, origin
   void record_audit_break();
 
-  std::optional<std::string> audit_problem_;  // what the audit log's check at start found
+  std::optional<std::string> audit_problem_;
+  std::function<nlohmann::json()> kernel_mirror_status_;  // what the audit log's check at start found
   bool audit_break_recorded_ = false;
 };
 

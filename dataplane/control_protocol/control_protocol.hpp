@@ -18,8 +18,10 @@ inline constexpr std::string_view kStatus = "status";
 inline constexpr std::string_view kStats = "stats";
 inline constexpr std::string_view kFlows = "flows";
 inline constexpr std::string_view kReload = "reload";
+inline constexpr std::string_view kLearned = "learned";
 }  // namespace command
-inline constexpr std::array kCommands{command::kStatus, command::kStats, command::kFlows, command::kReload};
+inline constexpr std::array kCommands{command::kStatus, command::kStats, command::kFlows, command::kReload,
+                                      command::kLearned};
 
 // A request: {"protocol": 1, "command": …} and the command's own fields.
 inline nlohmann::json make_request(std::string_view name, nlohmann::json fields = nlohmann::json::object()) {
@@ -37,7 +39,7 @@ inline nlohmann::json error_reply(const std::string& message,
   return {{"protocol", kVersion}, {"ok", false}, {"error", message}, {"details", std::move(details)}};
 }
 
-// "status, stats, flows, reload": for messages that list what is understood.
+// "status, stats, flows, reload, learned": for messages that list what is understood.
 inline std::string known_commands() {
   std::string text;
   for (const auto name : kCommands) text += (text.empty() ? "" : ", ") + std::string(name);

@@ -86,6 +86,12 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"kernel_frame_refused",
      "sent by the box's kernel on a port's twin, but neither ARP or neighbour discovery of the box nor IP "
      "from one of the box's addresses on that port"},
+    {"nat_no_address",
+     "a source NAT rule matched, but its out interface has no IPv4 address to translate to yet (`addresses: "
+     "dhcp` before the first lease, or after it was lost)"},
+    {"nat_address_changed",
+     "a connection translated to an address the box no longer has (its port got a new DHCP lease): ended at "
+     "its first packet after the change, so that the application opens a new one"},
 }};
 
 }  // namespace

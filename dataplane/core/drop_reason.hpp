@@ -64,6 +64,8 @@ enum class DropReason : uint8_t {
   kSignatureDrop,       // a drop signature matched (inline IPS): the flow is ended
   kSignatureReject,     // a reject signature matched: dropped, answered with TCP RST / ICMP, the flow ended
   kKernelFrameRefused,  // sent by the box's kernel on a twin, but not ARP/ND or IP from its address there
+  kNatNoAddress,        // a source NAT rule matched, but its out interface has no IPv4 address yet (DHCP)
+  kNatAddressChanged,   // a translated connection's external address is no longer the box's: ended
   kCount
 };
 

@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "dataplane/control_protocol/control_protocol.hpp"
+#include "dataplane/control_protocol/learned_message.hpp"
 #include "dataplane/eve/eve_format.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
@@ -35,6 +36,7 @@
 #include "platform/build_info/build_info.hpp"
 #include "rules/config/config_digest.hpp"
 #include "rules/config/load.hpp"
+#include "rules/learned/effective_config.hpp"
 
 namespace torwart::dataplane::live {
 namespace {
@@ -175,11 +177,11 @@ class Appliance {
     }
 
     signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
-    std::unique_ptr<Snapshot> first =
-        Snapshot::build(config_, 1, config::config_digest(options_.config_text), bindings_of(ports_));
+    std::unique_ptr<Snapshot> first = build_snapshot(config_, 1, config::config_digest(options_.config_text));
     // The slow path's context (worker id `workers`) inspects too: one scratch more than workers.
     first->attach_signatures(signatures_->load(config_.ids, workers + 1, std::cerr, "torwart: "));
     install(std::move(first));
+    effective_ = std::move(next_effective_);
 
     std::filesystem::create_directories(options_.log_dir);
     eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
@@ -256,6 +258,7 @@ class Appliance {
 
   // Publishes a snapshot and frees the one it replaces once no worker can still be reading it.
   void install(std::unique_ptr<Snapshot> next) {
+    next->set_epoch(++installed_snapshots_);
     shared_.snapshot.store(next.get(), std::memory_order_release);
     slow_path_->use_snapshot(next.get());
     std::unique_ptr<Snapshot> previous = std::exchange(current_, std::move(next));
@@ -395,6 +398,7 @@ class Appliance {
     }
     if (command == control_protocol::command::kReload) return reload(request, peer);
     if (command == control_protocol::command::kFlows) return flows(request);
+    if (command == control_protocol::command::kLearned) return learned(request);
     throw ControlError("unknown command '" + command + "' (known: " + control_protocol::known_commands() +
                        ")");
   }
@@ -475,7 +479,9 @@ class Appliance {
                        {"rx_queues", p.rx_queues},
                        {"rx_missed", s.rx_missed},
                        {"rx_errors", s.rx_errors},
-                       {"tx_errors", s.tx_errors}});
+                       {"tx_errors", s.tx_errors},
+                       {"kernel_twin", has_twin(p.name)},
+                       {"address_by_dhcp", by_dhcp(p.name)}});
     }
     return {{"name", current_->source().name},
             {"torwart_version", platform::build_version()},
@@ -486,7 +492,98 @@ class Appliance {
             {"uptime_s", uptime_s()},
             {"workers", shared_.workers},
             {"distribution", shared_.software_distribution ? "software" : "rss"},
-            {"ports", ports}};
+            {"ports", ports},
+            {"routes", routes_json()},
+            {"learned", learned_json()}};
+  }
+
+  // The running configuration merged with what was learned, compiled. The merge is kept in next_effective_
+  // until the caller installs the snapshot.
+  std::unique_ptr<Snapshot> build_snapshot(const config::Config& configured, uint64_t version,
+                                           std::string digest) {
+    next_effective_ = learned::effective_config(configured, learned_);
+    return Snapshot::build(next_effective_.config, version, std::move(digest), bindings_of(ports_));
+  }
+
+  // A new state from the kernel mirror: the running version, rebuilt with it, replaces the snapshot (RCU
+  // like a reload). A refused message or snapshot leaves everything as it was.
+  nlohmann::json learned(const nlohmann::json& request) {
+    learned::LearnedState state;
+    try {
+      state = control_protocol::learned_from_json(request);
+    } catch (const control_protocol::LearnedMessageError& e) {
+      ++learned_refused_;
+      throw ControlError(std::string("learned state refused: ") + e.what() + "; generation " +
+                         std::to_string(learned_.generation) + " stays");
+    }
+    if (state.generation <= learned_.generation) {
+      ++learned_refused_;
+      throw ControlError("learned state refused: generation " + std::to_string(state.generation) +
+                         " is not above the running " + std::to_string(learned_.generation));
+    }
+    learned::LearnedState previous = std::exchange(learned_, std::move(state));
+    std::unique_ptr<Snapshot> next;
+    try {
+      next = build_snapshot(configured_, current_->version(), current_->digest());
+    } catch (const std::exception& e) {
+      learned_ = std::move(previous);
+      ++learned_refused_;
+      throw ControlError(std::string("learned state refused: cannot build the snapshot: ") + e.what() +
+                         "; generation " + std::to_string(learned_.generation) + " stays");
+    }
+    next->attach_signatures(current_->shared_signatures());
+    install(std::move(next));
+    effective_ = std::move(next_effective_);
+    return learned_json();
+  }
+
+  bool has_twin(const std::string& port) const {
+    return std::any_of(configured_.ports.begin(), configured_.ports.end(),
+                       [&](const config::Port& p) { return p.name == port && p.kernel_twin; });
+  }
+
+  bool by_dhcp(const std::string& port) const {
+    return std::any_of(configured_.ports.begin(), configured_.ports.end(),
+                       [&](const config::Port& p) { return p.name == port && p.address_by_dhcp; });
+  }
+
+  nlohmann::json learned_json() const {
+    nlohmann::json not_taken = nlohmann::json::array();
+    for (const auto& n : effective_.not_taken) not_taken.push_back({{"what", n.what}, {"reason", n.reason}});
+    return {{"generation", learned_.generation},       {"addresses_taken", effective_.addresses_taken},
+            {"routes_taken", effective_.routes_taken}, {"neighbours_taken", effective_.neighbours_taken},
+            {"refused_messages", learned_refused_},    {"not_taken", not_taken}};
+  }
+
+  // Every route the running snapshot holds, with where it came from: the configuration file, a connected
+  // network of an interface's address, or a kernel twin (the origin `ip route` names).
+  nlohmann::json routes_json() const {
+    nlohmann::json routes = nlohmann::json::array();
+    const config::Config& running = current_->source();
+    for (const auto& port : running.ports) {
+      auto connected = [&](const std::string& name, const std::vector<config::InterfaceAddress>& addresses,
+                           bool by_dhcp) {
+        for (const auto& a : addresses) {
+          routes.push_back({{"to", a.network().to_string()},
+                            {"interface", name},
+                            {"origin", by_dhcp ? "connected (dhcp)" : "connected"}});
+        }
+      };
+      connected(port.name, port.addresses, port.address_by_dhcp);
+      for (const auto& vlan : port.vlans) connected(vlan.name, vlan.addresses, false);
+    }
+    for (const auto& r : running.routes) {
+      nlohmann::json j = {{"to", r.to.to_string()},
+                          {"origin", r.origin.empty() ? "config" : "kernel " + r.origin}};
+      if (r.blackhole) {
+        j["blackhole"] = true;
+      } else {
+        j["interface"] = r.interface;
+        if (r.via) j["via"] = r.via->to_string();
+      }
+      routes.push_back(std::move(j));
+    }
+    return routes;
   }
 
   nlohmann::json reload(const nlohmann::json& request, const Peer& peer) {
@@ -504,7 +601,7 @@ class Appliance {
           details);
     }
     const auto& candidate = std::get<config::Config>(loaded);
-    if (const std::string reason = restart_reason(current_->source(), candidate); !reason.empty()) {
+    if (const std::string reason = restart_reason(configured_, candidate); !reason.empty()) {
       throw ControlError("configuration needs a restart of torwart run: " + reason + "; version " +
                          std::to_string(current_->version()) + " keeps running");
     }
@@ -519,7 +616,7 @@ class Appliance {
     }
     std::unique_ptr<Snapshot> next;
     try {
-      next = Snapshot::build(candidate, version, config::config_digest(text), bindings_of(ports_));
+      next = build_snapshot(candidate, version, config::config_digest(text));
     } catch (const std::exception& e) {
       throw ControlError(std::string("cannot build the snapshot: ") + e.what() + "; version " +
                          std::to_string(current_->version()) + " keeps running");
@@ -533,7 +630,7 @@ class Appliance {
                          std::to_string(current_->version()) + " keeps running");
     }
     try {
-      update_twin_addresses(current_->source(), candidate);
+      update_twin_addresses(configured_, candidate);
     } catch (const std::exception& e) {
       // The snapshot is not installed: the fast path and the kernel keep agreeing on the old addresses, save
       // for what was changed before the failure (the error names it).
@@ -541,6 +638,8 @@ class Appliance {
                          std::to_string(current_->version()) + " keeps running");
     }
     install(std::move(next));
+    configured_ = candidate;
+    effective_ = std::move(next_effective_);
     eve_->set_host(candidate.name);  // records drained from here on, those of the last moments included
     shared_.burst = candidate.dataplane.burst;
     shared_.idle_sleep_us = candidate.dataplane.idle_sleep_us;
@@ -554,9 +653,17 @@ class Appliance {
     return reply;
   }
 
-  config::Config config_;
+  config::Config config_;  // the configuration torwart run was started with
   RunOptions options_;
+  // The running configuration as its text says, what the kernel twins taught the box (the control plane's
+  // `learned` command), and the two merged: what the running snapshot was built from.
+  config::Config configured_ = config_;
+  learned::LearnedState learned_;
+  learned::EffectiveConfig effective_;
+  learned::EffectiveConfig next_effective_;  // of the snapshot being built, until it is installed
   uint64_t stats_interval_ns_ = stats_interval_ns(config_);
+  uint64_t learned_refused_ = 0;
+  uint32_t installed_snapshots_ = 0;
   std::string origin_ = options_.config_origin;
   SharedState shared_;
   rte_mempool* pool_ = nullptr;

@@ -10,7 +10,8 @@ namespace {
 
 constexpr uint32_t kEthernet = 14;
 constexpr uint16_t kEtherArp = 0x0806, kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd;
-constexpr uint32_t kArpLength = 28, kIpv4Minimum = 20, kIpv6Header = 40;
+constexpr uint32_t kArpLength = 28, kIpv4Minimum = 20, kIpv6Header = 40, kUdpHeader = 8;
+constexpr uint16_t kDhcpServerPort = 67, kDhcpClientPort = 68;
 constexpr uint8_t kRouterSolicitation = 133, kNeighbourSolicitation = 135, kNeighbourAdvertisement = 136;
 
 uint16_t be16(const uint8_t* p) {
@@ -37,8 +38,18 @@ KernelFrameRoute route_arp(const Interface& iface, const uint8_t* arp, uint32_t 
                                                                 : KernelFrameRoute::kRefused;
 }
 
+// A DHCP client message (UDP 68 → 67, unfragmented): DISCOVER and REQUEST come from 0.0.0.0 before the
+// port has its lease, so they cannot pass as the box's own traffic.
+bool dhcp_client_message(const uint8_t* ip, uint32_t length) {
+  const uint32_t header = (ip[0] & 0x0fu) * 4u;
+  const bool fragment = (be16(ip + 6) & 0x3fff) != 0;
+  if (ip[9] != IPPROTO_UDP || header < kIpv4Minimum || fragment || length < header + kUdpHeader) return false;
+  return be16(ip + header) == kDhcpClientPort && be16(ip + header + 2) == kDhcpServerPort;
+}
+
 KernelFrameRoute route_ipv4(const Interface& iface, const uint8_t* ip, uint32_t length) {
   if (length < kIpv4Minimum || (ip[0] >> 4) != 4) return KernelFrameRoute::kRefused;
+  if (iface.dhcp_client && dhcp_client_message(ip, length)) return KernelFrameRoute::kToWire;
   return is_box_address(iface, config::Family::kIpv4, ip + 12) ? KernelFrameRoute::kThroughPipeline
                                                                : KernelFrameRoute::kRefused;
 }

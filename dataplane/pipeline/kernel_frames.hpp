@@ -8,7 +8,8 @@
 namespace torwart::dataplane {
 
 enum class KernelFrameRoute : uint8_t {
-  kToWire,           // ARP with a box address as sender, IPv6 RS/NS/NA from the box: out as they are
+  kToWire,           // ARP with a box address as sender, IPv6 RS/NS/NA from the box, DHCP client messages
+                     // on a port with `addresses: dhcp`: out as they are
   kThroughPipeline,  // IPv4/IPv6 from a box address on the port: conntrack and the policy (from: [local])
   kRefused,          // anything else: dropped as kernel_frame_refused
 };

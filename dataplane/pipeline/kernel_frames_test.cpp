@@ -166,5 +166,104 @@ TEST_F(BoxPacketsTest, PacketsForTheBoxReachThePolicyOnlyOnPortsWithATwin) {
   ctx->kernel = nullptr;
 }
 
+// A port with `addresses: dhcp` (the inet port here, before and after its lease): DHCP between the twin's
+// client and the server passes in both directions as ARP does; on other ports it is nobody's.
+// The test configuration with the inet port on `addresses: dhcp` (and without what named its addresses).
+std::string dhcp_test_config() {
+  std::string text = test_config_text();
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::runtime_error("test configuration has no '" + from + "'");
+    text.replace(at, from.size(), to);
+  };
+  // A null port has no twin by default; the snapshot does not care whether one really exists.
+  replace("addresses: [203.0.113.2/24, 2001:db8:f00::2/64]", "addresses: dhcp\n    kernel_twin: true");
+  replace("  - to: 0.0.0.0/0\n    via: 203.0.113.1\n", "");
+  replace("  - to: ::/0\n    via: 2001:db8:f00::1\n", "");
+  replace("  - {address: 203.0.113.1, mac: \"02:00:00:00:03:01\"}\n", "");
+  replace("  - {address: \"2001:db8:f00::1\", mac: \"02:00:00:00:03:01\"}\n", "");
+  return text;
+}
+
+// A port with `addresses: dhcp` (the inet port here, before and after its lease): DHCP between the twin's
+// client and the server passes in both directions as ARP does; on other ports it is nobody's.
+class DhcpPortTest : public FastPath {
+ protected:
+  // `lease`: the address the mirror would have added; `extra`: appended to the configuration text.
+  void use_dhcp_on_inet(const std::string& lease, const std::string& extra = "",
+                        const std::optional<config::Route>& route = std::nullopt) {
+    auto loaded = config::load_config_text(dhcp_test_config() + extra, "dhcp.yaml");
+    ASSERT_TRUE(std::holds_alternative<config::Config>(loaded))
+        << std::get<std::vector<config::ConfigError>>(loaded)[0].to_string();
+    config::Config config = std::get<config::Config>(loaded);
+    if (!lease.empty()) config.ports[kInet].addresses.push_back(*config::InterfaceAddress::parse(lease));
+    if (route) config.routes.push_back(*route);
+    std::vector<PortBinding> bindings;
+    for (uint16_t i = 0; i < config.ports.size(); ++i)
+      bindings.push_back({config.ports[i].name, i, rte_ether_addr{}});
+    snapshot = Snapshot::build(config, ++version_, "dhcp", bindings);
+    ctx->snapshot = snapshot.get();
+    slow->use_snapshot(snapshot.get());
+  }
+  uint64_t version_ = 1;
+  static Bytes client_message(const char* source_mac, const std::string& source, uint16_t from = 68,
+                              uint16_t to = 67) {
+    return test::ipv4_frame({.source = source_mac, .destination = "ff:ff:ff:ff:ff:ff"},
+                            {.source = source, .destination = "255.255.255.255"},
+                            test::Udp{.source_port = from, .destination_port = to, .payload = Bytes(300, 0)});
+  }
+  static Bytes offer(const char* to_mac, uint16_t port_from = 67) {
+    return test::ipv4_frame(
+        {.source = kInetGatewayMac, .destination = to_mac},
+        {.source = "203.0.113.1", .destination = "203.0.113.50"},
+        test::Udp{.source_port = port_from, .destination_port = 68, .payload = Bytes(300, 0)});
+  }
+  KernelFrameRoute route(const Bytes& frame, uint16_t port) {
+    return route_kernel_frame(*snapshot, port, frame.data(), static_cast<uint32_t>(frame.size()));
+  }
+};
+
+TEST_F(DhcpPortTest, TheTwinsClientMessagesLeaveOnlyOnItsDhcpPort) {
+  use_dhcp_on_inet("");
+  EXPECT_EQ(route(client_message(kInetMac, "0.0.0.0"), kInet), KernelFrameRoute::kToWire) << "DISCOVER";
+  EXPECT_EQ(route(client_message(kLanMac, "0.0.0.0"), kLan), KernelFrameRoute::kRefused)
+      << "the LAN port has its addresses from the file";
+  EXPECT_EQ(route(client_message(kInetMac, "0.0.0.0", 68, 53), kInet), KernelFrameRoute::kRefused)
+      << "not to the server port";
+  EXPECT_EQ(route(client_message(kInetMac, "0.0.0.0", 5000, 67), kInet), KernelFrameRoute::kRefused);
+  use_dhcp_on_inet("203.0.113.50/24");
+  EXPECT_EQ(route(client_message(kInetMac, "203.0.113.50"), kInet), KernelFrameRoute::kToWire) << "RENEW";
+}
+
+TEST_F(DhcpPortTest, ServerMessagesReachTheTwinOnlyOnItsDhcpPortAndArePoliced) {
+  use_dhcp_on_inet("");
+  std::vector<Bytes> offers(60, offer(kInetMac));
+  run(kInet, offers);
+  ASSERT_EQ(punt.taken.size(), 10u) << "the dhcp bucket's burst (10) passes, the rest is policed";
+  for (rte_mbuf* m : punt.taken) EXPECT_TRUE(meta_of(m).for_kernel);
+  EXPECT_EQ(drops(kInet, DropReason::kLocalRateExceeded), 50u);
+  run(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
+                              {.source = "192.168.10.10", .destination = "192.168.10.1"},
+                              test::Udp{.source_port = 67, .destination_port = 68})});
+  EXPECT_EQ(punt.taken.size(), 10u) << "a DHCP reply to the LAN port is no lease of the box's";
+}
+
+TEST_F(DhcpPortTest, MasqueradeWithoutALeaseDropsInsteadOfLeakingTheInsideSource) {
+  // Without a lease there is no default route either: an on-link route stands for the learned one here.
+  use_dhcp_on_inet(
+      "", "nat:\n  source:\n    - {name: masq, out: inet, from: [lan]}\n",
+      config::Route{*config::IpPrefix::parse("198.51.100.0/24"), std::nullopt, "inet", false, ""});
+  ctx = std::make_unique<WorkerContext>(0, pool(), neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{},
+                                        conntrack::FlowTableConfig{1024, {}, -1},
+                                        nat::NatTableConfig{1024, 1024, 1});
+  ctx->snapshot = snapshot.get();
+  ctx->now_ns = now_ns;
+  run(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
+                              {.source = "192.168.10.10", .destination = "198.51.100.10"},
+                              test::Udp{.source_port = 40000, .destination_port = 53})});
+  EXPECT_EQ(drops(kLan, DropReason::kNatNoAddress), 1u);
+  EXPECT_EQ(tx.total(), 0u) << "left with its inside source";
+}
+
 }  // namespace
 }  // namespace torwart::dataplane::testing_support

@@ -11,7 +11,7 @@
 
 namespace torwart::dataplane {
 
-enum class LocalClass : uint8_t { kArp, kNd, kIcmp, kCount };
+enum class LocalClass : uint8_t { kArp, kNd, kIcmp, kDhcp, kCount };
 
 class LocalPolicer {
  public:
@@ -20,8 +20,8 @@ class LocalPolicer {
 
   // Takes the rates of a new snapshot (buckets start full again only when the rates changed).
   void follow(const Snapshot& snapshot) {
-    if (snapshot.version() == version_) return;
-    version_ = snapshot.version();
+    if (snapshot.epoch() == version_) return;
+    version_ = snapshot.epoch();
     if (configured_ && snapshot.source().local_traffic == rates_) return;
     rates_ = snapshot.source().local_traffic;
     configured_ = true;
@@ -29,6 +29,7 @@ class LocalPolicer {
       port[static_cast<unsigned>(LocalClass::kArp)] = share(rates_.arp);
       port[static_cast<unsigned>(LocalClass::kNd)] = share(rates_.nd);
       port[static_cast<unsigned>(LocalClass::kIcmp)] = share(rates_.icmp);
+      port[static_cast<unsigned>(LocalClass::kDhcp)] = share(rates_.dhcp);
     }
   }
 

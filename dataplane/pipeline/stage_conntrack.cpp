@@ -79,8 +79,7 @@ void stage_conntrack(WorkerContext& ctx, Burst& burst) {
     meta.flow = result.flow;
     meta.policy_rule = result.flow->policy_rule;
     if (result.direction == conntrack::Direction::kReply) meta.flags |= meta_flag::kReplyDirection;
-    if (result.flow->policy_version != static_cast<uint32_t>(ctx.snapshot->version()))
-      meta.flags |= meta_flag::kPolicyRecheck;
+    if (result.flow->policy_version != ctx.snapshot->epoch()) meta.flags |= meta_flag::kPolicyRecheck;
     return true;
   });
 }

@@ -14,6 +14,8 @@ enum Icmpv6Type : uint8_t {
   kRedirect = 137,
 };
 
+constexpr uint16_t kDhcpServerPort = 67, kDhcpClientPort = 68;
+
 }  // namespace
 
 void stage_ingress(WorkerContext& ctx, Burst& burst) {
@@ -39,6 +41,18 @@ void stage_ingress(WorkerContext& ctx, Burst& burst) {
         burst.punt(m);
       else
         burst.drop(m, DropReason::kLocalRateExceeded);
+      return false;
+    }
+    if (meta.l3 == L3Kind::kIpv4 && meta.ip_proto == IPPROTO_UDP && meta.l4_present &&
+        meta.src_port == kDhcpServerPort && meta.dst_port == kDhcpClientPort &&
+        snapshot.interface(iface).dhcp_client) {
+      // Offers come to an address the box does not have yet (or to broadcast): for the twin's DHCP client.
+      if (ctx.local_policer.admit(m->port, LocalClass::kDhcp, ctx.now_ns)) {
+        meta.for_kernel = true;
+        burst.punt(m);
+      } else {
+        burst.drop(m, DropReason::kLocalRateExceeded);
+      }
       return false;
     }
     if (meta.l3 == L3Kind::kIpv6 && meta.ip_proto == IPPROTO_ICMPV6 && meta.l4_present) {

@@ -125,6 +125,10 @@ bool decide_flow(WorkerContext& ctx, rte_mbuf* m, PacketMeta& meta, nat::FlowNat
     return true;  // for the box itself: never masqueraded, whichever interface holds the address
   } else if (const nat::SourceRule* rule =
                  rules.source_rule(ctx.snapshot->interface(meta.in_iface).zone, meta.out_iface)) {
+    if (rule->external == 0) {  // its interface waits for a DHCP lease: never leave with the inside source
+      burst.drop(m, DropReason::kNatNoAddress);
+      return false;
+    }
     external = rule->external;
     range = rule->ports;
   }
@@ -214,6 +218,13 @@ void stage_nat(WorkerContext& ctx, Burst& burst) {
     }
     if ((meta.nat_flags & nat_flag::kViaMapping) && !arrived_through_own_mapping(ctx, meta, record)) {
       burst.drop(m, DropReason::kNatUnsolicited);
+      return false;
+    }
+    if ((meta.flags & meta_flag::kPolicyRecheck) && (record.flags & nat::flow_nat::kSource) &&
+        !ctx.snapshot->nat().is_external(ctx.nat.mapping(record.mapping).external)) {
+      // Its external address is no longer the box's (a new DHCP lease): nobody can answer it there.
+      ctx.flows.remove(flow, on_end);
+      burst.drop(m, DropReason::kNatAddressChanged);
       return false;
     }
     if (!forward_will_refuse(ctx, meta)) translate_source(ctx, m, meta, record);

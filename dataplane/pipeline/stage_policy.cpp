@@ -122,7 +122,7 @@ bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::Poli
     gate.proxied_flow->policy_rule =
         verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
     gate.proxied_flow->flags |= flow_flags_of(verdict);  // keeps kSynProxied
-    gate.proxied_flow->policy_version = static_cast<uint32_t>(ctx.snapshot->version());
+    gate.proxied_flow->policy_version = ctx.snapshot->epoch();
   }
   if (gate.outcome == synflood::Outcome::kConsumed) return false;
   if (!conntrack::may_open(meta, m)) {
@@ -142,7 +142,7 @@ bool open_flow(WorkerContext& ctx, Burst& burst, rte_mbuf* m, const policy::Poli
   synflood::flow_opened(ctx, *flow, meta);
   flow->policy_rule = verdict.is_default() ? conntrack::kNoPolicyRule : static_cast<uint16_t>(verdict.rule);
   flow->flags = flow_flags_of(verdict);
-  flow->policy_version = static_cast<uint32_t>(ctx.snapshot->version());
+  flow->policy_version = ctx.snapshot->epoch();
   const conntrack::TrackVerdict tracked =
       ctx.flows.track(*flow, conntrack::Direction::kOriginal, meta, m, ctx.now_ns);
   if (tracked != conntrack::TrackVerdict::kAccept) {
@@ -207,7 +207,7 @@ void stage_policy(WorkerContext& ctx, Burst& burst) {
       meta.flow->flags = static_cast<uint8_t>(
           (meta.flow->flags & ~(conntrack::flow_flag::kLog | conntrack::flow_flag::kAppPending)) |
           flow_flags_of(verdict));
-      meta.flow->policy_version = static_cast<uint32_t>(snapshot.version());
+      meta.flow->policy_version = snapshot.epoch();
       return true;
     }
     const bool is_new = (meta.flags & meta_flag::kNewFlow) != 0;

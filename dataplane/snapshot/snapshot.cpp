@@ -106,6 +106,7 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     base.zone = zone_index.at(port.zone);
     base.mac = mac;
     base.addresses = port.addresses;
+    base.dhcp_client = port.address_by_dhcp;
     set_mss_clamp(base, port.mss_clamp);
     s.untagged_[binding->port] = add_interface(base);
     for (const auto& vlan : port.vlans) {

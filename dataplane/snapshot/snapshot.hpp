@@ -40,6 +40,9 @@ struct Interface {
   std::array<uint8_t, 16> source_v6{};
   bool has_v6 = false;
   std::array<uint8_t, 16> link_local_v6{};  // EUI-64 from the MAC, for neighbour discovery
+  // `addresses: dhcp`: DHCP server messages are handed to the twin's client, and its messages leave as they
+  // are (kernel_frames.hpp), as ARP does.
+  bool dhcp_client = false;
 };
 
 struct Zone {
@@ -77,6 +80,10 @@ class Snapshot {
                                          const std::vector<PortBinding>& ports);
 
   uint64_t version() const { return version_; }
+  // Changes with every snapshot installed, also when what the kernel twins taught the box changed under the
+  // same configuration version: known connections are asked the policy again when it differs from theirs.
+  uint32_t epoch() const { return epoch_ != 0 ? epoch_ : static_cast<uint32_t>(version_); }
+  void set_epoch(uint32_t epoch) { epoch_ = epoch; }
   const std::string& digest() const { return digest_; }
   const config::Config& source() const { return source_; }
 
@@ -96,6 +103,7 @@ class Snapshot {
   // The signature set of this configuration's `ids` section (nullptr: no signatures). Built beside the
   // running one and attached before the snapshot is installed; never changed after.
   const ids::Ruleset* signatures() const { return signatures_.get(); }
+  std::shared_ptr<const ids::Ruleset> shared_signatures() const { return signatures_; }
   void attach_signatures(std::shared_ptr<const ids::Ruleset> set) { signatures_ = std::move(set); }
 
   // The logical interface a frame arriving on (port, vlan) belongs to, or kNoInterface.
@@ -113,6 +121,7 @@ class Snapshot {
   uint16_t tagged_lookup(uint16_t port, uint16_t vlan_id) const;
 
   uint64_t version_ = 0;
+  uint32_t epoch_ = 0;
   std::string digest_;
   config::Config source_;
   std::vector<Interface> interfaces_;

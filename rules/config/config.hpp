@@ -54,6 +54,7 @@ struct LocalTraffic {
   LocalRate arp{1000, 200};  // ARP requests and replies
   LocalRate nd{1000, 200};   // neighbour solicitations and advertisements
   LocalRate icmp{500, 100};  // echo requests to the box's addresses
+  LocalRate dhcp{50, 10};    // DHCP server messages to a port with `addresses: dhcp`
   auto operator<=>(const LocalTraffic&) const = default;
 };
 
@@ -90,6 +91,9 @@ struct Port {
   // TCP MSS clamping for SYNs forwarded through this port: 0 off, kMssClampAuto = MTU - 40 (v4) / - 60 (v6).
   unsigned mss_clamp = 0;
   std::vector<InterfaceAddress> addresses;
+  // `addresses: dhcp`: the port's IPv4 address and default route come from the DHCP client on its kernel
+  // twin (rules/learned/, "Precedence"); `addresses` stays empty.
+  bool address_by_dhcp = false;
   std::vector<Vlan> vlans;
   // A kernel interface named like the port (DPDK net_tap) through which the box's own services use the
   // port's addresses (FORMAT.md "ports"). Set by the loader: default true for pci and af_packet.
@@ -101,6 +105,9 @@ struct Route {
   std::optional<IpAddress> via;  // absent: directly connected on `interface`
   std::string interface;         // optional when `via` is on a connected network
   bool blackhole = false;
+  // Empty: the configuration file. Otherwise the route was learned from a kernel twin (rules/learned/) and
+  // this is its origin as `ip route` names it ("dhcp", "boot", "static", "ra", "zebra", ...).
+  std::string origin;
 };
 
 struct Neighbour {

@@ -382,8 +382,18 @@ class ConfigBuilder {
         port.mss_clamp = *v;
       }
     }
-    if (node["addresses"]) read_addresses(node["addresses"], path + ".addresses", port.addresses);
+    const YAML::Node& addresses = node["addresses"];
+    if (addresses && addresses.IsScalar() && addresses.Scalar() == "dhcp") {
+      port.address_by_dhcp = true;
+    } else if (addresses) {
+      read_addresses(addresses, path + ".addresses", port.addresses);
+    }
     read_kernel_twin(node, path, port);
+    if (port.address_by_dhcp && !port.kernel_twin) {
+      r_.error(addresses, path + ".addresses",
+               "'dhcp' needs the port's kernel twin (the DHCP client runs there): set kernel_twin: true or "
+               "give addresses");
+    }
     if (node["vlans"]) {
       std::set<uint16_t> ids;
       r_.sequence(node["vlans"], path + ".vlans", [&](const YAML::Node& n, const std::string& p) {

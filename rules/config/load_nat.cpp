@@ -99,13 +99,20 @@ class NatReader {
     auto name = r_.string(node[key], key_path);
     if (!name) return std::nullopt;
     bool exists = false;
-    if (!first_ipv4_of(config_, *name, exists)) {
+    // A DHCP port's address is known only at run time; until it has one, its rules translate nothing
+    // (nat_no_address).
+    if (!first_ipv4_of(config_, *name, exists) && !address_by_dhcp(*name)) {
       r_.error(node[key], key_path,
                exists ? "interface '" + *name + "' has no IPv4 address to translate to (IPv6 has no NAT)"
                       : "interface '" + *name + "' does not exist");
       return std::nullopt;
     }
     return name;
+  }
+
+  bool address_by_dhcp(const std::string& interface) const {
+    return std::any_of(config_.ports.begin(), config_.ports.end(),
+                       [&](const Port& p) { return p.name == interface && p.address_by_dhcp; });
   }
 
   // "1024-65535" or a single port.

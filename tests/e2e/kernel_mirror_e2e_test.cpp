@@ -1,0 +1,302 @@
+// End-to-end tests of the kernel mirror (torwartd --kernel-mirror in the appliance's namespace) with a real
+// `torwart run`: routes set with `ip` on a twin steer transit traffic and leave again, a route the
+// configuration owns is not taken, and a port with `addresses: dhcp` gets its address and default route
+// from dnsmasq through Debian's dhclient on its twin, with source NAT following the lease when it changes
+// and after the fast path restarted. Needs root.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/cleanup.hpp"
+#include "dataplane/lab/lab_checks.hpp"
+#include "dataplane/lab/lab_topology.hpp"
+
+namespace torwart::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+std::string binary(const char* env_name, const char* fallback) {
+  const char* env = std::getenv(env_name);
+  return env != nullptr && *env != '\0' ? env : fallback;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `text` with the first occurrence of `from` replaced by `to` (which must be there).
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "configuration text has no '" << from << "'";
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// The Internet port takes its address by DHCP; the default routes the file had come from the lease (IPv4)
+// or are gone (the port has no IPv6 address any more); LAN clients reach the Internet through masquerade.
+std::string dhcp_config(const std::string& text) {
+  std::string out = replaced(text, "addresses: [203.0.113.2/24, 2001:db8:f00::2/64]", "addresses: dhcp");
+  out = replaced(out, "  - to: 0.0.0.0/0\n    via: 203.0.113.1\n", "");
+  out = replaced(out, "  - to: ::/0\n    via: 2001:db8:f00::1\n", "");
+  out = replaced(out, "  - address: 203.0.113.1\n    mac: 02:00:00:00:03:01\n", "");
+  out = replaced(out, "  - address: 2001:db8:f00::1\n    mac: 02:00:00:00:03:01\n", "");
+  return out +
+         "nat:\n  source:\n    - {name: lan-masquerade, out: inet, from: [lan], translate_to: interface}\n";
+}
+
+class KernelMirrorE2eTest : public ::testing::Test {
+ protected:
+  void start(bool dhcp) {
+    ASSERT_EQ(geteuid(), 0u) << "end-to-end tests need root (network namespaces); run them as root";
+    for (const auto& b : {torwart_, torwartd_binary_, torwartctl_})
+      ASSERT_EQ(access(b.c_str(), X_OK), 0) << b;
+    for (const char* program : {"ip", "ping", "dnsmasq", "dhclient"})
+      ASSERT_FALSE(find_program(program).empty()) << program;
+    install_cleanup_handlers();
+    remove_stale_lab_namespaces();
+    std::string pattern = (fs::temp_directory_path() / "torwart-mirror-e2e-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    work_dir_ = pattern;
+    const std::string lab_text = lab_config_text(work_dir_ + "/control.sock");
+    const std::string text = dhcp ? dhcp_config(lab_text) : lab_text;
+    config_path_ = work_dir_ + "/torwart.yaml";
+    std::ofstream(config_path_) << text;
+    static int sequence = 0;
+    const std::string prefix =
+        std::string(kNamespacePrefix) + std::to_string(getpid()) + "-m" + std::to_string(++sequence);
+    // The namespaces are the lab's (the Internet router keeps its addresses); only the box is configured
+    // otherwise.
+    topology_ = build_topology(prefix, load_lab_config(lab_text), false);
+    ctx_ = LabContext{&topology_, work_dir_, work_dir_, "python3", 0, false};
+    if (dhcp) {
+      // The Internet knows only the leased address: without translation nothing could come back.
+      ASSERT_TRUE(in("inet", {"ip", "route", "del", "192.168.10.0/24"}).ok());
+      start_dhcp_server("203.0.113.50");
+    }
+    appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, torwart_, config_path_,
+                                                    work_dir_ + "/eve", work_dir_ + "/appliance.out");
+    start_appliance();
+    start_torwartd();
+  }
+
+  void TearDown() override {
+    torwartd_.stop();
+    dnsmasq_.stop();
+    if (appliance_) appliance_->stop();
+    appliance_.reset();
+    topology_ = Topology{};  // also ends the dhclients torwartd left running in the namespace
+    if (!work_dir_.empty()) {
+      if (HasFailure()) {
+        std::cout << "kernel mirror e2e: kept " << work_dir_ << " for inspection\n";
+      } else {
+        std::error_code ec;
+        fs::remove_all(work_dir_, ec);
+      }
+    }
+  }
+
+  void start_appliance() {
+    appliance_->start();
+    CheckResult ready = wait_ready(ctx_, seconds(30), [this] { return appliance_->alive(); });
+    ASSERT_TRUE(ready.pass) << ready.observed << "\n" << read_file(appliance_->output_log());
+  }
+
+  // In the appliance's namespace: the mirror follows the twins there. Syncs every second.
+  void start_torwartd() {
+    torwartd_ = topology_.appliance->start(
+        {torwartd_binary_, "--state-dir", work_dir_ + "/state", "--socket", socket(), "-s",
+         work_dir_ + "/control.sock", "--audit-log", work_dir_ + "/audit.jsonl", "--initial", config_path_,
+         "--sync-interval", "1", "--kernel-mirror", "--dhcp-dir", work_dir_ + "/dhcp", "--eve-dir",
+         work_dir_ + "/eve"},
+        work_dir_ + "/torwartd.log");
+    for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline;) {
+      ASSERT_TRUE(torwartd_.running()) << read_file(work_dir_ + "/torwartd.log");
+      if (run_command({torwartctl_, "-S", socket(), "status"}, milliseconds(5000)).ok()) return;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    FAIL() << "torwartd did not answer: " << read_file(work_dir_ + "/torwartd.log");
+  }
+
+  // dnsmasq as the provider's DHCP server on the Internet router: one address to lease, the router as
+  // gateway, no DNS; authoritative, so that a client asking for another address is told no at once.
+  void start_dhcp_server(const std::string& address) {
+    dnsmasq_.stop();
+    dnsmasq_ = topology_.inet->start(
+        {"dnsmasq", "--keep-in-foreground", "--no-daemon", "--port=0", "--interface=eth0",
+         "--bind-interfaces", "--dhcp-authoritative", "--no-ping",
+         "--dhcp-range=" + address + "," + address + ",255.255.255.0,2m",
+         "--dhcp-option=option:router,203.0.113.1", "--dhcp-leasefile=" + work_dir_ + "/dnsmasq.leases",
+         "--pid-file=" + work_dir_ + "/dnsmasq.pid", "--log-dhcp", "--conf-file=/dev/null"},
+        work_dir_ + "/dnsmasq.log");
+  }
+
+  std::string socket() const { return work_dir_ + "/torwartd.sock"; }
+
+  CommandResult in(const std::string& role, const Argv& argv, seconds timeout = seconds(20)) {
+    return ctx_.run(role == "app" ? *topology_.appliance : topology_.host(role), argv, timeout);
+  }
+
+  json status() {
+    const CommandResult r =
+        run_command({torwartctl_, "-S", socket(), "--json", "status"}, milliseconds(10000));
+    EXPECT_TRUE(r.ok()) << r.output;
+    return r.ok() ? parse_json_output(r.output) : json();
+  }
+
+  // The route to `prefix` the fast path holds, or null.
+  static json route_to(const json& s, const std::string& prefix) {
+    if (!s.contains("fastpath") || !s["fastpath"].contains("routes")) return nullptr;
+    for (const auto& r : s["fastpath"]["routes"]) {
+      if (r["to"] == prefix) return r;
+    }
+    return nullptr;
+  }
+
+  // Waits until `predicate(status)` holds; returns the last status.
+  template <typename Predicate>
+  json wait_for(const char* what, seconds timeout, Predicate predicate) {
+    json s;
+    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
+      s = status();
+      if (predicate(s)) return s;
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+    ADD_FAILURE() << "waited " << timeout.count() << " s for " << what << ": " << s.dump() << "\n"
+                  << read_file(work_dir_ + "/torwartd.log");
+    return s;
+  }
+
+  bool pings(const std::string& from, const std::string& address) {
+    return check_ping(ctx_, "ping", from, address).pass;
+  }
+
+  std::string torwart_ = binary("TORWART_BINARY", TORWART_BINARY_DEFAULT);
+  std::string torwartd_binary_ = binary("TORWARTD_BINARY", TORWARTD_BINARY_DEFAULT);
+  std::string torwartctl_ = binary("TORWARTCTL_BINARY", TORWARTCTL_BINARY_DEFAULT);
+  std::string work_dir_;
+  std::string config_path_;
+  Topology topology_;
+  LabContext ctx_;
+  std::unique_ptr<ApplianceProcess> appliance_;  // declared after topology_: stopped before it goes
+  BackgroundProcess torwartd_;
+  BackgroundProcess dnsmasq_;
+};
+
+TEST_F(KernelMirrorE2eTest, RoutesSetWithIpOnATwinSteerTransitTrafficAndLeaveAgain) {
+  start(false);
+  ASSERT_FALSE(HasFatalFailure());
+  // A network behind the KDN router that the configuration does not route: LAN pings to it follow the
+  // default route to the Internet, which has no way back.
+  ASSERT_TRUE(in("kdn", {"ip", "addr", "add", "172.20.0.10/32", "dev", "lo"}).ok());
+  EXPECT_FALSE(pings("lan", "172.20.0.10")) << "reached before any route named it";
+
+  ASSERT_TRUE(in("app", {"ip", "route", "add", "172.20.0.0/16", "via", "10.200.0.1", "dev", "kdn"}).ok());
+  // A prefix the file routes: the file wins, and status says so.
+  ASSERT_TRUE(in("app", {"ip", "route", "add", "10.0.0.0/8", "via", "10.200.0.77", "dev", "kdn"}).ok());
+  json s = wait_for("the learned route", seconds(10),
+                    [](const json& j) { return !route_to(j, "172.20.0.0/16").is_null(); });
+  const json route = route_to(s, "172.20.0.0/16");
+  EXPECT_EQ(route["via"], "10.200.0.1") << route.dump();
+  EXPECT_EQ(route["interface"], "kdn") << route.dump();
+  EXPECT_EQ(route["origin"], "kernel boot") << route.dump();
+  EXPECT_EQ(route_to(s, "10.0.0.0/8")["origin"], "config") << s.dump();
+  EXPECT_EQ(route_to(s, "10.200.0.0/24")["origin"], "connected") << s.dump();
+  bool listed = false;
+  for (const auto& n : s["fastpath"]["learned"]["not_taken"])
+    listed |= n["reason"] == "the configuration routes 10.0.0.0/8";
+  EXPECT_TRUE(listed) << s["fastpath"]["learned"].dump();
+  EXPECT_TRUE(pings("lan", "172.20.0.10")) << "the learned route did not carry the traffic";
+  const CommandResult human = run_command({torwartctl_, "-S", socket(), "status"}, milliseconds(10000));
+  EXPECT_NE(human.output.find("kernel boot"), std::string::npos) << human.output;
+  EXPECT_NE(human.output.find("not taken: route 10.0.0.0/8 via 10.200.0.77 dev kdn (boot)"),
+            std::string::npos)
+      << human.output;
+
+  // torwartd dies: the fast path keeps what it learned (fail-static); a new torwartd dumps again and
+  // hands over a higher generation with the same routes.
+  const uint64_t generation = s["fastpath"]["learned"]["generation"];
+  ::kill(torwartd_.pid(), SIGKILL);
+  torwartd_.stop();
+  EXPECT_TRUE(pings("lan", "172.20.0.10")) << "lost the learned route with torwartd";
+  start_torwartd();
+  s = wait_for("a new generation from the new torwartd", seconds(10), [&](const json& j) {
+    return j["fastpath"].contains("learned") && j["fastpath"]["learned"]["generation"] > generation;
+  });
+  EXPECT_FALSE(route_to(s, "172.20.0.0/16").is_null()) << s.dump();
+
+  ASSERT_TRUE(in("app", {"ip", "route", "del", "172.20.0.0/16"}).ok());
+  s = wait_for("the route gone", seconds(10),
+               [](const json& j) { return route_to(j, "172.20.0.0/16").is_null(); });
+  EXPECT_FALSE(pings("lan", "172.20.0.10")) << "still reached after the route was deleted";
+}
+
+TEST_F(KernelMirrorE2eTest, DhcpGivesTheUplinkItsAddressAndMasqueradeFollowsTheLease) {
+  start(true);
+  ASSERT_FALSE(HasFatalFailure());
+  auto has_address = [](const std::string& cidr) {
+    return [cidr](const json& j) {
+      const json r = route_to(j, cidr);
+      return !r.is_null() && r["origin"] == "connected (dhcp)" && !route_to(j, "0.0.0.0/0").is_null();
+    };
+  };
+  json s = wait_for("the first lease", seconds(30), has_address("203.0.113.0/24"));
+  const json gateway = route_to(s, "0.0.0.0/0");
+  EXPECT_EQ(gateway["via"], "203.0.113.1") << gateway.dump();
+  EXPECT_EQ(gateway["origin"], "kernel dhcp") << gateway.dump();
+  const json client = s["kernel_mirror"]["dhcp"]["inet"];
+  EXPECT_EQ(client["lease"]["address"], "203.0.113.50/24") << client.dump();
+  EXPECT_TRUE(pings("lan", "198.51.100.10")) << "no way out through the leased address";
+  const json stats = appliance_->stats();
+  EXPECT_GT(stats["nat"]["packets_translated"].get<uint64_t>(), 0u) << stats.dump();
+  EXPECT_NE(in("app", {"ip", "-4", "addr", "show", "dev", "inet"}).output.find("203.0.113.50/24"),
+            std::string::npos);
+
+  // The provider renumbers: the server now leases another address and refuses the old one. The client is
+  // restarted (as after a reboot of the box: it asks for its old address first, is told no, and gets the
+  // new one); torwartd starts it again by itself.
+  start_dhcp_server("203.0.113.60");
+  const pid_t old_client = client["pid"].get<pid_t>();
+  ASSERT_GT(old_client, 0);
+  ::kill(old_client, SIGKILL);
+  s = wait_for("the new lease", seconds(40), [](const json& j) {
+    const json c = j["kernel_mirror"]["dhcp"]["inet"];
+    return c["lease"].value("address", "") == "203.0.113.60/24" && !route_to(j, "0.0.0.0/0").is_null() &&
+           route_to(j, "203.0.113.0/24")["origin"] == "connected (dhcp)";
+  });
+  EXPECT_GE(s["kernel_mirror"]["dhcp"]["inet"]["starts"].get<uint64_t>(), 2u) << s.dump();
+  EXPECT_EQ(in("app", {"ip", "-4", "addr", "show", "dev", "inet"}).output.find("203.0.113.50"),
+            std::string::npos)
+      << "the old address stayed on the twin";
+  EXPECT_TRUE(pings("lan", "198.51.100.10")) << "no way out through the new address";
+
+  // The fast path restarts: its twins are made anew without an address; torwartd restarts the client,
+  // which gets its lease again, and the mirror hands it to the new fast path.
+  appliance_->stop();
+  start_appliance();
+  ASSERT_FALSE(HasFatalFailure());
+  s = wait_for("the lease on the restarted fast path", seconds(40), has_address("203.0.113.0/24"));
+  EXPECT_TRUE(pings("lan", "198.51.100.10")) << "no way out after the fast path restarted";
+}
+
+}  // namespace
+}  // namespace torwart::lab
