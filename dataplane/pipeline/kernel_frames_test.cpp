@@ -5,6 +5,7 @@
 #include "dataplane/pipeline/fastpath_test_support.hpp"
 #include "dataplane/pipeline/pipeline.hpp"
 #include "rules/config/load.hpp"
+#include "rules/learned/effective_config.hpp"
 
 namespace torwart::dataplane::testing_support {
 namespace {
@@ -263,6 +264,59 @@ TEST_F(DhcpPortTest, MasqueradeWithoutALeaseDropsInsteadOfLeakingTheInsideSource
                               test::Udp{.source_port = 40000, .destination_port = 53})});
   EXPECT_EQ(drops(kLan, DropReason::kNatNoAddress), 1u);
   EXPECT_EQ(tx.total(), 0u) << "left with its inside source";
+}
+
+// The lease as the kernel mirror hands it over, merged by the fast path's precedence rule.
+learned::LearnedState lease_of(const std::string& address) {
+  learned::LearnedState state;
+  state.generation = 1;
+  state.addresses.push_back({"inet", *config::InterfaceAddress::parse(address)});
+  state.routes.push_back(
+      {*config::IpPrefix::parse("0.0.0.0/0"), config::IpAddress::parse("203.0.113.1"), "inet", 0, "dhcp"});
+  state.neighbours.push_back(
+      {"inet", *config::IpAddress::parse("203.0.113.1"), *config::MacAddress::parse(kInetGatewayMac)});
+  return state;
+}
+
+TEST_F(DhcpPortTest, ANewLeaseEndsConnectionsTranslatedToTheOldAddress) {
+  auto loaded = config::load_config_text(
+      dhcp_test_config() + "nat:\n  source:\n    - {name: masq, out: inet, from: [lan]}\n", "lease.yaml");
+  ASSERT_TRUE(std::holds_alternative<config::Config>(loaded));
+  const auto& configured = std::get<config::Config>(loaded);
+  std::vector<PortBinding> bindings;
+  for (uint16_t i = 0; i < configured.ports.size(); ++i)
+    bindings.push_back({configured.ports[i].name, i, rte_ether_addr{}});
+  // Two snapshots of the same configuration version, as `learned` installs them (each with its epoch).
+  auto with_lease = [&](const std::string& address, uint32_t epoch) {
+    const learned::EffectiveConfig effective = learned::effective_config(configured, lease_of(address));
+    EXPECT_TRUE(effective.not_taken.empty());
+    snapshot = Snapshot::build(effective.config, 5, "lease", bindings);
+    snapshot->set_epoch(epoch);
+    ctx->snapshot = snapshot.get();
+    slow->use_snapshot(snapshot.get());
+  };
+  ctx = std::make_unique<WorkerContext>(0, pool(), neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{},
+                                        conntrack::FlowTableConfig{1024, {}, -1},
+                                        nat::NatTableConfig{1024, 1024, 1});
+  ctx->now_ns = now_ns;
+  auto datagram = [](uint16_t port) {
+    return test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
+                            {.source = "192.168.10.10", .destination = "198.51.100.10"},
+                            test::Udp{.source_port = port, .destination_port = 53});
+  };
+  with_lease("203.0.113.50/24", 7);
+  run(kLan, {datagram(40000)});
+  ASSERT_EQ(sent_on(kInet).size(), 1u);
+  EXPECT_EQ(ipv4_at(sent_on(kInet)[0], 14 + 12), "203.0.113.50");
+
+  with_lease("203.0.113.60/24", 8);
+  run(kLan, {datagram(40000), datagram(40001)});
+  EXPECT_EQ(drops(kLan, DropReason::kNatAddressChanged), 1u) << "the old connection's next packet ends it";
+  ASSERT_EQ(sent_on(kInet).size(), 2u);
+  EXPECT_EQ(ipv4_at(sent_on(kInet)[1], 14 + 12), "203.0.113.60") << "a new connection uses the new lease";
+  run(kLan, {datagram(40000)});
+  ASSERT_EQ(sent_on(kInet).size(), 3u) << "the client's next packet opens it anew";
+  EXPECT_EQ(ipv4_at(sent_on(kInet)[2], 14 + 12), "203.0.113.60");
 }
 
 }  // namespace

@@ -249,6 +249,58 @@ TEST_F(LiveAppliance, GarbageOnTheControlSocketIsAnsweredNotFatal) {
   EXPECT_GE(stats["control_requests_rejected"].get<uint64_t>(), 2u);
 }
 
+// The kernel mirror's message at the fast path's edge: a valid state becomes routes with their origin under
+// the running version; a malformed one is named, counted and changes nothing.
+TEST_F(LiveAppliance, LearnedStateIsMergedAndBadStateIsRefusedWithItsPlace) {
+  auto send = [&](const std::string& line) {
+    return run_command({"sh", "-c", "printf '%s\\n' '" + line + "' | socat -t 2 - UNIX-CONNECT:" + socket_},
+                       milliseconds(5000))
+        .output;
+  };
+  const std::string good =
+      R"({"command":"learned","generation":3,"routes":[{"to":"172.20.0.0/16","via":"10.1.0.7","interface":"a",)"
+      R"("metric":0,"origin":"boot"},{"to":"10.9.0.0/16","via":"10.77.0.1","interface":"a","metric":0,)"
+      R"("origin":"zebra"}]})";
+  const std::string answer = send(good);
+  EXPECT_NE(answer.find("\"ok\":true"), std::string::npos) << answer;
+  auto status = json_of({"status", "--json", "-s", socket_});
+  EXPECT_EQ(status["config_version"], 1) << "the same version, rebuilt";
+  EXPECT_EQ(status["learned"]["generation"], 3);
+  EXPECT_EQ(status["learned"]["routes_taken"], 1);
+  ASSERT_EQ(status["learned"]["not_taken"].size(), 1u) << status.dump();
+  EXPECT_EQ(status["learned"]["not_taken"][0]["reason"], "gateway 10.77.0.1 is on no connected network of a");
+  bool found = false;
+  for (const auto& r : status["routes"]) {
+    if (r["to"] == "172.20.0.0/16") {
+      found = true;
+      EXPECT_EQ(r["origin"], "kernel boot");
+      EXPECT_EQ(r["via"], "10.1.0.7");
+    }
+  }
+  EXPECT_TRUE(found) << status["routes"].dump();
+
+  const std::string bad =
+      send(R"({"command":"learned","generation":4,"routes":[{"to":"172.21.0.0/16","via":"10.1.0")"
+           R"(,"interface":"a","metric":0,"origin":"boot"}]})");
+  EXPECT_NE(bad.find("routes[0].via: '10.1.0' is not an address"), std::string::npos) << bad;
+  const std::string stale = send(R"({"command":"learned","generation":2})");
+  EXPECT_NE(stale.find("generation 2 is not above the running 3"), std::string::npos) << stale;
+  status = json_of({"status", "--json", "-s", socket_});
+  EXPECT_EQ(status["learned"]["generation"], 3) << "the refused ones changed nothing";
+  EXPECT_EQ(status["learned"]["refused_messages"], 2);
+  EXPECT_EQ(status["learned"]["routes_taken"], 1);
+
+  // A reload keeps what was learned: the new configuration is merged with it.
+  ASSERT_EQ(torwart({"reload", "-c",
+                     write(dir_.path() / "v2.yaml",
+                           appliance_config(dir_.path(), "routes: [{to: 192.0.2.0/24, via: 10.2.0.9}]\n"))})
+                .exit_code,
+            0);
+  status = json_of({"status", "--json", "-s", socket_});
+  EXPECT_EQ(status["config_version"], 2);
+  EXPECT_EQ(status["learned"]["routes_taken"], 1) << status.dump();
+}
+
 TEST_F(LiveAppliance, SigtermStopsCleanlyAndWritesTheFinalStatsRecord) {
   const auto status = appliance_.stop(milliseconds(10000));
   ASSERT_TRUE(status.has_value());
