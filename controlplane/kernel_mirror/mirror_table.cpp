@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "controlplane/kernel_mirror/route_origin.hpp"
+#include "dataplane/control_protocol/twin_routes.hpp"
 
 namespace torwart::controlplane {
 namespace {
@@ -140,6 +141,12 @@ ApplyOutcome MirrorTable::apply_route(const RouteChange& change) {
   if (change.table == RT_TABLE_LOCAL || change.cloned) return ignore();  // the kernel's own local routes
   const bool main_table = change.table == RT_TABLE_MAIN;
   const RouteKey key{change.destination, change.metric};
+  if (change.protocol == control_protocol::kTwinRouteProtocol) {
+    // The configuration's own routes, given to the box's kernel by torwart run. One that replaced a held
+    // route (same prefix and metric) removed it.
+    if (!change.removed && main_table && state_.routes.erase(key) != 0) return ApplyOutcome::kChanged;
+    return ignore();
+  }
   if (change.removed) {
     if (!main_table || state_.routes.erase(key) == 0) return ApplyOutcome::kUnchanged;
     return ApplyOutcome::kChanged;

@@ -4,6 +4,8 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
+#include "dataplane/control_protocol/twin_routes.hpp"
+
 namespace torwart::controlplane {
 namespace {
 
@@ -65,6 +67,19 @@ TEST_F(MirrorTableTest, OtherInterfacesAndTheLocalTableAreIgnored) {
   EXPECT_TRUE(state().routes.empty());
   EXPECT_EQ(statistics_.counters().ignored, 3u);  // eth9's link, its route, the local route
   EXPECT_EQ(statistics_.counters().refused_total(), 0u);
+}
+
+TEST_F(MirrorTableTest, TheConfigurationsOwnRoutesOnTheTwinsAreNotLearned) {
+  RouteChange given = route("10.0.0.0/8", kLan);
+  given.protocol = control_protocol::kTwinRouteProtocol;
+  EXPECT_EQ(table_.apply(given), ApplyOutcome::kUnchanged);
+  EXPECT_TRUE(state().routes.empty());
+  // One that replaces a learned route of the same prefix and metric: the kernel holds only it now.
+  EXPECT_EQ(table_.apply(route("172.16.0.0/12", kLan)), ApplyOutcome::kChanged);
+  RouteChange replacing = route("172.16.0.0/12", kLan);
+  replacing.protocol = control_protocol::kTwinRouteProtocol;
+  EXPECT_EQ(table_.apply(replacing), ApplyOutcome::kChanged);
+  EXPECT_TRUE(state().routes.empty());
 }
 
 TEST_F(MirrorTableTest, RoutesTheFastPathCannotHoldAreRefusedWithTheirReason) {

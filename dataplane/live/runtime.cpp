@@ -21,6 +21,7 @@
 
 #include "dataplane/control_protocol/control_protocol.hpp"
 #include "dataplane/control_protocol/learned_message.hpp"
+#include "dataplane/control_protocol/twin_routes.hpp"
 #include "dataplane/eve/eve_format.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
@@ -34,6 +35,7 @@
 #include "dataplane/pipeline/signature_loader.hpp"
 #include "dataplane/pipeline/slow_path.hpp"
 #include "platform/build_info/build_info.hpp"
+#include "platform/interface_addresses/kernel_routes.hpp"
 #include "rules/config/config_digest.hpp"
 #include "rules/config/load.hpp"
 #include "rules/learned/effective_config.hpp"
@@ -226,10 +228,44 @@ class Appliance {
       if (port.backend == config::PortBackend::kAfPacket) platform::keep_kernel_stack_off(port.device);
       platform::add_kernel_addresses(port.name, kernel_addresses(port));
     }
+    give_twins_routes(config_);
     uint16_t port_count = 0;
     for (const auto& p : ports_)
       port_count = std::max<uint16_t>(port_count, static_cast<uint16_t>(p.port_id + 1));
     kernel_sink_ = std::make_unique<KernelTwinSink>(twins_, port_count);
+  }
+
+  // The box's kernel gets the configuration's routes through the twins, so that its own connections (NTP,
+  // DNS, IKE, probes) reach what lies behind a gateway; the fast path still decides where they go. Routes
+  // through VLANs (no twin) and blackholes are the fast path's alone.
+  void give_twins_routes(const config::Config& configured) {
+    if (twins_.empty()) return;
+    std::vector<platform::KernelRouteRequest> requests;
+    for (const auto& route : configured.routes) {
+      if (route.blackhole || !has_twin_in(configured, route.interface)) continue;
+      platform::KernelRouteRequest& r = requests.emplace_back();
+      r.ipv6 = !route.to.address.is_v4();
+      r.destination = route.to.address.bytes;
+      r.prefix_length = route.to.length;
+      r.interface = route.interface;
+      if (route.via) {
+        r.has_gateway = true;
+        r.gateway = route.via->bytes;
+      }
+    }
+    try {
+      twin_routes_refused_ = platform::set_kernel_routes(requests, control_protocol::kTwinRouteProtocol);
+    } catch (const std::exception& e) {
+      twin_routes_refused_ = {e.what()};
+    }
+    twin_routes_given_ = requests.size() - std::min(requests.size(), twin_routes_refused_.size());
+    for (const auto& problem : twin_routes_refused_)
+      std::cerr << "torwart: the box's kernel did not take the route " << problem << "\n";
+  }
+
+  static bool has_twin_in(const config::Config& config, const std::string& port) {
+    return std::any_of(config.ports.begin(), config.ports.end(),
+                       [&](const config::Port& p) { return p.name == port && p.kernel_twin; });
   }
 
   // A reload that changes a twin's port addresses changes them on its kernel interface too.
@@ -494,6 +530,7 @@ class Appliance {
             {"distribution", shared_.software_distribution ? "software" : "rss"},
             {"ports", ports},
             {"routes", routes_json()},
+            {"twin_routes", {{"given", twin_routes_given_}, {"refused", twin_routes_refused_}}},
             {"learned", learned_json()}};
   }
 
@@ -638,6 +675,7 @@ class Appliance {
                          std::to_string(current_->version()) + " keeps running");
     }
     install(std::move(next));
+    if (configured_.routes != candidate.routes) give_twins_routes(candidate);
     configured_ = candidate;
     effective_ = std::move(next_effective_);
     eve_->set_host(candidate.name);  // records drained from here on, those of the last moments included
@@ -664,6 +702,8 @@ class Appliance {
   uint64_t stats_interval_ns_ = stats_interval_ns(config_);
   uint64_t learned_refused_ = 0;
   uint32_t installed_snapshots_ = 0;
+  size_t twin_routes_given_ = 0;
+  std::vector<std::string> twin_routes_refused_;
   std::string origin_ = options_.config_origin;
   SharedState shared_;
   rte_mempool* pool_ = nullptr;

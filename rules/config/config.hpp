@@ -108,6 +108,7 @@ struct Route {
   // Empty: the configuration file. Otherwise the route was learned from a kernel twin (rules/learned/) and
   // this is its origin as `ip route` names it ("dhcp", "boot", "static", "ra", "zebra", ...).
   std::string origin;
+  bool operator==(const Route&) const = default;
 };
 
 struct Neighbour {

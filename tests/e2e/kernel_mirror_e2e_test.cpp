@@ -207,12 +207,24 @@ TEST_F(KernelMirrorE2eTest, RoutesSetWithIpOnATwinSteerTransitTrafficAndLeaveAga
   ASSERT_FALSE(HasFatalFailure());
   // A network behind the KDN router that the configuration does not route: LAN pings to it follow the
   // default route to the Internet, which has no way back.
+  // The box's kernel has the configuration's routes on the twins (proto 245), so its own connections reach
+  // what lies behind a gateway: the KDN server.
+  const std::string given = in("app", {"ip", "route", "show", "proto", "245"}).output;
+  EXPECT_NE(given.find("10.0.0.0/8 via 10.200.0.1 dev kdn"), std::string::npos) << given;
+  EXPECT_NE(given.find("default via 203.0.113.1 dev inet"), std::string::npos) << given;
+  EXPECT_TRUE(in("app", {"ping", "-c", "3", "-i", "0.2", "-w", "10", "10.20.0.10"}).ok())
+      << "the box's own ping to the KDN server";
+  EXPECT_TRUE(status()["fastpath"]["learned"]["not_taken"].empty()) << "the given routes were learned back";
+
   ASSERT_TRUE(in("kdn", {"ip", "addr", "add", "172.20.0.10/32", "dev", "lo"}).ok());
   EXPECT_FALSE(pings("lan", "172.20.0.10")) << "reached before any route named it";
 
   ASSERT_TRUE(in("app", {"ip", "route", "add", "172.20.0.0/16", "via", "10.200.0.1", "dev", "kdn"}).ok());
-  // A prefix the file routes: the file wins, and status says so.
-  ASSERT_TRUE(in("app", {"ip", "route", "add", "10.0.0.0/8", "via", "10.200.0.77", "dev", "kdn"}).ok());
+  // A prefix the file routes (the kernel holds the file's own route to it, metric 0): the file wins, and
+  // status says so.
+  ASSERT_TRUE(
+      in("app", {"ip", "route", "add", "10.0.0.0/8", "via", "10.200.0.77", "dev", "kdn", "metric", "50"})
+          .ok());
   json s = wait_for("the learned route", seconds(10),
                     [](const json& j) { return !route_to(j, "172.20.0.0/16").is_null(); });
   const json route = route_to(s, "172.20.0.0/16");
@@ -228,7 +240,7 @@ TEST_F(KernelMirrorE2eTest, RoutesSetWithIpOnATwinSteerTransitTrafficAndLeaveAga
   EXPECT_TRUE(pings("lan", "172.20.0.10")) << "the learned route did not carry the traffic";
   const CommandResult human = run_command({torwartctl_, "-S", socket(), "status"}, milliseconds(10000));
   EXPECT_NE(human.output.find("kernel boot"), std::string::npos) << human.output;
-  EXPECT_NE(human.output.find("not taken: route 10.0.0.0/8 via 10.200.0.77 dev kdn (boot)"),
+  EXPECT_NE(human.output.find("not taken: route 10.0.0.0/8 via 10.200.0.77 dev kdn metric 50 (boot)"),
             std::string::npos)
       << human.output;
 
