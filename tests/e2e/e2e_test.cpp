@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -674,6 +675,208 @@ TEST_F(E2eTest, BoxServicesAreReachedThroughTheTwinOnlyWhereARuleNamesLocal) {
   EXPECT_GT(counter(after, {"kernel_twins", "handed_to_workers"}), 0u) << after.dump();
   EXPECT_GT(counter(after, {"kernel_twins", "sent_to_wire"}), 0u) << after.dump();
   EXPECT_EQ(counter(after, {"kernel_twins", "dropped_queue_full"}), 0u) << after.dump();
+}
+
+// 10. A flood at the box's own address (issue 13): about 100 000 frames/s from the Internet side, half UDP to
+// a port the input policy hands to the box's kernel (through the punt ring and the inet twin), half echo
+// requests (answered by the fast path, policed by local_traffic), in the middle of a 16 s TCP download
+// LAN <- Internet. The download's seconds inside the flood keep at least half the throughput of its seconds
+// before and after it, the echo flood is held to the icmp rate and the excess counted as
+// local_rate_exceeded, and the box's kernel still answers a TCP service and pings out during the flood.
+TEST_F(E2eTest, FloodAtTheBoxLeavesTransitAndTheBoxsKernelUsable) {
+  constexpr int kFloodPort = 9999, kProbePort = 5301, kDownloadPort = 7100;
+  constexpr int kTargetPps = 100000;
+  // The download's seconds 1-4 and 12-15 are unflooded, 6-10 flooded (the flood starts 5 s after the download
+  // and lasts 6 s); second 0 is slow start, 5 and 11 straddle the flood's ends.
+  constexpr int kDownloadSeconds = 16, kFloodStart = 5, kFloodSeconds = 6;
+  constexpr uint64_t kIcmpRate = 500, kIcmpBurst = 100;  // the built-in local_traffic.icmp
+  const std::string open = insert_after_line(
+      config_text_, "  rules:",
+      "    - {name: e2e-flood-sink, from: [inet], to: [local], service: [udp/" + std::to_string(kFloodPort) +
+          "], action: accept, log: false}\n"
+          "    - {name: e2e-box-probe, from: [inet], to: [local], service: [tcp/" +
+          std::to_string(kProbePort) + "], action: accept, log: false}\n");
+  CommandResult r = appliance_->reload(write_config("box-flood.yaml", open));
+  ASSERT_TRUE(r.ok()) << r.output;
+
+  BackgroundProcess download_server = topology_.inet->start(
+      {python(), script("syn_flood.py"), "serve", "198.51.100.10", std::to_string(kDownloadPort), "0"},
+      work_dir_ + "/download-server.log");
+  BackgroundProcess box_service = topology_.appliance->start(
+      {"socat", "TCP4-LISTEN:" + std::to_string(kProbePort) + ",bind=203.0.113.2,reuseaddr,fork", "PIPE"},
+      work_dir_ + "/box-service.log");
+  BackgroundProcess sink = topology_.appliance->start(
+      {python(), script("box_flood.py"), "sink", "203.0.113.2", std::to_string(kFloodPort), "30"},
+      work_dir_ + "/sink.out");
+  wait_listening("inet", "-ltn", kDownloadPort, download_server);
+  wait_listening("app", "-ltn", kProbePort, box_service);
+  wait_listening("app", "-lun", kFloodPort, sink);
+  if (HasFatalFailure()) return;
+
+  auto echo_replies = [&] {  // echo replies the Internet router's kernel received (/proc/net/snmp, Icmp)
+    const std::string snmp = in("inet", {"cat", "/proc/net/snmp"}).output;
+    std::istringstream lines(snmp);
+    std::string names, values;
+    while (std::getline(lines, names) && std::getline(lines, values)) {
+      if (names.rfind("Icmp: ", 0) != 0) continue;
+      std::istringstream n(names), v(values);
+      for (std::string name, value; n >> name && v >> value;)
+        if (name == "InEchoReps") return std::stoull(value);
+    }
+    ADD_FAILURE() << "no Icmp InEchoReps in\n" << snmp;
+    return 0ull;
+  };
+  auto inet_rx_missed = [&] {  // frames the inet port's device dropped before a worker saw them
+    const json status = appliance_->status();
+    for (const auto& port : status["ports"])
+      if (port.value("name", "") == "inet") return port.value("rx_missed", uint64_t{0});
+    ADD_FAILURE() << "status lists no port inet";
+    return uint64_t{0};
+  };
+  // Frames the veth pair between the Internet router and the box dropped (its sender's tx, the box's rx).
+  auto veth_dropped = [&] {
+    const CommandResult tx =
+        in("inet", {"cat", "/sys/class/net/" + std::string(kHostDevice) + "/statistics/tx_dropped"});
+    const CommandResult rx = in("app", {"cat", "/sys/class/net/tw-inet/statistics/rx_dropped"});
+    EXPECT_TRUE(tx.ok() && rx.ok()) << tx.output << rx.output;
+    return tx.ok() && rx.ok() ? std::stoull(tx.output) + std::stoull(rx.output) : 0ull;
+  };
+  const json before = appliance_->stats();
+  const uint64_t replies_before = echo_replies();
+  const uint64_t missed_before = inet_rx_missed();
+  const uint64_t veth_before = veth_dropped();
+
+  BackgroundProcess download =
+      topology_.lan->start({python(), script("syn_flood.py"), "download", "198.51.100.10",
+                            std::to_string(kDownloadPort), std::to_string(kDownloadSeconds)},
+                           work_dir_ + "/download.out");
+  std::this_thread::sleep_for(seconds(kFloodStart));
+  BackgroundProcess flood =
+      topology_.inet->start({python(), script("box_flood.py"), "flood", kHostDevice, "02:00:00:00:03:01",
+                             "02:00:00:00:03:fe", "203.0.113.1", "203.0.113.2", std::to_string(kFloodPort),
+                             std::to_string(kFloodSeconds), std::to_string(kTargetPps)},
+                            work_dir_ + "/flood.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // The box's kernel during the flood: its TCP service through the twin (to: [local]) and its own pings out
+  // (from: [local]), while the download runs.
+  BackgroundProcess probe = topology_.inet->start(
+      {python(), script("box_flood.py"), "probe", "203.0.113.2", std::to_string(kProbePort), "10"},
+      work_dir_ + "/probe.out");
+  BackgroundProcess box_ping = topology_.appliance->start(
+      {"ping", "-4", "-n", "-c", "10", "-i", "0.3", "-W", "2", "203.0.113.1"}, work_dir_ + "/box-ping.out");
+  for (auto deadline = Clock::now() + seconds(10);
+       (probe.running() || box_ping.running()) && Clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const bool flood_ran_throughout = flood.running();
+  for (auto deadline = Clock::now() + seconds(30);
+       (download.running() || flood.running() || probe.running() || box_ping.running() || sink.running()) &&
+       Clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto download_exit = download.stop();
+  const auto flood_exit = flood.stop();
+  const auto probe_exit = probe.stop();
+  const auto ping_exit = box_ping.stop();
+  sink.stop();
+  box_service.stop();
+  download_server.stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const json after = appliance_->stats();
+  const uint64_t replies = echo_replies() - replies_before;
+
+  const std::string flood_out = read_file(work_dir_ + "/flood.out");
+  const std::string sink_out = read_file(work_dir_ + "/sink.out");
+  const std::string probe_out = read_file(work_dir_ + "/probe.out");
+  const std::string ping_out = read_file(work_dir_ + "/box-ping.out");
+  const std::string download_out = read_file(work_dir_ + "/download.out");
+  // Bytes per second: the median of the download's unflooded and of its flooded seconds, so that one second
+  // of a neighbour's build on this shared machine does not decide.
+  std::vector<double> per_second;
+  if (const auto at = download_out.find("per_second=["); at != std::string::npos) {
+    std::istringstream list(download_out.substr(at + 12));
+    for (double bytes; list >> bytes;) {
+      per_second.push_back(bytes);
+      if (list.peek() == ',') list.ignore();
+    }
+  }
+  auto median_of = [&](std::initializer_list<int> which) {
+    std::vector<double> v;
+    for (const int i : which)
+      if (static_cast<size_t>(i) < per_second.size()) v.push_back(per_second[static_cast<size_t>(i)]);
+    std::sort(v.begin(), v.end());
+    return v.empty() ? -1.0 : v[v.size() / 2];
+  };
+  const double unflooded = median_of({1, 2, 3, 4, 12, 13, 14, 15});
+  const double flooded = median_of({6, 7, 8, 9, 10});
+  auto field = [](const std::string& text, const std::string& key) {
+    const auto at = text.find(key + "=");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + key.size() + 1));
+  };
+  const double rate = field(flood_out, "rate"), flood_seconds = field(flood_out, "seconds");
+  const auto icmp_sent = static_cast<uint64_t>(std::max(0.0, field(flood_out, "icmp")));
+  const auto udp_sent = static_cast<uint64_t>(std::max(0.0, field(flood_out, "udp")));
+  const auto twin_received = static_cast<uint64_t>(std::max(0.0, field(sink_out, "received")));
+  auto delta = [&](std::initializer_list<const char*> path) {
+    return counter(after, path) - counter(before, path);
+  };
+  const uint64_t rate_exceeded = delta({"ports", "inet", "drops", "local_rate_exceeded"});
+  const uint64_t delivered = delta({"kernel_twins", "delivered"});
+  const uint64_t punt_full = delta({"drops", "slow_path_queue_full"});
+  const uint64_t tap_full = delta({"kernel_twins", "dropped_queue_full"});
+  const uint64_t lost_early = inet_rx_missed() - missed_before + veth_dropped() - veth_before;
+
+  std::cout << "e2e: download: " << download_out << "e2e: flood: " << flood_out << "e2e: flood rate " << rate
+            << " frames/s ("
+            << (rate >= 0.95 * kTargetPps
+                    ? "the target of 100000/s reached"
+                    : "below the target of 100000/s: what this machine gave the generator")
+            << ")\n"
+            << "e2e: transit download (median second) " << unflooded * 8 / 1e6 << " Mbit/s without flood, "
+            << flooded * 8 / 1e6 << " Mbit/s during the flood ("
+            << (unflooded > 0 ? 100 * flooded / unflooded : 0) << " %)\n"
+            << "e2e: echo requests sent " << icmp_sent << ", answered " << replies << ", local_rate_exceeded "
+            << rate_exceeded << "; UDP to the twin sent " << udp_sent << ", delivered to the twin "
+            << delivered << ", received by the box's socket " << twin_received << ", slow_path_queue_full "
+            << punt_full << ", tap queue full " << tap_full
+            << "; lost before the workers (rx_missed, veth drops) " << lost_early << "\ne2e: probe "
+            << probe_out;
+
+  EXPECT_EQ(download_exit, 0) << download_out;
+  EXPECT_EQ(per_second.size(), static_cast<size_t>(kDownloadSeconds)) << download_out;
+  EXPECT_NE(download_out.find(" stalls=0 "), std::string::npos) << download_out;
+  EXPECT_EQ(flood_exit, 0) << flood_out;
+  EXPECT_TRUE(flood_ran_throughout) << "the flood ended before the probes did: " << flood_out;
+  EXPECT_GE(rate, 0.5 * kTargetPps) << "the flood generator fell far below its target: " << flood_out;
+  ASSERT_GT(unflooded, 0.0);
+  EXPECT_GE(flooded, 0.5 * unflooded) << "transit fell below half its unflooded throughput";
+
+  // Echo: the policer admitted at most the icmp rate over the flood (2 workers: each half the rate and
+  // burst, rounded up) and dropped the rest as local_rate_exceeded. Frames lost before the workers are no
+  // drops of the policer: those counted (rx_missed, veth drops), and up to 10 % more that nothing counts
+  // (seen: up to 4.3 % of the flood when a neighbour's build ran on both CPUs; not the kernel's backlog,
+  // /proc/net/softnet_stat showed no drops; most likely the port's af_packet ring, which net_af_packet does
+  // not report as rx_missed).
+  const uint64_t admitted_at_most =
+      static_cast<uint64_t>((kIcmpRate * (flood_seconds + 1.0)) + kIcmpBurst + 2);
+  EXPECT_LE(replies, admitted_at_most) << "the echo policer let more through than local_traffic.icmp allows";
+  EXPECT_GE(replies, kIcmpRate * static_cast<uint64_t>(flood_seconds) / 4)
+      << "the policer admitted too little";
+  EXPECT_LE(rate_exceeded + replies, icmp_sent);
+  EXPECT_GE(rate_exceeded + replies + lost_early, icmp_sent * 9 / 10)
+      << "echo requests neither answered, nor policed, nor missed at the port";
+  EXPECT_GE(rate_exceeded + lost_early, (icmp_sent - std::min(icmp_sent, admitted_at_most)) * 9 / 10)
+      << "local_rate_exceeded did not grow by the excess over the icmp rate";
+
+  // UDP into the twin: everything the box's socket got went through the twin; most of it arrived. The twin
+  // also got the probe's segments and copies of ARP: a few hundred frames beside the flood.
+  EXPECT_LE(twin_received, delivered);
+  EXPECT_LE(delivered, udp_sent + 1000);
+  EXPECT_GE(twin_received, udp_sent / 2) << "the twin lost most of the accepted flood";
+
+  // The box's kernel stayed usable.
+  EXPECT_EQ(probe_exit, 0) << probe_out;
+  EXPECT_NE(probe_out.find("probes=10 answered=10 "), std::string::npos) << probe_out;
+  EXPECT_EQ(ping_exit, 0) << ping_out;
+  EXPECT_EQ(ping_summary(ping_out), (std::pair<long, long>{10, 10})) << ping_out;
 }
 
 // The application layer inline (README "Application layer"): policy rules that match the TLS SNI, the HTTP
