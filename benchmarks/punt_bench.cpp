@@ -103,6 +103,10 @@ config::Config bench_config(const Options& options) {
     r.log = false;
     return r;
   };
+  // The path's capacity is measured, not the policer's budget (local_traffic.input and input_new would
+  // admit 20 000 / 4000 per second): both open to the largest rate the configuration takes.
+  config.local_traffic.input = {15'000'000, 15'000'000};
+  config.local_traffic.input_new = {15'000'000, 15'000'000};
   config.policy.rules = {rule("box-service", {"lan"}, {"local"}, "192.168.10.0/24", "udp/5555"),
                          rule("transit", {"lan"}, {}, "192.168.10.0/24", ""),
                          rule("box-out", {"local"}, {}, "", "")};

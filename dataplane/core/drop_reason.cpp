@@ -37,7 +37,8 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"mtu_exceeded", "larger than the egress MTU with DF set or IPv6 (ICMP sent), or no buffers to fragment"},
     {"local_unhandled", "addressed to the box but no local service handles it"},
     {"local_rate_exceeded",
-     "for the box (ARP, neighbour discovery, echo) above the port's local_traffic rate"},
+     "for the box (ARP, neighbour discovery, echo, DHCP, what the input policy accepts into the twin) above "
+     "the port's local_traffic rate"},
     {"neighbour_unresolved", "next hop did not answer ARP/neighbour solicitation in time"},
     {"neighbour_queue_full", "too many packets already waiting for this next hop's resolution"},
     {"slow_path_queue_full", "the control lcore's queue was full"},

@@ -167,8 +167,31 @@ TEST_F(BoxPacketsTest, PacketsForTheBoxReachThePolicyOnlyOnPortsWithATwin) {
   ctx->kernel = nullptr;
 }
 
-// A port with `addresses: dhcp` (the inet port here, before and after its lease): DHCP between the twin's
-// client and the server passes in both directions as ARP does; on other ports it is nobody's.
+// What the input policy accepts is policed too: new or unanswered packets per group of sources (a flooding
+// source exhausts its own group's budget only), packets of answered connections from their own budget.
+TEST_F(BoxPacketsTest, AcceptedPacketsForTheBoxArePolicedPerSourceGroup) {
+  OnlyKdnHasATwin sink;
+  ctx->kernel = &sink;
+  use_policy_with("{name: box-in, from: [kdn], to: [local], service: [udp/9999], action: accept}");
+  auto datagram = [](const char* source, uint16_t port) {
+    return test::ipv4_frame({.source = kKdnGatewayMac, .destination = kKdnMac},
+                            {.source = source, .destination = "10.200.0.2"},
+                            test::Udp{.source_port = port, .destination_port = 9999});
+  };
+  for (uint16_t burst = 0; burst < 4; ++burst) {
+    std::vector<Bytes> frames;
+    for (uint16_t i = 0; i < 25; ++i)
+      frames.push_back(datagram("10.200.0.1", static_cast<uint16_t>(1000 + burst * 25 + i)));
+    run(kKdn, frames);
+  }
+  // local_traffic.input_new: 4000/s, burst 800, over 16 groups: 50 of the flooding source's 100 pass.
+  EXPECT_EQ(punt.taken.size(), 50u);
+  EXPECT_EQ(drops(kKdn, DropReason::kLocalRateExceeded), 50u);
+  run(kKdn, {datagram("10.200.0.7", 2000)});
+  EXPECT_EQ(punt.taken.size(), 51u) << "another peer's new packet has its own group's budget";
+  ctx->kernel = nullptr;
+}
+
 // The test configuration with the inet port on `addresses: dhcp` (and without what named its addresses).
 std::string dhcp_test_config() {
   std::string text = test_config_text();
@@ -186,6 +209,8 @@ std::string dhcp_test_config() {
   return text;
 }
 
+// A port with `addresses: dhcp` (the inet port here, before and after its lease): DHCP between the twin's
+// client and the server passes in both directions as ARP does; on other ports it is nobody's.
 // A port with `addresses: dhcp` (the inet port here, before and after its lease): DHCP between the twin's
 // client and the server passes in both directions as ARP does; on other ports it is nobody's.
 class DhcpPortTest : public FastPath {

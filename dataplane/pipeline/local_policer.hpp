@@ -11,7 +11,7 @@
 
 namespace torwart::dataplane {
 
-enum class LocalClass : uint8_t { kArp, kNd, kIcmp, kDhcp, kCount };
+enum class LocalClass : uint8_t { kArp, kNd, kIcmp, kDhcp, kInput, kCount };
 
 class LocalPolicer {
  public:
@@ -30,7 +30,20 @@ class LocalPolicer {
       port[static_cast<unsigned>(LocalClass::kNd)] = share(rates_.nd);
       port[static_cast<unsigned>(LocalClass::kIcmp)] = share(rates_.icmp);
       port[static_cast<unsigned>(LocalClass::kDhcp)] = share(rates_.dhcp);
+      port[static_cast<unsigned>(LocalClass::kInput)] = share(rates_.input);
     }
+    const config::LocalRate group{(rates_.input_new.per_second + kSourceGroups - 1) / kSourceGroups,
+                                  (rates_.input_new.burst + kSourceGroups - 1) / kSourceGroups};
+    for (auto& port : new_input_) port.fill(share(group));
+  }
+
+  // What the input policy accepted for the box's kernel: `established` when both sides of its connection
+  // have spoken, else it draws on the budget of its source's group (`source_hash`: any hash of the source
+  // address alone).
+  bool admit_input(uint16_t port, bool established, uint32_t source_hash, uint64_t now_ns) {
+    if (port >= kMaxPorts) return false;
+    if (established) return admit(port, LocalClass::kInput, now_ns);
+    return new_input_[port][source_hash % kSourceGroups].take(now_ns);
   }
 
   bool admit(uint16_t port, LocalClass local_class, uint64_t now_ns) {
@@ -48,7 +61,9 @@ class LocalPolicer {
   uint64_t version_ = 0;
   bool configured_ = false;
   config::LocalTraffic rates_;
+  static constexpr unsigned kSourceGroups = 16;
   std::array<std::array<TokenBucket, static_cast<unsigned>(LocalClass::kCount)>, kMaxPorts> buckets_{};
+  std::array<std::array<TokenBucket, kSourceGroups>, kMaxPorts> new_input_{};
 };
 
 }  // namespace torwart::dataplane

@@ -1,3 +1,5 @@
+#include <rte_hash_crc.h>
+
 #include "dataplane/core/packet_access.hpp"
 #include "dataplane/nat/rewrite.hpp"
 #include "dataplane/pipeline/icmp_error.hpp"
@@ -42,6 +44,13 @@ void refuse_with_icmp(WorkerContext& ctx, Burst& burst, rte_mbuf* m, IcmpErrorKi
     nat::answer_from_original_destination(meta, burst.generated[burst.generated_count - 1]);
 }
 
+// Spreads sources over the input policer's groups; only for packets the box accepted, never per transit
+// packet.
+uint32_t source_group_hash(rte_mbuf* m, const PacketMeta& meta) {
+  if (meta.l3 == L3Kind::kIpv4) return rte_hash_crc_4byte(ipv4_of(m, meta)->src_addr, 0x746f7277u);
+  return rte_hash_crc(ipv6_of(m, meta)->src_addr, 16, 0x746f7277u);
+}
+
 }  // namespace
 
 void stage_forward(WorkerContext& ctx, Burst& burst) {
@@ -52,7 +61,13 @@ void stage_forward(WorkerContext& ctx, Burst& burst) {
       return true;
     }
     if (snapshot.for_the_box(meta.next_hop)) {
-      meta.for_kernel = true;  // the input policy accepted it: the slow path hands it to the box's kernel
+      // The input policy accepted it: the slow path hands it to the box's kernel, within the port's share.
+      const bool established = meta.flow != nullptr && meta.flow->packets[0] > 0 && meta.flow->packets[1] > 0;
+      if (!ctx.local_policer.admit_input(m->port, established, source_group_hash(m, meta), ctx.now_ns)) {
+        burst.drop(m, DropReason::kLocalRateExceeded);
+        return false;
+      }
+      meta.for_kernel = true;
       burst.punt(m);
       return false;
     }

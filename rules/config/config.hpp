@@ -55,6 +55,11 @@ struct LocalTraffic {
   LocalRate nd{1000, 200};   // neighbour solicitations and advertisements
   LocalRate icmp{500, 100};  // echo requests to the box's addresses
   LocalRate dhcp{50, 10};    // DHCP server messages to a port with `addresses: dhcp`
+  // What the input policy accepts into a kernel twin: packets of connections both sides have spoken in
+  // (the box's own connections' replies, sessions it answered), and the rest (new or unanswered), whose
+  // budget is split over 16 groups of source addresses so that one flooding source cannot take all of it.
+  LocalRate input{20000, 2000};
+  LocalRate input_new{4000, 800};
   auto operator<=>(const LocalTraffic&) const = default;
 };
 

@@ -23,11 +23,13 @@ void read_rate(Reader& reader, const YAML::Node& node, const std::string& path, 
 
 void read_local_traffic(Reader& reader, const YAML::Node& node, LocalTraffic& out) {
   const std::string path = "local_traffic";
-  if (!reader.expect_map(node, path, {"arp", "nd", "icmp", "dhcp"})) return;
+  if (!reader.expect_map(node, path, {"arp", "nd", "icmp", "dhcp", "input", "input_new"})) return;
   if (node["arp"]) read_rate(reader, node["arp"], path + ".arp", out.arp);
   if (node["nd"]) read_rate(reader, node["nd"], path + ".nd", out.nd);
   if (node["icmp"]) read_rate(reader, node["icmp"], path + ".icmp", out.icmp);
   if (node["dhcp"]) read_rate(reader, node["dhcp"], path + ".dhcp", out.dhcp);
+  if (node["input"]) read_rate(reader, node["input"], path + ".input", out.input);
+  if (node["input_new"]) read_rate(reader, node["input_new"], path + ".input_new", out.input_new);
 }
 
 }  // namespace torwart::config::detail

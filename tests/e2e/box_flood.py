@@ -12,7 +12,7 @@ usage:
       counts the UDP datagrams arriving on IP:PORT (recvmmsg batches of 64 through ctypes) until none came for
       1 s after the first one (at most SECONDS); prints "listening" once bound, then "received=N seconds=T"
       (T: first to last datagram).
-  box_flood.py probe IP PORT COUNT
+  box_flood.py probe IP PORT COUNT SOURCE_IP
       COUNT times: connects to IP:PORT (TCP), sends a line, waits for its echo; prints
       "probes=COUNT answered=A worst_ms=W" (W: the slowest answered connect-and-echo).
 """
@@ -156,13 +156,13 @@ def sink(ip: str, port: int, seconds: float) -> None:
     print(f"received={received} seconds={span:.2f}", flush=True)
 
 
-def probe(ip: str, port: int, count: int) -> None:
+def probe(ip: str, port: int, count: int, source: str) -> None:
     answered = 0
     worst = 0.0
     for n in range(count):
         start = time.monotonic()
         try:
-            with socket.create_connection((ip, port), timeout=3) as s:
+            with socket.create_connection((ip, port), timeout=3, source_address=(source, 0)) as s:
                 line = f"probe {n}\n".encode()
                 s.sendall(line)
                 s.settimeout(3)
@@ -187,8 +187,8 @@ def main() -> None:
         flood(args[1], args[2], args[3], args[4], args[5], int(args[6]), float(args[7]), int(args[8]))
     elif len(args) == 4 and args[0] == "sink":
         sink(args[1], int(args[2]), float(args[3]))
-    elif len(args) == 4 and args[0] == "probe":
-        probe(args[1], int(args[2]), int(args[3]))
+    elif len(args) == 5 and args[0] == "probe":
+        probe(args[1], int(args[2]), int(args[3]), args[4])
     else:
         raise SystemExit(__doc__)
 
