@@ -178,6 +178,9 @@ class Lab {
         // The box's own kernel, through the LAN port's twin (the baseline's box-out rule).
         [&] { return check_ping(ctx_, "ping-from-box-v4", "app", "192.168.10.10"); },
         [&] { return check_ping(ctx_, "ping-from-box-v6", "app", "2001:db8:10::10"); },
+        // ... and behind a gateway: the configuration's routes are the box's kernel's too (proto 245).
+        [&] { return check_ping(ctx_, "ping-from-box-to-kdn-v4", "app", "10.20.0.10"); },
+        [&] { return check_ping(ctx_, "ping-from-box-to-kdn-v6", "app", "2001:db8:1000::10"); },
         [&] { return check_tcp_bulk(ctx_); },
         [&] { return check_dns(ctx_, false); },
         [&] { return check_dns(ctx_, true); },

@@ -310,5 +310,74 @@ TEST_F(KernelMirrorE2eTest, DhcpGivesTheUplinkItsAddressAndMasqueradeFollowsTheL
   EXPECT_TRUE(pings("lan", "198.51.100.10")) << "no way out after the fast path restarted";
 }
 
+// torwart-dhclient-script on its own, called as dhclient calls it (the reason and the lease in the
+// environment), on one end of a veth pair in a namespace of its own: a lease is applied, a renewal with the same
+// router changes nothing, a new router replaces the default route, and an expired lease takes everything
+// away again; nothing outside the interface (and the summary file) is touched.
+TEST(DhclientScript, AppliesRenewsAndRemovesALease) {
+  ASSERT_EQ(geteuid(), 0u) << "needs root (a network namespace)";
+  install_cleanup_handlers();
+  remove_stale_lab_namespaces();
+  const Namespace ns(std::string(kNamespacePrefix) + std::to_string(getpid()) + "-dhcp");
+  ASSERT_TRUE(ns.run({"ip", "link", "add", "inet", "type", "veth", "peer", "name", "inet-peer"}).ok());
+  ASSERT_TRUE(ns.run({"ip", "link", "set", "inet-peer", "up"}).ok());
+  std::string pattern = (fs::temp_directory_path() / "torwart-dhclient-script-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  const std::string directory = pattern;
+  auto call = [&](std::vector<std::string> environment) {
+    Argv argv = {"env", "interface=inet", "TORWART_DHCP_DIR=" + directory};
+    argv.insert(argv.end(), environment.begin(), environment.end());
+    argv.push_back(TORWART_DHCLIENT_SCRIPT);
+    return ns.run(argv);
+  };
+  auto addresses = [&] { return ns.run({"ip", "-4", "-o", "addr", "show", "dev", "inet"}).output; };
+  auto routes = [&] { return ns.run({"ip", "-4", "route", "show", "dev", "inet"}).output; };
+
+  ASSERT_TRUE(call({"reason=PREINIT"}).ok());
+  const std::vector<std::string> lease = {"new_ip_address=203.0.113.50", "new_subnet_mask=255.255.255.0",
+                                          "new_routers=203.0.113.1 203.0.113.2", "new_dhcp_lease_time=120",
+                                          "new_domain_name_servers=192.0.2.53"};
+  std::vector<std::string> bound = lease;
+  bound.insert(bound.begin(), "reason=BOUND");
+  CommandResult r = call(bound);
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(addresses().find("203.0.113.50/24"), std::string::npos) << addresses();
+  EXPECT_NE(addresses().find("valid_lft 1"), std::string::npos) << "the lease's lifetime: " << addresses();
+  EXPECT_NE(routes().find("default via 203.0.113.1 proto dhcp"), std::string::npos) << routes();
+  EXPECT_EQ(routes().find("203.0.113.2"), std::string::npos) << "only the first router: " << routes();
+  const std::string summary = read_file(directory + "/inet.lease");
+  EXPECT_NE(summary.find("address=203.0.113.50/24"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("dns=192.0.2.53"), std::string::npos) << summary;
+
+  std::vector<std::string> renewed = lease;
+  renewed.insert(renewed.begin(), {"reason=RENEW", "old_ip_address=203.0.113.50",
+                                   "old_subnet_mask=255.255.255.0", "old_routers=203.0.113.1 203.0.113.2"});
+  ASSERT_TRUE(call(renewed).ok());
+  EXPECT_NE(routes().find("default via 203.0.113.1 proto dhcp"), std::string::npos) << routes();
+
+  // The provider's router changes at a renewal: the default route follows.
+  for (auto& e : renewed) {
+    if (e.rfind("new_routers=", 0) == 0) e = "new_routers=203.0.113.9";
+  }
+  ASSERT_TRUE(call(renewed).ok());
+  EXPECT_NE(routes().find("default via 203.0.113.9 proto dhcp"), std::string::npos) << routes();
+  EXPECT_EQ(routes().find("203.0.113.1 "), std::string::npos)
+      << "the old router's route stayed: " << routes();
+
+  r = call({"reason=EXPIRE", "old_ip_address=203.0.113.50", "old_subnet_mask=255.255.255.0",
+            "old_routers=203.0.113.9"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(addresses().find("203.0.113.50"), std::string::npos) << addresses();
+  EXPECT_EQ(routes().find("default"), std::string::npos) << routes();
+  EXPECT_FALSE(fs::exists(directory + "/inet.lease"));
+  EXPECT_EQ(
+      call({"reason=TIMEOUT", "new_ip_address=203.0.113.50", "new_subnet_mask=255.255.255.0"}).exit_code, 1)
+      << "a remembered lease no server confirmed is not used";
+  EXPECT_FALSE(call({"reason=BOUND", "new_ip_address=203.0.113.50", "new_subnet_mask=255.0.255.0"}).ok())
+      << "a mask that is no mask";
+  std::error_code ec;
+  fs::remove_all(directory, ec);
+}
+
 }  // namespace
 }  // namespace torwart::lab

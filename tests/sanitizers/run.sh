@@ -16,8 +16,9 @@ targets=(
   dataplane_nat_table_test dataplane_syn_cookie_test
   # control plane: configuration store, torwartd's service, JSON-lines sockets, spool retention
   config_store_test torwartd_test json_lines_test spool_retention_test
-  # the kernel mirror: netlink messages parsed, the mirror table, and its namespace tests
-  kernel_mirror_test
+  # the kernel mirror: netlink messages parsed, the mirror table, and its namespace tests; the `learned`
+  # message at the fast path's edge and the precedence merge
+  kernel_mirror_test control_protocol_test learned_test learned_publisher_test
 )
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
   -DTORWART_SANITIZE=ON >/dev/null
