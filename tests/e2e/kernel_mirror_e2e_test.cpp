@@ -311,8 +311,8 @@ TEST_F(KernelMirrorE2eTest, DhcpGivesTheUplinkItsAddressAndMasqueradeFollowsTheL
 }
 
 // torwart-dhclient-script on its own, called as dhclient calls it (the reason and the lease in the
-// environment), on one end of a veth pair in a namespace of its own: a lease is applied, a renewal with the same
-// router changes nothing, a new router replaces the default route, and an expired lease takes everything
+// environment), on one end of a veth pair in a namespace of its own: a lease is applied, a renewal with the
+// same router changes nothing, a new router replaces the default route, and an expired lease takes everything
 // away again; nothing outside the interface (and the summary file) is touched.
 TEST(DhclientScript, AppliesRenewsAndRemovesALease) {
   ASSERT_EQ(geteuid(), 0u) << "needs root (a network namespace)";
