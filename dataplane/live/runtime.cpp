@@ -227,6 +227,7 @@ class Appliance {
       if (!port.kernel_twin) continue;
       if (port.backend == config::PortBackend::kAfPacket) platform::keep_kernel_stack_off(port.device);
       platform::add_kernel_addresses(port.name, kernel_addresses(port));
+      platform::share_neighbours_with_kernel(port.name);
     }
     give_twins_routes(config_);
     uint16_t port_count = 0;

@@ -88,6 +88,12 @@ void remove_kernel_addresses(const std::string& interface, const std::vector<Ker
   change_addresses(interface, addresses, false);
 }
 
+void share_neighbours_with_kernel(const std::string& twin) {
+  write_setting(twin, "/proc/sys/net/ipv4/conf/" + twin + "/arp_accept", "1");
+  const std::string untracked = "/proc/sys/net/ipv6/conf/" + twin + "/accept_untracked_na";
+  if (std::ifstream(untracked).good()) write_setting(twin, untracked, "1");  // Linux 5.19 and later
+}
+
 void keep_kernel_stack_off(const std::string& device) {
   write_setting(device, "/proc/sys/net/ipv4/conf/" + device + "/rp_filter", "1");
   write_setting(device, "/proc/sys/net/ipv4/conf/" + device + "/arp_ignore", "8");

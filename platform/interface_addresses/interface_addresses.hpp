@@ -21,6 +21,13 @@ void add_kernel_addresses(const std::string& interface, const std::vector<Kernel
 // Removes each address from `interface` (one it does not have is no error: the goal is its absence).
 void remove_kernel_addresses(const std::string& interface, const std::vector<KernelAddress>& addresses);
 
+// The fast path copies the ARP and neighbour advertisements that reach the box to the twin, also the
+// replies to its own solicitations; Linux ignores such unsolicited answers by default. This makes the twin's
+// kernel take them (arp_accept, and accept_untracked_na where the kernel has it), so that what the fast path
+// resolves the box's kernel knows too. Throws std::runtime_error naming the setting when /proc/sys refuses
+// it.
+void share_neighbours_with_kernel(const std::string& twin);
+
 // An af_packet port's device is still a kernel interface, and the kernel's IP stack would take the frames
 // for the box's addresses there too (they are local on the twin), past the fast path's policy. This keeps
 // it out: strict reverse-path filtering (the box's networks route to the twins), no ARP replies, no IPv6.

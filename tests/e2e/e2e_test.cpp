@@ -23,9 +23,15 @@
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "tests/e2e/e2e_support.hpp"
 
 namespace torwart::lab {
 namespace {
+
+using e2e::insert_after_line;
+using e2e::python;
+using e2e::read_file;
+using e2e::replace_once;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -39,34 +45,6 @@ std::string torwart_binary() {
 
 std::string script(const std::string& name) {
   return std::string(TORWART_E2E_SCRIPTS) + "/" + name;
-}
-
-std::string python() {
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Replaces the one occurrence of `from`; fails the test when it is missing.
-std::string replace_once(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "configuration text has no '" << from << "'";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
-
-// Inserts `lines` after the line that starts with `key` (at column 0).
-std::string insert_after_line(std::string text, const std::string& key, const std::string& lines) {
-  const auto at = text.find("\n" + key);
-  EXPECT_NE(at, std::string::npos) << "configuration text has no line '" << key << "'";
-  if (at == std::string::npos) return text;
-  text.insert(text.find('\n', at + 1) + 1, lines);
-  return text;
 }
 
 uint64_t counter(const json& j, std::initializer_list<const char*> path) {

@@ -22,9 +22,14 @@
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "tests/e2e/e2e_support.hpp"
 
 namespace torwart::lab {
 namespace {
+
+using e2e::binary;
+using e2e::read_file;
+using e2e::replace_once;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -32,34 +37,14 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
-std::string binary(const char* env_name, const char* fallback) {
-  const char* env = std::getenv(env_name);
-  return env != nullptr && *env != '\0' ? env : fallback;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// `text` with the first occurrence of `from` replaced by `to` (which must be there).
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "configuration text has no '" << from << "'";
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
-
 // The Internet port takes its address by DHCP; the default routes the file had come from the lease (IPv4)
 // or are gone (the port has no IPv6 address any more); LAN clients reach the Internet through masquerade.
 std::string dhcp_config(const std::string& text) {
-  std::string out = replaced(text, "addresses: [203.0.113.2/24, 2001:db8:f00::2/64]", "addresses: dhcp");
-  out = replaced(out, "  - to: 0.0.0.0/0\n    via: 203.0.113.1\n", "");
-  out = replaced(out, "  - to: ::/0\n    via: 2001:db8:f00::1\n", "");
-  out = replaced(out, "  - address: 203.0.113.1\n    mac: 02:00:00:00:03:01\n", "");
-  out = replaced(out, "  - address: 2001:db8:f00::1\n    mac: 02:00:00:00:03:01\n", "");
+  std::string out = replace_once(text, "addresses: [203.0.113.2/24, 2001:db8:f00::2/64]", "addresses: dhcp");
+  out = replace_once(out, "  - to: 0.0.0.0/0\n    via: 203.0.113.1\n", "");
+  out = replace_once(out, "  - to: ::/0\n    via: 2001:db8:f00::1\n", "");
+  out = replace_once(out, "  - address: 203.0.113.1\n    mac: 02:00:00:00:03:01\n", "");
+  out = replace_once(out, "  - address: 2001:db8:f00::1\n    mac: 02:00:00:00:03:01\n", "");
   return out +
          "nat:\n  source:\n    - {name: lan-masquerade, out: inet, from: [lan], translate_to: interface}\n";
 }
@@ -207,6 +192,17 @@ TEST_F(KernelMirrorE2eTest, RoutesSetWithIpOnATwinSteerTransitTrafficAndLeaveAga
   ASSERT_FALSE(HasFatalFailure());
   // A network behind the KDN router that the configuration does not route: LAN pings to it follow the
   // default route to the Internet, which has no way back.
+  // Neighbours the fast path resolves, the box's kernel knows too: a LAN client that never asks for the
+  // box's address (a static entry for its gateway) is resolved by the fast path's own ARP, whose answer the
+  // twin's kernel takes (arp_accept).
+  ASSERT_TRUE(in("lan", {"ip", "neigh", "replace", "192.168.10.1", "lladdr", "02:00:00:00:01:fe", "dev",
+                         "eth0", "nud", "permanent"})
+                  .ok());
+  EXPECT_TRUE(pings("lan", "10.20.0.10")) << "LAN to the KDN server";
+  const std::string kernel_neighbours = in("app", {"ip", "neigh", "show", "dev", "lan"}).output;
+  EXPECT_NE(kernel_neighbours.find("192.168.10.10 lladdr 02:00:00:00:01:10"), std::string::npos)
+      << kernel_neighbours;
+
   // The box's kernel has the configuration's routes on the twins (proto 245), so its own connections reach
   // what lies behind a gateway: the KDN server.
   const std::string given = in("app", {"ip", "route", "show", "proto", "245"}).output;

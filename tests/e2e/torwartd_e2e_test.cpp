@@ -26,39 +26,20 @@
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
 #include "rules/config/config_digest.hpp"
+#include "tests/e2e/e2e_support.hpp"
 
 namespace torwart::lab {
 namespace {
+
+using e2e::binary;
+using e2e::insert_after_line;
+using e2e::python;
+using e2e::read_file;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-std::string binary(const char* env_name, const char* fallback) {
-  const char* env = std::getenv(env_name);
-  return env != nullptr && *env != '\0' ? env : fallback;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string python() {
-  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-// The text with `lines` inserted after the line starting with `key` at column 0.
-std::string insert_after_line(std::string text, const std::string& key, const std::string& lines) {
-  const auto at = text.find("\n" + key);
-  EXPECT_NE(at, std::string::npos) << "configuration text has no line '" << key << "'";
-  if (at == std::string::npos) return text;
-  text.insert(text.find('\n', at + 1) + 1, lines);
-  return text;
-}
 
 std::string with_route(const std::string& text, const std::string& prefix) {
   return insert_after_line(text, "routes:", "  - to: " + prefix + "\n    via: 10.200.0.1\n");
