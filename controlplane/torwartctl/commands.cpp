@@ -126,6 +126,16 @@ void print_learned(const json& fastpath, const json& mirror) {
       for (const auto& r : mirror["recent_refusals"])
         std::cout << "  refused: " << r.get<std::string>() << "\n";
     }
+    if (mirror.contains("dhcp")) {
+      for (const auto& [twin, client] : mirror["dhcp"].items()) {
+        const json& lease = client["lease"];
+        std::cout << "dhcp " << std::left << std::setw(13) << twin << std::right
+                  << (lease.contains("address") ? "lease " + lease["address"].get<std::string>() + " via " +
+                                                      lease.value("routers", std::string("-"))
+                                                : std::string("no lease"))
+                  << " (dhclient pid " << client["pid"] << ", started " << client["starts"] << " times)\n";
+      }
+    }
   }
   if (!fastpath.contains("learned")) return;
   const auto& l = fastpath["learned"];

@@ -274,6 +274,9 @@ TEST_F(KernelMirrorE2eTest, DhcpGivesTheUplinkItsAddressAndMasqueradeFollowsTheL
   const json client = s["kernel_mirror"]["dhcp"]["inet"];
   EXPECT_EQ(client["lease"]["address"], "203.0.113.50/24") << client.dump();
   EXPECT_TRUE(pings("lan", "198.51.100.10")) << "no way out through the leased address";
+  const CommandResult human = run_command({torwartctl_, "-S", socket(), "status"}, milliseconds(10000));
+  EXPECT_NE(human.output.find("lease 203.0.113.50/24 via 203.0.113.1"), std::string::npos) << human.output;
+  EXPECT_NE(human.output.find("kernel dhcp"), std::string::npos) << human.output;
   const json stats = appliance_->stats();
   EXPECT_GT(stats["nat"]["packets_translated"].get<uint64_t>(), 0u) << stats.dump();
   EXPECT_NE(in("app", {"ip", "-4", "addr", "show", "dev", "inet"}).output.find("203.0.113.50/24"),
