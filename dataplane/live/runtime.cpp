@@ -179,11 +179,10 @@ class Appliance {
     }
 
     signatures_ = std::make_unique<SignatureLoader>(config_.ids.cache_dir);
-    std::unique_ptr<Snapshot> first = build_snapshot(config_, 1, config::config_digest(options_.config_text));
+    BuiltSnapshot first = build_snapshot(config_, 1, config::config_digest(options_.config_text));
     // The slow path's context (worker id `workers`) inspects too: one scratch more than workers.
-    first->attach_signatures(signatures_->load(config_.ids, workers + 1, std::cerr, "torwart: "));
+    first.snapshot->attach_signatures(signatures_->load(config_.ids, workers + 1, std::cerr, "torwart: "));
     install(std::move(first));
-    effective_ = std::move(next_effective_);
 
     std::filesystem::create_directories(options_.log_dir);
     eve_ = std::make_unique<EveSpool>(options_.log_dir, uint64_t{config_.logging.eve_file_mb} << 20,
@@ -243,7 +242,8 @@ class Appliance {
     if (twins_.empty()) return;
     std::vector<platform::KernelRouteRequest> requests;
     for (const auto& route : configured.routes) {
-      if (route.blackhole || !has_twin_in(configured, route.interface)) continue;
+      const config::Port* port = port_named(configured, route.interface);
+      if (route.blackhole || port == nullptr || !port->kernel_twin) continue;
       platform::KernelRouteRequest& r = requests.emplace_back();
       r.ipv6 = !route.to.address.is_v4();
       r.destination = route.to.address.bytes;
@@ -264,9 +264,10 @@ class Appliance {
       std::cerr << "torwart: the box's kernel did not take the route " << problem << "\n";
   }
 
-  static bool has_twin_in(const config::Config& config, const std::string& port) {
-    return std::any_of(config.ports.begin(), config.ports.end(),
-                       [&](const config::Port& p) { return p.name == port && p.kernel_twin; });
+  static const config::Port* port_named(const config::Config& config, const std::string& name) {
+    auto it = std::find_if(config.ports.begin(), config.ports.end(),
+                           [&](const config::Port& p) { return p.name == name; });
+    return it == config.ports.end() ? nullptr : &*it;
   }
 
   // A reload that changes a twin's port addresses changes them on its kernel interface too.
@@ -507,6 +508,7 @@ class Appliance {
       const platform::PortStatus s = platform::port_status(p.port_id);
       char mac[RTE_ETHER_ADDR_FMT_SIZE];
       rte_ether_format_addr(mac, sizeof mac, &p.mac);
+      const config::Port* configured = port_named(configured_, p.name);
       ports.push_back({{"name", p.name},
                        {"port_id", p.port_id},
                        {"driver", p.driver},
@@ -517,8 +519,8 @@ class Appliance {
                        {"rx_missed", s.rx_missed},
                        {"rx_errors", s.rx_errors},
                        {"tx_errors", s.tx_errors},
-                       {"kernel_twin", has_twin(p.name)},
-                       {"address_by_dhcp", by_dhcp(p.name)}});
+                       {"kernel_twin", configured != nullptr && configured->kernel_twin},
+                       {"address_by_dhcp", configured != nullptr && configured->address_by_dhcp}});
     }
     return {{"name", current_->source().name},
             {"torwart_version", platform::build_version()},
@@ -535,12 +537,21 @@ class Appliance {
             {"learned", learned_json()}};
   }
 
-  // The running configuration merged with what was learned, compiled. The merge is kept in next_effective_
-  // until the caller installs the snapshot.
-  std::unique_ptr<Snapshot> build_snapshot(const config::Config& configured, uint64_t version,
-                                           std::string digest) {
-    next_effective_ = learned::effective_config(configured, learned_);
-    return Snapshot::build(next_effective_.config, version, std::move(digest), bindings_of(ports_));
+  // A configuration merged with what was learned, compiled; the merge's account (what was taken, what not)
+  // goes with it. Its merged configuration is the snapshot's source(), not kept twice.
+  struct BuiltSnapshot {
+    std::unique_ptr<Snapshot> snapshot;
+    learned::EffectiveConfig merge;
+  };
+  BuiltSnapshot build_snapshot(const config::Config& configured, uint64_t version, std::string digest) {
+    BuiltSnapshot built{nullptr, learned::effective_config(configured, learned_)};
+    built.snapshot = Snapshot::build(built.merge.config, version, std::move(digest), bindings_of(ports_));
+    built.merge.config = {};
+    return built;
+  }
+  void install(BuiltSnapshot built) {
+    install(std::move(built.snapshot));
+    merge_ = std::move(built.merge);
   }
 
   // A new state from the kernel mirror: the running version, rebuilt with it, replaces the snapshot (RCU
@@ -560,7 +571,7 @@ class Appliance {
                          " is not above the running " + std::to_string(learned_.generation));
     }
     learned::LearnedState previous = std::exchange(learned_, std::move(state));
-    std::unique_ptr<Snapshot> next;
+    BuiltSnapshot next;
     try {
       next = build_snapshot(configured_, current_->version(), current_->digest());
     } catch (const std::exception& e) {
@@ -569,28 +580,17 @@ class Appliance {
       throw ControlError(std::string("learned state refused: cannot build the snapshot: ") + e.what() +
                          "; generation " + std::to_string(learned_.generation) + " stays");
     }
-    next->attach_signatures(current_->shared_signatures());
+    next.snapshot->attach_signatures(current_->shared_signatures());
     install(std::move(next));
-    effective_ = std::move(next_effective_);
     return learned_json();
-  }
-
-  bool has_twin(const std::string& port) const {
-    return std::any_of(configured_.ports.begin(), configured_.ports.end(),
-                       [&](const config::Port& p) { return p.name == port && p.kernel_twin; });
-  }
-
-  bool by_dhcp(const std::string& port) const {
-    return std::any_of(configured_.ports.begin(), configured_.ports.end(),
-                       [&](const config::Port& p) { return p.name == port && p.address_by_dhcp; });
   }
 
   nlohmann::json learned_json() const {
     nlohmann::json not_taken = nlohmann::json::array();
-    for (const auto& n : effective_.not_taken) not_taken.push_back({{"what", n.what}, {"reason", n.reason}});
-    return {{"generation", learned_.generation},       {"addresses_taken", effective_.addresses_taken},
-            {"routes_taken", effective_.routes_taken}, {"neighbours_taken", effective_.neighbours_taken},
-            {"refused_messages", learned_refused_},    {"not_taken", not_taken}};
+    for (const auto& n : merge_.not_taken) not_taken.push_back({{"what", n.what}, {"reason", n.reason}});
+    return {{"generation", learned_.generation},    {"addresses_taken", merge_.addresses_taken},
+            {"routes_taken", merge_.routes_taken},  {"neighbours_taken", merge_.neighbours_taken},
+            {"refused_messages", learned_refused_}, {"not_taken", not_taken}};
   }
 
   // Every route the running snapshot holds, with where it came from: the configuration file, a connected
@@ -652,7 +652,7 @@ class Appliance {
       }
       version = request["config_version"];
     }
-    std::unique_ptr<Snapshot> next;
+    BuiltSnapshot next;
     try {
       next = build_snapshot(candidate, version, config::config_digest(text));
     } catch (const std::exception& e) {
@@ -661,8 +661,8 @@ class Appliance {
     }
     try {
       // Built beside the running set; groups whose patterns did not change share its databases.
-      next->attach_signatures(signatures_->load(candidate.ids, static_cast<unsigned>(contexts_.size()) + 1,
-                                                std::cerr, "torwart: "));
+      next.snapshot->attach_signatures(signatures_->load(
+          candidate.ids, static_cast<unsigned>(contexts_.size()) + 1, std::cerr, "torwart: "));
     } catch (const std::exception& e) {
       throw ControlError(std::string("signatures refused: ") + e.what() + "; version " +
                          std::to_string(current_->version()) + " keeps running");
@@ -678,7 +678,6 @@ class Appliance {
     install(std::move(next));
     if (configured_.routes != candidate.routes) give_twins_routes(candidate);
     configured_ = candidate;
-    effective_ = std::move(next_effective_);
     eve_->set_host(candidate.name);  // records drained from here on, those of the last moments included
     shared_.burst = candidate.dataplane.burst;
     shared_.idle_sleep_us = candidate.dataplane.idle_sleep_us;
@@ -694,12 +693,12 @@ class Appliance {
 
   config::Config config_;  // the configuration torwart run was started with
   RunOptions options_;
-  // The running configuration as its text says, what the kernel twins taught the box (the control plane's
-  // `learned` command), and the two merged: what the running snapshot was built from.
+
+  // The running configuration as its text says, and what the kernel twins taught the box (the control
+  // plane's `learned` command); the snapshot runs the two merged.
   config::Config configured_ = config_;
   learned::LearnedState learned_;
-  learned::EffectiveConfig effective_;
-  learned::EffectiveConfig next_effective_;  // of the snapshot being built, until it is installed
+  learned::EffectiveConfig merge_;  // the running snapshot's merge account (its config is the snapshot's)
   uint64_t stats_interval_ns_ = stats_interval_ns(config_);
   uint64_t learned_refused_ = 0;
   uint32_t installed_snapshots_ = 0;

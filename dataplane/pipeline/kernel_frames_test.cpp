@@ -231,6 +231,12 @@ class DhcpPortTest : public FastPath {
     ctx->snapshot = snapshot.get();
     slow->use_snapshot(snapshot.get());
   }
+  // The worker again, with NAT tables (the fixture's has none).
+  void use_nat_worker() {
+    ctx = std::make_unique<WorkerContext>(0, pool(), neighbours, tx, punt, eve, RateLimits{},
+                                          FragmentLimits{}, conntrack::FlowTableConfig{1024, {}, -1},
+                                          nat::NatTableConfig{1024, 1024, 1});
+  }
   uint64_t version_ = 1;
   static Bytes client_message(const char* source_mac, const std::string& source, uint16_t from = 68,
                               uint16_t to = 67) {
@@ -279,9 +285,7 @@ TEST_F(DhcpPortTest, MasqueradeWithoutALeaseDropsInsteadOfLeakingTheInsideSource
   use_dhcp_on_inet(
       "", "nat:\n  source:\n    - {name: masq, out: inet, from: [lan]}\n",
       config::Route{*config::IpPrefix::parse("198.51.100.0/24"), std::nullopt, "inet", false, ""});
-  ctx = std::make_unique<WorkerContext>(0, pool(), neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{},
-                                        conntrack::FlowTableConfig{1024, {}, -1},
-                                        nat::NatTableConfig{1024, 1024, 1});
+  use_nat_worker();
   ctx->snapshot = snapshot.get();
   ctx->now_ns = now_ns;
   run(kLan, {test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
@@ -320,9 +324,7 @@ TEST_F(DhcpPortTest, ANewLeaseEndsConnectionsTranslatedToTheOldAddress) {
     ctx->snapshot = snapshot.get();
     slow->use_snapshot(snapshot.get());
   };
-  ctx = std::make_unique<WorkerContext>(0, pool(), neighbours, tx, punt, eve, RateLimits{}, FragmentLimits{},
-                                        conntrack::FlowTableConfig{1024, {}, -1},
-                                        nat::NatTableConfig{1024, 1024, 1});
+  use_nat_worker();
   ctx->now_ns = now_ns;
   auto datagram = [](uint16_t port) {
     return test::ipv4_frame({.source = kLanClientMac, .destination = kLanMac},
