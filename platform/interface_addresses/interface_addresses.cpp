@@ -1,5 +1,7 @@
 #include "platform/interface_addresses/interface_addresses.hpp"
 
+#include "platform/interface_addresses/rtnetlink_socket.hpp"
+
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netlink/errno.h>
@@ -14,14 +16,8 @@
 namespace torwart::platform {
 namespace {
 
-struct SocketFree {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
 struct AddrFree {
   void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
-};
-struct LocalFree {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
 };
 
 std::string text_of(const KernelAddress& address) {
@@ -45,14 +41,10 @@ void write_setting(const std::string& interface, const std::string& path, const 
 void change_addresses(const std::string& interface, const std::vector<KernelAddress>& addresses, bool add) {
   const unsigned index = if_nametoindex(interface.c_str());
   if (index == 0) throw std::runtime_error("kernel interface '" + interface + "' does not exist");
-  std::unique_ptr<nl_sock, SocketFree> socket(nl_socket_alloc());
-  if (!socket) throw std::runtime_error("cannot allocate a netlink socket");
-  if (int rc = nl_connect(socket.get(), NETLINK_ROUTE); rc < 0)
-    throw std::runtime_error(std::string("cannot open rtnetlink: ") + nl_geterror(rc));
+  NlSocket socket = open_rtnetlink();
   for (const auto& address : addresses) {
     const int family = address.ipv6 ? AF_INET6 : AF_INET;
-    std::unique_ptr<nl_addr, LocalFree> local(
-        nl_addr_build(family, address.bytes.data(), address.ipv6 ? 16 : 4));
+    NlAddr local(nl_addr_build(family, address.bytes.data(), address.ipv6 ? 16 : 4));
     std::unique_ptr<rtnl_addr, AddrFree> request(rtnl_addr_alloc());
     if (!local || !request) throw std::runtime_error("out of memory building a netlink address");
     nl_addr_set_prefixlen(local.get(), address.prefix_length);

@@ -1,5 +1,7 @@
 #include "platform/interface_addresses/kernel_routes.hpp"
 
+#include "platform/interface_addresses/rtnetlink_socket.hpp"
+
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -13,17 +15,11 @@
 namespace torwart::platform {
 namespace {
 
-struct SocketFree {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
 struct CacheFree {
   void operator()(nl_cache* c) const { nl_cache_free(c); }
 };
 struct RouteFree {
   void operator()(rtnl_route* r) const { rtnl_route_put(r); }
-};
-struct AddrFree {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
 };
 
 std::string text_of(const KernelRouteRequest& route) {
@@ -59,7 +55,7 @@ std::string add(nl_sock* socket, const KernelRouteRequest& request, uint8_t prot
   const int family = request.ipv6 ? AF_INET6 : AF_INET;
   const int size = request.ipv6 ? 16 : 4;
   std::unique_ptr<rtnl_route, RouteFree> route(rtnl_route_alloc());
-  std::unique_ptr<nl_addr, AddrFree> destination(nl_addr_build(family, request.destination.data(), size));
+  NlAddr destination(nl_addr_build(family, request.destination.data(), size));
   if (!route || !destination) return text_of(request) + ": out of memory";
   nl_addr_set_prefixlen(destination.get(), request.prefix_length);
   rtnl_route_set_family(route.get(), static_cast<uint8_t>(family));
@@ -72,7 +68,7 @@ std::string add(nl_sock* socket, const KernelRouteRequest& request, uint8_t prot
   if (hop == nullptr) return text_of(request) + ": out of memory";
   rtnl_route_nh_set_ifindex(hop, static_cast<int>(index));
   if (request.has_gateway) {
-    std::unique_ptr<nl_addr, AddrFree> gateway(nl_addr_build(family, request.gateway.data(), size));
+    NlAddr gateway(nl_addr_build(family, request.gateway.data(), size));
     if (!gateway) {
       rtnl_route_nh_free(hop);
       return text_of(request) + ": out of memory";
@@ -89,10 +85,7 @@ std::string add(nl_sock* socket, const KernelRouteRequest& request, uint8_t prot
 }  // namespace
 
 std::vector<std::string> set_kernel_routes(const std::vector<KernelRouteRequest>& routes, uint8_t protocol) {
-  std::unique_ptr<nl_sock, SocketFree> socket(nl_socket_alloc());
-  if (!socket) throw std::runtime_error("cannot allocate a netlink socket");
-  if (int rc = nl_connect(socket.get(), NETLINK_ROUTE); rc < 0)
-    throw std::runtime_error(std::string("cannot open rtnetlink: ") + nl_geterror(rc));
+  NlSocket socket = open_rtnetlink();
   remove_previous(socket.get(), protocol);
   std::vector<std::string> refused;
   for (const auto& route : routes) {
