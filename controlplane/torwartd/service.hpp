@@ -98,6 +98,14 @@ class ControlService {
 
   static Author self();  // torwartd as the author of its own rollbacks
 
+  // The store's current version (0: empty): the management API's ETag, cheaper than status().
+  uint64_t current_version() const;
+  // Audit records after line `after` (1-based line numbers; 0: from the start), at most `limit` (1-1000),
+  // each with its "line"; "next" is the `after` of the following page, "lines" the log's length.
+  nlohmann::json audit_records(uint64_t after, unsigned limit) const;
+  // A request refused before it reached an operation (the API's role checks): one "refused" record.
+  void audit_refusal(const Author& who, const std::string& action, const std::string& reason);
+
   // What status() reports under "kernel_mirror" (torwartd --kernel-mirror); nothing when unset.
   void set_kernel_mirror_status(std::function<nlohmann::json()> report) {
     kernel_mirror_status_ = std::move(report);
