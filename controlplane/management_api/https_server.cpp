@@ -2,7 +2,7 @@
 
 #include <openssl/ssl.h>
 
-#include <iostream>
+#include <array>
 #include <optional>
 
 #include <boost/asio/ssl/stream.hpp>
@@ -94,6 +94,7 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
         nlohmann::json{
             {"kind", "bad_input"}, {"error", "HTTP: " + ec.message()}, {"details", nlohmann::json::array()}}
             .dump();
+    drain_before_close_ = true;
     send(r, false, 11);
   }
 
@@ -135,7 +136,25 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    if (drain_before_close_) return drain();
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+  }
+
+  // A request refused before it was read to its end leaves the client's bytes in flight; closing on them
+  // makes the kernel send a reset that can destroy the answer before the client read it. So end our side
+  // (FIN after the answer), then read and drop what still comes, at most 2 s or 16 MiB, before closing.
+  void drain() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    drain_more();
+  }
+  void drain_more() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > (size_t{16} << 20)) return;
+          self->drain_more();
+        });
   }
 
   beast::ssl_stream<beast::tcp_stream> stream_;
@@ -145,6 +164,9 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   unsigned requests_ = 0;
+  bool drain_before_close_ = false;
+  size_t drained_ = 0;
+  std::array<char, 16384> discard_{};
 };
 
 HttpsServer::HttpsServer(net::io_context& io, net::ssl::context& tls, const tcp::endpoint& at,

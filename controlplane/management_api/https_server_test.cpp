@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "controlplane/management_api/https_client_for_tests.hpp"
@@ -174,9 +176,15 @@ TEST_F(HttpsServerTest, CertificatesTheProviderDidNotIssueOrRevokedAreRefused) {
     }
     EXPECT_TRUE(failed) << r.reason;
     ++expected;
-    const auto counters = on_server([this] {
-      return std::make_pair(server_->counters().tls_refused, server_->counters().last_tls_refusal);
-    });
+    // The client may hear the alert before the server's handshake handler has counted it.
+    std::pair<uint64_t, std::string> counters;
+    for (int wait = 0; wait < 100; ++wait) {
+      counters = on_server([this] {
+        return std::make_pair(server_->counters().tls_refused, server_->counters().last_tls_refusal);
+      });
+      if (counters.first == expected) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     EXPECT_EQ(counters.first, expected);
     EXPECT_NE(counters.second.find(r.reason), std::string::npos) << counters.second;
   }
@@ -294,6 +302,51 @@ TEST_F(HttpsServerTest, AThousandRequestsFromFiftyClientsDuringACommitConfirmedT
   EXPECT_EQ(history["versions"].back()["kind"], "auto-rollback") << history.dump();
   EXPECT_LT(rss_kib() - rss_before, 64 * 1024) << "memory grew by more than 64 MiB";
   EXPECT_EQ(on_server([this] { return server_->counters().active; }), 1u);
+}
+
+// Debian's sslscan against the running API: every protocol, suite and key exchange group it can get the
+// server to accept must be on TR-02102-2's list (tr02102_tls.hpp), and renegotiation must be refused.
+TEST_F(HttpsServerTest, AScannerFindsOnlyWhatTr02102Allows) {
+  start();
+  const fs::path report = dir_ / "sslscan.txt";
+  const std::string command = "sslscan --no-colour --no-heartbleed 127.0.0.1:" + std::to_string(port_) +
+                              " > " + report.string() + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command << " (is Debian's sslscan installed?)";
+  const std::set<std::string> protocols{"TLSv1.2", "TLSv1.3"};
+  const std::set<std::string> suites{"TLS_AES_128_GCM_SHA256",        "TLS_AES_256_GCM_SHA384",
+                                     "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                                     "ECDHE-RSA-AES128-GCM-SHA256",   "ECDHE-RSA-AES256-GCM-SHA384"};
+  const std::set<std::string> groups{"secp256r1",       "secp384r1",       "secp521r1",
+                                     "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1"};
+  std::ifstream in(report);
+  std::string line, section;
+  std::set<std::string> enabled, accepted, offered_groups;
+  bool renegotiation_refused = false;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == ' ' && line.find(':') != std::string::npos) section = line;
+    std::istringstream words(line);
+    std::string a, b, c, d;
+    words >> a >> b >> c >> d;
+    if (section.find("Protocols") != std::string::npos && b == "enabled") enabled.insert(a);
+    if (a == "Preferred" || a == "Accepted") {
+      std::string name;
+      words >> name;  // "Accepted  TLSv1.3  256 bits  NAME"
+      accepted.insert(d == "bits" ? name : d);
+    }
+    if (section.find("Key Exchange Group") != std::string::npos && a.rfind("TLSv", 0) == 0)
+      offered_groups.insert(d);
+    if (line.find("Session renegotiation not supported") != std::string::npos) renegotiation_refused = true;
+  }
+  std::stringstream whole;
+  whole << std::ifstream(report).rdbuf();
+  EXPECT_EQ(enabled, protocols) << whole.str();
+  ASSERT_FALSE(accepted.empty()) << whole.str();
+  for (const auto& suite : accepted)
+    EXPECT_TRUE(suites.count(suite)) << suite << " is not on TR-02102-2's list";
+  ASSERT_FALSE(offered_groups.empty()) << whole.str();
+  for (const auto& group : offered_groups)
+    EXPECT_TRUE(groups.count(group)) << group << " is not on TR-02102-2's list";
+  EXPECT_TRUE(renegotiation_refused) << whole.str();
 }
 
 }  // namespace

@@ -17,6 +17,11 @@
 #include "controlplane/dhcp/dhcp_clients.hpp"
 #include "controlplane/kernel_mirror/learned_publisher.hpp"
 #include "controlplane/logging/spool_retention.hpp"
+#include "controlplane/management_api/api_handler.hpp"
+#include "controlplane/management_api/https_server.hpp"
+#include "controlplane/management_api/listen_address.hpp"
+#include "controlplane/management_api/openapi_document.hpp"
+#include "controlplane/tls/tr02102_tls.hpp"
 #include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
@@ -91,6 +96,22 @@ int main(int argc, char** argv) {
   app.add_option("--dhcp-script", dhcp_script, "The dhclient script (default: beside torwartd)")
       ->capture_default_str();
   app.add_option("--dhcp-dir", dhcp_dir, "dhclient's pid files, lease databases and lease summaries")
+      ->capture_default_str();
+  std::string api_listen;
+  torwart::controlplane::tls::TlsFiles api_files{"/etc/torwart/api/provider-ca.pem",
+                                                 "/etc/torwart/api/box.pem", "/etc/torwart/api/box.key",
+                                                 "/etc/torwart/api/provider-ca.crl"};
+  app.add_option("--api", api_listen,
+                 "Serve the management API (HTTPS, mutual TLS only) on ADDRESS:PORT of the management\n"
+                 "interface, e.g. 192.0.2.10:8443 (README \"Management API\"); off when not given");
+  app.add_option("--api-ca", api_files.ca, "The provider's CA: clients need a certificate it issued")
+      ->capture_default_str();
+  app.add_option("--api-cert", api_files.cert, "The box's certificate (chain) for the API")
+      ->capture_default_str();
+  app.add_option("--api-key", api_files.key, "Its private key")->capture_default_str();
+  app.add_option("--api-crl", api_files.crl,
+                 "The provider CA's revocation list (required: a revoked\n"
+                 "certificate must not get in; reread at torwartd's start)")
       ->capture_default_str();
   bool verify_audit = false;
   app.add_flag(
@@ -205,6 +226,40 @@ int main(int argc, char** argv) {
         return report;
       });
       check_mirror();
+    }
+    // The management API: the same service, on the same thread, so API and socket requests never interleave.
+    std::unique_ptr<boost::asio::ssl::context> api_tls;
+    std::unique_ptr<torwart::controlplane::api::ApiHandler> api_handler;
+    std::unique_ptr<torwart::controlplane::api::HttpsServer> api_server;
+    if (!api_listen.empty()) {
+      namespace api = torwart::controlplane::api;
+      boost::asio::ip::tcp::endpoint at;
+      try {
+        at = api::parse_listen_address(api_listen);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "torwartd: --api: " << e.what() << "\n";
+        return 2;
+      }
+      api_tls = std::make_unique<boost::asio::ssl::context>(
+          torwart::controlplane::tls::make_server_context(api_files));
+      api_handler = std::make_unique<api::ApiHandler>(service, std::string(api::openapi_document()));
+      api_server = std::make_unique<api::HttpsServer>(
+          io, *api_tls, at, [&](const api::ApiRequest& request, const api::ClientIdentity& identity) {
+            api::ApiResponse answer = api_handler->handle(request, identity);
+            timers.rearm();
+            return answer;
+          });
+      service.add_status_report("management_api", [&] {
+        nlohmann::json report = api_server->status();
+        report["listen"] = api_listen;
+        report["refused_by_role"] = api_handler->refusals();
+        nlohmann::json answers = nlohmann::json::object();
+        for (const auto& [status, count] : api_handler->answers()) answers[std::to_string(status)] = count;
+        report["answers"] = answers;
+        return report;
+      });
+      std::cerr << "torwartd: management API on " << api_listen << " (mutual TLS, CA " << api_files.ca
+                << ")\n";
     }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });

@@ -208,7 +208,7 @@ nlohmann::json ControlService::status() {
   for (const auto& [v, reason] : store_.lost()) lost.push_back({{"version", v}, {"reason", reason}});
   out["store"] = {
       {"intact", damage.empty()}, {"damage", damage}, {"lost", lost}, {"detections", store_.detections()}};
-  if (kernel_mirror_status_) out["kernel_mirror"] = kernel_mirror_status_();
+  for (const auto& [name, report] : status_reports_) out[name] = report();
   out["audit"] = {{"intact", !audit_problem_.has_value()},
                   {"problem", audit_problem_.value_or("")},
                   {"records", audit_.head().records}};

@@ -8,6 +8,7 @@
 // Not thread-safe: torwartd calls it from its one io_context thread, which also serialises edits.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -108,7 +109,12 @@ class ControlService {
 
   // What status() reports under "kernel_mirror" (torwartd --kernel-mirror); nothing when unset.
   void set_kernel_mirror_status(std::function<nlohmann::json()> report) {
-    kernel_mirror_status_ = std::move(report);
+    add_status_report("kernel_mirror", std::move(report));
+  }
+  // What status() reports under `name` (a part of torwartd that runs beside the service: the management API,
+  // log shipping).
+  void add_status_report(const std::string& name, std::function<nlohmann::json()> report) {
+    status_reports_[name] = std::move(report);
   }
 
  private:
@@ -132,8 +138,8 @@ class ControlService {
   std::optional<std::pair<std::string, std::string>> initial_;  // text, origin
   void record_audit_break();
 
-  std::optional<std::string> audit_problem_;
-  std::function<nlohmann::json()> kernel_mirror_status_;  // what the audit log's check at start found
+  std::optional<std::string> audit_problem_;  // what the audit log's check at start found
+  std::map<std::string, std::function<nlohmann::json()>> status_reports_;
   bool audit_break_recorded_ = false;
 };
 
