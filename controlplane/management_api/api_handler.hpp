@@ -49,6 +49,7 @@ class ApiHandler {
 
  private:
   ApiResponse dispatch(const ApiRequest& request, const ClientIdentity& identity);
+  ApiResponse metrics();
   ApiResponse refuse(const Author& who, const std::string& action, const std::string& reason);
 
   ControlService& service_;

@@ -121,6 +121,7 @@ std::vector<Case> every_route() {
       {"GET", "/api/v1/logging", "", "", 200},
       {"PUT", "/api/v1/logging", json{{"section", "logging:\n  retention_days: 7\n"}}.dump(), "\"v2\"", 200},
       {"GET", "/api/v1/openapi.json", "", "", 200},
+      {"GET", "/metrics", "", "", 200},
   };
 }
 

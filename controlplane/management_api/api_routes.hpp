@@ -47,6 +47,7 @@ inline constexpr std::array kRoutes{
     Route{"GET", "/api/v1/logging", "logging", Permission::kReadLogging, VersionUse::kReports},
     Route{"PUT", "/api/v1/logging", "set-logging", Permission::kChangeLogging, VersionUse::kRequires},
     Route{"GET", "/api/v1/openapi.json", "openapi", Permission::kReadApi, VersionUse::kNone},
+    Route{"GET", "/metrics", "metrics", Permission::kReadState, VersionUse::kNone},
 };
 
 // The route of a torwartd command as torwartctl sends it (for "show": with or without a version).

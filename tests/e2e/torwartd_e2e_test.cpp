@@ -137,6 +137,16 @@ class TorwartdE2eTest : public ::testing::Test {
 
   json fastpath() { return appliance_->status(); }
 
+  // torwartd again, now with the management API on loopback and a test PKI (test_pki.sh) in `pki`; the port.
+  std::string restart_torwartd_with_api(const std::string& pki) {
+    EXPECT_EQ(std::system((std::string(TEST_PKI_SCRIPT) + " " + pki + " >/dev/null 2>&1").c_str()), 0);
+    const std::string port = std::to_string(20000 + getpid() % 20000);
+    kill_torwartd();
+    start_torwartd({"--api", "127.0.0.1:" + port, "--api-ca", pki + "/ca.pem", "--api-cert", pki + "/server.pem",
+                    "--api-key", pki + "/server.key", "--api-crl", pki + "/crl.pem"});
+    return port;
+  }
+
   // Waits until the fast path runs `version`; returns its status.
   json wait_for_version(uint64_t version, seconds timeout) {
     json s;
@@ -202,11 +212,7 @@ TEST_F(TorwartdE2eTest, UnconfirmedCommitRollsBackOnTime) {
 // may not change the box is refused and the refusal is in the audit log with the certificate's name.
 TEST_F(TorwartdE2eTest, TheRemoteCliWorksThroughTheManagementApi) {
   const std::string pki = work_dir_ + "/pki";
-  ASSERT_EQ(std::system((std::string(TEST_PKI_SCRIPT) + " " + pki + " >/dev/null 2>&1").c_str()), 0);
-  const std::string port = std::to_string(20000 + getpid() % 20000);
-  kill_torwartd();
-  start_torwartd({"--api", "127.0.0.1:" + port, "--api-ca", pki + "/ca.pem", "--api-cert",
-                  pki + "/server.pem", "--api-key", pki + "/server.key", "--api-crl", pki + "/crl.pem"});
+  const std::string port = restart_torwartd_with_api(pki);
   auto remote = [&](const std::string& role, Argv args) {
     Argv argv{torwartctl_,
               "--host",
@@ -264,6 +270,46 @@ TEST_F(TorwartdE2eTest, TheRemoteCliWorksThroughTheManagementApi) {
   r = ctl({"config", "history", "--json"});
   ASSERT_TRUE(r.ok()) << r.output;
   EXPECT_EQ(parse_json_output(r.output)["versions"][1]["author"]["via"], "api");
+}
+
+// Debian's real Prometheus scrapes /metrics through the API with a client certificate (role auditor) and
+// finds the fast path's and torwartd's counters under their Prometheus names.
+TEST_F(TorwartdE2eTest, PrometheusScrapesTheBoxThroughTheManagementApi) {
+  ASSERT_FALSE(find_program("prometheus").empty()) << "Debian's prometheus package";
+  const std::string pki = work_dir_ + "/pki";
+  const std::string port = restart_torwartd_with_api(pki);
+  const std::string web = std::to_string(40000 + getpid() % 20000);
+  write("prometheus.yml", "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+                          "scrape_configs:\n"
+                          "  - job_name: torwart\n"
+                          "    scheme: https\n"
+                          "    tls_config: {ca_file: " + pki + "/ca.pem, cert_file: " + pki +
+                              "/client-auditor.pem, key_file: " + pki + "/client-auditor.key}\n"
+                          "    static_configs: [{targets: ['127.0.0.1:" + port + "']}]\n");
+  BackgroundProcess prometheus({find_program("prometheus"), "--config.file=" + work_dir_ + "/prometheus.yml",
+                                "--storage.tsdb.path=" + work_dir_ + "/tsdb",
+                                "--web.listen-address=127.0.0.1:" + web},
+                               work_dir_ + "/prometheus.log");
+  auto query = [&](const std::string& expression) {
+    const CommandResult r = run_command({"curl", "-s", "--get", "--data-urlencode", "query=" + expression,
+                                         "http://127.0.0.1:" + web + "/api/v1/query"},
+                                        std::chrono::milliseconds(5000));
+    const json answer = json::parse(r.output, nullptr, false);
+    return answer.is_discarded() ? json::array() : answer["data"]["result"];
+  };
+  json series;
+  for (auto deadline = Clock::now() + seconds(40); Clock::now() < deadline;) {
+    series = query("torwart_port_rx_packets_total");
+    if (series.size() == 3 && query("up{job=\"torwart\"} == 1").size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_EQ(series.size(), 3u) << "one series per port: " << series.dump() << "\n"
+                               << read_file(work_dir_ + "/prometheus.log");
+  for (const auto& s : series) EXPECT_TRUE(s["metric"].contains("port")) << s.dump();
+  EXPECT_EQ(query("torwart_fastpath_up == 1").size(), 1u);
+  EXPECT_EQ(query("torwartd_config_current == 1").size(), 1u);
+  EXPECT_EQ(query("torwartd_management_api_tls_refused_total").size(), 1u);
+  prometheus.stop();
 }
 
 TEST_F(TorwartdE2eTest, ConfirmedCommitStays) {
