@@ -21,6 +21,7 @@
 #include "controlplane/management_api/https_server.hpp"
 #include "controlplane/management_api/listen_address.hpp"
 #include "controlplane/management_api/openapi_document.hpp"
+#include "controlplane/management_filter/management_filter.hpp"
 #include "controlplane/tls/tr02102_tls.hpp"
 #include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
@@ -113,6 +114,12 @@ int main(int argc, char** argv) {
                  "The provider CA's revocation list (required: a revoked\n"
                  "certificate must not get in; reread at torwartd's start)")
       ->capture_default_str();
+  bool management_filter = false;
+  app.add_flag("--management-filter", management_filter,
+               "Keep the kernel's filter on management.interface (nftables table inet torwart_management):\n"
+               "only management.provider networks reach the --api port; the rest is dropped, counted and\n"
+               "logged. Installed at start and with every new current version; left in place when torwartd\n"
+               "stops");
   bool verify_audit = false;
   app.add_flag(
       "--verify-audit", verify_audit,
@@ -145,6 +152,15 @@ int main(int argc, char** argv) {
     for (const auto& b : recorded_audit_breaks(audit_path))
       std::cout << "  an earlier break, found and recorded by torwartd at " << b << "\n";
     return 0;
+  }
+  std::optional<boost::asio::ip::tcp::endpoint> api_at;
+  if (!api_listen.empty()) {
+    try {
+      api_at = torwart::controlplane::api::parse_listen_address(api_listen);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "torwartd: --api: " << e.what() << "\n";
+      return 2;
+    }
   }
   unsigned mode = 0;
   try {
@@ -180,7 +196,40 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     ServiceTimers timers(io, service, std::chrono::seconds(sync_interval_s));
-    Server server(io, service, socket, mode, [&timers] { timers.rearm(); });
+    // The management interface's kernel filter follows the current version (after every request, and on the
+    // sync timer for the versions torwartd makes itself: automatic rollbacks, resynchronisations).
+    std::unique_ptr<torwart::controlplane::management_filter::ManagementFilter> filter;
+    std::function<void()> follow_filter = [] {};
+    if (management_filter) {
+      filter = std::make_unique<torwart::controlplane::management_filter::ManagementFilter>(
+          api_at ? std::optional<uint16_t>(api_at->port()) : std::nullopt);
+      follow_filter = [&] {
+        const uint64_t version = store.current();
+        if (version == 0) return;
+        try {
+          const std::string said = filter->follow(version, store.text(version));
+          if (!said.empty()) std::cerr << "torwartd: " << said << "\n";
+        } catch (const StoreError& e) {
+          std::cerr << "torwartd: management filter: the current version cannot be read, the filter in place "
+                       "stays: "
+                    << e.what() << "\n";
+        }
+      };
+      service.add_status_report("management_filter", [&] { return filter->status(); });
+    }
+    boost::asio::steady_timer filter_timer(io);
+    std::function<void()> refollow_filter = [&] {
+      follow_filter();
+      filter_timer.expires_after(std::chrono::seconds(sync_interval_s));
+      filter_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) refollow_filter();
+      });
+    };
+    if (management_filter) refollow_filter();
+    Server server(io, service, socket, mode, [&timers, &follow_filter] {
+      timers.rearm();
+      follow_filter();
+    });
     // Retention of the EVE spool, by the current version's logging.retention_days.
     boost::asio::steady_timer retention_timer(io);
     std::function<void()> expire_spool_files = [&] {
@@ -233,13 +282,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<torwart::controlplane::api::HttpsServer> api_server;
     if (!api_listen.empty()) {
       namespace api = torwart::controlplane::api;
-      boost::asio::ip::tcp::endpoint at;
-      try {
-        at = api::parse_listen_address(api_listen);
-      } catch (const std::invalid_argument& e) {
-        std::cerr << "torwartd: --api: " << e.what() << "\n";
-        return 2;
-      }
+      const boost::asio::ip::tcp::endpoint at = *api_at;
       api_tls = std::make_unique<boost::asio::ssl::context>(
           torwart::controlplane::tls::make_server_context(api_files));
       api_handler = std::make_unique<api::ApiHandler>(service, std::string(api::openapi_document()));
@@ -247,6 +290,7 @@ int main(int argc, char** argv) {
           io, *api_tls, at, [&](const api::ApiRequest& request, const api::ClientIdentity& identity) {
             api::ApiResponse answer = api_handler->handle(request, identity);
             timers.rearm();
+            follow_filter();
             return answer;
           });
       service.add_status_report("management_api", [&] {
