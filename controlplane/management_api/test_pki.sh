@@ -3,9 +3,11 @@
 # CRL (crl.pem), the box's server certificate (server.pem, for 127.0.0.1 and torwart.test), one client
 # certificate per role (client-<role>.pem, subject OU = role), and the ones the API must refuse: without a role
 # (client-norole), expired (client-expired), revoked (client-revoked, listed in crl.pem) and from another CA
-# (client-foreign). EC P-256 keys, SHA-256 signatures (TR-02102-2).
+# (client-foreign). EC P-256 keys, SHA-256 signatures (TR-02102-2). SAN, when given (e.g. IP:192.0.2.1), is
+# added to the server certificate's names.
 set -euo pipefail
-dir=${1:?usage: test_pki.sh DIR}
+dir=${1:?usage: test_pki.sh DIR [SAN]}
+extra_san=${2:+,$2}
 mkdir -p "$dir"
 cd "$dir"
 
@@ -46,7 +48,7 @@ extendedKeyUsage = clientAuth
 basicConstraints = CA:false
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:torwart.test
+subjectAltName = IP:127.0.0.1,DNS:torwart.test$extra_san
 CNF
 }
 

@@ -18,6 +18,7 @@
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_dhcp_checks.hpp"
+#include "dataplane/lab/lab_management_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
 #include "dataplane/lab/uplink_dhcp.hpp"
 
@@ -31,7 +32,7 @@ using std::chrono::seconds;
 constexpr const char* kRequiredPrograms[] = {"ip",      "ss",  "ethtool", "sysctl", "ping",
                                              "dnsmasq", "dig", "curl",    "socat",  "python3"};
 // ... and for the product's rows only (the DHCP uplink: torwartd runs it on the inet twin).
-constexpr const char* kProductPrograms[] = {"dhclient"};
+constexpr const char* kProductPrograms[] = {"dhclient", "nft", "openssl"};
 
 // torwartd beside the torwart binary (the build directory, or where both are installed).
 std::string torwartd_beside(const std::string& torwart_binary) {
@@ -62,6 +63,11 @@ void require_environment(const LabOptions& options) {
   if (options.appliance == ApplianceKind::kTorwart && access(options.torwartd_binary.c_str(), X_OK) != 0) {
     throw std::runtime_error("torwartd binary not executable: '" + options.torwartd_binary +
                              "' (build it beside torwart, or name it with --torwartd)");
+  }
+  const std::string torwartctl = (fs::path(options.torwartd_binary).parent_path() / "torwartctl").string();
+  if (options.appliance == ApplianceKind::kTorwart && access(torwartctl.c_str(), X_OK) != 0) {
+    throw std::runtime_error("torwartctl binary not executable: '" + torwartctl +
+                             "' (the management rows run it; build it beside torwartd)");
   }
 }
 
@@ -153,6 +159,7 @@ class Lab {
     std::ofstream(log_dir_ + "/torwart.yaml") << text;  // kept with the logs
 
     const std::string prefix = fmt::format("{}{}", kNamespacePrefix, getpid());
+    prefix_ = prefix;
     std::cout << "lab: building namespaces " << prefix << "-{app,lan,kdn,inet}"
               << (kernel_router() ? " (HARNESS SELF-TEST: kernel router instead of torwart)" : "")
               << std::endl;
@@ -172,8 +179,9 @@ class Lab {
     };
     if (record(wait_ready(ctx_, options_.ready_timeout, [&] { return appliance_alive(); })) &&
         rows.back().pass && run_checks(record) && !kernel_router()) {
-      // Last: it restarts the appliance on another configuration.
-      if (appliance_alive()) run_dhcp_phase(record);
+      // Then the provider's view through the management interface; last the DHCP phase, which restarts the
+      // appliance on another configuration.
+      if (appliance_alive() && run_management_phase(record) && appliance_alive()) run_dhcp_phase(record);
     }
     if (!appliance_alive()) {
       rows.push_back({"appliance-alive", "-", "still running after the checks", "exited", false});
@@ -249,6 +257,22 @@ class Lab {
       if (!record(std::move(row))) return false;
     }
     return true;
+  }
+
+  // management-filter and remote-commit-confirmed: torwartd with the management API and filter beside the
+  // running appliance, the provider in a namespace of its own on the management interface. False when it
+  // stopped at a failure (keep_going off).
+  template <typename Record>
+  bool run_management_phase(Record& record) {
+    try {
+      ManagementRows management(ctx_, prefix_, running_config_->text(), config_.dataplane.control_socket,
+                                options_.torwartd_binary);
+      if (!record(management.check_filter())) return false;
+      return record(management.check_remote_commit_confirmed(*appliance_));
+    } catch (const std::exception& e) {
+      return record(CheckResult{"management-filter", "-", "the management phase runs",
+                                std::string("error: ") + e.what(), false});
+    }
   }
 
   // dhcp-uplink-lease and dhcp-lease-change: the appliance restarts with inet on `addresses: dhcp` and
@@ -337,6 +361,7 @@ class Lab {
   std::string work_dir_;
   std::string log_dir_;
   std::string config_path_;  // of the running appliance
+  std::string prefix_;       // of the namespaces' names
   std::string config_text_;  // the lab configuration the appliance started with
   config::Config config_;
   double tcp_bulk_mbit_per_s_ = 0;  // tcp-bulk-v4's figure, for flood-at-box
