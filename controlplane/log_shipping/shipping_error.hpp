@@ -1,0 +1,12 @@
+#pragma once
+#include <stdexcept>
+
+namespace torwart::controlplane::log_shipping {
+
+// A file that cannot be read or written, a cursor that does not parse, a TLS set-up that fails: the message
+// names the file (or the peer) and the reason.
+struct ShippingError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace torwart::controlplane::log_shipping
