@@ -177,6 +177,7 @@ nlohmann::json ControlService::status() {
   out["store"] = {
       {"intact", damage.empty()}, {"damage", damage}, {"lost", lost}, {"detections", store_.detections()}};
   if (kernel_mirror_status_) out["kernel_mirror"] = kernel_mirror_status_();
+  if (log_shipping_status_) out["log_shipping"] = log_shipping_status_();
   out["audit"] = {{"intact", !audit_problem_.has_value()},
                   {"problem", audit_problem_.value_or("")},
                   {"records", audit_.head().records}};

@@ -102,6 +102,10 @@ class ControlService {
   void set_kernel_mirror_status(std::function<nlohmann::json()> report) {
     kernel_mirror_status_ = std::move(report);
   }
+  // What status() reports under "log_shipping" (controlplane/log_shipping/); nothing when unset.
+  void set_log_shipping_status(std::function<nlohmann::json()> report) {
+    log_shipping_status_ = std::move(report);
+  }
 
  private:
   // Stores, pushes and (on acknowledgement) makes current a new version; throws ServiceError when the
@@ -126,6 +130,7 @@ class ControlService {
 
   std::optional<std::string> audit_problem_;
   std::function<nlohmann::json()> kernel_mirror_status_;  // what the audit log's check at start found
+  std::function<nlohmann::json()> log_shipping_status_;
   bool audit_break_recorded_ = false;
 };
 
