@@ -46,10 +46,13 @@ class TestReceiver {
     sessions_.clear();
   }
 
+  // The server's own OpenSSL context, for tests that restrict what it accepts (versions, suites, groups).
+  SSL_CTX* native() { return context_.native_handle(); }
   unsigned short port() const { return port_; }
   const std::vector<std::string>& messages() const { return messages_; }
   unsigned handshakes() const { return handshakes_; }
-  std::string last_protocol;
+  std::string last_protocol, last_cipher, last_group;
+  std::vector<int> client_groups;
 
  private:
   struct Session {
@@ -64,13 +67,19 @@ class TestReceiver {
     acceptor_->async_accept(session->stream.next_layer(), [this, session](boost::system::error_code ec) {
       if (ec) return;
       sessions_.push_back(session);
-      session->stream.async_handshake(boost::asio::ssl::stream_base::server,
-                                      [this, session](boost::system::error_code hec) {
-                                        if (hec) return;
-                                        ++handshakes_;
-                                        last_protocol = SSL_get_version(session->stream.native_handle());
-                                        read(session);
-                                      });
+      session->stream.async_handshake(
+          boost::asio::ssl::stream_base::server, [this, session](boost::system::error_code hec) {
+            if (hec) return;
+            ++handshakes_;
+            last_protocol = SSL_get_version(session->stream.native_handle());
+            SSL* ssl = session->stream.native_handle();
+            last_cipher = SSL_get_cipher_name(ssl);
+            last_group = OBJ_nid2sn(SSL_get_negotiated_group(ssl) & ~TLSEXT_nid_unknown);
+            // What the client offered, in its order.
+            client_groups.assign(static_cast<std::size_t>(SSL_get1_groups(ssl, nullptr)), 0);
+            SSL_get1_groups(ssl, client_groups.data());
+            read(session);
+          });
       accept();
     });
   }
