@@ -18,11 +18,13 @@ constexpr std::size_t kWindowBytes = 64 * 1024;
 // An open file read forward through a window.
 class Reader {
  public:
-  explicit Reader(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw ShippingError(path.string() + ": " + std::strerror(errno));
+  Reader(const std::filesystem::path& path, uint64_t inode) : path_(path) {
+    fd_ = open_listed(path, inode);
     struct stat st {};
-    if (::fstat(fd_, &st) != 0) fail();
+    if (::fstat(fd_, &st) != 0) {
+      ::close(fd_);
+      fail();
+    }
     size_ = static_cast<uint64_t>(st.st_size);  // what was written when the read began: the limit
   }
   ~Reader() { ::close(fd_); }
@@ -94,8 +96,26 @@ bool next_line(Reader& reader, uint64_t offset, uint64_t until, bool closed, Lin
 
 }  // namespace
 
-Lines read_lines(const std::filesystem::path& path, uint64_t offset, bool closed, const ReadLimits& limits) {
-  Reader reader(path);
+int open_listed(const std::filesystem::path& path, uint64_t inode) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) throw FileReplaced(path.string() + ": gone since it was listed");
+  if (fd < 0) throw ShippingError(path.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    throw ShippingError(path.string() + ": " + why);
+  }
+  if (inode != 0 && static_cast<uint64_t>(st.st_ino) != inode) {
+    ::close(fd);
+    throw FileReplaced(path.string() + ": another file since it was listed");
+  }
+  return fd;
+}
+
+Lines read_lines(const std::filesystem::path& path, uint64_t inode, uint64_t offset, bool closed,
+                 const ReadLimits& limits) {
+  Reader reader(path, inode);
   Lines out;
   out.end = offset;
   uint64_t read = 0;
@@ -111,7 +131,7 @@ Lines read_lines(const std::filesystem::path& path, uint64_t offset, bool closed
 }
 
 uint64_t count_records(const std::filesystem::path& path, uint64_t offset) {
-  Reader reader(path);
+  Reader reader(path, 0);
   uint64_t records = 0;
   uint64_t at = offset;
   bool open_line = false;

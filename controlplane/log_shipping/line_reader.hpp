@@ -33,10 +33,16 @@ struct ReadLimits {
   uint64_t until = UINT64_MAX;  // never read at or beyond this offset (a batch read again)
 };
 
-// Reads from `offset` of `path`; `closed`: the file no longer grows (see above). Throws ShippingError.
-Lines read_lines(const std::filesystem::path& path, uint64_t offset, bool closed, const ReadLimits& limits);
+// Reads from `offset` of `path`; `closed`: the file no longer grows (see above). `inode`: the file as listed;
+// when `path` is another file by now (renamed meanwhile), throws FileReplaced. Throws ShippingError.
+Lines read_lines(const std::filesystem::path& path, uint64_t inode, uint64_t offset, bool closed,
+                 const ReadLimits& limits);
 
 // Records from `offset` to the end of a closed file (what retention is about to delete unshipped).
 uint64_t count_records(const std::filesystem::path& path, uint64_t offset);
+
+// Opens `path` for reading, checking that it is still the file `inode` (0: any); throws FileReplaced when it
+// is not (or is gone), ShippingError for other failures. The caller closes the descriptor.
+int open_listed(const std::filesystem::path& path, uint64_t inode);
 
 }  // namespace torwart::controlplane::log_shipping

@@ -371,7 +371,8 @@ class Shipper::Core : public std::enable_shared_from_this<Core> {
       range.start = range.end = position_at(files, where.index, where.offset);
       if (bytes_left == 0 || records_left == 0) continue;
       const bool closed = where.index + 1 < files.size();
-      read[at(s)] = read_lines(files[where.index].path, where.offset, closed, {bytes_left, records_left});
+      read[at(s)] = read_lines(files[where.index].path, files[where.index].inode, where.offset, closed,
+                               {bytes_left, records_left});
       const Lines& lines = read[at(s)];
       if (lines.lines.empty()) continue;
       range.end = position_at(files, where.index, lines.end);
@@ -416,7 +417,7 @@ class Shipper::Core : public std::enable_shared_from_this<Core> {
       if (!where.vanished && where.index < files.size() && where.offset == range.start.offset) {
         const bool closed = where.index + 1 < files.size();
         const Lines lines =
-            read_lines(files[where.index].path, range.start.offset, closed,
+            read_lines(files[where.index].path, files[where.index].inode, range.start.offset, closed,
                        {UINT64_MAX, static_cast<std::size_t>(range.records), range.end.offset});
         for (const Line& line : lines.lines)
           append_record_frame(frames, s, line, seq + found++, frame_context_);
@@ -446,6 +447,8 @@ class Shipper::Core : public std::enable_shared_from_this<Core> {
       } else if (!create_batch(*frames)) {
         return;
       }
+    } catch (const FileReplaced&) {
+      return;  // rotated or removed while being read: again at the next tick, from a new listing
     } catch (const ShippingError& e) {
       note_error(e.what());  // a file that cannot be read now: tried again at the next tick
       return;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "controlplane/log_shipping/line_reader.hpp"
 #include "controlplane/log_shipping/shipping_error.hpp"
 #include "dataplane/control_protocol/spool_layout.hpp"
 
@@ -92,10 +93,9 @@ std::vector<StreamFile> StreamFiles::list() const {
   return files;
 }
 
-std::string head_digest(const std::filesystem::path& path, uint64_t length) {
+std::string head_digest(const std::filesystem::path& path, uint64_t inode, uint64_t length) {
   std::string bytes(length, '\0');
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ShippingError(path.string() + ": " + errno_text());
+  const int fd = open_listed(path, inode);
   std::size_t done = 0;
   while (done < length) {
     const ssize_t n = ::pread(fd, bytes.data() + done, length - done, static_cast<off_t>(done));
@@ -127,7 +127,7 @@ Position position_at(const std::vector<StreamFile>& files, std::size_t index, ui
   p.inode = files[index].inode;
   p.offset = offset;
   p.head_bytes = std::min(files[index].size, kHeadBytes);
-  p.head = head_digest(files[index].path, p.head_bytes);
+  p.head = head_digest(files[index].path, files[index].inode, p.head_bytes);
   return p;
 }
 
@@ -138,7 +138,7 @@ Located locate(const StreamFiles& stream, const std::vector<StreamFile>& files, 
     for (std::size_t i = 0; i < files.size() && !found; ++i) {
       if (files[i].inode != position.inode || files[i].size < std::max(position.offset, position.head_bytes))
         continue;
-      if (head_digest(files[i].path, position.head_bytes) != position.head) continue;
+      if (head_digest(files[i].path, files[i].inode, position.head_bytes) != position.head) continue;
       at = {i, position.offset, false};
       found = true;
     }

@@ -49,13 +49,14 @@ struct Located {
 };
 
 // Finds the position's file by inode and head digest; at the end of a file that is not the last, moves on
-// to the start of the next one. Throws ShippingError when a file cannot be read.
+// to the start of the next one. Throws FileReplaced when the files changed since `files` was listed (list
+// again), ShippingError when a file cannot be read.
 Located locate(const StreamFiles& stream, const std::vector<StreamFile>& files, const Position& position);
 
 // The position at `offset` of files[index] (with the digest of its first bytes as they are now).
 Position position_at(const std::vector<StreamFile>& files, std::size_t index, uint64_t offset);
 
-// Hex SHA-256 of the first `bytes` bytes of `path`.
-std::string head_digest(const std::filesystem::path& path, uint64_t bytes);
+// Hex SHA-256 of the first `bytes` bytes of `path`, which must still be the file `inode` (else FileReplaced).
+std::string head_digest(const std::filesystem::path& path, uint64_t inode, uint64_t bytes);
 
 }  // namespace torwart::controlplane::log_shipping

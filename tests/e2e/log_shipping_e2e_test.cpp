@@ -28,6 +28,7 @@
 #include "platform/json_lines/json_line_server.hpp"
 #include "rules/config/config_digest.hpp"
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/e2e/rsyslog_receiver.hpp"
 
 namespace torwart::lab::e2e {
 namespace {
@@ -36,12 +37,6 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-unsigned short free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 // `torwart run`'s control socket as far as torwartd needs it without --kernel-mirror: status and reload.
 class StandInFastPath {
@@ -146,17 +141,13 @@ std::size_t count_lines(const std::string& path) {
 class LogShippingE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(find_program("rsyslogd").empty())
-        << "rsyslogd missing: scripts/install-deps installs rsyslog";
-    ASSERT_TRUE(std::filesystem::exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so"))
-        << "rsyslog-gnutls missing";
+    ASSERT_EQ(RsyslogReceiver::missing_packages(), "") << "scripts/install-deps installs them";
     work_ = std::filesystem::temp_directory_path() / ("log-shipping-e2e-" + std::to_string(::getpid()));
     std::filesystem::remove_all(work_);
     std::filesystem::create_directories(work_ / "spool");
-    std::filesystem::create_directories(work_ / "rsyslog");
     certs_ = controlplane::log_shipping::testing::TestCertificates::make(work_ / "pki");
-    port_ = free_port();
-    write_rsyslog_config();
+    port_ = free_tcp_port();
+    rsyslog_ = std::make_unique<RsyslogReceiver>(work_ / "rsyslog", certs_, port_);
     config_ =
         "name: rathaus-e2e\n"
         "zones:\n  - name: lan\n"
@@ -170,51 +161,12 @@ class LogShippingE2eTest : public ::testing::Test {
 
   void TearDown() override {
     torwartd_.stop();
-    rsyslog_.stop();
+    if (rsyslog_) rsyslog_->stop();
     fastpath_.reset();
     if (!HasFailure()) std::filesystem::remove_all(work_);
   }
 
   std::string path(const std::string& name) const { return (work_ / name).string(); }
-
-  void write_rsyslog_config() {
-    std::ofstream(path("rsyslog.conf"))
-        << "global(workDirectory=\"" << path("rsyslog") << "\" maxMessageSize=\"64k\"\n"
-        << "  DefaultNetstreamDriver=\"gtls\"\n"
-        << "  DefaultNetstreamDriverCAFile=\"" << certs_.ca().string() << "\"\n"
-        << "  DefaultNetstreamDriverCertFile=\"" << certs_.server_cert().string() << "\"\n"
-        << "  DefaultNetstreamDriverKeyFile=\"" << certs_.server_key().string()
-        << "\")\n"
-        // Each message written before the next is read: what rsyslog read is in the file.
-        << "main_queue(queue.type=\"Direct\")\n"
-        << "module(load=\"imtcp\" StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\"\n"
-        << "       StreamDriver.AuthMode=\"x509/name\" PermittedPeer=[\"box.torwart.test\"])\n"
-        << "template(name=\"shipped\" type=\"string\" string=\"%msgid% %structured-data% %msg%\\n\")\n"
-        << "ruleset(name=\"siem\") { action(type=\"omfile\" file=\"" << path("received.log")
-        << "\" template=\"shipped\") }\n"
-        << "input(type=\"imtcp\" port=\"" << port_ << "\" address=\"127.0.0.1\" ruleset=\"siem\")\n";
-  }
-
-  void start_rsyslog() {
-    rsyslog_ = BackgroundProcess(
-        {find_program("rsyslogd"), "-n", "-f", path("rsyslog.conf"), "-i", path("rsyslog/rsyslogd.pid")},
-        path("rsyslogd.log"));
-    for (auto end = Clock::now() + seconds(10); Clock::now() < end;
-         std::this_thread::sleep_for(milliseconds(50))) {
-      ASSERT_TRUE(rsyslog_.running()) << read_file(path("rsyslogd.log"));
-      boost::asio::io_context io;
-      boost::asio::ip::tcp::socket probe(io);
-      boost::system::error_code ec;
-      probe.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
-      if (!ec) return;
-    }
-    FAIL() << "rsyslogd does not listen on " << port_ << ": " << read_file(path("rsyslogd.log"));
-  }
-
-  void kill_rsyslog() {
-    ::kill(rsyslog_.pid(), SIGKILL);
-    rsyslog_.stop();
-  }
 
   void start_torwartd() {
     torwartd_ = BackgroundProcess(
@@ -253,7 +205,7 @@ class LogShippingE2eTest : public ::testing::Test {
   };
   std::vector<Received> received() const {
     std::vector<Received> out;
-    std::ifstream in(path("received.log"));
+    std::ifstream in(rsyslog_->received());
     static const std::regex kLine(R"re(^(\S+) \[torwart@32473 seq="(\d+)"[^\]]*\] ?(.*)$)re");
     for (std::string line; std::getline(in, line);) {
       std::smatch m;
@@ -271,12 +223,13 @@ class LogShippingE2eTest : public ::testing::Test {
   unsigned short port_ = 0;
   std::string config_;
   std::unique_ptr<StandInFastPath> fastpath_;
-  BackgroundProcess rsyslog_, torwartd_;
+  std::unique_ptr<RsyslogReceiver> rsyslog_;
+  BackgroundProcess torwartd_;
 };
 
 TEST_F(LogShippingE2eTest, NothingLostOrReorderedAcrossReceiverAndTorwartdRestarts) {
   constexpr int kRecords = 16000, kPerSecond = 1000, kPerFile = 1500;
-  start_rsyslog();
+  ASSERT_NO_THROW(rsyslog_->start());
   start_torwartd();
   EveLoad load(path("spool"), kPerSecond, kRecords, kPerFile);
 
@@ -284,12 +237,12 @@ TEST_F(LogShippingE2eTest, NothingLostOrReorderedAcrossReceiverAndTorwartdRestar
   for (auto end = Clock::now() + seconds(15); received().size() < 1000 && Clock::now() < end;)
     std::this_thread::sleep_for(milliseconds(100));
   ASSERT_GE(received().size(), 1000u) << read_file(path("torwartd.log"));
-  kill_rsyslog();
+  rsyslog_->kill();
   std::this_thread::sleep_for(seconds(5));
   const json away = status()["log_shipping"];
   EXPECT_FALSE(away["connected"].get<bool>());
   EXPECT_NE(away["last_error"].get<std::string>(), "");
-  start_rsyslog();
+  ASSERT_NO_THROW(rsyslog_->start());
 
   // Then torwartd dies (nothing written at exit) and starts again while the load goes on.
   std::this_thread::sleep_for(seconds(2));
