@@ -266,6 +266,14 @@ TEST_F(LogShippingE2eTest, NothingLostOrReorderedAcrossReceiverAndTorwartdRestar
   EXPECT_EQ(shipping["vanished_files"], 0);
   EXPECT_EQ(shipping["cursor"]["next_seq"], expected + 1);
 
+  const CommandResult table = run_command(
+      {binary("TORWARTCTL_BINARY", TORWARTCTL_BINARY_DEFAULT), "-S", path("torwartd.sock"), "status"},
+      milliseconds(5000));
+  EXPECT_NE(table.output.find("log shipping      connected to 127.0.0.1:" + std::to_string(port_) + ", " +
+                              std::to_string(expected) + " records shipped"),
+            std::string::npos)
+      << table.output;
+
   // Receiving side: every sequence number 1..expected, each record once at least, in order of first arrival.
   const auto got = received();
   std::map<uint64_t, std::string> by_seq;
