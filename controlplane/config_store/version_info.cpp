@@ -39,12 +39,18 @@ std::string format_utc(int64_t time_ms) {
 
 void to_json(nlohmann::json& j, const Author& a) {
   j = {{"uid", a.uid}, {"gid", a.gid}, {"pid", a.pid}, {"name", a.name}};
+  if (!a.via.empty()) j["via"] = a.via;
+  if (!a.role.empty()) j["role"] = a.role;
+  if (!a.certificate.empty()) j["certificate"] = a.certificate;
 }
 void from_json(const nlohmann::json& j, Author& a) {
   a.uid = j.at("uid").get<uint32_t>();
   a.gid = j.at("gid").get<uint32_t>();
   a.pid = j.at("pid").get<int64_t>();
   a.name = j.at("name").get<std::string>();
+  a.via = j.value("via", std::string());
+  a.role = j.value("role", std::string());
+  a.certificate = j.value("certificate", std::string());
 }
 
 void to_json(nlohmann::json& j, const VersionInfo& v) {

@@ -13,7 +13,13 @@ struct Author {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int64_t pid = 0;
-  std::string name;  // user name of uid when known, "torwartd" for its own rollbacks
+  std::string
+      name;  // user name of uid when known, "torwartd" for its own rollbacks; the API: the certificate's CN
+  // How the request came: "local socket" (root's break-glass path on the console) or "api" (then uid, gid and
+  // pid are 0 and `role`/`certificate` name the client certificate). Empty in records from before the API.
+  std::string via;
+  std::string role;
+  std::string certificate;  // subject, serial and issuer of the client certificate
 };
 
 enum class VersionState {

@@ -10,6 +10,7 @@
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/version_info.hpp"
+#include "controlplane/management_api/remote_client.hpp"
 #include "controlplane/torwartctl/duration.hpp"
 #include "dataplane/control_protocol/client.hpp"
 #include "dataplane/control_protocol/flow_listing.hpp"
@@ -24,11 +25,21 @@ using nlohmann::json;
 constexpr std::chrono::seconds kTimeout{120};
 
 // Sends the request; prints the refusal and returns nullopt unless torwartd said ok.
+json send(const Options& o, json request) {
+  if (!o.host.empty()) {
+    api::RemoteBox box = api::parse_remote_host(o.host);
+    box.files = {o.ca, o.cert, o.key, ""};
+    box.timeout = kTimeout;
+    return api::remote_request(box, request);
+  }
+  request["protocol"] = 1;
+  return platform::json_line_request(o.socket, std::move(request), kTimeout, "torwartd",
+                                     "is torwartd running, and is this its --socket?");
+}
+
 std::optional<json> ask(const Options& o, json request, int* code) {
   try {
-    request["protocol"] = 1;
-    json response = platform::json_line_request(o.socket, std::move(request), kTimeout, "torwartd",
-                                                "is torwartd running, and is this its --socket?");
+    json response = send(o, std::move(request));
     if (!response.value("ok", false)) {
       if (o.json) {
         std::cout << response.dump(2) << "\n";
@@ -44,6 +55,14 @@ std::optional<json> ask(const Options& o, json request, int* code) {
   } catch (const platform::JsonLineUnreachable& e) {
     std::cerr << "torwartctl: " << e.what() << "\n";
     *code = kExitFailure;
+    return std::nullopt;
+  } catch (const api::RemoteUnreachable& e) {
+    std::cerr << "torwartctl: " << e.what() << "\n";
+    *code = kExitFailure;
+    return std::nullopt;
+  } catch (const std::exception& e) {  // --host or the TLS files unusable
+    std::cerr << "torwartctl: " << e.what() << "\n";
+    *code = kExitBadInput;
     return std::nullopt;
   }
 }
@@ -329,6 +348,34 @@ int cmd_rollback(const Options& o, unsigned long long version, const std::string
                          std::cout << "version " << r["version"] << " (the text of version " << r["restores"]
                                    << ") is running (" << summary(r["diff"]) << ")\n";
                        });
+}
+
+int cmd_audit(const Options& o, unsigned long long after, unsigned limit) {
+  int code = kExitOk;
+  return print_or_json(
+      o, ask(o, {{"command", "audit"}, {"after", after}, {"limit", limit}}, &code), code, [](const json& a) {
+        std::cout << std::left << std::setw(8) << "LINE" << std::setw(26) << "TIME (UTC)" << std::setw(30)
+                  << "WHO" << std::setw(34) << "ACTION"
+                  << "RESULT\n";
+        for (const auto& r : a["records"]) {
+          if (r.value("damaged", false)) {
+            std::cout << std::setw(8) << r["line"].get<uint64_t>() << "DAMAGED "
+                      << r["text"].get<std::string>() << "\n";
+            continue;
+          }
+          const json& who = r.value("who", json::object());
+          std::string name = who.value("name", std::string("?"));
+          if (who.value("via", std::string()) == "api")
+            name += " (" + who.value("role", std::string()) + ", api)";
+          std::cout << std::setw(8) << r["line"].get<uint64_t>() << std::setw(26)
+                    << r.value("time", std::string()) << std::setw(30) << name << std::setw(34)
+                    << r.value("action", std::string()) << r.value("result", std::string());
+          if (r.contains("reason")) std::cout << ": " << r["reason"].get<std::string>();
+          std::cout << "\n";
+        }
+        std::cout << a["lines"].get<uint64_t>() << " records in " << a["audit_log"].get<std::string>()
+                  << "; next page: --after " << a["next"].get<uint64_t>() << "\n";
+      });
 }
 
 int cmd_history(const Options& o) {

@@ -13,6 +13,11 @@ inline constexpr int kExitBadInput = 2;  // invalid configuration, unknown versi
 struct Options {
   std::string socket = "/run/torwart/torwartd.sock";
   bool json = false;
+  // --host: the management API of a remote box instead of the local socket (mutual TLS with these files).
+  std::string host;
+  std::string cert;
+  std::string key;
+  std::string ca;
 };
 
 int cmd_status(const Options& o);
@@ -25,6 +30,7 @@ int cmd_commit(const Options& o, const std::string& file, const std::string& con
 int cmd_confirm(const Options& o);
 int cmd_rollback(const Options& o, unsigned long long version, const std::string& message);
 int cmd_history(const Options& o);
+int cmd_audit(const Options& o, unsigned long long after, unsigned limit);
 int cmd_diff(const Options& o, unsigned long long from, unsigned long long to);
 int cmd_export(const Options& o, const std::string& output);
 int cmd_import(const Options& o, const std::string& file);

@@ -21,7 +21,8 @@ constexpr const char* kIdentity =
     "\nWho you are is taken from the socket (SO_PEERCRED: uid, gid, pid), never from the command line; it "
     "is\n"
     "recorded with every version and in the audit log. Whoever may open torwartd's socket may change the\n"
-    "configuration (torwartd --socket-mode).\n";
+    "configuration (torwartd --socket-mode): the console's break-glass path, recorded as \"local socket\".\n"
+    "With --host you are the client certificate (its CN, serial and issuer), in the role its OU names.\n";
 
 // Version numbers: whole numbers from 1, with a message people understand.
 const CLI::Validator kVersionNumber(
@@ -44,7 +45,9 @@ const CLI::Validator kBaseVersion(
 
 constexpr const char* kGlobal =
     "\nAnywhere on the line: -S,--socket PATH (torwartd's socket, default /run/torwart/torwartd.sock) and\n"
-    "--json (the answer's result object for scripts; a refusal prints the whole answer).\n";
+    "--json (the answer's result object for scripts; a refusal prints the whole answer).\n"
+    "--host HOST[:PORT] --cert FILE --key FILE --ca FILE: the same commands on a remote box, through its\n"
+    "management API (mutual TLS; the certificate's OU is your role; refused operations exit 2).\n";
 
 // A command's own text, then who the caller is and the exit codes, as on every man page.
 void with_footer(CLI::App* app, const std::string& text) {
@@ -69,6 +72,14 @@ int main(int argc, char** argv) {
   Options o;
   int exit_code = kExitOk;
   app.add_option("-S,--socket", o.socket, "torwartd's socket")->capture_default_str();
+  auto* host = app.add_option(
+      "--host", o.host, "A remote box's management API (HOST[:PORT], port 8443) instead of the local socket");
+  app.add_option("--cert", o.cert, "With --host: your client certificate (its OU names your role)")
+      ->needs(host);
+  app.add_option("--key", o.key, "With --host: its private key")->needs(host);
+  app.add_option("--ca", o.ca, "With --host: the provider's CA, which issued the box's certificate")
+      ->needs(host);
+  host->needs("--cert")->needs("--key")->needs("--ca");
   app.add_flag("--json", o.json,
                "Machine-readable output (the answer's result object); refusals also on stdout");
 
@@ -189,6 +200,17 @@ int main(int argc, char** argv) {
       "torwartd), resync N (pushed again above a version the fast path ran), initial, import. Damaged\n"
       "versions follow as '!' lines (never left out), lost ones as 'lost' (see `config repair --help`).");
   history->callback([&] { exit_code = cmd_history(o); });
+
+  unsigned long long audit_after = 0;
+  unsigned audit_limit = 100;
+  auto* audit =
+      app.add_subcommand("audit", "The audit log: who changed or tried what, when, with which result.");
+  audit->add_option("--after", audit_after, "Start after this line (the previous page's \"next\")")
+      ->capture_default_str();
+  audit->add_option("--limit", audit_limit, "At most this many records (1-1000)")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  audit->callback([&] { exit_code = cmd_audit(o, audit_after, audit_limit); });
 
   auto* diff = config->add_subcommand("diff", "Unified line diff from version A to version B.");
   diff->add_option("A", from, "Old version")->required()->check(kVersionNumber);

@@ -19,6 +19,12 @@
 #include "controlplane/log_shipping/shipping_control.hpp"
 #include "controlplane/log_shipping/system_events.hpp"
 #include "controlplane/logging/spool_retention.hpp"
+#include "controlplane/management_api/api_handler.hpp"
+#include "controlplane/management_api/https_server.hpp"
+#include "controlplane/management_api/listen_address.hpp"
+#include "controlplane/management_api/openapi_document.hpp"
+#include "controlplane/management_filter/management_filter.hpp"
+#include "controlplane/tls/tr02102_tls.hpp"
 #include "controlplane/torwartd/audit_log.hpp"
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
@@ -108,6 +114,28 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dhcp-dir", dhcp_dir, "dhclient's pid files, lease databases and lease summaries")
       ->capture_default_str();
+  std::string api_listen;
+  torwart::controlplane::tls::TlsFiles api_files{"/etc/torwart/api/provider-ca.pem",
+                                                 "/etc/torwart/api/box.pem", "/etc/torwart/api/box.key",
+                                                 "/etc/torwart/api/provider-ca.crl"};
+  app.add_option("--api", api_listen,
+                 "Serve the management API (HTTPS, mutual TLS only) on ADDRESS:PORT of the management\n"
+                 "interface, e.g. 192.0.2.10:8443 (README \"Management API\"); off when not given");
+  app.add_option("--api-ca", api_files.ca, "The provider's CA: clients need a certificate it issued")
+      ->capture_default_str();
+  app.add_option("--api-cert", api_files.cert, "The box's certificate (chain) for the API")
+      ->capture_default_str();
+  app.add_option("--api-key", api_files.key, "Its private key")->capture_default_str();
+  app.add_option("--api-crl", api_files.crl,
+                 "The provider CA's revocation list (required: a revoked\n"
+                 "certificate must not get in; reread at torwartd's start)")
+      ->capture_default_str();
+  bool management_filter = false;
+  app.add_flag("--management-filter", management_filter,
+               "Keep the kernel's filter on management.interface (nftables table inet torwart_management):\n"
+               "only management.provider networks reach the --api port; the rest is dropped, counted and\n"
+               "logged. Installed at start and with every new current version; left in place when torwartd\n"
+               "stops");
   bool verify_audit = false;
   app.add_flag(
       "--verify-audit", verify_audit,
@@ -140,6 +168,15 @@ int main(int argc, char** argv) {
     for (const auto& b : recorded_audit_breaks(audit_path))
       std::cout << "  an earlier break, found and recorded by torwartd at " << b << "\n";
     return 0;
+  }
+  std::optional<boost::asio::ip::tcp::endpoint> api_at;
+  if (!api_listen.empty()) {
+    try {
+      api_at = torwart::controlplane::api::parse_listen_address(api_listen);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "torwartd: --api: " << e.what() << "\n";
+      return 2;
+    }
   }
   unsigned mode = 0;
   try {
@@ -181,7 +218,40 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     ServiceTimers timers(io, service, std::chrono::seconds(sync_interval_s));
-    Server server(io, service, socket, mode, [&timers] { timers.rearm(); });
+    // The management interface's kernel filter follows the current version (after every request, and on the
+    // sync timer for the versions torwartd makes itself: automatic rollbacks, resynchronisations).
+    std::unique_ptr<torwart::controlplane::management_filter::ManagementFilter> filter;
+    std::function<void()> follow_filter = [] {};
+    if (management_filter) {
+      filter = std::make_unique<torwart::controlplane::management_filter::ManagementFilter>(
+          api_at ? std::optional<uint16_t>(api_at->port()) : std::nullopt);
+      follow_filter = [&] {
+        const uint64_t version = store.current();
+        if (version == 0) return;
+        try {
+          const std::string said = filter->follow(version, store.text(version));
+          if (!said.empty()) std::cerr << "torwartd: " << said << "\n";
+        } catch (const StoreError& e) {
+          std::cerr << "torwartd: management filter: the current version cannot be read, the filter in place "
+                       "stays: "
+                    << e.what() << "\n";
+        }
+      };
+      service.add_status_report("management_filter", [&] { return filter->status(); });
+    }
+    boost::asio::steady_timer filter_timer(io);
+    std::function<void()> refollow_filter = [&] {
+      follow_filter();
+      filter_timer.expires_after(std::chrono::seconds(sync_interval_s));
+      filter_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) refollow_filter();
+      });
+    };
+    if (management_filter) refollow_filter();
+    Server server(io, service, socket, mode, [&timers, &follow_filter] {
+      timers.rearm();
+      follow_filter();
+    });
     // Log shipping follows the current version's logging.siem, checked every second (a commit, a rollback).
     log_shipping::ShippingControl shipping(
         io, {eve_dir, audit_path, system_log, shipping_cursor},
@@ -189,7 +259,7 @@ int main(int argc, char** argv) {
           std::cerr << "torwartd: " << event << ": " << text << "\n";
           system_events.record(severity, event, text);
         });
-    service.set_log_shipping_status([&shipping, &system_events] {
+    service.add_status_report("log_shipping", [&shipping, &system_events] {
       nlohmann::json report = shipping.status();
       report["system_log"] = {{"dropped", system_events.dropped()},
                               {"last_failure", system_events.last_failure()}};
@@ -263,6 +333,35 @@ int main(int argc, char** argv) {
         return report;
       });
       check_mirror();
+    }
+    // The management API: the same service, on the same thread, so API and socket requests never interleave.
+    std::unique_ptr<boost::asio::ssl::context> api_tls;
+    std::unique_ptr<torwart::controlplane::api::ApiHandler> api_handler;
+    std::unique_ptr<torwart::controlplane::api::HttpsServer> api_server;
+    if (!api_listen.empty()) {
+      namespace api = torwart::controlplane::api;
+      const boost::asio::ip::tcp::endpoint at = *api_at;
+      api_tls = std::make_unique<boost::asio::ssl::context>(
+          torwart::controlplane::tls::make_server_context(api_files));
+      api_handler = std::make_unique<api::ApiHandler>(service, std::string(api::openapi_document()));
+      api_server = std::make_unique<api::HttpsServer>(
+          io, *api_tls, at, [&](const api::ApiRequest& request, const api::ClientIdentity& identity) {
+            api::ApiResponse answer = api_handler->handle(request, identity);
+            timers.rearm();
+            follow_filter();
+            return answer;
+          });
+      service.add_status_report("management_api", [&] {
+        nlohmann::json report = api_server->status();
+        report["listen"] = api_listen;
+        report["refused_by_role"] = api_handler->refusals();
+        nlohmann::json answers = nlohmann::json::object();
+        for (const auto& [status, count] : api_handler->answers()) answers[std::to_string(status)] = count;
+        report["answers"] = answers;
+        return report;
+      });
+      std::cerr << "torwartd: management API on " << api_listen << " (mutual TLS, CA " << api_files.ca
+                << ")\n";
     }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });

@@ -76,6 +76,22 @@ nlohmann::json dispatch(ControlService& service, const nlohmann::json& request, 
     return service.flows(limit);
   }
   if (command == "history") return service.history();
+  if (command == "audit") {
+    uint64_t after = 0;
+    unsigned limit = 100;
+    if (request.contains("after")) {
+      if (!is_count(request["after"]))
+        throw ServiceError(ErrorKind::kBadInput, "\"after\" must be a line number (0 or more)");
+      after = request["after"].get<uint64_t>();
+    }
+    if (request.contains("limit")) {
+      const auto& l = request["limit"];
+      if (!l.is_number_integer() || l.get<int64_t>() < 1 || l.get<int64_t>() > 1000)
+        throw ServiceError(ErrorKind::kBadInput, "limit must be a whole number from 1 to 1000");
+      limit = l.get<unsigned>();
+    }
+    return service.audit_records(after, limit);
+  }
   if (command == "export") return service.export_history();
   if (command == "confirm") return service.confirm(caller);
   if (command == "show") {
@@ -134,7 +150,7 @@ nlohmann::json dispatch(ControlService& service, const nlohmann::json& request, 
       ErrorKind::kBadInput,
       "unknown command '" + command +
           "' (known: status, stats, flows, show, validate, commit, confirm, rollback, history, diff, export, "
-          "import, repair)");
+          "import, repair, audit)");
 }
 
 }  // namespace

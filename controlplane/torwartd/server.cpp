@@ -7,7 +7,12 @@
 namespace torwart::controlplane {
 
 Author author_of(const platform::PeerCredentials& peer) {
-  Author a{peer.uid, peer.gid, peer.pid, ""};
+  Author a;
+  a.uid = peer.uid;
+  a.gid = peer.gid;
+  a.pid = peer.pid;
+  // Whoever may open the socket is on the box itself: root's way in when the API is unreachable.
+  a.via = "local socket";
   passwd pw{};
   passwd* found = nullptr;
   char buffer[4096];

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "controlplane/config_store/atomic_file.hpp"
 #include "controlplane/config_store/line_diff.hpp"
@@ -66,6 +67,37 @@ int64_t system_clock_ms() {
 
 Author ControlService::self() {
   return {static_cast<uint32_t>(::getuid()), static_cast<uint32_t>(::getgid()), ::getpid(), "torwartd"};
+}
+
+uint64_t ControlService::current_version() const {
+  return store_.current();
+}
+
+nlohmann::json ControlService::audit_records(uint64_t after, unsigned limit) const {
+  std::ifstream in(audit_.path());
+  if (!in && std::filesystem::exists(audit_.path()))
+    throw ServiceError(ErrorKind::kFailure, audit_.path().string() + ": cannot be read");
+  nlohmann::json records = nlohmann::json::array();
+  uint64_t line_number = 0;
+  uint64_t next = after;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    if (line_number <= after || records.size() >= limit) continue;
+    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_discarded() || !record.is_object()) {
+      // A damaged line is shown as such, never skipped: the reader must see the gap (status names the break).
+      record = {{"damaged", true}, {"text", line.substr(0, 200)}};
+    }
+    record["line"] = line_number;
+    records.push_back(std::move(record));
+    next = line_number;
+  }
+  return {
+      {"records", records}, {"next", next}, {"lines", line_number}, {"audit_log", audit_.path().string()}};
+}
+
+void ControlService::audit_refusal(const Author& who, const std::string& action, const std::string& reason) {
+  audit(who, action, "refused", {{"reason", reason}});
 }
 
 ControlService::ControlService(ConfigStore& store, FastPathLink& fastpath, AuditLog& audit, UnixClock clock)
@@ -176,8 +208,7 @@ nlohmann::json ControlService::status() {
   for (const auto& [v, reason] : store_.lost()) lost.push_back({{"version", v}, {"reason", reason}});
   out["store"] = {
       {"intact", damage.empty()}, {"damage", damage}, {"lost", lost}, {"detections", store_.detections()}};
-  if (kernel_mirror_status_) out["kernel_mirror"] = kernel_mirror_status_();
-  if (log_shipping_status_) out["log_shipping"] = log_shipping_status_();
+  for (const auto& [name, report] : status_reports_) out[name] = report();
   out["audit"] = {{"intact", !audit_problem_.has_value()},
                   {"problem", audit_problem_.value_or("")},
                   {"records", audit_.head().records}};

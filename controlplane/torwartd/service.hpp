@@ -8,6 +8,7 @@
 // Not thread-safe: torwartd calls it from its one io_context thread, which also serialises edits.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -98,13 +99,22 @@ class ControlService {
 
   static Author self();  // torwartd as the author of its own rollbacks
 
+  // The store's current version (0: empty): the management API's ETag, cheaper than status().
+  uint64_t current_version() const;
+  // Audit records after line `after` (1-based line numbers; 0: from the start), at most `limit` (1-1000),
+  // each with its "line"; "next" is the `after` of the following page, "lines" the log's length.
+  nlohmann::json audit_records(uint64_t after, unsigned limit) const;
+  // A request refused before it reached an operation (the API's role checks): one "refused" record.
+  void audit_refusal(const Author& who, const std::string& action, const std::string& reason);
+
   // What status() reports under "kernel_mirror" (torwartd --kernel-mirror); nothing when unset.
   void set_kernel_mirror_status(std::function<nlohmann::json()> report) {
-    kernel_mirror_status_ = std::move(report);
+    add_status_report("kernel_mirror", std::move(report));
   }
-  // What status() reports under "log_shipping" (controlplane/log_shipping/); nothing when unset.
-  void set_log_shipping_status(std::function<nlohmann::json()> report) {
-    log_shipping_status_ = std::move(report);
+  // What status() reports under `name` (a part of torwartd that runs beside the service: the management API,
+  // log shipping).
+  void add_status_report(const std::string& name, std::function<nlohmann::json()> report) {
+    status_reports_[name] = std::move(report);
   }
 
  private:
@@ -128,9 +138,8 @@ class ControlService {
   std::optional<std::pair<std::string, std::string>> initial_;  // text, origin
   void record_audit_break();
 
-  std::optional<std::string> audit_problem_;
-  std::function<nlohmann::json()> kernel_mirror_status_;  // what the audit log's check at start found
-  std::function<nlohmann::json()> log_shipping_status_;
+  std::optional<std::string> audit_problem_;  // what the audit log's check at start found
+  std::map<std::string, std::function<nlohmann::json()>> status_reports_;
   bool audit_break_recorded_ = false;
 };
 

@@ -60,13 +60,19 @@ int cmd_status(const ControlTarget& target, bool json) {
             << "workers         " << s["workers"] << ", " << s["distribution"].get<std::string>()
             << " distribution\n\n";
   std::cout << std::left << std::setw(10) << "PORT" << std::setw(16) << "DRIVER" << std::setw(19) << "MAC"
-            << std::setw(6) << "LINK" << std::setw(10) << "RXQUEUES"
-            << "RX MISSED\n";
+            << std::setw(6) << "LINK" << std::setw(10) << "RXQUEUES" << std::setw(11) << "RX MISSED"
+            << "ADDRESSES\n";
   for (const auto& p : s["ports"]) {
+    std::string addresses;
+    for (const auto& a : p.value("addresses", nlohmann::json::array()))
+      addresses += (addresses.empty() ? "" : " ") + a.get<std::string>();
+    // A port on `addresses: dhcp` has none until its lease arrived: say so rather than print nothing.
+    if (p.value("address_by_dhcp", false))
+      addresses += addresses.empty() ? "(dhcp: no lease yet)" : " (dhcp)";
     std::cout << std::left << std::setw(10) << p["name"].get<std::string>() << std::setw(16)
               << p["driver"].get<std::string>() << std::setw(19) << p["mac"].get<std::string>()
               << std::setw(6) << p["link"].get<std::string>() << std::setw(10) << p["rx_queues"].get<int>()
-              << p["rx_missed"].get<uint64_t>() << "\n";
+              << std::setw(11) << p["rx_missed"].get<uint64_t>() << addresses << "\n";
   }
   return kExitOk;
 }

@@ -27,8 +27,9 @@ struct InspectArguments {
 int cmd_inspect(const InspectArguments& args);
 // The stages in the order they run (dataplane/pipeline/stages.hpp kStages).
 int cmd_pipeline();
-int cmd_lab(const std::string& self_path, const std::string& log_dir, bool verbose,
-            bool stop_at_first_failure);
+// `torwartd_path` empty: torwartd beside `self_path`.
+int cmd_lab(const std::string& self_path, const std::string& torwartd_path, const std::string& log_dir,
+            bool verbose, bool stop_at_first_failure);
 
 struct ControlTarget {
   std::string config_path;  // the socket is the configuration's dataplane.control_socket

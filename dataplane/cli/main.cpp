@@ -112,12 +112,17 @@ int main(int argc, char** argv) {
   auto* lab = app.add_subcommand(
       "lab",
       "Build namespaces for a LAN client, a KDN server and an Internet server, run the appliance between\n"
-      "them, drive ping, TCP, DNS and HTTP through it and report every expectation. Needs root.");
+      "them, drive ping, TCP, DNS and HTTP through it, flood the box, give its uplink an address by DHCP\n"
+      "(with torwartd) and report every expectation. Needs root.");
   lab->add_option("-l,--log-dir", log_dir,
                   "Keep logs here (default: a temporary directory, kept on failure)");
   lab->add_flag("-v,--verbose", verbose, "Print every command and its output");
   lab->add_flag("--stop-at-first-failure", stop_first, "Stop after the first failed check");
-  lab->callback([&] { exit_code = cmd_lab(self_path(argv[0]), log_dir, verbose, stop_first); });
+  std::string torwartd_path;
+  lab->add_option("--torwartd", torwartd_path,
+                  "torwartd for the DHCP uplink rows (default: torwartd beside this torwart)");
+  lab->callback(
+      [&] { exit_code = cmd_lab(self_path(argv[0]), torwartd_path, log_dir, verbose, stop_first); });
 
   auto* pipeline = app.add_subcommand(
       "pipeline", "Print the fast path's stages in the order every burst runs them (no appliance needed).");

@@ -14,9 +14,12 @@
 #include <stdexcept>
 
 #include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/box_checks.hpp"
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
+#include "dataplane/lab/lab_dhcp_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "dataplane/lab/uplink_dhcp.hpp"
 
 namespace torwart::lab {
 namespace {
@@ -27,12 +30,24 @@ using std::chrono::seconds;
 // Programs the lab runs; scripts/lab-packages.txt lists the Debian packages that provide them.
 constexpr const char* kRequiredPrograms[] = {"ip",      "ss",  "ethtool", "sysctl", "ping",
                                              "dnsmasq", "dig", "curl",    "socat",  "python3"};
+// ... and for the product's rows only (the DHCP uplink: torwartd runs it on the inet twin).
+constexpr const char* kProductPrograms[] = {"dhclient"};
+
+// torwartd beside the torwart binary (the build directory, or where both are installed).
+std::string torwartd_beside(const std::string& torwart_binary) {
+  return (fs::path(torwart_binary).parent_path() / "torwartd").string();
+}
 
 void require_environment(const LabOptions& options) {
   if (geteuid() != 0) throw std::runtime_error("the lab needs root (network namespaces)");
   std::vector<std::string> missing;
   for (const char* program : kRequiredPrograms) {
     if (find_program(program).empty()) missing.push_back(program);
+  }
+  if (options.appliance == ApplianceKind::kTorwart) {
+    for (const char* program : kProductPrograms) {
+      if (find_program(program).empty()) missing.push_back(program);
+    }
   }
   if (!missing.empty()) {
     std::string list;
@@ -43,6 +58,10 @@ void require_environment(const LabOptions& options) {
   if (options.appliance == ApplianceKind::kTorwart &&
       (options.torwart_binary.empty() || access(options.torwart_binary.c_str(), X_OK) != 0)) {
     throw std::runtime_error("torwart binary not executable: '" + options.torwart_binary + "'");
+  }
+  if (options.appliance == ApplianceKind::kTorwart && access(options.torwartd_binary.c_str(), X_OK) != 0) {
+    throw std::runtime_error("torwartd binary not executable: '" + options.torwartd_binary +
+                             "' (build it beside torwart, or name it with --torwartd)");
   }
 }
 
@@ -60,15 +79,17 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// The result comes before what was observed: the observed figures of some rows (flood-at-box) are long, and
+// as the last column they widen no other row.
 void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
-  const std::vector<std::string> header{"CHECK", "SENT", "EXPECTED", "OBSERVED", "RESULT"};
+  const std::vector<std::string> header{"CHECK", "SENT", "EXPECTED", "RESULT", "OBSERVED"};
   std::vector<size_t> width;
   width.reserve(header.size());
   for (const auto& h : header) width.push_back(h.size());
   auto cells = [&](const CheckResult& r) {
     std::string result = r.pass ? "PASS" : "FAIL";
     if (kernel_router && r.kernel_differs) result += " *";
-    return std::vector<std::string>{r.name, r.sent, r.expected, one_line(r.observed), result};
+    return std::vector<std::string>{r.name, r.sent, r.expected, result, one_line(r.observed)};
   };
   for (const auto& r : rows) {
     auto c = cells(r);
@@ -82,7 +103,8 @@ void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
   print_row(header);
   std::string rule;
   for (size_t w : width) rule += std::string(w, '-') + "  ";
-  std::cout << rule.substr(0, rule.size() - 2) << '\n';
+  rule.resize(rule.size() - 2 - width.back() + header.back().size());  // the last column runs on anyway
+  std::cout << rule << '\n';
   for (const auto& r : rows) print_row(cells(r));
   if (kernel_router) {
     std::cout << "* kernel-router self-test: Linux produces this behaviour (ICMP errors, rp_filter), so the "
@@ -92,7 +114,9 @@ void print_table(const std::vector<CheckResult>& rows, bool kernel_router) {
 
 class Lab {
  public:
-  explicit Lab(const LabOptions& options) : options_(options) {}
+  explicit Lab(const LabOptions& options) : options_(options) {
+    if (options_.torwartd_binary.empty()) options_.torwartd_binary = torwartd_beside(options_.torwart_binary);
+  }
 
   int run() {
     require_environment(options_);
@@ -121,8 +145,10 @@ class Lab {
     config_path_ = dir + "/torwart.yaml";
     const std::string signatures = dir + "/lab.rules";
     std::ofstream(signatures) << lab_signatures_text();
-    std::string text = lab_config_text(dir + "/control.sock", kernel_router() ? "" : signatures);
-    config::Config cfg = load_lab_config(text);
+    config_text_ = lab_config_text(dir + "/control.sock", kernel_router() ? "" : signatures);
+    const std::string& text = config_text_;
+    config_ = load_lab_config(text);
+    const config::Config& cfg = config_;
     std::ofstream(config_path_) << text;
     std::ofstream(log_dir_ + "/torwart.yaml") << text;  // kept with the logs
 
@@ -145,15 +171,20 @@ class Lab {
       return rows.back().pass || options_.keep_going;
     };
     if (record(wait_ready(ctx_, options_.ready_timeout, [&] { return appliance_alive(); })) &&
-        rows.back().pass) {
-      run_checks(record);
+        rows.back().pass && run_checks(record) && !kernel_router()) {
+      // Last: it restarts the appliance on another configuration.
+      if (appliance_alive()) run_dhcp_phase(record);
     }
     if (!appliance_alive()) {
       rows.push_back({"appliance-alive", "-", "still running after the checks", "exited", false});
     }
     std::cout << '\n';
     print_table(rows, kernel_router());
-    print_stats();
+    const bool restarted = !counters_.empty();
+    if (!restarted) counters_ = counters_text();
+    std::cout << "\nappliance counters"
+              << (restarted ? " (of the run before the DHCP rows restarted it)" : "") << ":\n"
+              << counters_;
     stop_appliance();
     bool passed = std::all_of(rows.begin(), rows.end(), [](const CheckResult& r) { return r.pass; });
     std::cout << fmt::format("\nlab: {} of {} checks passed; logs in {}\n",
@@ -162,8 +193,9 @@ class Lab {
     return passed;
   }
 
+  // False when it stopped at a failure (keep_going off).
   template <typename Record>
-  void run_checks(Record& record) {
+  bool run_checks(Record& record) {
     std::vector<std::function<CheckResult()>> checks = {
         [&] { return check_ping(ctx_, "ping-gw-lan-v4", "lan", "192.168.10.1"); },
         [&] { return check_ping(ctx_, "ping-gw-lan-v6", "lan", "2001:db8:10::1"); },
@@ -181,7 +213,7 @@ class Lab {
         // ... and behind a gateway: the configuration's routes are the box's kernel's too (proto 245).
         [&] { return check_ping(ctx_, "ping-from-box-to-kdn-v4", "app", "10.20.0.10"); },
         [&] { return check_ping(ctx_, "ping-from-box-to-kdn-v6", "app", "2001:db8:1000::10"); },
-        [&] { return check_tcp_bulk(ctx_); },
+        [&] { return check_tcp_bulk(ctx_, &tcp_bulk_mbit_per_s_); },
         [&] { return check_dns(ctx_, false); },
         [&] { return check_dns(ctx_, true); },
         [&] { return check_http(ctx_, *servers_, false); },
@@ -199,6 +231,12 @@ class Lab {
       checks.emplace_back([&] { return check_http_program_blocked(ctx_); });
       checks.emplace_back([&] { return check_signature_drop(ctx_); });
       checks.emplace_back([&] { return check_signature_reject(ctx_); });
+      // The box's own kernel behind a data port (issue 13). The reloads add input rules for these rows'
+      // ports.
+      checks.emplace_back([&] { return check_box_service_refused(ctx_, *appliance_); });
+      checks.emplace_back([&] { return check_box_service_allowed(ctx_, *running_config_); });
+      checks.emplace_back(
+          [&] { return check_flood_at_box(ctx_, *running_config_, config_, tcp_bulk_mbit_per_s_); });
     }
     for (const auto& check : checks) {
       CheckResult row;
@@ -208,8 +246,45 @@ class Lab {
         row.name = "(check error)";
         row.observed = e.what();
       }
-      if (!record(std::move(row))) break;
+      if (!record(std::move(row))) return false;
     }
+    return true;
+  }
+
+  // dhcp-uplink-lease and dhcp-lease-change: the appliance restarts with inet on `addresses: dhcp` and
+  // masquerade (source NAT cannot be switched on by a reload), torwartd with the kernel mirror beside it.
+  template <typename Record>
+  void run_dhcp_phase(Record& record) {
+    counters_ = counters_text();  // the run every other row used
+    try {
+      run_dhcp_rows(record);
+    } catch (const std::exception& e) {
+      record(CheckResult{"dhcp-uplink-lease", "-", "the DHCP phase runs", std::string("error: ") + e.what(),
+                         false});
+    }
+  }
+
+  template <typename Record>
+  void run_dhcp_rows(Record& record) {
+    const std::string dhcp_config = work_dir_ + "/torwart-dhcp.yaml";
+    const std::string text = lab_dhcp_config_text(config_text_);
+    std::ofstream(dhcp_config) << text;
+    std::ofstream(log_dir_ + "/torwart-dhcp.yaml") << text;
+    const std::string eve_dir = log_dir_ + "/appliance-dhcp";
+    DhcpUplinkRows uplink(ctx_,
+                          MirrorDaemon{options_.torwartd_binary, work_dir_ + "/torwartd", dhcp_config,
+                                       config_.dataplane.control_socket, eve_dir, find_program("dhclient")});
+    running_config_.reset();
+    stop_appliance();
+    config_path_ = dhcp_config;
+    appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, options_.torwart_binary,
+                                                    config_path_, eve_dir, log_dir_ + "/appliance-dhcp.out");
+    std::cout << "lab: restarting the appliance on " << config_path_ << " (inet on addresses: dhcp)"
+              << std::endl;
+    appliance_->start();
+    const CheckResult ready = wait_ready(ctx_, options_.ready_timeout, [&] { return appliance_alive(); });
+    if (!record(uplink.check_lease(*appliance_, ready))) return;
+    record(uplink.check_lease_change(*appliance_));
   }
 
   void start_appliance() {
@@ -220,23 +295,19 @@ class Lab {
     std::cout << "lab: starting " << describe(appliance_->run_argv()) << " in " << topology_.appliance->name()
               << std::endl;
     appliance_->start();
+    running_config_ = std::make_unique<RunningConfig>(ctx_, *appliance_, config_text_);
   }
 
   bool appliance_alive() const { return kernel_router() || (appliance_ && appliance_->alive()); }
 
-  void print_stats() {
-    std::cout << "\nappliance counters:\n";
-    if (kernel_router()) {
-      std::cout << "  (kernel-router self-test: no torwart counters)\n";
-      return;
-    }
+  std::string counters_text() {
+    if (kernel_router()) return "  (kernel-router self-test: no torwart counters)\n";
     Argv argv{appliance_->binary(), "stats", "--json", "-c", config_path_};
     CommandResult r = ctx_.run(*topology_.appliance, argv, seconds(10));
     try {
-      std::cout << parse_json_output(r.output).dump(2) << '\n';  // tolerates a line of text before the JSON
+      return parse_json_output(r.output).dump(2) + '\n';  // tolerates a line of text before the JSON
     } catch (const std::exception&) {
-      std::cout << "  " << describe(argv) << ": " << (r.timed_out ? "timed out" : "failed") << "\n"
-                << r.output;
+      return "  " + describe(argv) + ": " + (r.timed_out ? "timed out" : "failed") + "\n" + r.output;
     }
   }
 
@@ -248,6 +319,7 @@ class Lab {
 
   // Stops everything and removes the namespaces (also on errors); keeps the scratch directory on failure.
   void finish() {
+    running_config_.reset();
     servers_.reset();
     appliance_.reset();  // stops it
     topology_ = Topology{};
@@ -264,13 +336,18 @@ class Lab {
   LabOptions options_;
   std::string work_dir_;
   std::string log_dir_;
-  std::string config_path_;
+  std::string config_path_;  // of the running appliance
+  std::string config_text_;  // the lab configuration the appliance started with
+  config::Config config_;
+  double tcp_bulk_mbit_per_s_ = 0;  // tcp-bulk-v4's figure, for flood-at-box
+  std::string counters_;            // `torwart stats --json` of the run the rows before the DHCP phase used
   bool keep_work_dir_ = false;
   // Declaration order is teardown order in reverse: servers and appliance go before the namespaces.
   Topology topology_;
   LabContext ctx_;
   std::unique_ptr<ApplianceProcess> appliance_;  // refers to topology_.appliance
   std::unique_ptr<Servers> servers_;
+  std::unique_ptr<RunningConfig> running_config_;  // refers to appliance_
 };
 
 }  // namespace

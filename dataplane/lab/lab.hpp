@@ -1,7 +1,8 @@
 #pragma once
 // `torwart lab`: builds network namespaces that match the built-in default configuration, runs the appliance
-// on them, drives real traffic (ICMP, TCP bulk, UDP/DNS, HTTP, TTL expiry, spoofed source) and prints one
-// table row per expectation. Needs root. Leaves no namespace or process behind, also when interrupted.
+// on them, drives real traffic (ICMP, TCP bulk, UDP/DNS, HTTP, TTL expiry, spoofed source, the box's own
+// services, a flood at the box, a DHCP uplink with torwartd) and prints one table row per expectation. Needs
+// root. Leaves no namespace or process behind, also when interrupted.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -20,6 +21,8 @@ enum class ApplianceKind {
 
 struct LabOptions {
   std::string torwart_binary;  // required for ApplianceKind::kTorwart
+  // torwartd for the DHCP uplink rows (ApplianceKind::kTorwart); empty: `torwartd` beside torwart_binary.
+  std::string torwartd_binary;
   ApplianceKind appliance = ApplianceKind::kTorwart;
   std::string log_dir;     // empty: inside the lab's temporary directory (kept when a check fails)
   bool keep_going = true;  // run the remaining checks after a failure

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "dataplane/lab/check_support.hpp"
+
 namespace torwart::lab {
 namespace {
 
@@ -21,56 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 const Namespace& ns_of(const LabContext& ctx, const std::string& role) {
   return role == "app" ? *ctx.topology->appliance : ctx.topology->host(role);
-}
-
-std::string first_line_with(const std::string& text, const std::string& needle) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(needle) != std::string::npos) return line;
-  }
-  return {};
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-std::string summary(const CommandResult& r) {
-  if (r.timed_out) return "timed out";
-  std::string text = trim(r.output);
-  auto nl = text.rfind('\n');
-  return fmt::format("exit {}: {}", r.exit_code, nl == std::string::npos ? text : text.substr(nl + 1));
-}
-
-void wait_listening(const Namespace& ns, const char* proto_flags, int port, const BackgroundProcess& server) {
-  const auto deadline = Clock::now() + seconds(10);
-  while (Clock::now() < deadline) {
-    if (!server.running()) break;
-    CommandResult r = ns.run({"ss", "-H", proto_flags, "sport", "=", fmt::format(":{}", port)});
-    if (r.ok() && !trim(r.output).empty()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  throw std::runtime_error(
-      fmt::format("server on port {} in {} did not start; see {}", port, ns.name(), server.log_path()));
-}
-
-// Reads one counter from /proc/net/snmp as seen inside a namespace ("Icmp", "InEchos").
-long snmp_counter(const LabContext& ctx, const Namespace& ns, const std::string& group,
-                  const std::string& field) {
-  CommandResult r = ctx.run(ns, {"cat", "/proc/net/snmp"}, seconds(5));
-  std::istringstream in(r.output);
-  for (std::string names, values; std::getline(in, names) && std::getline(in, values);) {
-    std::istringstream n(names), v(values);
-    std::string name, value;
-    n >> name;
-    v >> value;
-    if (name != group + ":") continue;
-    while (n >> name && v >> value) {
-      if (name == field) return std::stol(value);
-    }
-  }
-  throw std::runtime_error("no " + group + " " + field + " in /proc/net/snmp of " + ns.name());
 }
 
 bool same_content(const std::string& a, const std::string& b) {
@@ -217,15 +169,11 @@ CheckResult check_ttl_expiry(const LabContext& ctx, bool ipv6) {
   return row;
 }
 
-CheckResult check_tcp_bulk(const LabContext& ctx) {
-  const std::size_t bytes = ctx.bulk_bytes;
+BulkTransfer bulk_transfer(const LabContext& ctx, std::size_t bytes) {
+  BulkTransfer out;
   const std::string source = ctx.work_dir + "/bulk.bin";
   const std::string received = ctx.work_dir + "/bulk-received.bin";
   write_random_file(source, bytes);
-  CheckResult row{
-      "tcp-bulk-v4",
-      fmt::format("lan: {} MiB over one TCP connection to 198.51.100.10:{}", bytes >> 20, kBulkPort),
-      fmt::format("{} bytes arrive, same content", bytes), "", false};
   // A one-shot receiver that writes what it gets to a file, so that every byte can be compared.
   BackgroundProcess sink = ctx.topology->inet->start(
       {"socat", "-u", fmt::format("TCP-LISTEN:{},bind=198.51.100.10,reuseaddr", kBulkPort),
@@ -240,21 +188,33 @@ CheckResult check_tcp_bulk(const LabContext& ctx) {
   for (auto deadline = Clock::now() + seconds(10); sink.running() && Clock::now() < deadline;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   sink.stop();
   std::error_code ec;
-  const auto got = std::filesystem::file_size(received, ec);
-  if (!r.ok() || ec) {
-    row.observed = fmt::format("sender {}; {} bytes arrived", summary(r), ec ? 0 : got);
-  } else {
-    bool same = same_content(source, received);
-    row.observed =
-        fmt::format("{} bytes in {:.2f} s ({:.0f} Mbit/s), {}", got, elapsed,
-                    static_cast<double>(got) * 8 / elapsed / 1e6, same ? "same content" : "CONTENT DIFFERS");
-    row.pass = got == bytes && same;
-  }
+  out.received = std::filesystem::file_size(received, ec);
+  if (ec) out.received = 0;
+  if (!r.ok()) out.error = "sender " + summary(r);
+  out.same_content = r.ok() && out.received == bytes && same_content(source, received);
   std::filesystem::remove(source, ec);
   std::filesystem::remove(received, ec);
+  return out;
+}
+
+CheckResult check_tcp_bulk(const LabContext& ctx, double* mbit_per_s) {
+  const std::size_t bytes = ctx.bulk_bytes;
+  CheckResult row{
+      "tcp-bulk-v4",
+      fmt::format("lan: {} MiB over one TCP connection to 198.51.100.10:{}", bytes >> 20, kBulkPort),
+      fmt::format("{} bytes arrive, same content", bytes), "", false};
+  const BulkTransfer t = bulk_transfer(ctx, bytes);
+  if (!t.error.empty()) {
+    row.observed = fmt::format("{}; {} bytes arrived", t.error, t.received);
+  } else {
+    row.observed = fmt::format("{} bytes in {:.2f} s ({:.0f} Mbit/s), {}", t.received, t.seconds,
+                               t.mbit_per_s(), t.same_content ? "same content" : "CONTENT DIFFERS");
+    row.pass = t.same_content;
+  }
+  if (mbit_per_s != nullptr) *mbit_per_s = row.pass ? t.mbit_per_s() : 0.0;
   return row;
 }
 

@@ -54,7 +54,18 @@ inline constexpr int kBulkPort =
 CheckResult check_ping(const LabContext& ctx, const std::string& name, const std::string& from_role,
                        const std::string& address);
 CheckResult check_ttl_expiry(const LabContext& ctx, bool ipv6);
-CheckResult check_tcp_bulk(const LabContext& ctx);
+// A file of `bytes` random bytes sent LAN -> Internet server over one TCP connection (socat on both ends).
+struct BulkTransfer {
+  std::size_t received = 0;
+  double seconds = 0;
+  bool same_content = false;  // every byte arrived, unchanged
+  std::string error;          // the sender's failure, if any
+  double mbit_per_s() const { return seconds > 0 ? static_cast<double>(received) * 8 / seconds / 1e6 : 0; }
+};
+BulkTransfer bulk_transfer(const LabContext& ctx, std::size_t bytes);
+// tcp-bulk-v4: ctx.bulk_bytes as above; `mbit_per_s` (when given) receives the throughput of a passing
+// transfer, 0 otherwise: the unflooded figure the flood-at-box row compares with.
+CheckResult check_tcp_bulk(const LabContext& ctx, double* mbit_per_s = nullptr);
 CheckResult check_dns(const LabContext& ctx, bool ipv6);
 CheckResult check_http(const LabContext& ctx, const Servers& servers, bool ipv6);
 CheckResult check_spoofed_source(const LabContext& ctx);

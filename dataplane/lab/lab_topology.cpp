@@ -125,23 +125,28 @@ std::string lab_config_text(const std::string& control_socket, const std::string
   if (!replaced) throw std::runtime_error("default configuration has no dataplane.control_socket line");
   // The lab shows application rules too, as a provider adds them for a town: a blocked-sites list for TLS
   // and no Windows programs over plain HTTP (the `lab` rows tls-sni-* and http-program-blocked).
-  std::string text = out.str();
-  const std::string rules = "\n  rules:\n";
-  const auto at = text.find(rules);
-  if (at == std::string::npos) throw std::runtime_error("default configuration has no policy.rules");
-  text.insert(at + rules.size(),
-              "    - name: lab-blocked-sites\n"
-              "      from: [lan]\n"
-              "      tls_sni: [\"*.blocked.torwart.test\"]\n"
-              "      action: reject\n"
-              "    - name: lab-no-windows-programs\n"
-              "      from: [lan]\n"
-              "      http_content_type: [application/x-msdos-program, application/x-msdownload, "
-              "application/x-dosexec]\n"
-              "      action: drop\n");
+  std::string text =
+      with_policy_rules(out.str(),
+                        "    - name: lab-blocked-sites\n"
+                        "      from: [lan]\n"
+                        "      tls_sni: [\"*.blocked.torwart.test\"]\n"
+                        "      action: reject\n"
+                        "    - name: lab-no-windows-programs\n"
+                        "      from: [lan]\n"
+                        "      http_content_type: [application/x-msdos-program, application/x-msdownload, "
+                        "application/x-dosexec]\n"
+                        "      action: drop\n");
   if (!signature_file.empty()) {
     text += "\nids:\n  rule_files: [" + signature_file + "]\n  mode: ips\n  cache_dir: \"\"\n";
   }
+  return text;
+}
+
+std::string with_policy_rules(std::string text, const std::string& rules) {
+  const std::string key = "\n  rules:\n";
+  const auto at = text.find(key);
+  if (at == std::string::npos) throw std::runtime_error("the configuration text has no policy.rules");
+  text.insert(at + key.size(), rules);
   return text;
 }
 

@@ -31,6 +31,9 @@ const std::vector<EndHost>& end_hosts();
 // `signature_file`: when given, an `ids` section runs it inline (mode ips).
 std::string lab_config_text(const std::string& control_socket, const std::string& signature_file = "");
 config::Config load_lab_config(const std::string& text);
+// `rules` (YAML list items, indented by four) put first in policy.rules of a configuration text in the
+// default's layout; throws std::runtime_error when the text has no `  rules:` line.
+std::string with_policy_rules(std::string text, const std::string& rules);
 
 struct Topology {
   std::unique_ptr<Namespace> appliance;

@@ -509,6 +509,12 @@ class Appliance {
       char mac[RTE_ETHER_ADDR_FMT_SIZE];
       rte_ether_format_addr(mac, sizeof mac, &p.mac);
       const config::Port* configured = port_named(configured_, p.name);
+      // The running snapshot's addresses: with `addresses: dhcp` the lease the kernel mirror handed over.
+      const config::Port* running = port_named(current_->source(), p.name);
+      nlohmann::json addresses = nlohmann::json::array();
+      if (running != nullptr) {
+        for (const auto& a : running->addresses) addresses.push_back(a.to_string());
+      }
       ports.push_back({{"name", p.name},
                        {"port_id", p.port_id},
                        {"driver", p.driver},
@@ -520,7 +526,8 @@ class Appliance {
                        {"rx_errors", s.rx_errors},
                        {"tx_errors", s.tx_errors},
                        {"kernel_twin", configured != nullptr && configured->kernel_twin},
-                       {"address_by_dhcp", configured != nullptr && configured->address_by_dhcp}});
+                       {"address_by_dhcp", configured != nullptr && configured->address_by_dhcp},
+                       {"addresses", addresses}});
     }
     return {{"name", current_->source().name},
             {"torwart_version", platform::build_version()},

@@ -191,10 +191,12 @@ TEST_F(LiveAppliance, StatusShowsEveryPortOnItsBackendAndTheRunningVersion) {
   EXPECT_EQ(status["ports"][0]["driver"], "net_null");
   EXPECT_EQ(status["ports"][1]["driver"], "net_ring");
   EXPECT_EQ(status["ports"][2]["driver"], "net_tap");
+  EXPECT_EQ(status["ports"][0]["addresses"], nlohmann::json::array({"10.1.0.1/24"}));
   EXPECT_EQ(status["config_digest"].get<std::string>().size(), 64u);
   auto table = torwart({"status", "-s", socket_});
   EXPECT_EQ(table.exit_code, 0);
   EXPECT_NE(table.output.find("net_tap"), std::string::npos);
+  EXPECT_NE(table.output.find("10.3.0.1/24"), std::string::npos) << table.output;
 }
 
 TEST_F(LiveAppliance, StatsCountTheNullPortsGarbageAsDecodeDrops) {

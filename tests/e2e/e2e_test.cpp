@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/box_flood_script.hpp"
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
@@ -679,6 +680,7 @@ TEST_F(E2eTest, FloodAtTheBoxLeavesTransitAndTheBoxsKernelUsable) {
           std::to_string(kProbePort) + "], action: accept, log: false}\n");
   CommandResult r = appliance_->reload(write_config("box-flood.yaml", open));
   ASSERT_TRUE(r.ok()) << r.output;
+  const std::string box_flood = write_box_flood_script(work_dir_);  // the lab's flood-at-box row runs it too
 
   BackgroundProcess download_server = topology_.inet->start(
       {python(), script("syn_flood.py"), "serve", "198.51.100.10", std::to_string(kDownloadPort), "0"},
@@ -687,7 +689,7 @@ TEST_F(E2eTest, FloodAtTheBoxLeavesTransitAndTheBoxsKernelUsable) {
       {"socat", "TCP4-LISTEN:" + std::to_string(kProbePort) + ",bind=203.0.113.2,reuseaddr,fork", "PIPE"},
       work_dir_ + "/box-service.log");
   BackgroundProcess sink = topology_.appliance->start(
-      {python(), script("box_flood.py"), "sink", "203.0.113.2", std::to_string(kFloodPort), "30"},
+      {python(), box_flood, "sink", "203.0.113.2", std::to_string(kFloodPort), "30"},
       work_dir_ + "/sink.out");
   wait_listening("inet", "-ltn", kDownloadPort, download_server);
   wait_listening("app", "-ltn", kProbePort, box_service);
@@ -732,18 +734,16 @@ TEST_F(E2eTest, FloodAtTheBoxLeavesTransitAndTheBoxsKernelUsable) {
                             std::to_string(kDownloadPort), std::to_string(kDownloadSeconds)},
                            work_dir_ + "/download.out");
   std::this_thread::sleep_for(seconds(kFloodStart));
-  BackgroundProcess flood =
-      topology_.inet->start({python(), script("box_flood.py"), "flood", kHostDevice, "02:00:00:00:03:01",
-                             "02:00:00:00:03:fe", "203.0.113.1", "203.0.113.2", std::to_string(kFloodPort),
-                             std::to_string(kFloodSeconds), std::to_string(kTargetPps)},
-                            work_dir_ + "/flood.out");
+  BackgroundProcess flood = topology_.inet->start(
+      {python(), box_flood, "flood", kHostDevice, "02:00:00:00:03:01", "02:00:00:00:03:fe", "203.0.113.1",
+       "203.0.113.2", std::to_string(kFloodPort), std::to_string(kFloodSeconds), std::to_string(kTargetPps)},
+      work_dir_ + "/flood.out");
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   // The box's kernel during the flood: its TCP service through the twin (to: [local]) and its own pings out
   // (from: [local]), while the download runs.
   BackgroundProcess probe = topology_.inet->start(
       // Another peer than the flooding router: its new connections draw on another source group's budget.
-      {python(), script("box_flood.py"), "probe", "203.0.113.2", std::to_string(kProbePort), "10",
-       "198.51.100.10"},
+      {python(), box_flood, "probe", "203.0.113.2", std::to_string(kProbePort), "10", "198.51.100.10"},
       work_dir_ + "/probe.out");
   BackgroundProcess box_ping = topology_.appliance->start(
       {"ping", "-4", "-n", "-c", "10", "-i", "0.3", "-W", "2", "203.0.113.1"}, work_dir_ + "/box-ping.out");

@@ -22,6 +22,7 @@
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "dataplane/lab/uplink_dhcp.hpp"
 #include "tests/e2e/e2e_support.hpp"
 
 namespace torwart::lab {
@@ -29,25 +30,12 @@ namespace {
 
 using e2e::binary;
 using e2e::read_file;
-using e2e::replace_once;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-// The Internet port takes its address by DHCP; the default routes the file had come from the lease (IPv4)
-// or are gone (the port has no IPv6 address any more); LAN clients reach the Internet through masquerade.
-std::string dhcp_config(const std::string& text) {
-  std::string out = replace_once(text, "addresses: [203.0.113.2/24, 2001:db8:f00::2/64]", "addresses: dhcp");
-  out = replace_once(out, "  - to: 0.0.0.0/0\n    via: 203.0.113.1\n", "");
-  out = replace_once(out, "  - to: ::/0\n    via: 2001:db8:f00::1\n", "");
-  out = replace_once(out, "  - address: 203.0.113.1\n    mac: 02:00:00:00:03:01\n", "");
-  out = replace_once(out, "  - address: 2001:db8:f00::1\n    mac: 02:00:00:00:03:01\n", "");
-  return out +
-         "nat:\n  source:\n    - {name: lan-masquerade, out: inet, from: [lan], translate_to: interface}\n";
-}
 
 class KernelMirrorE2eTest : public ::testing::Test {
  protected:
@@ -63,7 +51,8 @@ class KernelMirrorE2eTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     work_dir_ = pattern;
     const std::string lab_text = lab_config_text(work_dir_ + "/control.sock");
-    const std::string text = dhcp ? dhcp_config(lab_text) : lab_text;
+    // The Internet port takes its address by DHCP (the lab's dhcp rows run the same configuration).
+    const std::string text = dhcp ? lab_dhcp_config_text(lab_text) : lab_text;
     config_path_ = work_dir_ + "/torwart.yaml";
     std::ofstream(config_path_) << text;
     static int sequence = 0;
@@ -108,12 +97,7 @@ class KernelMirrorE2eTest : public ::testing::Test {
 
   // In the appliance's namespace: the mirror follows the twins there. Syncs every second.
   void start_torwartd() {
-    torwartd_ = topology_.appliance->start(
-        {torwartd_binary_, "--state-dir", work_dir_ + "/state", "--socket", socket(), "-s",
-         work_dir_ + "/control.sock", "--audit-log", work_dir_ + "/audit.jsonl", "--initial", config_path_,
-         "--sync-interval", "1", "--kernel-mirror", "--dhcp-dir", work_dir_ + "/dhcp", "--eve-dir",
-         work_dir_ + "/eve"},
-        work_dir_ + "/torwartd.log");
+    torwartd_ = topology_.appliance->start(daemon().argv(), work_dir_ + "/torwartd.log");
     for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline;) {
       ASSERT_TRUE(torwartd_.running()) << read_file(work_dir_ + "/torwartd.log");
       if (run_command({torwartctl_, "-S", socket(), "status"}, milliseconds(5000)).ok()) return;
@@ -122,20 +106,16 @@ class KernelMirrorE2eTest : public ::testing::Test {
     FAIL() << "torwartd did not answer: " << read_file(work_dir_ + "/torwartd.log");
   }
 
-  // dnsmasq as the provider's DHCP server on the Internet router: one address to lease, the router as
-  // gateway, no DNS; authoritative, so that a client asking for another address is told no at once.
+  // dnsmasq as the provider's DHCP server on the Internet router, leasing only `address`.
   void start_dhcp_server(const std::string& address) {
     dnsmasq_.stop();
-    dnsmasq_ = topology_.inet->start(
-        {"dnsmasq", "--keep-in-foreground", "--no-daemon", "--port=0", "--interface=eth0",
-         "--bind-interfaces", "--dhcp-authoritative", "--no-ping",
-         "--dhcp-range=" + address + "," + address + ",255.255.255.0,2m",
-         "--dhcp-option=option:router,203.0.113.1", "--dhcp-leasefile=" + work_dir_ + "/dnsmasq.leases",
-         "--pid-file=" + work_dir_ + "/dnsmasq.pid", "--log-dhcp", "--conf-file=/dev/null"},
-        work_dir_ + "/dnsmasq.log");
+    dnsmasq_ = lab::start_dhcp_server(*topology_.inet, address, work_dir_, work_dir_ + "/dnsmasq.log");
   }
 
-  std::string socket() const { return work_dir_ + "/torwartd.sock"; }
+  MirrorDaemon daemon() const {
+    return {torwartd_binary_, work_dir_, config_path_, work_dir_ + "/control.sock", work_dir_ + "/eve", ""};
+  }
+  std::string socket() const { return daemon().socket(); }
 
   CommandResult in(const std::string& role, const Argv& argv, seconds timeout = seconds(20)) {
     return ctx_.run(role == "app" ? *topology_.appliance : topology_.host(role), argv, timeout);

@@ -99,12 +99,22 @@ class TorwartdE2eTest : public ::testing::Test {
 
   // torwartd in the host namespace (Unix sockets are not bound to a network namespace). The periodic sync
   // is off (1 h) so that the fast path's request counters move only by what a test does.
-  void start_torwartd() {
-    torwartd_process_ =
-        BackgroundProcess({torwartd_, "--state-dir", work_dir_ + "/state", "--socket", socket(), "-s",
-                           work_dir_ + "/control.sock", "--audit-log", work_dir_ + "/audit.jsonl",
-                           "--initial", config_path_, "--sync-interval", "3600"},
-                          work_dir_ + "/torwartd.log");
+  void start_torwartd(const Argv& extra = {}) {
+    Argv argv{torwartd_,
+              "--state-dir",
+              work_dir_ + "/state",
+              "--socket",
+              socket(),
+              "-s",
+              work_dir_ + "/control.sock",
+              "--audit-log",
+              work_dir_ + "/audit.jsonl",
+              "--initial",
+              config_path_,
+              "--sync-interval",
+              "3600"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    torwartd_process_ = BackgroundProcess(argv, work_dir_ + "/torwartd.log");
     for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline;) {
       ASSERT_TRUE(torwartd_process_.running()) << read_file(work_dir_ + "/torwartd.log");
       if (run_command({torwartctl_, "-S", socket(), "status"}, std::chrono::milliseconds(5000)).ok()) return;
@@ -126,6 +136,16 @@ class TorwartdE2eTest : public ::testing::Test {
   }
 
   json fastpath() { return appliance_->status(); }
+
+  // torwartd again, now with the management API on loopback and a test PKI (test_pki.sh) in `pki`; the port.
+  std::string restart_torwartd_with_api(const std::string& pki) {
+    EXPECT_EQ(std::system((std::string(TEST_PKI_SCRIPT) + " " + pki + " >/dev/null 2>&1").c_str()), 0);
+    const std::string port = std::to_string(20000 + getpid() % 20000);
+    kill_torwartd();
+    start_torwartd({"--api", "127.0.0.1:" + port, "--api-ca", pki + "/ca.pem", "--api-cert", pki + "/server.pem",
+                    "--api-key", pki + "/server.key", "--api-crl", pki + "/crl.pem"});
+    return port;
+  }
 
   // Waits until the fast path runs `version`; returns its status.
   json wait_for_version(uint64_t version, seconds timeout) {
@@ -185,6 +205,111 @@ TEST_F(TorwartdE2eTest, UnconfirmedCommitRollsBackOnTime) {
   EXPECT_NE(verified.output.find("reaches the anchored record"), std::string::npos) << verified.output;
   r = ctl({"config", "confirm"});
   EXPECT_EQ(r.exit_code, 2) << "nothing to confirm any more: " << r.output;
+}
+
+// The provider's engineer runs the same torwartctl from afar: through the management API (mutual TLS, a
+// certificate per role) a commit-confirmed reaches the real fast path and rolls back by itself; a role that
+// may not change the box is refused and the refusal is in the audit log with the certificate's name.
+TEST_F(TorwartdE2eTest, TheRemoteCliWorksThroughTheManagementApi) {
+  const std::string pki = work_dir_ + "/pki";
+  const std::string port = restart_torwartd_with_api(pki);
+  auto remote = [&](const std::string& role, Argv args) {
+    Argv argv{torwartctl_,
+              "--host",
+              "127.0.0.1:" + port,
+              "--cert",
+              pki + "/client-" + role + ".pem",
+              "--key",
+              pki + "/client-" + role + ".key",
+              "--ca",
+              pki + "/ca.pem"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, std::chrono::milliseconds(60000));
+  };
+  CommandResult r{};
+  for (auto deadline = Clock::now() + seconds(10); Clock::now() < deadline;) {
+    r = remote("auditor", {"status"});
+    if (r.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(r.ok()) << r.output << read_file(work_dir_ + "/torwartd.log");
+  const std::string v2 = with_route(config_text_, "172.16.0.0/12");
+  r = remote("auditor", {"config", "commit", write("v2.yaml", v2)});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("HTTP 403"), std::string::npos) << r.output;
+  r = remote("local-admin", {"config", "commit", write("v2.yaml", v2)});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("may change only objects, policy; this change also touches routes"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(fastpath()["config_version"], 1);
+
+  r = remote("provider-admin", {"config", "commit", write("v2.yaml", v2), "--base", "1", "--confirm-within",
+                                "3s", "-m", "remote route"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(fastpath()["config_digest"], config::config_digest(v2));
+  const json s = wait_for_version(3, seconds(10));
+  EXPECT_EQ(s["config_digest"], config::config_digest(config_text_)) << "rolled back to version 1's text";
+
+  r = remote("auditor", {"audit", "--json"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  const json audit = parse_json_output(r.output);
+  bool refused_seen = false, commit_seen = false;
+  for (const auto& record : audit["records"]) {
+    const json& who = record["who"];
+    if (record["result"] == "refused" && who.value("name", "") == "auditor-user" &&
+        who.value("via", "") == "api")
+      refused_seen = true;
+    if (record["action"] == "commit" && who.value("name", "") == "provider-admin-user" &&
+        who.value("role", "") == "provider-admin")
+      commit_seen = true;
+  }
+  EXPECT_TRUE(refused_seen) << audit.dump(1);
+  EXPECT_TRUE(commit_seen) << audit.dump(1);
+  // The console's socket still works beside the API (break-glass) and is recorded as such.
+  r = ctl({"config", "history", "--json"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(parse_json_output(r.output)["versions"][1]["author"]["via"], "api");
+}
+
+// Debian's real Prometheus scrapes /metrics through the API with a client certificate (role auditor) and
+// finds the fast path's and torwartd's counters under their Prometheus names.
+TEST_F(TorwartdE2eTest, PrometheusScrapesTheBoxThroughTheManagementApi) {
+  ASSERT_FALSE(find_program("prometheus").empty()) << "Debian's prometheus package";
+  const std::string pki = work_dir_ + "/pki";
+  const std::string port = restart_torwartd_with_api(pki);
+  const std::string web = std::to_string(40000 + getpid() % 20000);
+  write("prometheus.yml", "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+                          "scrape_configs:\n"
+                          "  - job_name: torwart\n"
+                          "    scheme: https\n"
+                          "    tls_config: {ca_file: " + pki + "/ca.pem, cert_file: " + pki +
+                              "/client-auditor.pem, key_file: " + pki + "/client-auditor.key}\n"
+                          "    static_configs: [{targets: ['127.0.0.1:" + port + "']}]\n");
+  BackgroundProcess prometheus({find_program("prometheus"), "--config.file=" + work_dir_ + "/prometheus.yml",
+                                "--storage.tsdb.path=" + work_dir_ + "/tsdb",
+                                "--web.listen-address=127.0.0.1:" + web},
+                               work_dir_ + "/prometheus.log");
+  auto query = [&](const std::string& expression) {
+    const CommandResult r = run_command({"curl", "-s", "--get", "--data-urlencode", "query=" + expression,
+                                         "http://127.0.0.1:" + web + "/api/v1/query"},
+                                        std::chrono::milliseconds(5000));
+    const json answer = json::parse(r.output, nullptr, false);
+    return answer.is_discarded() ? json::array() : answer["data"]["result"];
+  };
+  json series;
+  for (auto deadline = Clock::now() + seconds(40); Clock::now() < deadline;) {
+    series = query("torwart_port_rx_packets_total");
+    if (series.size() == 3 && query("up{job=\"torwart\"} == 1").size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_EQ(series.size(), 3u) << "one series per port: " << series.dump() << "\n"
+                               << read_file(work_dir_ + "/prometheus.log");
+  for (const auto& s : series) EXPECT_TRUE(s["metric"].contains("port")) << s.dump();
+  EXPECT_EQ(query("torwart_fastpath_up == 1").size(), 1u);
+  EXPECT_EQ(query("torwartd_config_current == 1").size(), 1u);
+  EXPECT_EQ(query("torwartd_management_api_tls_refused_total").size(), 1u);
+  prometheus.stop();
 }
 
 TEST_F(TorwartdE2eTest, ConfirmedCommitStays) {

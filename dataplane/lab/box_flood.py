@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Traffic at the box's own address for the local-flood end-to-end test (standard library only). Sends only
-inside the test's namespaces.
+"""Traffic at the box's own address for the lab's flood-at-box row and the local-flood end-to-end test
+(standard library only). Sends only inside the lab's namespaces. `torwart lab` carries this file in its binary
+(box_flood_script.hpp) and writes it into its scratch directory.
 
 usage:
   box_flood.py flood IFACE SRC_MAC DST_MAC SRC_IP DST_IP UDP_PORT SECONDS PPS
