@@ -24,11 +24,12 @@
 
 #include "controlplane/log_shipping/cursor.hpp"
 #include "controlplane/log_shipping/line_reader.hpp"
+#include "controlplane/log_shipping/peer_name.hpp"
 #include "controlplane/log_shipping/record_frame.hpp"
 #include "controlplane/log_shipping/shipping_error.hpp"
 #include "controlplane/log_shipping/stream_files.hpp"
 #include "controlplane/log_shipping/syslog_format.hpp"
-#include "controlplane/log_shipping/tls_client_context.hpp"
+#include "controlplane/tls/tr02102_tls.hpp"
 
 namespace torwart::controlplane::log_shipping {
 namespace {
@@ -211,10 +212,10 @@ class Shipper::Core : public std::enable_shared_from_this<Core> {
     phase_ = Phase::kConnecting;
     std::shared_ptr<Connection> c;
     try {
-      const auto crl = settings_.siem.crl.empty() ? std::nullopt
-                                                  : std::optional<std::filesystem::path>(settings_.siem.crl);
-      c = std::make_shared<Connection>(
-          io_, make_client_tls_context(settings_.siem.ca, settings_.siem.cert, settings_.siem.key, crl));
+      // Read at every attempt: replaced certificates take effect at the next connection.
+      const tls::TlsFiles files{settings_.siem.ca, settings_.siem.cert, settings_.siem.key,
+                                settings_.siem.crl};
+      c = std::make_shared<Connection>(io_, tls::make_client_context(files));
       expect_peer_name(c->stream.native_handle(), peer_name());
     } catch (const std::exception& e) {
       return fail(std::string("TLS set-up: ") + e.what());

@@ -1,5 +1,3 @@
-#include "controlplane/log_shipping/tls_client_context.hpp"
-
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
@@ -9,14 +7,17 @@
 #include "controlplane/log_shipping/test_certificates.hpp"
 #include "controlplane/log_shipping/test_receiver.hpp"
 #include "controlplane/log_shipping/test_spool.hpp"
+#include "controlplane/tls/tr02102_tls.hpp"
 
-namespace torwart::controlplane {
+// Log shipping's side of TLS: the shared TR-02102-2 client context (controlplane/tls/) as the shipper uses
+// it, against receivers that offer more or less than TR-02102-2 allows.
+namespace torwart::controlplane::log_shipping {
 namespace {
 
-using log_shipping::testing::TestCertificates;
-using log_shipping::testing::TestReceiver;
+using testing::TestCertificates;
+using testing::TestReceiver;
 
-class TlsClientContext : public ::testing::Test {
+class ShippingTls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     certs_ = TestCertificates::make(std::filesystem::temp_directory_path() /
@@ -25,10 +26,11 @@ class TlsClientContext : public ::testing::Test {
   static void TearDownTestSuite() { std::filesystem::remove_all(certs_.dir); }
   static TestCertificates certs_;
 };
-TestCertificates TlsClientContext::certs_;
+TestCertificates ShippingTls::certs_;
 
-TEST_F(TlsClientContext, OffersOnlyTr02102SuitesVersionsAndGroups) {
-  auto context = make_client_tls_context(certs_.ca(), certs_.client_cert(), certs_.client_key());
+TEST_F(ShippingTls, OffersOnlyTr02102SuitesAndVersions) {
+  auto context = tls::make_client_context(
+      {certs_.ca().string(), certs_.client_cert().string(), certs_.client_key().string(), ""});
   SSL_CTX* ctx = context.native_handle();
   EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx), TLS1_2_VERSION);
   EXPECT_EQ(SSL_CTX_get_max_proto_version(ctx), TLS1_3_VERSION);
@@ -47,36 +49,9 @@ TEST_F(TlsClientContext, OffersOnlyTr02102SuitesVersionsAndGroups) {
   SSL_free(ssl);
 }
 
-TEST_F(TlsClientContext, NamesTheFileThatDoesNotLoad) {
-  auto message_of = [](auto&& make) {
-    try {
-      make();
-    } catch (const std::runtime_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_NE(message_of([&] {
-              make_client_tls_context("/nonexistent/ca.pem", certs_.client_cert(), certs_.client_key());
-            }).find("/nonexistent/ca.pem: CA certificates"),
-            std::string::npos);
-  EXPECT_NE(message_of([&] {
-              make_client_tls_context(certs_.ca(), certs_.client_key(), certs_.client_key());
-            }).find("client.key: client certificate"),
-            std::string::npos);
-  const std::string mismatch =
-      message_of([&] { make_client_tls_context(certs_.ca(), certs_.client_cert(), certs_.server_key()); });
-  EXPECT_NE(mismatch.find("server.key: private key"), std::string::npos) << mismatch;
-  EXPECT_NE(mismatch.find("key values mismatch"), std::string::npos) << mismatch;
-  EXPECT_NE(message_of([&] {
-              make_client_tls_context(certs_.ca(), certs_.client_cert(), certs_.client_key(), certs_.ca());
-            }).find("ca.pem: CRL"),
-            std::string::npos);
-}
-
 // Against receivers restricted one way or another: TLS 1.2 takes ECDHE with AES-GCM; a receiver offering
 // only what TR-02102-2 leaves out (CBC suites, X25519) gets no connection.
-class TlsAgainstReceivers : public TlsClientContext {
+class TlsAgainstReceivers : public ShippingTls {
  protected:
   std::string handshake_with(const std::function<void(SSL_CTX*)>& restrict, std::string* cipher = nullptr,
                              std::vector<int>* offered = nullptr, std::string* group = nullptr) {
@@ -84,8 +59,8 @@ class TlsAgainstReceivers : public TlsClientContext {
     TestReceiver receiver(io, certs_.ca(), certs_.server_cert(), certs_.server_key());
     restrict(receiver.native());
     receiver.start();
-    log_shipping::testing::TempDir dir("tls-receivers");
-    log_shipping::ShipperSettings s;
+    testing::TempDir dir("tls-receivers");
+    ShipperSettings s;
     s.siem.host = "127.0.0.1";
     s.siem.port = receiver.port();
     s.siem.server_name = "siem.torwart.test";
@@ -97,12 +72,14 @@ class TlsAgainstReceivers : public TlsClientContext {
     s.audit_log = dir / "audit.jsonl";
     s.system_log = dir / "system.jsonl";
     s.cursor_file = dir / "cursor.json";
-    log_shipping::ShipperTuning t;
+    ShipperTuning t;
     t.backoff_min = t.backoff_max = std::chrono::milliseconds(50);
-    log_shipping::Shipper shipper(io, s, t);
+    if (break_settings_) break_settings_(s);
+    Shipper shipper(io, s, t);
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!shipper.status()["connected"].get<bool>() && shipper.status()["last_error"] == "" &&
-           std::chrono::steady_clock::now() < end)
+    // Until both ends are done: the receiver's handshake handler may run after the shipper's.
+    while (!(shipper.status()["connected"].get<bool>() && receiver.handshakes() > 0) &&
+           shipper.status()["last_error"] == "" && std::chrono::steady_clock::now() < end)
       io.run_for(std::chrono::milliseconds(10));
     if (cipher) *cipher = receiver.last_cipher;
     if (offered) *offered = receiver.client_groups;
@@ -110,13 +87,21 @@ class TlsAgainstReceivers : public TlsClientContext {
     return shipper.status()["connected"].get<bool>() ? "connected"
                                                      : shipper.status()["last_error"].get<std::string>();
   }
+  std::function<void(ShipperSettings&)> break_settings_;
 };
 
-TEST_F(TlsAgainstReceivers, TheClientOffersP256P384AndBrainpoolOnly) {
+TEST_F(TlsAgainstReceivers, TheClientOffersNistAndBrainpoolCurvesOnly) {
   std::vector<int> offered;
   EXPECT_EQ(handshake_with([](SSL_CTX*) {}, nullptr, &offered), "connected");
-  EXPECT_EQ(offered, (std::vector<int>{NID_X9_62_prime256v1, NID_secp384r1, NID_brainpoolP256r1,
-                                       NID_brainpoolP384r1, NID_brainpoolP512r1}));  // no X25519
+  EXPECT_EQ(offered,
+            (std::vector<int>{NID_secp384r1, NID_X9_62_prime256v1, NID_secp521r1, NID_brainpoolP512r1,
+                              NID_brainpoolP384r1, NID_brainpoolP256r1}));  // no X25519
+}
+
+TEST_F(TlsAgainstReceivers, AKeyThatDoesNotLoadIsNamedInTheStatus) {
+  break_settings_ = [](ShipperSettings& s) { s.siem.key = "/nonexistent/box.key"; };
+  const std::string error = handshake_with([](SSL_CTX*) {});
+  EXPECT_NE(error.find("TLS set-up: /nonexistent/box.key"), std::string::npos) << error;
 }
 
 TEST_F(TlsAgainstReceivers, Tls12UsesEcdheWithAesGcm) {
@@ -160,4 +145,4 @@ TEST_F(TlsAgainstReceivers, OnlyCbcSuitesOrX25519OrTls11AreRefused) {
 }
 
 }  // namespace
-}  // namespace torwart::controlplane
+}  // namespace torwart::controlplane::log_shipping
