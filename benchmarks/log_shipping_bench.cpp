@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "controlplane/log_shipping/shipper.hpp"
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
   s.system_log = dir / "system.jsonl";
   s.cursor_file = dir / "cursor.json";
   const auto start = Clock::now();
-  ls::Shipper shipper(io, s);
+  auto shipper_owner = std::make_unique<ls::Shipper>(io, s);  // gone (cursor written) before the cleanup
+  ls::Shipper& shipper = *shipper_owner;
   Clock::time_point sent{}, received{}, confirmed{};
   while (confirmed == Clock::time_point{} && Clock::now() - start < std::chrono::minutes(5)) {
     io.run_for(std::chrono::milliseconds(20));
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
   std::printf(
       "  confirmed (cursor moved)   %6.2f s  (the 2 s grace after the last acknowledgement included)\n",
       seconds(confirmed));
+  shipper_owner.reset();
   std::filesystem::remove_all(dir);
   return 0;
 }
