@@ -7,7 +7,8 @@
 
 namespace torwart::controlplane {
 RetentionResult expire_spool(const std::filesystem::path& dir, std::chrono::seconds retention,
-                             std::filesystem::file_time_type now) {
+                             std::filesystem::file_time_type now,
+                             const std::function<void(const std::filesystem::path&)>& before_remove) {
   RetentionResult result;
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
@@ -17,6 +18,7 @@ RetentionResult expire_spool(const std::filesystem::path& dir, std::chrono::seco
     const auto written = entry.last_write_time(ec);
     if (ec || now - written <= retention) continue;
     const auto size = entry.file_size(ec);
+    if (before_remove) before_remove(entry.path());
     if (!std::filesystem::remove(entry.path(), ec) || ec) {
       result.errors.push_back(entry.path().string() + ": " + (ec ? ec.message() : "not removed"));
       continue;

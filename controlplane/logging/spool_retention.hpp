@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,12 @@ struct RetentionResult {
 };
 
 // Deletes closed spool files in `dir` last written more than `retention` before `now`. A missing directory
-// is no error (nothing was spooled yet).
+// is no error (nothing was spooled yet). `before_remove` sees each file just before it goes (log shipping
+// counts what it had not shipped yet).
 RetentionResult expire_spool(
     const std::filesystem::path& dir, std::chrono::seconds retention,
-    std::filesystem::file_time_type now = std::filesystem::file_time_type::clock::now());
+    std::filesystem::file_time_type now = std::filesystem::file_time_type::clock::now(),
+    const std::function<void(const std::filesystem::path&)>& before_remove = {});
 
 // The retention the configuration text sets (logging.retention_days); the default when the text does not
 // load or says nothing.

@@ -36,6 +36,25 @@ TEST(SpoolRetention, OnlyClosedFilesPastTheRetentionAreDeleted) {
   fs::remove_all(dir);
 }
 
+TEST(SpoolRetention, EachFileIsShownBeforeItGoes) {
+  std::string pattern = (fs::temp_directory_path() / "torwart-retention-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  const fs::path dir = pattern;
+  const auto now = fs::file_time_type::clock::now();
+  for (const char* name : {"eve-20261101T000000Z-1.json", "eve.json"}) {
+    std::ofstream(dir / name) << "{}\n";
+    fs::last_write_time(dir / name, now - hours(24 * 40));
+  }
+  std::vector<std::string> shown;
+  const RetentionResult r = expire_spool(dir, hours(24), now, [&](const fs::path& file) {
+    EXPECT_TRUE(fs::exists(file));  // still there to be read
+    shown.push_back(file.filename().string());
+  });
+  EXPECT_EQ(r.removed, 1u);
+  EXPECT_EQ(shown, std::vector<std::string>{"eve-20261101T000000Z-1.json"});
+  fs::remove_all(dir);
+}
+
 TEST(SpoolRetention, TheConfigurationSetsTheRetention) {
   EXPECT_EQ(retention_of("zones: [{name: a}]\n"
                          "ports: [{name: a, backend: null, zone: a, addresses: [10.0.0.1/24]}]\n"

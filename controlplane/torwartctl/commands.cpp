@@ -182,6 +182,31 @@ void print_routes(const json& fastpath) {
   std::cout << std::right;
 }
 
+// `log_shipping` of status: where the logs go and how far they got (controlplane/README.md "Log shipping").
+void print_log_shipping(const json& s) {
+  if (!s.contains("log_shipping")) return;
+  const json& l = s["log_shipping"];
+  std::cout << "log shipping      ";
+  if (!l.value("configured", false)) {
+    std::cout << "off (no logging.siem)\n";
+    return;
+  }
+  std::cout << (l["connected"].get<bool>() ? "connected to " : "NOT connected to ")
+            << l["receiver"].get<std::string>();
+  if (l.contains("shipped")) {
+    std::cout << ", " << l["shipped"] << " records shipped, " << l["in_flight"]["records"]
+              << " awaiting confirmation, " << l["pending_bytes"] << " bytes pending\n"
+              << "                  next sequence number " << l["cursor"]["next_seq"]
+              << ", lost to retention " << l["lost_to_retention"] << ", vanished files "
+              << l["vanished_files"] << ", truncated " << l["truncated"] << "\n";
+  } else {
+    std::cout << "\n";
+  }
+  if (!l["last_error"].get<std::string>().empty())
+    std::cout << "                  last error " << l["last_error_time"].get<std::string>() << ": "
+              << l["last_error"].get<std::string>() << "\n";
+}
+
 }  // namespace
 
 int cmd_status(const Options& o) {
@@ -227,6 +252,7 @@ int cmd_status(const Options& o) {
       std::cout << "audit integrity   BROKEN at start (recorded in the log): "
                 << s["audit"]["problem"].get<std::string>() << "\n";
     }
+    print_log_shipping(s);
     print_learned(s["fastpath"], s.contains("kernel_mirror") ? s["kernel_mirror"] : json());
     print_routes(s["fastpath"]);
   });

@@ -16,6 +16,8 @@
 #include "controlplane/config_store/store_lock.hpp"
 #include "controlplane/dhcp/dhcp_clients.hpp"
 #include "controlplane/kernel_mirror/learned_publisher.hpp"
+#include "controlplane/log_shipping/shipping_control.hpp"
+#include "controlplane/log_shipping/system_events.hpp"
 #include "controlplane/logging/spool_retention.hpp"
 #include "controlplane/management_api/api_handler.hpp"
 #include "controlplane/management_api/https_server.hpp"
@@ -41,6 +43,8 @@ constexpr const char* kFooter =
     "state.json anchors; damage is reported (stderr, `torwartctl status`, the audit log), never used:\n"
     "a damaged current version is not pushed and the fast path keeps what it runs (`torwartctl config\n"
     "repair --help`).\n"
+    "\nWith logging.siem in the current configuration it ships the EVE spool, the audit log and its system\n"
+    "events (--system-log) to the provider's SIEM (RFC 5424 over TLS), resuming from --shipping-cursor.\n"
     "\nEXIT CODES\n"
     "  0  stopped by SIGINT/SIGTERM\n"
     "  1  runtime failure (state directory, socket)\n"
@@ -58,6 +62,8 @@ int main(int argc, char** argv) {
   std::string state_dir = "/var/lib/torwart/config", socket = "/run/torwart/torwartd.sock";
   std::string fastpath_socket = "/run/torwart/control.sock", audit_path = "/var/log/torwart/audit.jsonl";
   std::string initial, socket_mode = "0660", eve_dir = "/var/log/torwart";
+  std::string system_log = "/var/log/torwart/system.jsonl";
+  std::string shipping_cursor = "/var/lib/torwart/log-shipping/cursor.json";
   unsigned sync_interval_s = 5;
   app.add_option("--state-dir", state_dir, "Configuration store (versions, state.json)")
       ->capture_default_str();
@@ -81,6 +87,16 @@ int main(int argc, char** argv) {
   app.add_option("--eve-dir", eve_dir,
                  "The fast path's EVE spool (`torwart run -l DIR`): closed files older than the current\n"
                  "configuration's logging.retention_days are deleted every minute")
+      ->capture_default_str();
+  app.add_option(
+         "--system-log", system_log,
+         "torwartd's system events (start, stop, retention, log shipping), JSON lines; shipped as the\n"
+         "`system` stream")
+      ->capture_default_str();
+  app.add_option(
+         "--shipping-cursor", shipping_cursor,
+         "Where log shipping keeps its position and the batches it wrote ahead (controlplane/README.md\n"
+         "\"Log shipping\")")
       ->capture_default_str();
   bool kernel_mirror = false;
   app.add_flag(
@@ -176,10 +192,16 @@ int main(int argc, char** argv) {
     StoreLock lock(state_dir);  // before anything is read or the socket is replaced
     ConfigStore store(state_dir);
     AuditLog audit(audit_path);
+    log_shipping::SystemEvents system_events(system_log);
+    system_events.record("info", "torwartd_started",
+                         "torwartd " + torwart::platform::build_version() + ", store " + state_dir);
     SocketFastPathLink fastpath(fastpath_socket);
     ControlService service(store, fastpath, audit);
     // Before anything else is recorded: a damaged store or a cut audit log is reported, not started over.
-    for (const auto& finding : service.check_integrity()) std::cerr << "torwartd: " << finding << "\n";
+    for (const auto& finding : service.check_integrity()) {
+      std::cerr << "torwartd: " << finding << "\n";
+      system_events.record("error", "integrity", finding);
+    }
     if (!initial.empty() && store.empty()) {
       try {
         service.set_initial(read_whole_file(initial, torwart::config::kMaxConfigBytes),
@@ -230,6 +252,34 @@ int main(int argc, char** argv) {
       timers.rearm();
       follow_filter();
     });
+    // Log shipping follows the current version's logging.siem, checked every second (a commit, a rollback).
+    log_shipping::ShippingControl shipping(
+        io, {eve_dir, audit_path, system_log, shipping_cursor},
+        [&system_events](std::string_view severity, std::string_view event, const std::string& text) {
+          std::cerr << "torwartd: " << event << ": " << text << "\n";
+          system_events.record(severity, event, text);
+        });
+    service.add_status_report("log_shipping", [&shipping, &system_events] {
+      nlohmann::json report = shipping.status();
+      report["system_log"] = {{"dropped", system_events.dropped()},
+                              {"last_failure", system_events.last_failure()}};
+      return report;
+    });
+    boost::asio::steady_timer shipping_timer(io);
+    std::function<void()> follow_shipping = [&] {
+      std::optional<std::string> text;
+      try {
+        if (store.current() != 0) text = store.text(store.current());
+      } catch (const StoreError&) {
+        // damaged: reported by the store; shipping keeps its settings
+      }
+      shipping.follow(store.current(), text);
+      shipping_timer.expires_after(std::chrono::seconds(1));
+      shipping_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) follow_shipping();
+      });
+    };
+    follow_shipping();
     // Retention of the EVE spool, by the current version's logging.retention_days.
     boost::asio::steady_timer retention_timer(io);
     std::function<void()> expire_spool_files = [&] {
@@ -242,11 +292,19 @@ int main(int argc, char** argv) {
                   << "\n";
       }
       if (retention) {
-        const RetentionResult r = expire_spool(eve_dir, *retention);
-        if (r.removed > 0)
-          std::cerr << "torwartd: retention: removed " << r.removed << " EVE spool files (" << r.bytes
-                    << " bytes)\n";
-        for (const auto& e : r.errors) std::cerr << "torwartd: retention: " << e << "\n";
+        const RetentionResult r = expire_spool(
+            eve_dir, *retention, std::filesystem::file_time_type::clock::now(),
+            [&shipping](const std::filesystem::path& file) { shipping.before_spool_file_removed(file); });
+        if (r.removed > 0) {
+          const std::string text = "removed " + std::to_string(r.removed) + " EVE spool files (" +
+                                   std::to_string(r.bytes) + " bytes)";
+          std::cerr << "torwartd: retention: " << text << "\n";
+          system_events.record("info", "spool_expired", text);
+        }
+        for (const auto& e : r.errors) {
+          std::cerr << "torwartd: retention: " << e << "\n";
+          system_events.record("warning", "spool_expiry_failed", e);
+        }
       }
       retention_timer.expires_after(std::chrono::minutes(1));
       retention_timer.async_wait([&](boost::system::error_code ec) {
@@ -311,6 +369,7 @@ int main(int argc, char** argv) {
     std::cerr << "torwartd: store " << state_dir << " (current version " << store.current()
               << "), listening on " << socket << ", fast path at " << fastpath_socket << "\n";
     io.run();
+    system_events.record("info", "torwartd_stopped", "stopped by a signal");
     std::cerr << "torwartd: stopped\n";
     return 0;
   } catch (const std::exception& e) {

@@ -249,6 +249,24 @@ struct Management {
   std::vector<IpPrefix> provider;  // the provider's management networks (for the kernel's own filter)
 };
 
+// The provider's SIEM that torwartd ships the logs to (FORMAT.md "logging.siem"): RFC 5424 syslog over TLS
+// (RFC 5425) with mutual authentication. Paths are absolute; the private key is only checked to be a file
+// here (the loader also runs in the fast path, which has no business reading it).
+struct Siem {
+  std::string host;                   // DNS name or IP address of the receiver
+  uint16_t port = 6514;               // RFC 5425's port
+  std::string ca;                     // PEM: the CA(s) the receiver's certificate must chain to
+  std::string cert;                   // PEM: the box's client certificate (chain)
+  std::string key;                    // PEM: its private key
+  std::string crl;                    // optional PEM CRL of the CA; empty: no revocation check
+  std::string server_name;            // the name the receiver's certificate must carry; empty: host
+  bool eve = true;                    // the fast path's EVE records
+  bool audit = true;                  // torwartd's audit log
+  bool system = true;                 // torwartd's system events
+  unsigned max_message_bytes = 8192;  // longer syslog messages are cut (RFC 5425: receivers SHOULD take 8192)
+  bool operator==(const Siem&) const = default;
+};
+
 // Where the fast path's EVE records wait for torwartd (BSI R10: buffered while management is unreachable)
 // and how long they are kept (R14). Sizes in MiB.
 struct Logging {
@@ -264,6 +282,7 @@ struct Logging {
   // Addresses in every EVE record pseudonymised, prefix-preserving, with this 128-bit key (R14); read from
   // logging.pseudonymise.key_file when the configuration is loaded. Absent: addresses as they are.
   std::optional<std::array<uint8_t, 16>> pseudonym_key;
+  std::optional<Siem> siem;  // absent: nothing leaves the box
 };
 
 // The application layer (FORMAT.md "inspection"): stream reassembly, identification, parsers. Per worker.

@@ -17,6 +17,7 @@
 #include "rules/config/load_management.hpp"
 #include "rules/config/load_nat.hpp"
 #include "rules/config/load_policy.hpp"
+#include "rules/config/load_siem.hpp"
 #include "rules/config/load_syn_flood.hpp"
 #include "rules/config/memory_need.hpp"
 #include "rules/config/yaml_reader.hpp"
@@ -118,9 +119,11 @@ class ConfigBuilder {
 
   void read_logging(const YAML::Node& node, Logging& logging) {
     const std::string path = "logging";
-    if (!r_.expect_map(node, path,
-                       {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records", "pseudonymise"}))
+    if (!r_.expect_map(
+            node, path,
+            {"eve_file_mb", "eve_spool_mb", "retention_days", "app_records", "pseudonymise", "siem"}))
       return;
+    if (node["siem"]) detail::read_siem(r_, node["siem"], path + ".siem", logging);
     if (node["pseudonymise"])
       detail::read_pseudonymise(r_, node["pseudonymise"], path + ".pseudonymise", logging);
     if (node["app_records"])

@@ -19,6 +19,9 @@ targets=(
   # the kernel mirror: netlink messages parsed, the mirror table, and its namespace tests; the `learned`
   # message at the fast path's edge and the precedence merge
   kernel_mirror_test control_protocol_test learned_test learned_publisher_test
+  # log shipping: spool reading, cursor, RFC 5424 framing, and the shipper's TLS connection lifetimes (Asio
+  # handlers outliving a connection, restarts, a receiver dropping connections)
+  log_shipping_test
 )
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
   -DTORWART_SANITIZE=ON >/dev/null
