@@ -249,6 +249,12 @@ ApiResponse ApiHandler::dispatch(const ApiRequest& request, const ClientIdentity
                     "role " + std::string(to_string(role)) + " may change only " + sections_list(*sections) +
                         "; this change also touches " + sections_list(beyond));
     }
+    for (const auto& [section, key] : fixed_parts(role)) {
+      if (subsection_changed(current_text, candidate, section, key)) {
+        return refuse(who, action,
+                      "role " + std::string(to_string(role)) + " may not change " + section + "." + key);
+      }
+    }
   }
 
   const nlohmann::json answer = handle_request(service_, call, who);

@@ -194,6 +194,16 @@ TEST_F(ApiHandlerTest, TheDpoSeesAndChangesTheLoggingSectionAlone) {
   EXPECT_EQ(service_->current_version(), 3u);
 }
 
+TEST_F(ApiHandlerTest, TheDpoCannotRedirectTheProvidersSiem) {
+  const std::string siem =
+      "logging:\n  siem: {host: siem.example, ca: /etc/ca.pem, cert: /etc/c.pem, key: /etc/k.pem}\n";
+  auto r = call(Role::kDpo, "PUT", "/api/v1/logging", json{{"section", siem}}.dump(), "\"v2\"");
+  ASSERT_EQ(r.status, 403u) << r.body;
+  EXPECT_NE(r.body.find("may not change logging.siem"), std::string::npos) << r.body;
+  EXPECT_EQ(audit_records().back()["result"], "refused");
+  EXPECT_EQ(service_->current_version(), 2u);
+}
+
 TEST_F(ApiHandlerTest, ChangesNeedTheCurrentVersionInIfMatch) {
   const std::string body = json{{"config", base_text()}}.dump();
   auto r = call(Role::kProviderAdmin, "PUT", "/api/v1/config", body);

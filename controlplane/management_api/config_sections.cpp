@@ -103,6 +103,16 @@ std::set<std::string> changed_sections(const std::string& before, const std::str
   return changed;
 }
 
+bool subsection_changed(const std::string& before, const std::string& after, const std::string& section,
+                        const std::string& key) {
+  auto value = [&](const std::string& text, const char* which) {
+    const YAML::Node top = top_level(text, which);
+    const YAML::Node part = top[section];
+    return part.IsDefined() && part.IsMap() && part[key].IsDefined() ? canonical(part[key]) : std::string();
+  };
+  return value(before, "the current") != value(after, "the new");
+}
+
 std::string section_text(const std::string& text, const std::string& key) {
   const auto lines = lines_of(text);
   const auto [first, end] = section_lines(lines, key);

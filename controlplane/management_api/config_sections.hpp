@@ -17,6 +17,10 @@ struct SectionError : std::runtime_error {
 // layout do not count). A text that is not a YAML mapping throws SectionError naming which one and why.
 std::set<std::string> changed_sections(const std::string& before, const std::string& after);
 
+// Whether `section`.`key` differs between the texts (by meaning, as above; absent on both sides: no).
+bool subsection_changed(const std::string& before, const std::string& after, const std::string& section,
+                        const std::string& key);
+
 // The section's lines (the `key:` line and its indented block), "" when absent.
 std::string section_text(const std::string& text, const std::string& key);
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace torwart::controlplane::api {
 
@@ -39,5 +40,9 @@ bool holds(Role role, Permission permission);
 
 // The top-level configuration sections `role` may change; nullopt: all of them.
 std::optional<std::set<std::string>> changeable_sections(Role role);
+
+// Parts of those sections the role must leave as they are, as {section, key}: the dpo decides what is
+// logged and for how long, not where the provider's SIEM receives it (logging.siem).
+std::set<std::pair<std::string, std::string>> fixed_parts(Role role);
 
 }  // namespace torwart::controlplane::api

@@ -57,7 +57,8 @@ const std::set<std::string, std::less<>> kGauges = {
 };
 
 // Sums of what is already exported per port, and text that is no metric.
-const std::set<std::string, std::less<>> kSkipped = {"totals", "port", "listen", "last_tls_refusal"};
+const std::set<std::string, std::less<>> kSkipped = {"totals", "port", "listen", "last_tls_refusal",
+                                                     "cursor"};  // file positions, not quantities
 
 std::string name_part(std::string_view key) {
   std::string out;

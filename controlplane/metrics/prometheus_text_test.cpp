@@ -33,7 +33,10 @@ const json kStatus = json::parse(R"({
   "current": 7, "last": 7, "pending_confirm": null,
   "store": {"intact": true, "detections": 0}, "audit": {"intact": true, "records": 19},
   "management_api": {"port": 8443, "listen": "192.0.2.10:8443", "requests": 5, "tls_refused": 2,
-                     "answers": {"200": 4, "403": 1}, "active": 1}
+                     "answers": {"200": 4, "403": 1}, "active": 1},
+  "log_shipping": {"receiver": "siem.example:6514", "connected": true, "shipped": 16009, "pending_bytes": 512,
+                   "in_flight": {"batches": 1, "records": 20}, "lost_to_retention": 0,
+                   "cursor": {"next_seq": 16030, "eve": {"file": "eve.json", "offset": 4096}}}
 })");
 
 bool has_line(const std::string& text, const std::string& line) {
@@ -58,6 +61,11 @@ TEST(PrometheusText, NamesCountersAndGaugesAfterTheConventions) {
   EXPECT_TRUE(has_line(text, "torwartd_config_pending_confirm 0")) << text;
   EXPECT_TRUE(has_line(text, "torwartd_management_api_answers_total{code=\"403\"} 1")) << text;
   EXPECT_TRUE(has_line(text, "torwartd_management_api_tls_refused_total 2")) << text;
+  EXPECT_TRUE(has_line(text, "torwartd_log_shipping_shipped_total 16009")) << text;
+  EXPECT_TRUE(has_line(text, "torwartd_log_shipping_connected 1")) << text;
+  EXPECT_TRUE(has_line(text, "torwartd_log_shipping_pending_bytes 512")) << text;
+  EXPECT_TRUE(has_line(text, "torwartd_log_shipping_in_flight_records 20")) << text;
+  EXPECT_EQ(text.find("cursor"), std::string::npos) << "file positions are no metric";
   EXPECT_EQ(text.find("totals"), std::string::npos) << "sums of per-port counters are not exported twice";
   EXPECT_EQ(text.find("8443"), std::string::npos) << "the listening port is no metric";
   EXPECT_EQ(text.find("text is no metric"), std::string::npos);

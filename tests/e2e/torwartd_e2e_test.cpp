@@ -142,8 +142,8 @@ class TorwartdE2eTest : public ::testing::Test {
     EXPECT_EQ(std::system((std::string(TEST_PKI_SCRIPT) + " " + pki + " >/dev/null 2>&1").c_str()), 0);
     const std::string port = std::to_string(20000 + getpid() % 20000);
     kill_torwartd();
-    start_torwartd({"--api", "127.0.0.1:" + port, "--api-ca", pki + "/ca.pem", "--api-cert", pki + "/server.pem",
-                    "--api-key", pki + "/server.key", "--api-crl", pki + "/crl.pem"});
+    start_torwartd({"--api", "127.0.0.1:" + port, "--api-ca", pki + "/ca.pem", "--api-cert",
+                    pki + "/server.pem", "--api-key", pki + "/server.key", "--api-crl", pki + "/crl.pem"});
     return port;
   }
 
@@ -279,17 +279,20 @@ TEST_F(TorwartdE2eTest, PrometheusScrapesTheBoxThroughTheManagementApi) {
   const std::string pki = work_dir_ + "/pki";
   const std::string port = restart_torwartd_with_api(pki);
   const std::string web = std::to_string(40000 + getpid() % 20000);
-  write("prometheus.yml", "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
-                          "scrape_configs:\n"
-                          "  - job_name: torwart\n"
-                          "    scheme: https\n"
-                          "    tls_config: {ca_file: " + pki + "/ca.pem, cert_file: " + pki +
-                              "/client-auditor.pem, key_file: " + pki + "/client-auditor.key}\n"
-                          "    static_configs: [{targets: ['127.0.0.1:" + port + "']}]\n");
-  BackgroundProcess prometheus({find_program("prometheus"), "--config.file=" + work_dir_ + "/prometheus.yml",
-                                "--storage.tsdb.path=" + work_dir_ + "/tsdb",
-                                "--web.listen-address=127.0.0.1:" + web},
-                               work_dir_ + "/prometheus.log");
+  write("prometheus.yml",
+        "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: torwart\n"
+        "    scheme: https\n"
+        "    tls_config: {ca_file: " +
+            pki + "/ca.pem, cert_file: " + pki + "/client-auditor.pem, key_file: " + pki +
+            "/client-auditor.key}\n"
+            "    static_configs: [{targets: ['127.0.0.1:" +
+            port + "']}]\n");
+  BackgroundProcess prometheus(
+      {find_program("prometheus"), "--config.file=" + work_dir_ + "/prometheus.yml",
+       "--storage.tsdb.path=" + work_dir_ + "/tsdb", "--web.listen-address=127.0.0.1:" + web},
+      work_dir_ + "/prometheus.log");
   auto query = [&](const std::string& expression) {
     const CommandResult r = run_command({"curl", "-s", "--get", "--data-urlencode", "query=" + expression,
                                          "http://127.0.0.1:" + web + "/api/v1/query"},
