@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "controlplane/management_api/api_handler.hpp"
 #include "controlplane/management_api/https_client_for_tests.hpp"
@@ -41,17 +41,21 @@ class BusyFastPath : public FakeFastPath {
       for (const char* reason : {"policy_drop", "spoofed_source", "ttl_exceeded", "local_rate_exceeded",
                                  "no_route", "malformed_ipv4", "syn_flood", "nat_no_address"})
         drops[reason] = 1234;
-      ports[port] = {{"rx_packets", 1000000}, {"rx_bytes", 900000000}, {"tx_packets", 990000},
-                     {"tx_bytes", 880000000}, {"drops", drops}};
+      ports[port] = {{"rx_packets", 1000000},
+                     {"rx_bytes", 900000000},
+                     {"tx_packets", 990000},
+                     {"tx_bytes", 880000000},
+                     {"drops", drops}};
     }
     json identified = json::object();
     for (const char* app : {"http", "tls", "dns", "quic", "smb", "ssh"}) identified[app] = 4242;
-    return {{"config_version", running.version},
-            {"ports", ports},
-            {"flows", {{"active", 12000}, {"created", 900000}, {"ended", 880000}, {"expired", 870000}}},
-            {"nat", {{"mappings_active", 800}, {"ports_exhausted", {{"tcp", 0}, {"udp", 0}, {"icmp", 0}}}}},
-            {"app_layer", {{"identified", identified}, {"inspected_packets", 5000000}}},
-            {"workers", {{{"worker", 0}, {"snapshot_version", 3}}, {{"worker", 1}, {"snapshot_version", 3}}}}};
+    return {
+        {"config_version", running.version},
+        {"ports", ports},
+        {"flows", {{"active", 12000}, {"created", 900000}, {"ended", 880000}, {"expired", 870000}}},
+        {"nat", {{"mappings_active", 800}, {"ports_exhausted", {{"tcp", 0}, {"udp", 0}, {"icmp", 0}}}}},
+        {"app_layer", {{"identified", identified}, {"inspected_packets", 5000000}}},
+        {"workers", {{{"worker", 0}, {"snapshot_version", 3}}, {{"worker", 1}, {"snapshot_version", 3}}}}};
   }
 };
 
@@ -59,8 +63,8 @@ std::string with_rules(unsigned count, const std::string& action) {
   std::string text(torwart::config::default_config_text());
   std::string rules;
   for (unsigned i = 0; i < count; ++i)
-    rules += fmt::format("    - {{name: bench-{}, from: [lan], to: [kdn], service: [tcp/{}], action: {}}}\n", i,
-                         10000 + i, action);
+    rules += fmt::format("    - {{name: bench-{}, from: [lan], to: [kdn], service: [tcp/{}], action: {}}}\n",
+                         i, 10000 + i, action);
   text.insert(text.find("\n  rules:\n") + 10, rules);
   return text;
 }
@@ -115,19 +119,21 @@ int main(int argc, char** argv) {
   service.commit(first, ControlService::self());
   api::ApiHandler handler(service, "{\"openapi\": \"3.0.3\"}");
   boost::asio::io_context io;
-  auto server_tls = tls::make_server_context(
-      {pki + "/ca.pem", pki + "/server.pem", pki + "/server.key", pki + "/crl.pem"});
-  api::HttpsServer server(io, server_tls, {boost::asio::ip::make_address("127.0.0.1"), 0},
-                          [&](const api::ApiRequest& r, const api::ClientIdentity& id) { return handler.handle(r, id); });
+  auto server_tls =
+      tls::make_server_context({pki + "/ca.pem", pki + "/server.pem", pki + "/server.key", pki + "/crl.pem"});
+  api::HttpsServer server(
+      io, server_tls, {boost::asio::ip::make_address("127.0.0.1"), 0},
+      [&](const api::ApiRequest& r, const api::ClientIdentity& id) { return handler.handle(r, id); });
   std::thread io_thread([&] { io.run(); });
 
-  auto client_tls = tls::make_client_context({pki + "/ca.pem", pki + "/client-provider-admin.pem",
-                                              pki + "/client-provider-admin.key", ""});
+  auto client_tls = tls::make_client_context(
+      {pki + "/ca.pem", pki + "/client-provider-admin.pem", pki + "/client-provider-admin.key", ""});
   // One kept-alive connection per row.
   auto get_row = [&](const char* target) {
     api::testing::TestClient client(client_tls, server.port());
     return measure(requests, [&client, target](unsigned) {
-      if (client.request("GET", target).status != 200) throw std::runtime_error(std::string(target) + " failed");
+      if (client.request("GET", target).status != 200)
+        throw std::runtime_error(std::string(target) + " failed");
     });
   };
   const Figures baseline = get_row("/api/v1/openapi.json");
