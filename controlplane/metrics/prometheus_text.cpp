@@ -30,6 +30,8 @@ const std::map<std::string, std::string, std::less<>> kLabelMaps = {
 
 // Leaves that are levels rather than counts.
 const std::set<std::string, std::less<>> kGauges = {
+    "batches",
+    "pending_bytes",
     "config_version",
     "active",
     "sessions_active",
