@@ -58,8 +58,12 @@ void EveSpool::rotate() {
   std::tm utc{};
   gmtime_r(&now, &utc);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  const std::filesystem::path closed = dir_ / control_protocol::closed_spool_file_name(stamp, ++sequence_);
+  // The sequence starts at 1 with every `torwart run`: a restart within the second of an earlier rotation
+  // would otherwise rename over a closed file that log shipping may not have read yet.
+  std::filesystem::path closed = dir_ / control_protocol::closed_spool_file_name(stamp, ++sequence_);
   std::error_code ec;
+  while (std::filesystem::exists(closed, ec) && !ec)
+    closed = dir_ / control_protocol::closed_spool_file_name(stamp, ++sequence_);
   std::filesystem::rename(dir_ / control_protocol::kActiveSpoolFile, closed, ec);
   if (ec) ++write_errors_;
   file_ = open_active(dir_ / control_protocol::kActiveSpoolFile);

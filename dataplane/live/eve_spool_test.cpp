@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -59,6 +60,29 @@ TEST_F(EveSpoolTest, TheActiveFileIsRotatedAtItsSizeAndNothingIsLost) {
   }
   EXPECT_EQ(total, 25u);
   EXPECT_FALSE(control_protocol::is_closed_spool_file(dir_ / "eve.json"));
+}
+
+// A restarted `torwart run` counts its closed files from 1 again: a rotation within the same second as one
+// before the restart must not rename over that closed file.
+TEST_F(EveSpoolTest, ARotationNeverReplacesAClosedFileOfAnEarlierRun) {
+  std::vector<fs::path> earlier;
+  const std::time_t now = std::time(nullptr);
+  for (std::time_t t = now; t <= now + 2; ++t) {
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    earlier.push_back(dir_ / control_protocol::closed_spool_file_name(stamp, 1));
+    std::ofstream(earlier.back()) << "earlier run\n";
+  }
+  {
+    EveSpool spool(dir_, 1000, 100000);
+    for (int i = 0; i < 15; ++i) spool.write(record_);
+    spool.flush();
+    EXPECT_EQ(spool.rotations(), 1u);
+  }
+  for (const auto& f : earlier) EXPECT_EQ(lines_in(f), 1u) << f << " was replaced";
+  EXPECT_EQ(closed_files().size(), earlier.size() + 1);
 }
 
 TEST_F(EveSpoolTest, AFullSpoolCountsRecordsInsteadOfGrowingAndResumesWhenRoomIsMade) {
