@@ -200,11 +200,18 @@ ApiResponse ApiHandler::dispatch(const ApiRequest& request, const ClientIdentity
   }
   if (command == "metrics") return metrics();
 
-  const std::string current_text =
-      current == 0 ? std::string() : service_.show(std::nullopt)["config"].get<std::string>();
+  // The current text, read (and checked against its digest) only by the operations that look at it: a
+  // damaged current version must not take status, history or the rest down with it.
+  std::optional<std::string> current_text_read;
+  auto current_text = [&]() -> const std::string& {
+    if (!current_text_read)
+      current_text_read =
+          current == 0 ? std::string() : service_.show(std::nullopt)["config"].get<std::string>();
+    return *current_text_read;
+  };
   if (command == "logging") {
     ApiResponse r =
-        json_answer(200, {{"version", current}, {"section", section_text(current_text, "logging")}});
+        json_answer(200, {{"version", current}, {"section", section_text(current_text(), "logging")}});
     r.etag = etag_of(current);
     return r;
   }
@@ -212,7 +219,7 @@ ApiResponse ApiHandler::dispatch(const ApiRequest& request, const ClientIdentity
     if (!call.contains("section") || !call["section"].is_string())
       return error_answer(400, "bad_input", "request body: needs \"section\", the text `logging: ...`");
     try {
-      call["config"] = replace_section(current_text, "logging", call["section"].get<std::string>());
+      call["config"] = replace_section(current_text(), "logging", call["section"].get<std::string>());
     } catch (const SectionError& e) {
       return error_answer(400, "bad_input", std::string("section: ") + e.what());
     }
@@ -237,7 +244,7 @@ ApiResponse ApiHandler::dispatch(const ApiRequest& request, const ClientIdentity
     }
     std::set<std::string> changed;
     try {
-      changed = changed_sections(current_text, candidate);
+      changed = changed_sections(current_text(), candidate);
     } catch (const SectionError& e) {
       return error_answer(400, "bad_input", e.what());
     }
@@ -250,7 +257,7 @@ ApiResponse ApiHandler::dispatch(const ApiRequest& request, const ClientIdentity
                         "; this change also touches " + sections_list(beyond));
     }
     for (const auto& [section, key] : fixed_parts(role)) {
-      if (subsection_changed(current_text, candidate, section, key)) {
+      if (subsection_changed(current_text(), candidate, section, key)) {
         return refuse(who, action,
                       "role " + std::string(to_string(role)) + " may not change " + section + "." + key);
       }

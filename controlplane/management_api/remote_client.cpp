@@ -2,8 +2,6 @@
 
 #include <openssl/ssl.h>
 
-#include <charconv>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "controlplane/management_api/api_routes.hpp"
+#include "controlplane/management_api/listen_address.hpp"
 
 namespace torwart::controlplane::api {
 namespace beast = boost::beast;
@@ -21,33 +20,10 @@ namespace net = boost::asio;
 using nlohmann::json;
 
 RemoteBox parse_remote_host(const std::string& text) {
+  const HostPort split = split_host_port(text);
   RemoteBox box;
-  std::string port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string::npos)
-      throw std::invalid_argument("'" + text + "': no ']' after the IPv6 address");
-    box.host = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') throw std::invalid_argument("'" + text + "': expected ':PORT' after ']'");
-      port = text.substr(close + 2);
-    }
-  } else if (const size_t colon = text.find(':'); colon != std::string::npos) {
-    if (text.find(':', colon + 1) != std::string::npos)
-      throw std::invalid_argument("'" + text + "': write an IPv6 address in brackets, [2001:db8::10]:8443");
-    box.host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  } else {
-    box.host = text;
-  }
-  if (box.host.empty()) throw std::invalid_argument("'" + text + "': no host");
-  if (!port.empty() || text.back() == ':') {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
-      throw std::invalid_argument("'" + text + "': the port must be a number from 1 to 65535");
-    box.port = static_cast<unsigned short>(value);
-  }
+  box.host = split.host;
+  if (split.port) box.port = *split.port;
   return box;
 }
 
@@ -70,7 +46,7 @@ Call call_of(const json& request) {
   }
   std::string query;
   for (const char* key : {"limit", "after", "from", "to"}) {
-    if (!request.contains(key) || command == "rollback" || command == "repair") continue;
+    if (!request.contains(key) || c.method != "GET") continue;
     query +=
         (query.empty() ? "?" : "&") + std::string(key) + "=" + std::to_string(request[key].get<uint64_t>());
   }

@@ -85,10 +85,6 @@ std::optional<std::set<std::string>> changeable_sections(Role role) {
   return std::set<std::string>{};
 }
 
-}  // namespace torwart::controlplane::api
-
-namespace torwart::controlplane::api {
-
 std::set<std::pair<std::string, std::string>> fixed_parts(Role role) {
   if (role == Role::kDpo) return {{"logging", "siem"}};
   return {};
