@@ -309,6 +309,52 @@ struct Ids {
   bool enabled() const { return !rule_files.empty(); }
 };
 
+// --- IPsec site-to-site tunnels (FORMAT.md "vpn"), run by strongSwan's charon ----------------------------
+// Every algorithm and key is checked against BSI TR-02102-3 when the configuration is loaded
+// (rules/config/vpn_tr02102.hpp); controlplane/vpn/ turns this into charon's swanctl.conf.
+
+enum class VpnStart { kAlways, kOnTraffic, kListen };
+enum class VpnEncapsulation { kAuto, kUdp };  // auto: ESP in UDP only when NAT is detected
+enum class VpnKeyType { kEcdsa, kRsa };       // RSA signs with RSASSA-PSS (TR-02102-3 3.2.5)
+
+// A certificate, its private key and the CA the peer's certificate must chain to; absolute paths of PEM
+// files, checked with OpenSSL when loaded (key type and size, key matches certificate, CA is a CA).
+struct VpnCertificateAuth {
+  std::string certificate;
+  std::string key;
+  std::string ca;
+  VpnKeyType key_type = VpnKeyType::kEcdsa;
+  bool operator==(const VpnCertificateAuth&) const = default;
+};
+
+struct VpnTunnel {
+  std::string name;               // 1-11 of a-z 0-9 '-': the zone `vpn-<name>` fits a name of 15
+  std::string uplink;             // the port or VLAN IKE and ESP leave through
+  std::optional<IpAddress> peer;  // absent: %any (responder only, start: listen)
+  std::string local_id;           // as swanctl takes it: fqdn:..., email:..., a DN or an address
+  std::string remote_id;
+  std::optional<VpnCertificateAuth> certificate;  // exactly one of certificate and psk_file
+  std::string psk_file;  // absolute path; the secret itself never enters the configuration text
+  std::vector<IpPrefix> local_subnets;
+  std::vector<IpPrefix> remote_subnets;
+  std::vector<std::string> ike_proposals;  // strongSwan proposal keywords, TR-02102-3 checked
+  std::vector<std::string> esp_proposals;  // every one with a DH group (PFS on every rekey)
+  unsigned ike_rekey_s = 24 * 3600;
+  unsigned esp_rekey_s = 4 * 3600;
+  uint64_t esp_life_bytes = 0;  // soft limit (rekey); 0: none
+  unsigned dpd_delay_s = 10;
+  unsigned replay_window = 1024;
+  VpnEncapsulation encapsulation = VpnEncapsulation::kAuto;
+  VpnStart start = VpnStart::kAlways;
+  std::string zone() const { return "vpn-" + name; }
+  bool operator==(const VpnTunnel&) const = default;
+};
+
+struct Vpn {
+  std::vector<VpnTunnel> tunnels;
+  bool operator==(const Vpn&) const = default;
+};
+
 struct Config {
   unsigned format = 1;
   std::string name;
@@ -325,6 +371,7 @@ struct Config {
   Ids ids;
   Nat nat;  // without a `nat` section: no translation
   LocalTraffic local_traffic;
+  Vpn vpn;  // without a `vpn` section: no tunnels
 };
 
 const char* to_string(PortBackend backend);

@@ -19,6 +19,7 @@
 #include "rules/config/load_policy.hpp"
 #include "rules/config/load_siem.hpp"
 #include "rules/config/load_syn_flood.hpp"
+#include "rules/config/load_vpn.hpp"
 #include "rules/config/memory_need.hpp"
 #include "rules/config/yaml_reader.hpp"
 
@@ -52,9 +53,10 @@ class ConfigBuilder {
 
   Config build(const YAML::Node& root) {
     Config config;
-    if (!r_.expect_map(root, "",
-                       {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours", "objects",
-                        "policy", "nat", "management", "logging", "inspection", "ids", "local_traffic"})) {
+    if (!r_.expect_map(
+            root, "",
+            {"format", "name", "dataplane", "zones", "ports", "routes", "neighbours", "objects", "policy",
+             "nat", "management", "logging", "inspection", "ids", "local_traffic", "vpn"})) {
       return config;
     }
     if (root["format"]) {
@@ -90,6 +92,7 @@ class ConfigBuilder {
     detail::read_objects_and_policy(r_, root, zone_names_, config);
     detail::read_nat(r_, root, zone_names_, config);
     detail::read_management(r_, root, config);
+    detail::read_vpn(r_, root, config);
     if (root["logging"]) read_logging(root["logging"], config.logging);
     if (root["inspection"]) detail::read_inspection(r_, root["inspection"], config.inspection);
     if (root["local_traffic"]) detail::read_local_traffic(r_, root["local_traffic"], config.local_traffic);
