@@ -1,0 +1,207 @@
+// The generated swanctl.conf loaded into Debian's real charon (strongSwan 5.9.8): every connection, every
+// secret and key, for ECDSA and RSA certificates and pre-shared keys, and a tunnel offering every algorithm
+// keyword the TR-02102-3 check allows (so the allowed list is one strongSwan really knows).
+//
+// charon runs in a mount and network namespace of its own (`unshare -m -n`): /run is a bind mount of a
+// temporary directory (charon writes /var/run/charon.pid there), its strongswan.conf comes from
+// STRONGSWAN_CONF and its vici socket lies in the temporary directory. charon refuses to start without a
+// kernel-ipsec and a kernel-net plugin; kernel-netlink provides both and loads in the empty namespace (no
+// SA is installed: nothing here initiates). Needs root.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "controlplane/vpn/swanctl_config.hpp"
+#include "rules/config/load.hpp"
+
+namespace torwart::controlplane::vpn {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+constexpr const char* kCharon = "/usr/lib/ipsec/charon";
+
+std::string content(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class CharonLoad : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (unshare -m -n, a bind mount on /run)";
+    if (::access(kCharon, X_OK) != 0 || std::system("command -v swanctl >/dev/null") != 0)
+      GTEST_SKIP() << "strongSwan's charon and swanctl are not installed (scripts/lab-packages.txt)";
+    dir_ = fs::temp_directory_path() / ("vpn-charon-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "run");
+    const std::string command = std::string(TORWART_VPN_TEST_PKI) + " " + (dir_ / "pki").string();
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    std::ofstream(dir_ / "rz.psk") << "Zentrale-Rechenzentrum-2026-\"{}$\\#=,;+/!\n";
+    ::chmod((dir_ / "rz.psk").c_str(), 0600);
+  }
+  // TORWART_KEEP_CHARON_DIR=1 keeps the directory (charon's log, swanctl's output) for a look after a run.
+  void TearDown() override {
+    if (!dir_.empty() && std::getenv("TORWART_KEEP_CHARON_DIR") == nullptr) fs::remove_all(dir_);
+  }
+
+  std::string pki(const std::string& name) const { return (dir_ / "pki" / name).string(); }
+
+  // Four tunnels: ECDSA and RSA certificates, a PSK responder, every allowed keyword.
+  config::Config configuration() const {
+    auto cert = [&](const std::string& leaf) {
+      return "{certificate: " + pki(leaf + ".pem") + ", key: " + pki(leaf + ".key") +
+             ", ca: " + pki("ca.pem") + "}";
+    };
+    const std::string text = R"(
+zones: [{name: lan}, {name: inet}]
+ports:
+  - {name: lan, backend: null, addresses: [192.168.10.1/24, '2001:db8:10::1/64']}
+  - {name: inet, backend: af_packet, device: veth-inet, addresses: [203.0.113.1/24]}
+vpn:
+  tunnels:
+    - {name: kdn, uplink: inet, peer: 198.51.100.2, local_id: 'fqdn:torwart.stadt.example',
+       remote_id: 'C=DE, O=Stadt Example, CN=peer.stadt.example', auth: )" +
+                             cert("ecdsa") + R"(,
+       local_subnets: [192.168.10.0/24], remote_subnets: [10.0.0.0/16]}
+    - {name: rsa, uplink: inet, peer: 198.51.100.3, local_id: 'C=DE, O=Stadt Example, CN=rsa.stadt.example',
+       remote_id: 'fqdn:peer.stadt.example', auth: )" +
+                             cert("rsa") + R"(, local_subnets: [192.168.10.0/24],
+       remote_subnets: [10.1.0.0/16], start: on-traffic, encapsulation: udp}
+    - {name: rz-nord, uplink: inet, peer: '%any', local_id: 'email:vpn@stadt.example', remote_id: 'fqdn:rz.example',
+       auth: {psk_file: )" + (dir_ / "rz.psk").string() +
+                             R"(}, local_subnets: [192.168.10.0/24, '2001:db8:10::/64'],
+       remote_subnets: [10.2.0.0/16, '2001:db8:99::/48'], start: listen, esp_life_bytes: 1G, replay_window: 4096}
+    - {name: every-alg, uplink: inet, peer: 198.51.100.4, local_id: 203.0.113.1, remote_id: 198.51.100.4,
+       auth: )" + cert("ecdsa") +
+                             R"(, local_subnets: [192.168.10.0/24], remote_subnets: [10.3.0.0/16],
+       ike_proposals: [aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-prfsha256-prfsha384-prfsha512-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096,
+                       aes128-aes-aes256-sha256-sha2_256-sha384-sha2_384-sha512-sha2_512-prfsha256-ecp384],
+       esp_proposals: [aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-esn-noesn,
+                       aes128-aes-aes256-sha256-sha2_256-sha384-sha2_384-sha512-sha2_512-ecp384]}
+)";
+    auto result = config::load_config_text(text, "site.yaml");
+    if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&result)) {
+      std::string all;
+      for (const auto& e : *errors) all += e.to_string() + "\n";
+      ADD_FAILURE() << all;
+      return {};
+    }
+    return std::get<config::Config>(result);
+  }
+
+  // Starts charon in its namespaces, runs `swanctl --load-all` on DIR/swanctl/swanctl.conf, then
+  // --list-conns and --list-certs, stops charon; outputs in DIR/load.out, conns.out, certs.out.
+  int run_charon() const {
+    const std::string d = dir_.string();
+    std::ofstream(dir_ / "strongswan.conf")
+        << "charon {\n"
+           "  load = random nonce x509 revocation constraints pubkey pkcs1 "
+           "pkcs8 pem openssl gcm aes sha2 hmac kdf vici socket-default "
+           "kernel-netlink\n"
+           "  port = 0\n  port_nat_t = 0\n"
+           "  plugins {\n    vici {\n      socket = unix://"
+        << d
+        << "/vici\n    }\n  }\n"
+           "  filelog {\n    log {\n      path = "
+        << d
+        << "/charon.log\n      default = 1\n    }\n  }\n}\n"
+           "swanctl {\n  load = pem pkcs1 pkcs8 x509 openssl revocation "
+           "constraints pubkey random\n}\n";
+    const std::string uri = "unix://" + d + "/vici";
+    std::ofstream(dir_ / "run.sh") << "set -u\n"
+                                      "mount --bind "
+                                   << d << "/run /run || exit 90\n"
+                                   << "export STRONGSWAN_CONF=" << d << "/strongswan.conf\n"
+                                   << kCharon << " >" << d << "/charon.out 2>&1 &\n"
+                                   << "charon=$!\n"
+                                      "up=0\n"
+                                      "for i in $(seq 200); do\n"
+                                      "  if swanctl --stats --uri "
+                                   << uri
+                                   << " >/dev/null 2>&1; then up=1; break; fi\n"
+                                      "  sleep 0.05\n"
+                                      "done\n"
+                                      "[ $up = 1 ] || { kill $charon; exit 91; }\n"
+                                      "swanctl --load-all --noprompt --file "
+                                   << d << "/swanctl/swanctl.conf --uri " << uri << " >" << d
+                                   << "/load.out 2>&1\n"
+                                      "rc=$?\n"
+                                      "swanctl --list-conns --uri "
+                                   << uri << " >" << d << "/conns.out 2>&1\n"
+                                   << "swanctl --list-certs --uri " << uri << " >" << d << "/certs.out 2>&1\n"
+                                   << "kill $charon\nwait $charon\nexit $rc\n";
+    const std::string command = "timeout 60 unshare -m -n sh " + d + "/run.sh";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CharonLoad, EveryConnectionAndSecretLoads) {
+  const auto generated = swanctl_config(configuration());
+  ASSERT_TRUE(generated.ok()) << generated.error;
+  ASSERT_EQ(write_swanctl_dir(generated.config, (dir_ / "swanctl").string()), "");
+  const int rc = run_charon();
+  const std::string load = content(dir_ / "load.out");
+  ASSERT_EQ(rc, 0) << load << content(dir_ / "charon.log") << content(dir_ / "charon.out");
+  for (const char* conn : {"kdn", "rsa", "rz-nord", "every-alg"}) {
+    EXPECT_THAT(load, HasSubstr(std::string("loaded connection '") + conn + "'")) << load;
+  }
+  EXPECT_THAT(load, HasSubstr("successfully loaded 4 connections, 0 unloaded")) << load;
+  EXPECT_THAT(load, HasSubstr("loaded ike secret 'ike-rz-nord'")) << load;
+  EXPECT_THAT(load, HasSubstr("loaded certificate from '" + (dir_ / "swanctl/x509/kdn.pem").string()))
+      << load;
+  EXPECT_THAT(load, HasSubstr("loaded certificate from '" + (dir_ / "swanctl/x509ca/kdn.pem").string()))
+      << load;
+  EXPECT_THAT(load, HasSubstr("loaded private key from '" + (dir_ / "swanctl/private/kdn.key").string()))
+      << load;
+  EXPECT_THAT(load, HasSubstr("loaded private key from '" + (dir_ / "swanctl/private/rsa.key").string()))
+      << load;
+  EXPECT_THAT(load, Not(HasSubstr("failed"))) << load;
+
+  const std::string conns = content(dir_ / "conns.out");
+  EXPECT_THAT(conns, HasSubstr("kdn: IKEv2")) << conns;
+  EXPECT_THAT(conns, HasSubstr("local:  203.0.113.1")) << conns;
+  EXPECT_THAT(conns, HasSubstr("remote: 198.51.100.2")) << conns;
+  EXPECT_THAT(conns, HasSubstr("id: C=DE, O=Stadt Example, CN=peer.stadt.example")) << conns;
+  EXPECT_THAT(conns, HasSubstr("local:  192.168.10.0/24")) << conns;
+  EXPECT_THAT(conns, HasSubstr("remote: 10.0.0.0/16")) << conns;
+  EXPECT_THAT(conns, HasSubstr("rz-nord: IKEv2")) << conns;
+  EXPECT_THAT(conns, HasSubstr("local pre-shared key authentication")) << conns;
+  EXPECT_THAT(conns, HasSubstr("remote: 10.2.0.0/16 2001:db8:99::/48")) << conns;
+  EXPECT_THAT(conns, HasSubstr("rz-nord: TUNNEL, rekeying every 14400s or 1073741824 bytes")) << conns;
+  EXPECT_THAT(conns, HasSubstr("local:  192.168.10.0/24 2001:db8:10::/64")) << conns;
+  EXPECT_THAT(conns, HasSubstr("rsa: TUNNEL, rekeying every 14400s, dpd action is trap")) << conns;
+  EXPECT_THAT(conns, HasSubstr("kdn: TUNNEL, rekeying every 14400s, dpd action is start")) << conns;
+  EXPECT_THAT(conns, HasSubstr("every-alg: IKEv2")) << conns;
+  EXPECT_THAT(content(dir_ / "certs.out"), HasSubstr("CN=ecdsa.stadt.example"));
+}
+
+// The harness sees a failure: a proposal charon does not know, written past the loader, fails the load.
+TEST_F(CharonLoad, AConfigurationCharonRefusesFailsTheLoad) {
+  auto generated = swanctl_config(configuration());
+  ASSERT_TRUE(generated.ok()) << generated.error;
+  auto& text = generated.config.text;
+  const std::string proposal = "proposals = aes256gcm16-prfsha384-ecp384";
+  ASSERT_NE(text.find(proposal), std::string::npos);
+  text.replace(text.find(proposal), proposal.size(), "proposals = aes256gcm16-prfsha384-ecp999");
+  ASSERT_EQ(write_swanctl_dir(generated.config, (dir_ / "swanctl").string()), "");
+  EXPECT_NE(run_charon(), 0);
+  const std::string load = content(dir_ / "load.out");
+  EXPECT_THAT(load, HasSubstr("loading connection 'kdn' failed: invalid value for: proposals")) << load;
+  EXPECT_THAT(load, HasSubstr("loaded 3 of 4 connections, 1 failed to load")) << load;
+}
+
+}  // namespace
+}  // namespace torwart::controlplane::vpn
