@@ -124,6 +124,7 @@ class TunnelReader {
         }
       }
     }
+    check_peer_family(node, path, t);
     if (peer_any_ && t.start != VpnStart::kListen) {
       r_.error(node["start"] ? node["start"] : node["peer"], path + ".start",
                "a tunnel with peer %any has no address to start it towards: start: listen");
@@ -213,6 +214,21 @@ class TunnelReader {
     } else {
       r_.error(node["peer"], path + ".peer", "'" + *v + "' is neither an IPv4 or IPv6 address nor %any");
     }
+  }
+
+  // IKE leaves the uplink from one of its addresses of the peer's family; a DHCP port has IPv4 only.
+  void check_peer_family(const YAML::Node& node, const std::string& path, const VpnTunnel& t) {
+    if (!t.peer || t.uplink.empty()) return;
+    for (const auto& port : config_.ports) {
+      if (port.name != t.uplink) continue;
+      if (port.address_by_dhcp && t.peer->is_v4()) return;
+      for (const auto& a : port.addresses) {
+        if (a.address.family == t.peer->family) return;
+      }
+    }
+    r_.error(node["peer"], path + ".peer",
+             "uplink '" + t.uplink + "' has no " + (t.peer->is_v4() ? "IPv4" : "IPv6") +
+                 " address to reach " + t.peer->to_string() + " from");
   }
 
   void read_auth(const YAML::Node& node, const std::string& path, VpnTunnel& t) {

@@ -269,7 +269,8 @@ TEST_F(ConfigVpn, NamesUplinksPeersIdentitiesAndSubnetsAreChecked) {
       {"uplink: inet", "uplink: inet-v7", "vpn.tunnels[0].uplink", "is a VLAN"},
       {"peer: 198.51.100.2", "peer: vpn.example", "vpn.tunnels[0].peer", "neither an IPv4 or IPv6 address"},
       {"peer: 198.51.100.2", "peer: '%any'", "vpn.tunnels[0].start", "start: listen"},
-      {"peer: 198.51.100.2", "peer: '2001:db8::2'", "", ""},
+      {"peer: 198.51.100.2", "peer: '2001:db8::2'", "vpn.tunnels[0].peer",
+       "uplink 'inet' has no IPv6 address to reach 2001:db8::2 from"},
       {"'fqdn:torwart.stadt.example'", "'fqdn:torwart.{stadt}.example'", "vpn.tunnels[0].local_id",
        "'{' in an identity would be read by swanctl.conf's syntax"},
       {"'fqdn:torwart.stadt.example'", "'fqdn:a\"b'", "vpn.tunnels[0].local_id", "'\"' in an identity"},
@@ -310,6 +311,26 @@ TEST_F(ConfigVpn, NamesUplinksPeersIdentitiesAndSubnetsAreChecked) {
     EXPECT_EQ(errors[0].path, c.path) << c.to;
     EXPECT_THAT(errors[0].reason, HasSubstr(c.reason)) << c.to;
   }
+}
+
+TEST_F(ConfigVpn, ThePeerIsReachedFromAnUplinkAddressOfItsFamily) {
+  std::string v6 = tunnel();
+  v6.replace(v6.find("198.51.100.2"), 12, "'2001:db8::2'");
+  std::string text = config(v6);
+  text.replace(text.find("addresses: [203.0.113.1/24]"), 27,
+               "addresses: [203.0.113.1/24, '2001:db8:ff::1/64']");
+  EXPECT_TRUE(std::holds_alternative<Config>(load(text))) << describe(errors_of(text));
+
+  // DHCP brings an IPv4 address only.
+  text = config(tunnel());
+  text.replace(text.find("addresses: [203.0.113.1/24]"), 27, "addresses: dhcp");
+  EXPECT_TRUE(std::holds_alternative<Config>(load(text))) << describe(errors_of(text));
+  text = config(v6);
+  text.replace(text.find("addresses: [203.0.113.1/24]"), 27, "addresses: dhcp");
+  const auto errors = errors_of(text);
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].path, "vpn.tunnels[0].peer");
+  EXPECT_THAT(errors[0].reason, HasSubstr("has no IPv6 address"));
 }
 
 TEST_F(ConfigVpn, MissingKeysAreNamed) {
