@@ -203,5 +203,146 @@ TEST_F(CharonLoad, AConfigurationCharonRefusesFailsTheLoad) {
   EXPECT_THAT(load, HasSubstr("loaded 3 of 4 connections, 1 failed to load")) << load;
 }
 
+// Two charons, one with the generated configuration (the box, RSA-3072 certificate, so RSASSA-PSS), one with
+// a hand-written responder (ECDSA P-384), in two network namespaces joined by a veth pair. The tunnel must
+// come up with the TR-02102-3 algorithms the box offered, and an ESP rekeying must run a new
+// Diffie-Hellman exchange (PFS). The kernel here has no IPsec: both use kernel-libipsec (ESP in user space
+// on a TUN device), which needs ESP in UDP: the tunnel says `encapsulation: udp`.
+TEST_F(CharonLoad, TwoCharonsNegotiateTheGeneratedTunnel) {
+  const std::string text = R"(
+zones: [{name: lan}, {name: inet}]
+ports:
+  - {name: lan, backend: null, addresses: [192.168.10.1/24]}
+  - {name: inet, backend: af_packet, device: veth-inet, addresses: [198.51.100.1/24]}
+vpn:
+  tunnels:
+    - {name: kdn, uplink: inet, peer: 198.51.100.2, local_id: 'C=DE, O=Stadt Example, CN=rsa.stadt.example',
+       remote_id: 'fqdn:peer.stadt.example', auth: {certificate: )" +
+                           pki("rsa.pem") + ", key: " + pki("rsa.key") + ", ca: " + pki("ca.pem") + R"(},
+       local_subnets: [192.168.10.0/24], remote_subnets: [10.0.0.0/16], encapsulation: udp,
+       ike_proposals: [aes256gcm16-prfsha384-ecp384], esp_proposals: [aes256gcm16-ecp384bp]}
+)";
+  auto loaded = config::load_config_text(text, "site.yaml");
+  ASSERT_TRUE(std::holds_alternative<config::Config>(loaded));
+  const auto generated = swanctl_config(std::get<config::Config>(loaded));
+  ASSERT_TRUE(generated.ok()) << generated.error;
+  const std::string d = dir_.string();
+  ASSERT_EQ(write_swanctl_dir(generated.config, d + "/a/swanctl"), "");
+
+  // The responder, written by hand as a peer's administrator would.
+  fs::create_directories(dir_ / "b/swanctl/x509");
+  fs::create_directories(dir_ / "b/swanctl/x509ca");
+  fs::create_directories(dir_ / "b/swanctl/private");
+  fs::copy_file(pki("peer.pem"), dir_ / "b/swanctl/x509/peer.pem");
+  fs::copy_file(pki("peer.key"), dir_ / "b/swanctl/private/peer.key");
+  fs::copy_file(pki("ca.pem"), dir_ / "b/swanctl/x509ca/ca.pem");
+  std::ofstream(dir_ / "b/swanctl/swanctl.conf") << R"(connections {
+  town-hall {
+    version = 2
+    local_addrs = 198.51.100.2
+    remote_addrs = 198.51.100.1
+    proposals = aes256gcm16-prfsha384-ecp384
+    encap = yes
+    local {
+      auth = pubkey
+      certs = peer.pem
+      id = peer.stadt.example
+    }
+    remote {
+      auth = pubkey
+      id = "C=DE, O=Stadt Example, CN=rsa.stadt.example"
+      cacerts = ca.pem
+    }
+    children {
+      town-hall {
+        local_ts = 10.0.0.0/16
+        remote_ts = 192.168.10.0/24
+        esp_proposals = aes256gcm16-ecp384bp
+      }
+    }
+  }
+}
+)";
+  for (const char* side : {"a", "b"}) {
+    fs::create_directories(dir_ / side / "run");
+    std::ofstream(dir_ / side / "strongswan.conf")
+        << "charon {\n  load = random nonce x509 revocation constraints pubkey pkcs1 pkcs8 pem openssl gcm "
+           "aes "
+           "sha2 hmac kdf vici socket-default kernel-libipsec kernel-netlink\n"
+           "  plugins {\n    vici {\n      socket = unix://"
+        << d << "/" << side << "/vici\n    }\n  }\n  filelog {\n    log {\n      path = " << d << "/" << side
+        << "/charon.log\n      default = 1\n    }\n  }\n}\nswanctl {\n  load = pem pkcs1 pkcs8 x509 openssl "
+           "revocation constraints pubkey random\n}\n";
+    std::ofstream(dir_ / side / "charon.sh")
+        << "mount --bind " << d << "/" << side << "/run /run || exit 90\n"
+        << "export STRONGSWAN_CONF=" << d << "/" << side << "/strongswan.conf\nexec " << kCharon << " >" << d
+        << "/" << side << "/charon.out 2>&1\n";
+  }
+  const std::string id = std::to_string(getpid());
+  const std::string a = "twvpna" + id, b = "twvpnb" + id;
+  std::ofstream(dir_ / "two.sh") << "set -u\nD=" << d << "\nA=" << a << "\nB=" << b << "\n"
+                                 << R"(cleanup() {
+  for s in a b; do [ -f $D/$s/run/charon.pid ] && kill $(cat $D/$s/run/charon.pid) 2>/dev/null; done
+  sleep 0.5
+  ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null
+}
+trap cleanup EXIT
+ip netns add $A && ip netns add $B || exit 80
+ip -n $A link add twva type veth peer name twvb netns $B || exit 81
+# Each side holds an address inside its own traffic selector: kernel-libipsec routes the remote subnet into
+# its TUN device from such a source, and without one the CHILD_SA is refused ("error installing route").
+ip -n $A addr add 192.168.10.1/24 dev lo && ip -n $A addr add 198.51.100.1/24 dev twva || exit 81
+ip -n $A link set twva up && ip -n $A link set lo up || exit 81
+ip -n $B addr add 10.0.0.1/16 dev lo && ip -n $B addr add 198.51.100.2/24 dev twvb || exit 81
+ip -n $B link set twvb up && ip -n $B link set lo up || exit 81
+ip netns exec $A unshare -m sh $D/a/charon.sh &
+ip netns exec $B unshare -m sh $D/b/charon.sh &
+for s in a b; do
+  up=0
+  for i in $(seq 200); do
+    if swanctl --stats --uri unix://$D/$s/vici >/dev/null 2>&1; then up=1; break; fi
+    sleep 0.05
+  done
+  [ $up = 1 ] || exit 82
+done
+export STRONGSWAN_CONF=$D/a/strongswan.conf
+swanctl --load-all --noprompt --file $D/b/swanctl/swanctl.conf --uri unix://$D/b/vici >$D/b/load.out 2>&1 || exit 83
+swanctl --load-all --noprompt --file $D/a/swanctl/swanctl.conf --uri unix://$D/a/vici >$D/a/load.out 2>&1 || exit 84
+installed=0
+for i in $(seq 200); do
+  swanctl --list-sas --uri unix://$D/a/vici >$D/a/sas.out 2>&1
+  if grep -q INSTALLED $D/a/sas.out; then installed=1; break; fi
+  sleep 0.1
+done
+[ $installed = 1 ] || exit 85
+swanctl --rekey --child kdn --uri unix://$D/a/vici >$D/a/rekey.out 2>&1 || exit 86
+sleep 1
+swanctl --list-sas --uri unix://$D/a/vici >$D/a/sas-rekeyed.out 2>&1
+swanctl --list-sas --uri unix://$D/b/vici >$D/b/sas.out 2>&1
+exit 0
+)";
+  const int status = std::system(("timeout 90 sh " + d + "/two.sh").c_str());
+  const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ASSERT_EQ(rc, 0) << content(dir_ / "a/load.out") << content(dir_ / "b/load.out")
+                   << content(dir_ / "a/sas.out") << "\n--- box's charon:\n"
+                   << content(dir_ / "a/charon.log") << "\n--- peer's charon:\n"
+                   << content(dir_ / "b/charon.log");
+  const std::string sas = content(dir_ / "a/sas.out");
+  EXPECT_THAT(sas, HasSubstr("kdn: #1, ESTABLISHED, IKEv2")) << sas;
+  EXPECT_THAT(sas, HasSubstr("AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384")) << sas;
+  EXPECT_THAT(sas, HasSubstr("kdn: #1, reqid 1, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256\n")) << sas;
+  EXPECT_THAT(sas, HasSubstr("local  192.168.10.0/24")) << sas;
+  EXPECT_THAT(sas, HasSubstr("remote 10.0.0.0/16")) << sas;
+  // The peer checked the box's RSA signature: RSASSA-PSS, never PKCS#1 v1.5.
+  const std::string peer_log = content(dir_ / "b/charon.log");
+  EXPECT_THAT(peer_log, HasSubstr("with RSA_EMSA_PSS_SHA2_")) << peer_log;
+  EXPECT_THAT(peer_log, Not(HasSubstr("with RSA_EMSA_PKCS1"))) << peer_log;
+  // The rekeyed ESP SA came from a new Diffie-Hellman exchange on brainpoolP384r1 (PFS).
+  const std::string rekeyed = content(dir_ / "a/sas-rekeyed.out");
+  EXPECT_THAT(rekeyed, HasSubstr("kdn: #2, reqid 1, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256/ECP_384_BP"))
+      << rekeyed;
+  EXPECT_THAT(content(dir_ / "b/charon.log"), HasSubstr("selected proposal: ESP:AES_GCM_16_256/ECP_384_BP"));
+}
+
 }  // namespace
 }  // namespace torwart::controlplane::vpn

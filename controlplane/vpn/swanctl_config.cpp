@@ -129,7 +129,11 @@ void connection(Writer& w, const config::Config& config, const VpnTunnel& t, Swa
 
   w.open(2, "local");
   if (t.certificate) {
-    w.set(3, "auth", t.certificate->key_type == config::VpnKeyType::kRsa ? "rsa/pss" : "pubkey");
+    // Plain `rsa/pss` only constrains the certificate chain: charon 5.9.8 then still signs IKE_AUTH with
+    // PKCS#1 v1.5 (seen in charon_load_test); the ike: constraint makes it sign with RSASSA-PSS.
+    w.set(
+        3, "auth",
+        t.certificate->key_type == config::VpnKeyType::kRsa ? "ike:rsa/pss-sha256-sha384-sha512" : "pubkey");
     const std::string cert = t.name + ".pem";
     w.set(3, "certs", cert);
     out.files.push_back({t.certificate->certificate, "x509/" + cert, false});

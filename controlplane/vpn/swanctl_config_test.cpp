@@ -131,7 +131,9 @@ secrets {
 TEST_F(Swanctl, AnRsaCertificateSignsWithPss) {
   const auto result = swanctl_config(load(cert_tunnel("rsa")));
   ASSERT_TRUE(result.ok()) << result.error;
-  EXPECT_THAT(result.config.text, HasSubstr("    local {\n      auth = rsa/pss\n      certs = kdn.pem\n"));
+  EXPECT_THAT(
+      result.config.text,
+      HasSubstr("    local {\n      auth = ike:rsa/pss-sha256-sha384-sha512\n      certs = kdn.pem\n"));
   EXPECT_THAT(result.config.text, Not(HasSubstr("auth = pubkey\n      certs")));
 }
 
