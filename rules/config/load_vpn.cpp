@@ -354,10 +354,16 @@ class TunnelReader {
   }
 
   void read_lifetimes(const YAML::Node& node, const std::string& path, VpnTunnel& t) {
-    auto duration = [&](const char* key, unsigned min, unsigned max, unsigned& field, const char* why) {
+    // `limit`: why `max` is the maximum (the guideline's lifetimes), or empty for a plain range.
+    auto duration = [&](const char* key, unsigned min, unsigned max, unsigned& field, const char* why,
+                        const std::string& limit = "") {
       if (!node[key]) return true;
-      auto v = r_.seconds(node[key], path + "." + key, max);
+      auto v = r_.seconds(node[key], path + "." + key, limit.empty() ? max : 7 * 24 * 3600);
       if (!v) return false;
+      if (*v > max) {
+        r_.error(node[key], path + "." + key, std::to_string(*v) + "s is longer than " + limit);
+        return false;
+      }
       if (*v < min) {
         r_.error(node[key], path + "." + key,
                  std::to_string(*v) + "s is shorter than " + std::to_string(min) + "s" + why);
@@ -366,10 +372,12 @@ class TunnelReader {
       field = *v;
       return true;
     };
-    const bool ike = duration("ike_rekey", 300, tr02102::kMaxIkeRekeySeconds, t.ike_rekey_s,
-                              " (rekeying that often only adds load)");
-    const bool esp = duration("esp_rekey", 60, tr02102::kMaxEspRekeySeconds, t.esp_rekey_s,
-                              " (rekeying that often only adds load)");
+    const bool ike =
+        duration("ike_rekey", 300, tr02102::kMaxIkeRekeySeconds, t.ike_rekey_s,
+                 " (rekeying that often only adds load)", "TR-02102-3 2.1.2 allows for an IKE SA (24h)");
+    const bool esp =
+        duration("esp_rekey", 60, tr02102::kMaxEspRekeySeconds, t.esp_rekey_s,
+                 " (rekeying that often only adds load)", "TR-02102-3 2.1.2 allows for an IPsec SA (4h)");
     duration("dpd_delay", 1, 3600, t.dpd_delay_s, " (0 would switch dead peer detection off)");
     if (ike && esp && t.ike_rekey_s < t.esp_rekey_s) {
       const YAML::Node at = node["ike_rekey"]   ? node["ike_rekey"]
