@@ -52,6 +52,20 @@ std::optional<uint64_t> parse_bytes(std::string text) {
   return value * scale;
 }
 
+// A proposal whose Diffie-Hellman groups are all MODP groups (the loader has checked its keywords).
+bool only_modp_groups(std::string_view proposal) {
+  bool modp = false;
+  size_t start = 0;
+  while (start <= proposal.size()) {
+    const size_t end = std::min(proposal.find('-', start), proposal.size());
+    const std::string_view word = proposal.substr(start, end - start);
+    start = end + 1;
+    if (word.starts_with("ecp")) return false;
+    if (word.starts_with("modp")) modp = true;
+  }
+  return modp;
+}
+
 class TunnelReader {
  public:
   TunnelReader(Reader& r, Config& config) : r_(r), config_(config) {
@@ -348,6 +362,13 @@ class TunnelReader {
       } else if (!seen.insert(*text).second) {
         r_.error(n, ip, "'" + *text + "' is listed twice");
       } else {
+        if (only_modp_groups(*text))
+          r_.warning(
+              n, ip,
+              "'" + *text +
+                  "' offers MODP groups only: TR-02102-3 allows modp3072 and modp4096, but they are the "
+                  "weaker choice (3072 bits just reach the guideline's level, and each exchange costs far "
+                  "more than on a curve); offer ecp384 or ecp256bp as well, or instead");
         out.push_back(*text);
       }
     });

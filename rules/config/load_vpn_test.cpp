@@ -336,6 +336,23 @@ TEST_F(ConfigVpn, ThePeerIsReachedFromAnUplinkAddressOfItsFamily) {
   EXPECT_THAT(errors[0].reason, HasSubstr("has no IPv6 address"));
 }
 
+TEST_F(ConfigVpn, ProposalsWithModpGroupsOnlyAreWarnedAbout) {
+  std::vector<ConfigError> warnings;
+  const std::string text = config(
+      tunnel(", ike_proposals: [aes256gcm16-prfsha384-modp3072, aes256gcm16-prfsha384-ecp384-modp4096], "
+             "esp_proposals: [aes256gcm16-modp4096]"));
+  auto result = load_config_text(text, "site.yaml", &warnings);
+  ASSERT_TRUE(std::holds_alternative<Config>(result)) << describe(errors_of(text));
+  ASSERT_EQ(warnings.size(), 2u) << describe(warnings);
+  EXPECT_EQ(warnings[0].path, "vpn.tunnels[0].ike_proposals[0]");
+  EXPECT_THAT(warnings[0].reason, HasSubstr("offers MODP groups only"));
+  EXPECT_EQ(warnings[0].line, kTunnelLine);
+  EXPECT_EQ(warnings[1].path, "vpn.tunnels[0].esp_proposals[0]");
+  warnings.clear();
+  ASSERT_TRUE(std::holds_alternative<Config>(load_config_text(config(tunnel()), "site.yaml", &warnings)));
+  EXPECT_TRUE(warnings.empty()) << describe(warnings);
+}
+
 TEST_F(ConfigVpn, MissingKeysAreNamed) {
   const auto errors = errors_of(config("    - {name: kdn}\n"));
   std::set<std::string> paths;

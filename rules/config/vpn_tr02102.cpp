@@ -118,6 +118,7 @@ std::string refused_keyword(std::string_view w, ProposalKind kind) {
 std::string proposal_problem(std::string_view proposal, ProposalKind kind) {
   if (proposal.empty()) return "an empty proposal";
   unsigned aead = 0, cipher = 0, integrity = 0, prf = 0, group = 0;
+  std::string refused;
   size_t start = 0;
   while (start <= proposal.size()) {
     const size_t end = std::min(proposal.find('-', start), proposal.size());
@@ -126,9 +127,13 @@ std::string proposal_problem(std::string_view proposal, ProposalKind kind) {
     if (word.empty()) return "an empty keyword between dashes";
     const auto kind_of = allowed_kind(word);
     if (!kind_of) {
+      // Every refused keyword of the proposal, not only the first.
       const std::string why = refused_keyword(word, kind);
-      if (!why.empty()) return "'" + std::string(word) + "': " + why;
-      return "'" + std::string(word) + "' is not a strongSwan algorithm keyword this box knows";
+      refused +=
+          (refused.empty() ? "" : "; ") +
+          (why.empty() ? "'" + std::string(word) + "' is not a strongSwan algorithm keyword this box knows"
+                       : "'" + std::string(word) + "': " + why);
+      continue;
     }
     switch (*kind_of) {
       case Kind::kAead:
@@ -154,6 +159,7 @@ std::string proposal_problem(std::string_view proposal, ProposalKind kind) {
         break;
     }
   }
+  if (!refused.empty()) return refused;
   if (aead == 0 && cipher == 0) return "no encryption algorithm (aes256gcm16, aes128gcm16, aes256, aes128)";
   if (aead > 0 && cipher > 0)
     return "AES-GCM and AES-CBC in one proposal (strongSwan needs separate proposals for combined-mode and "

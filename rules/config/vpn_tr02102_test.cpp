@@ -49,6 +49,13 @@ TEST(Tr02102Proposals, EveryAllowedAlgorithmPassesInIkeAndEsp) {
       "");
 }
 
+TEST(Tr02102Proposals, EveryRefusedKeywordOfAProposalIsNamed) {
+  const std::string why = proposal_problem("3des-sha1-modp2048", ProposalKind::kIke);
+  EXPECT_THAT(why, HasSubstr("'3des': encryption outside AES-GCM and AES-CBC (TR-02102-3 3.2.1)")) << why;
+  EXPECT_THAT(why, HasSubstr("; 'sha1': HMAC-SHA-1")) << why;
+  EXPECT_THAT(why, HasSubstr("; 'modp2048': Diffie-Hellman group outside")) << why;
+}
+
 TEST(Tr02102Proposals, DefaultsPassTheirOwnCheck) {
   for (const auto& p : default_ike_proposals()) EXPECT_EQ(proposal_problem(p, ProposalKind::kIke), "") << p;
   for (const auto& p : default_esp_proposals()) EXPECT_EQ(proposal_problem(p, ProposalKind::kEsp), "") << p;
