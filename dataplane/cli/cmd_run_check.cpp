@@ -67,7 +67,8 @@ int cmd_check(const std::string& config_path, bool json) {
                            {"zones", config.zones.size()},
                            {"routes", config.routes.size()},
                            {"neighbours", config.neighbours.size()},
-                           {"policy_rules", config.policy.rules.size()}};
+                           {"policy_rules", config.policy.rules.size()},
+                           {"vpn_tunnels", config.vpn.tunnels.size()}};
     if (!signatures.is_null()) verdict["signatures"] = signatures;
     if (!loaded->warnings.empty()) {
       verdict["warnings"] = nlohmann::json::array();
@@ -78,7 +79,7 @@ int cmd_check(const std::string& config_path, bool json) {
     std::cout << loaded->origin << ": valid: " << config.ports.size() << " ports, " << interfaces
               << " interfaces, " << config.zones.size() << " zones, " << config.routes.size() << " routes, "
               << config.neighbours.size() << " static neighbours, " << config.policy.rules.size()
-              << " policy rules\n";
+              << " policy rules, " << config.vpn.tunnels.size() << " VPN tunnels\n";
   }
   return kExitOk;
 }
