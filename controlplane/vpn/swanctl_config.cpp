@@ -146,7 +146,10 @@ void connection(Writer& w, const config::Config& config, const VpnTunnel& t, Swa
 
   w.open(2, "remote");
   if (t.certificate) {
-    w.set(3, "auth", "pubkey");
+    // The peer's IKE_AUTH signature restricted to TR-02102-3 3.2.5 (ECDSA or RSASSA-PSS with SHA-2); each
+    // key type needs its own ike: prefix, else charon reads the rest as a constraint on the certificate
+    // chain's signatures.
+    w.set(3, "auth", "ike:ecdsa-sha256-sha384-sha512-ike:rsa/pss-sha256-sha384-sha512");
     const std::string ca = t.name + ".pem";
     w.set(3, "cacerts", ca);
     out.files.push_back({t.certificate->ca, "x509ca/" + ca, false});

@@ -100,7 +100,7 @@ connections {
       id = "fqdn:torwart.stadt.example"
     }
     remote {
-      auth = pubkey
+      auth = ike:ecdsa-sha256-sha384-sha512-ike:rsa/pss-sha256-sha384-sha512
       cacerts = kdn.pem
       id = "C=DE, O=Stadt Example, CN=peer.stadt.example"
     }
