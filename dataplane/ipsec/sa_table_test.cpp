@@ -10,7 +10,7 @@ namespace {
 
 using namespace testing_support;
 
-TEST(SaTable, AddFindRemoveByspiAndDirection) {
+TEST(SaTable, AddFindRemoveBySpiAndDirection) {
   auto table = make_table(8);
   const SaPair pair = sa_pair(0x3000, Cipher::kAesGcm128, Family::kIpv4, Family::kIpv4);
   EXPECT_EQ(table->current()->size(), 0u);
