@@ -143,12 +143,13 @@ uint16_t encapsulate_chunk(SaState& sa, rte_mbuf** mbufs, uint16_t n, EspResult*
   if (m == 0) return 0;
 
   rte_ipsec_session& session = EspAccess::session(sa);
+  rte_errno = 0;  // read below only for packets prepare refused, but never a stale value
   const uint16_t prepared_count = rte_ipsec_pkt_cpu_prepare(&session, work, m);
   const EspResult prepare_failure =
       rte_errno == EOVERFLOW ? EspResult::kSequenceExhausted : EspResult::kNoBufferRoom;
   rte_mbuf* prepared[kMaxEspBurst];
   std::copy(work, work + prepared_count, prepared);
-  const uint16_t done = rte_ipsec_pkt_process(&session, work, prepared_count);
+  const uint16_t done = prepared_count == 0 ? 0 : rte_ipsec_pkt_process(&session, work, prepared_count);
 
   // rte_ipsec moves refused mbufs behind the good ones but keeps both groups in order: walk them together.
   uint16_t ok = 0;
@@ -229,7 +230,7 @@ uint16_t decapsulate_group(SaState& sa, rte_mbuf** mbufs, const uint16_t* group,
   const uint16_t prepared_count = rte_ipsec_pkt_cpu_prepare(&session, work, m);
   rte_mbuf* prepared[kMaxEspBurst];
   std::copy(work, work + prepared_count, prepared);
-  const uint16_t done = rte_ipsec_pkt_process(&session, work, prepared_count);
+  const uint16_t done = prepared_count == 0 ? 0 : rte_ipsec_pkt_process(&session, work, prepared_count);
 
   ReplayWindow& window = EspAccess::window(sa);
   const uint64_t highest_before = window.highest();

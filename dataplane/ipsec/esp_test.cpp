@@ -95,7 +95,6 @@ Fixture install(const SaPair& pair) {
 }
 
 // ---- round trips
-// -------------------------------------------------------------------------------------------
 
 struct Shape {
   Family outer;
@@ -184,8 +183,33 @@ INSTANTIATE_TEST_SUITE_P(Shapes, RoundTrip,
                                             ::testing::Values(size_t{64}, size_t{512}, size_t{1400})),
                          shape_name);
 
+TEST(RoundTrip, ChainedMbufs) {
+  Fixture f = install(sa_pair(0x1100, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv6, true));
+  const Bytes inner = inner_packet(Family::kIpv6, 1400, 3);
+  // Three segments: the ESP trailer and ICV go into the last one, the outer headers in front of the first.
+  rte_mbuf* segments[3];
+  const size_t cut[4] = {0, 600, 1100, 1400};
+  for (int i = 0; i < 3; ++i) {
+    segments[i] = to_mbuf(
+        Bytes(inner.begin() + static_cast<long>(cut[i]), inner.begin() + static_cast<long>(cut[i + 1])));
+    if (i > 0) {
+      ASSERT_EQ(rte_pktmbuf_chain(segments[0], segments[i]), 0);
+    }
+  }
+  rte_mbuf* m = segments[0];
+  EspResult r;
+  ASSERT_EQ(encapsulate(*f.out, &m, 1, &r, 0, 0), 1) << esp_result_name(r);
+  EXPECT_EQ(m->nb_segs, 3);
+  const Bytes wire = to_bytes(m);
+  EXPECT_EQ(rte_raw_cksum(wire.data(), 20), 0xffff);
+  EXPECT_EQ(read16(wire, 20 + 4), wire.size() - 20) << "UDP length over the whole chain";
+  // The peer side gets the chain as it is and returns the inner packet, byte for byte.
+  ASSERT_EQ(decapsulate(*f.table->current(), &m, 1, &r, 0, 0), 1) << esp_result_name(r);
+  EXPECT_EQ(to_bytes(m), inner);
+  rte_pktmbuf_free(m);
+}
+
 // ---- known answers
-// -----------------------------------------------------------------------------------------
 
 EspFields fields_for(const SaSpec& s, uint64_t sequence, const Bytes& inner) {
   EspFields f;
@@ -249,7 +273,6 @@ TEST(KnownAnswer, EsnPutsTheHighHalfIntoTheAad) {
 }
 
 // ---- refusals
-// ----------------------------------------------------------------------------------------------
 
 TEST(Decapsulate, ReplayedPacketIsDroppedAndCounted) {
   Fixture f = install(sa_pair(0x5000, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4));
@@ -393,7 +416,7 @@ TEST(Encapsulate, WrongInnerFamilyAndMissingRoomAreRefused) {
   free_all(m, 4);
 }
 
-// ---- sequence numbers at the 2^32 boundary ---------------------------------------------------------------
+// ---- sequence numbers at the 2^32 boundary
 
 TEST(Sequence, EsnCrossesTwoToTheThirtyTwo) {
   SaPair pair = sa_pair(0x6000, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4, false, true, 128);
@@ -439,7 +462,6 @@ TEST(Sequence, WithoutEsnTheSaStopsBeforeWrapping) {
 }
 
 // ---- lifetime
-// -----------------------------------------------------------------------------------------------
 
 TEST(Lifetime, HardPacketLimitDropsAndSoftLimitIsFlagged) {
   SaPair pair = sa_pair(0x7000, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4);
@@ -479,7 +501,6 @@ TEST(Lifetime, HardPacketLimitDropsAndSoftLimitIsFlagged) {
 }
 
 // ---- several workers on one outbound SA
-// ---------------------------------------------------------------------
 
 struct WorkerJob {
   SaState* sa;
