@@ -160,12 +160,13 @@ rte_mbuf* to_mbuf(const Bytes& bytes) {
     ADD_FAILURE() << "packet of " << bytes.size() << " bytes does not fit an mbuf";
     std::abort();
   }
-  std::memcpy(data, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
   return m;
 }
 
 Bytes to_bytes(const rte_mbuf* m) {
   Bytes b(m->pkt_len);
+  if (b.empty()) return b;
   const void* p = rte_pktmbuf_read(m, 0, m->pkt_len, b.data());
   if (p != b.data()) std::memcpy(b.data(), p, m->pkt_len);
   return b;
