@@ -28,7 +28,9 @@ struct EspPacket {
   uint32_t sequence = 0;         // host order, the low 32 bits
 };
 
-// `data` is the outer IP packet (no link header) with `length` bytes present. kOk fills `out`.
+// `data` is the outer IP packet (no link header) with `length` bytes present. kOk fills `out`. It reads at
+// most the first 76 bytes (IPv4 with options, UDP, ESP header), so a caller may hand it a copy of the first
+// bytes of a segmented packet together with the whole packet's length.
 EspResult parse_esp(const uint8_t* data, size_t length, EspPacket& out);
 
 // RFC 4303 A.2: the 64-bit sequence number a received low half most likely stands for, given the highest
