@@ -500,6 +500,45 @@ TEST(Lifetime, HardPacketLimitDropsAndSoftLimitIsFlagged) {
   EXPECT_TRUE(s.hard_expired);
 }
 
+TEST(Lifetime, HardByteLimitOutboundCountsInnerBytes) {
+  SaPair pair = sa_pair(0x7001, Cipher::kAesGcm128, Family::kIpv4, Family::kIpv4);
+  pair.outbound.lifetime = Lifetime{.soft_bytes = 250, .hard_bytes = 300};
+  Fixture f = install(pair);
+  rte_mbuf* m[4];
+  for (auto& mb : m) mb = to_mbuf(inner_packet(Family::kIpv4, 100));
+  EspResult r[4];
+  // 0, 100 and 200 bytes used before the first three: below 300, sent; the fourth starts at 300.
+  EXPECT_EQ(encapsulate(*f.out, m, 4, r, 7, 0), 3);
+  EXPECT_EQ(r[3], EspResult::kSaExpiredHard);
+  SaStats s;
+  f.out->stats(s);
+  EXPECT_EQ(s.lifetime_bytes, 300u) << "inner bytes, not the ESP packets' 100 + 56";
+  EXPECT_EQ(s.totals.bytes, 300u);
+  EXPECT_TRUE(s.soft_expired);
+  EXPECT_TRUE(s.hard_expired);
+  free_all(m, 4);
+}
+
+TEST(Directions, EachBurstFunctionRefusesTheOtherDirection) {
+  Fixture f = install(sa_pair(0x7100, Cipher::kAesGcm128, Family::kIpv4, Family::kIpv4));
+  rte_mbuf* m = to_mbuf(inner_packet(Family::kIpv4, 64));
+  EspResult r;
+  EXPECT_EQ(encapsulate(*f.in, &m, 1, &r, 0, 0), 0);
+  EXPECT_EQ(r, EspResult::kUnknownSpi) << "an inbound SA never encrypts";
+  rte_pktmbuf_free(m);
+  // An ESP packet whose SPI exists only as an outbound SA is unknown to decapsulate.
+  SaPair other = sa_pair(0x7101, Cipher::kAesGcm128, Family::kIpv4, Family::kIpv4);
+  ASSERT_EQ(f.table->add(other.outbound), "");
+  const Bytes wire =
+      encrypt(*f.table->current()->find(0x7101, Direction::kOutbound), {inner_packet(Family::kIpv4, 64)})[0];
+  m = to_mbuf(wire);
+  SaState* matched = f.in;
+  EXPECT_EQ(decapsulate(*f.table->current(), &m, 1, &r, 0, 0, &matched), 0);
+  EXPECT_EQ(r, EspResult::kUnknownSpi);
+  EXPECT_EQ(matched, nullptr);
+  rte_pktmbuf_free(m);
+}
+
 // ---- several workers on one outbound SA
 
 struct WorkerJob {
