@@ -37,6 +37,12 @@ struct EspAccess {
             s.used_bytes_.load(std::memory_order_relaxed)};
   }
 
+  // SaTable::supersede() pairs with these two (sequentially consistent, see there).
+  static bool superseded(SaState& s) { return s.superseded_.load(std::memory_order_seq_cst); }
+  static void reserve(SaState& s, uint16_t packets) {
+    s.sequence_reserved_.fetch_add(packets, std::memory_order_seq_cst);
+  }
+
   // Once per burst and SA: lifetime use, its flags, last use.
   static void account(SaState& s, uint64_t packets, uint64_t bytes, uint64_t now) {
     if (packets == 0) return;
@@ -94,9 +100,11 @@ uint16_t encapsulate_chunk(SaState& sa, rte_mbuf** mbufs, uint16_t n, EspResult*
                            uint32_t worker) {
   const SaSpec& spec = sa.spec();
   SaCounters& counters = EspAccess::counters(sa, worker);
-  if (spec.direction != Direction::kOutbound) {
-    std::fill(results, results + n, EspResult::kUnknownSpi);
-    counters.drops[static_cast<unsigned>(EspResult::kUnknownSpi)] += n;
+  if (spec.direction != Direction::kOutbound || EspAccess::superseded(sa)) {
+    const EspResult r =
+        spec.direction != Direction::kOutbound ? EspResult::kUnknownSpi : EspResult::kSaSuperseded;
+    std::fill(results, results + n, r);
+    counters.drops[static_cast<unsigned>(r)] += n;
     return 0;
   }
   const uint32_t prepend =
@@ -142,6 +150,7 @@ uint16_t encapsulate_chunk(SaState& sa, rte_mbuf** mbufs, uint16_t n, EspResult*
   }
   if (m == 0) return 0;
 
+  EspAccess::reserve(sa, m);
   rte_ipsec_session& session = EspAccess::session(sa);
   rte_errno = 0;  // read below only for packets prepare refused, but never a stale value
   const uint16_t prepared_count = rte_ipsec_pkt_cpu_prepare(&session, work, m);

@@ -19,8 +19,6 @@
 
 namespace torwart::dataplane::ipsec {
 
-inline constexpr uint16_t kMaxEspBurst = 64;  // longer bursts are processed in pieces of this size
-
 // Encrypts inner IP packets (the SA's inner family) into ESP tunnel packets of `sa` (outbound). Any number
 // of workers may call this on one SA at once; `worker` < SaTableConfig::workers is the caller's counter
 // slot and must be unique per thread. `now` is the burst clock (stored as the SA's last use). Returns the

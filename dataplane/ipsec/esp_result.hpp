@@ -20,6 +20,7 @@ enum class EspResult : uint8_t {
   kSaExpiredHard,       // the SA reached its hard byte or packet limit
   kSequenceExhausted,   // outbound: no sequence number left (2^32 - 1 without ESN); rekey
   kNoBufferRoom,        // mbuf lacks the headroom or tailroom ESP needs
+  kSaSuperseded,        // outbound: replace() or update() has put another state in this SA's place
   kCount,
 };
 

@@ -100,6 +100,8 @@ const char* esp_result_name(EspResult result) {
       return "sequence_exhausted";
     case EspResult::kNoBufferRoom:
       return "no_buffer_room";
+    case EspResult::kSaSuperseded:
+      return "sa_superseded";
     case EspResult::kCount:
       break;
   }

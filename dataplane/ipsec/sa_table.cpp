@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -134,15 +135,16 @@ SaState* SaTableVersion::find(uint32_t spi, Direction direction) const {
 }
 
 SaState* SaTableVersion::find_inbound(uint32_t spi, uint8_t version, const uint8_t* destination) const {
-  SaState* state = find(spi, Direction::kInbound);
-  if (state == nullptr) return nullptr;
-  const Address& local = state->spec().local;
+  const uint32_t slot = slot_of(spi, Direction::kInbound);
+  if (slots_[slot] == 0) return nullptr;
+  const Entry& e = entries_[slots_[slot] - 1];
   if (version == 4) {
-    if (local.family != Family::kIpv4 || std::memcmp(local.bytes.data(), destination, 4) != 0) return nullptr;
-  } else if (local.family != Family::kIpv6 || std::memcmp(local.bytes.data(), destination, 16) != 0) {
+    if (e.local.family != Family::kIpv4 || std::memcmp(e.local.bytes.data(), destination, 4) != 0)
+      return nullptr;
+  } else if (e.local.family != Family::kIpv6 || std::memcmp(e.local.bytes.data(), destination, 16) != 0) {
     return nullptr;
   }
-  return state;
+  return e.state;
 }
 
 std::unique_ptr<SaTable> SaTable::create(CryptoDevice& device, const SaTableConfig& config,
@@ -166,7 +168,7 @@ SaTable::~SaTable() {
   for (uint32_t i = 0; i < v->count_; ++i) destroy_state(v->entries_[i].state);
 }
 
-std::string SaTable::build_state(const SaSpec& spec, SaState*& out) {
+std::string SaTable::build_state(const SaSpec& spec, SaState*& out, void* session) {
   out = nullptr;
   const bool outbound = spec.direction == Direction::kOutbound;
   rte_crypto_sym_xform xform{};
@@ -233,7 +235,9 @@ std::string SaTable::build_state(const SaSpec& spec, SaState*& out) {
     destroy_state(state);
     return "rte_ipsec_sa_init refused the SA";
   }
-  state->crypto_session_ = rte_cryptodev_sym_session_create(device_.id(), &xform, device_.session_pool());
+  state->crypto_session_ =
+      session != nullptr ? session
+                         : rte_cryptodev_sym_session_create(device_.id(), &xform, device_.session_pool());
   state->spec_.key.fill(0);
   if (state->crypto_session_ == nullptr) {
     destroy_state(state);
@@ -264,7 +268,8 @@ void SaTable::destroy_state(SaState* state) {
   rte_free(state);
 }
 
-void SaTable::publish(uint32_t spi, Direction direction, bool drop, SaState* added, SaState* retired_state) {
+void SaTable::publish(uint32_t spi, Direction direction, bool drop, SaState* added, SaState* retired_state,
+                      const Address* added_local) {
   auto next = std::make_unique<SaTableVersion>();
   next->generation_ = ++generation_;
   next->entries_ = std::make_unique<SaTableVersion::Entry[]>(config_.capacity);
@@ -283,7 +288,10 @@ void SaTable::publish(uint32_t spi, Direction direction, bool drop, SaState* add
       insert(e);
     }
   }
-  if (added != nullptr) insert({added->spec().spi, added->spec().direction, added});
+  if (added != nullptr) {
+    insert({added->spec().spi, added->spec().direction,
+            added_local != nullptr ? *added_local : added->spec().local, added});
+  }
   const SaTableVersion* published = next.get();
   current_.store(published, std::memory_order_release);
   if (owned_current_ != nullptr || retired_state != nullptr) {
@@ -306,14 +314,76 @@ std::string SaTable::add(const SaSpec& spec) {
   return {};
 }
 
+uint64_t SaTable::supersede(SaState* old) {
+  // Sequentially consistent with encapsulate()'s check and reservation: a call that has not seen the flag
+  // reserves at most one burst after the load below, so one burst per worker beyond it is never used.
+  old->superseded_.store(true, std::memory_order_seq_cst);
+  const uint64_t reserved = old->sequence_reserved_.load(std::memory_order_seq_cst);
+  return old->spec_.initial_sequence + reserved + uint64_t{config_.workers} * kMaxEspBurst;
+}
+
 std::string SaTable::replace(const SaSpec& spec) {
   if (std::string e = validate(spec); !e.empty()) return e;
   SaState* old = current()->find(spec.spi, spec.direction);
   if (old == nullptr) {
     return "spi: " + std::to_string(spec.spi) + " " + direction_name(spec.direction) + " does not exist";
   }
+  SaSpec next = spec;
+  if (spec.direction == Direction::kOutbound) {
+    next.initial_sequence = std::max(spec.initial_sequence, supersede(old));
+    if (std::string e = validate(next); !e.empty()) {
+      old->superseded_.store(false, std::memory_order_seq_cst);
+      return e + " (the SA's sequence numbers are used up: rekey with a new SPI)";
+    }
+  }
   SaState* state = nullptr;
-  if (std::string e = build_state(spec, state); !e.empty()) return e;
+  if (std::string e = build_state(next, state); !e.empty()) {
+    old->superseded_.store(false, std::memory_order_seq_cst);
+    return e;
+  }
+  publish(spec.spi, spec.direction, true, state, old);
+  return {};
+}
+
+std::string SaTable::update(const SaSpec& spec) {
+  if (std::string e = validate(spec); !e.empty()) return e;
+  const SaTableVersion* version = current();
+  const uint32_t slot = version->slot_of(spec.spi, spec.direction);
+  if (version->slots_[slot] == 0) {
+    return "spi: " + std::to_string(spec.spi) + " " + direction_name(spec.direction) + " does not exist";
+  }
+  SaState* old = version->entries_[version->slots_[slot] - 1].state;
+  if (spec.direction == Direction::kInbound) {
+    // The remote end and UDP ports are not used inbound; the local address is only the lookup's.
+    publish(spec.spi, spec.direction, true, old, nullptr, &spec.local);
+    return {};
+  }
+  SaSpec next = old->spec_;
+  next.local = spec.local;
+  next.remote = spec.remote;
+  next.udp_encapsulation = spec.udp_encapsulation;
+  next.udp_source_port = spec.udp_source_port;
+  next.udp_destination_port = spec.udp_destination_port;
+  next.initial_sequence = supersede(old);
+  if (std::string e = validate(next); !e.empty()) {
+    old->superseded_.store(false, std::memory_order_seq_cst);
+    return e + " (the SA's sequence numbers are used up: rekey with a new SPI)";
+  }
+  SaState* state = nullptr;
+  if (std::string e = build_state(next, state, old->crypto_session_); !e.empty()) {
+    old->superseded_.store(false, std::memory_order_seq_cst);
+    return e;
+  }
+  // The successor owns the session now; the old state, retired below, is freed no later than it.
+  old->crypto_session_ = nullptr;
+  state->used_packets_.store(old->used_packets_.load());
+  state->used_bytes_.store(old->used_bytes_.load());
+  state->last_used_.store(old->last_used_.load());
+  state->soft_expired_.store(old->soft_expired_.load());
+  state->hard_expired_.store(old->hard_expired_.load());
+  SaStats totals;
+  old->stats(totals);
+  state->counters_[0] = totals.totals;  // workers still on the old version until the grace period add to it
   publish(spec.spi, spec.direction, true, state, old);
   return {};
 }

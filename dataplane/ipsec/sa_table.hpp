@@ -21,6 +21,8 @@
 
 namespace torwart::dataplane::ipsec {
 
+inline constexpr uint16_t kMaxEspBurst = 64;  // encapsulate/decapsulate take longer bursts in pieces of this
+
 // The AES-GCM cryptodev (crypto_aesni_gcm vdev, used only through the synchronous CPU-crypto call) and the
 // mempool of its sessions. One per process, opened on the control lcore after rte_eal_init.
 class CryptoDevice {
@@ -63,7 +65,9 @@ struct SaStats {
 // use it through encapsulate()/decapsulate() (esp.hpp).
 class SaState {
  public:
-  const SaSpec& spec() const { return spec_; }  // the key bytes are wiped once the session exists
+  // As added, with the key bytes wiped once the session holds them. After SaTable::update() of an inbound
+  // SA, the local address that counts is the table's (SaTableVersion::find_inbound).
+  const SaSpec& spec() const { return spec_; }
   void stats(SaStats& out) const;
 
  private:
@@ -73,7 +77,7 @@ class SaState {
 
   rte_ipsec_session session_{};
   rte_ipsec_sa* sa_ = nullptr;
-  void* crypto_session_ = nullptr;
+  void* crypto_session_ = nullptr;  // owned; null once a successor took it over (update())
   uint8_t device_ = 0;
   SaSpec spec_;
   uint32_t workers_ = 0;
@@ -84,6 +88,10 @@ class SaState {
   std::atomic<uint64_t> last_used_{0};
   std::atomic<bool> soft_expired_{false};
   std::atomic<bool> hard_expired_{false};
+  // Outbound: set when another state took this SA's place; then no more packets (their nonces could repeat
+  // the successor's). Sequence numbers handed to rte_ipsec so far, to start the successor beyond them.
+  std::atomic<bool> superseded_{false};
+  std::atomic<uint64_t> sequence_reserved_{0};
   // Inbound only, written by the one worker that decapsulates this SA (esp_wire.hpp says why rte_ipsec's own
   // window is not enough). Its highest() also drives the ESN high-half inference.
   alignas(64) ReplayWindow window_;
@@ -104,6 +112,7 @@ class SaTableVersion {
   struct Entry {
     uint32_t spi;
     Direction direction;
+    Address local;  // inbound lookup: the outer destination; update() may change it for the same state
     SaState* state;
   };
   uint32_t slot_of(uint32_t spi, Direction direction) const;  // an index into slots_, empty or the entry's
@@ -130,8 +139,17 @@ class SaTable {
 
   // Control lcore only. Each change publishes a new version and returns "" or the reason it was refused
   // (the table is then unchanged).
-  std::string add(const SaSpec& spec);      // refuses an existing (spi, direction)
-  std::string replace(const SaSpec& spec);  // new keys and state under an existing (spi, direction)
+  std::string add(const SaSpec& spec);  // refuses an existing (spi, direction)
+  // New keys and a fresh state under an existing (spi, direction). Outbound, the new state's sequence
+  // numbers continue beyond every number the old one can have used, and the old one refuses further packets
+  // (kSaSuperseded): one SPI never sends a sequence number, nor one GCM nonce, twice.
+  std::string replace(const SaSpec& spec);
+  // charon's update_sa (NAT mapping change, MOBIKE): new outer addresses and UDP encapsulation for an
+  // existing (spi, direction); only local, remote and the udp_* fields of `spec` are read, keys stay.
+  // Inbound: the same state (replay window, counters) under a new local address. Outbound: a new rte_ipsec SA
+  // on the same crypto session, sequence numbers continuing as for replace(), lifetime use and counters
+  // carried over.
+  std::string update(const SaSpec& spec);
   std::string remove(uint32_t spi, Direction direction);
 
   // Workers: load once per burst and use that version for the whole burst.
@@ -153,10 +171,15 @@ class SaTable {
     SaState* state;  // null when only the version went
   };
   SaTable(CryptoDevice& device, const SaTableConfig& config) : device_(device), config_(config) {}
-  std::string build_state(const SaSpec& spec, SaState*& out);
+  // `session`: an existing crypto session to use (and own) instead of creating one from spec's key.
+  std::string build_state(const SaSpec& spec, SaState*& out, void* session = nullptr);
   void destroy_state(SaState* state);
-  // The next version: the current one's entries minus (spi, direction) if `drop`, plus `added` if not null.
-  void publish(uint32_t spi, Direction direction, bool drop, SaState* added, SaState* retired_state);
+  // Stops `old` (outbound) and returns the first sequence number its successor may start after.
+  uint64_t supersede(SaState* old);
+  // The next version: the current one's entries minus (spi, direction) if `drop`, plus `added` (with
+  // `added_local` as its lookup address, or its spec's) if not null.
+  void publish(uint32_t spi, Direction direction, bool drop, SaState* added, SaState* retired_state,
+               const Address* added_local = nullptr);
 
   CryptoDevice& device_;
   SaTableConfig config_;

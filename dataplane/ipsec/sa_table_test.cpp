@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "dataplane/ipsec/esp.hpp"
 #include "dataplane/ipsec/ipsec_test_support.hpp"
 
@@ -126,6 +128,101 @@ TEST(SaTable, MakeBeforeBreakRekeyKeepsBothInboundSasWorking) {
   ASSERT_EQ(encapsulate(*table->current()->find(0x3501, Direction::kOutbound), m, 1, r, 0, 0), 1);
   EXPECT_EQ(decapsulate(*table->current(), m, 1, r, 0, 0), 1);
   free_all(m, 1);
+}
+
+uint32_t wire_sequence(rte_mbuf* m, size_t esp_offset) {
+  const uint8_t* p = rte_pktmbuf_mtod_offset(m, const uint8_t*, esp_offset + 4);
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
+TEST(SaTable, ReplaceNeverRepeatsASequenceNumberOfTheSpi) {
+  auto table = make_table();
+  SaPair pair = sa_pair(0x3600, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4);
+  ASSERT_EQ(table->add(pair.outbound), "");
+  SaState* old = table->current()->find(0x3600, Direction::kOutbound);
+  rte_mbuf* m[3];
+  for (auto& mb : m) mb = to_mbuf(inner_packet(Family::kIpv4, 64));
+  EspResult r[3];
+  ASSERT_EQ(encapsulate(*old, m, 2, r, 0, 0), 2);
+  pair.outbound.key[3] ^= 0x40;
+  ASSERT_EQ(table->replace(pair.outbound), "");
+  SaState* fresh = table->current()->find(0x3600, Direction::kOutbound);
+  ASSERT_EQ(encapsulate(*fresh, &m[2], 1, &r[2], 0, 0), 1);
+  // Beyond 2 and beyond one burst per worker the old state might still have been taking.
+  EXPECT_GT(wire_sequence(m[2], 20), 2u + kWorkers * kMaxEspBurst);
+  rte_mbuf* late = to_mbuf(inner_packet(Family::kIpv4, 64));
+  EXPECT_EQ(encapsulate(*old, &late, 1, r, 0, 0), 0);
+  EXPECT_EQ(r[0], EspResult::kSaSuperseded) << "a worker still holding the old state sends nothing";
+  free_all(m, 3);
+  rte_pktmbuf_free(late);
+}
+
+TEST(SaTable, UpdateMovesAnOutboundSaToNewEndpointsWithoutRestartingIt) {
+  auto table = make_table();
+  SaPair pair = sa_pair(0x3700, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4, false, false, 1024);
+  ASSERT_EQ(table->add(pair.outbound), "");
+  ASSERT_EQ(table->add(pair.inbound), "");
+  SaState* old = table->current()->find(0x3700, Direction::kOutbound);
+  rte_mbuf* m[2] = {to_mbuf(inner_packet(Family::kIpv4, 100)), to_mbuf(inner_packet(Family::kIpv4, 100, 1))};
+  EspResult r[2];
+  ASSERT_EQ(encapsulate(*old, m, 1, r, 3, 0), 1);
+  // The peer moved behind a NAT: UDP encapsulation from now on, another address and port.
+  SaSpec moved = pair.outbound;
+  moved.key.fill(0);  // update() does not need the key again
+  moved.remote = ipv4("203.0.113.9");
+  moved.udp_encapsulation = true;
+  moved.udp_source_port = 4500;
+  moved.udp_destination_port = 31000;
+  ASSERT_EQ(table->update(moved), "");
+  SaState* now = table->current()->find(0x3700, Direction::kOutbound);
+  ASSERT_NE(now, old);
+  ASSERT_EQ(encapsulate(*now, &m[1], 1, &r[1], 4, 1), 1) << esp_result_name(r[1]);
+  const Bytes wire = to_bytes(m[1]);
+  EXPECT_EQ(wire[9], 17);
+  EXPECT_EQ(std::memcmp(&wire[16], moved.remote.bytes.data(), 4), 0);
+  EXPECT_EQ(wire[22] << 8 | wire[23], 31000);
+  EXPECT_GT(wire_sequence(m[1], 28), 1u) << "the sequence continues";
+  // The peer's side (here the mirrored inbound SA of the same table), with the same key, accepts the packet
+  // sent before the move at the old address and, once it receives at the new one, the packet after it.
+  EXPECT_EQ(decapsulate(*table->current(), &m[0], 1, &r[0], 5, 0), 1) << esp_result_name(r[0]);
+  SaSpec peer = pair.inbound;
+  peer.local = moved.remote;
+  ASSERT_EQ(table->update(peer), "");
+  EXPECT_EQ(decapsulate(*table->current(), &m[1], 1, &r[1], 5, 0), 1) << esp_result_name(r[1]);
+  SaStats s;
+  ASSERT_TRUE(table->stats(0x3700, Direction::kOutbound, s));
+  EXPECT_EQ(s.totals.packets, 2u) << "counters carried over";
+  EXPECT_EQ(s.lifetime_packets, 2u);
+  EXPECT_EQ(s.last_used, 4u);
+  free_all(m, 2);
+}
+
+TEST(SaTable, UpdateMovesAnInboundSaKeepingItsReplayWindow) {
+  auto table = make_table();
+  const SaPair pair = sa_pair(0x3800, Cipher::kAesGcm128, Family::kIpv4, Family::kIpv4);
+  ASSERT_EQ(table->add(pair.outbound), "");
+  ASSERT_EQ(table->add(pair.inbound), "");
+  SaState* in = table->current()->find(0x3800, Direction::kInbound);
+  rte_mbuf* m = to_mbuf(inner_packet(Family::kIpv4, 64));
+  EspResult r;
+  ASSERT_EQ(encapsulate(*table->current()->find(0x3800, Direction::kOutbound), &m, 1, &r, 0, 0), 1);
+  const Bytes wire = to_bytes(m);
+  ASSERT_EQ(decapsulate(*table->current(), &m, 1, &r, 0, 0), 1);
+  rte_pktmbuf_free(m);
+
+  SaSpec moved = pair.inbound;
+  moved.local = ipv4("192.0.2.77");
+  ASSERT_EQ(table->update(moved), "");
+  EXPECT_EQ(table->current()->find(0x3800, Direction::kInbound), in) << "the same state";
+  EXPECT_EQ(table->current()->find_inbound(0x3800, 4, moved.local.bytes.data()), in);
+  EXPECT_EQ(table->current()->find_inbound(0x3800, 4, pair.inbound.local.bytes.data()), nullptr);
+  // The packet already taken, now sent to the new address (the outer header is outside the ICV): a replay.
+  Bytes again = wire;
+  std::memcpy(&again[16], moved.local.bytes.data(), 4);
+  m = to_mbuf(again);
+  EXPECT_EQ(decapsulate(*table->current(), &m, 1, &r, 0, 0), 0);
+  EXPECT_EQ(r, EspResult::kReplayed);
+  rte_pktmbuf_free(m);
 }
 
 }  // namespace
