@@ -248,6 +248,7 @@ std::string SaTable::build_state(const SaSpec& spec, SaState*& out, void* sessio
   state->session_.crypto.ses = static_cast<rte_cryptodev_sym_session*>(state->crypto_session_);
   state->session_.crypto.dev_id = device_.id();
   if (rte_ipsec_session_prepare(&state->session_) != 0) {
+    if (session != nullptr) state->crypto_session_ = nullptr;  // still the predecessor's
     destroy_state(state);
     return "rte_ipsec_session_prepare refused the session";
   }
