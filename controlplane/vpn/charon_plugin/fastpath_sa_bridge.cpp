@@ -36,10 +36,11 @@ int request(const char* socket_path, std::string_view name, json fields, json& r
         "torwart run", "is torwart run running with this control socket?");
     if (!reply.value("ok", false)) {
       std::string text = reply.value("error", std::string("refused"));
+      if (!text.starts_with(name)) text = std::string(name) + ": " + text;
       for (const auto& detail : reply.value("details", json::array())) {
         if (detail.is_string()) text += "; " + detail.get<std::string>();
       }
-      write_error(error, error_size, std::string(name) + ": " + text);
+      write_error(error, error_size, text);
       return -1;
     }
     result = reply.value("result", json::object());
@@ -120,6 +121,7 @@ int torwart_add_sa(const char* socket_path, const torwart_sa* sa, char* error, s
       {"source", endpoint_json(sa->source)},
       {"destination", endpoint_json(sa->destination)},
       {"udp_encapsulation", sa->udp_encapsulation},
+      {"inner_family", sa->inner_family},
       {"encryption",
        {{"algorithm", sa->encryption_algorithm}, {"key", hex(sa->encryption_key, sa->encryption_key_bytes)}}},
       {"integrity_algorithm", sa->integrity_algorithm},

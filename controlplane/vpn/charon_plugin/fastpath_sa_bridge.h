@@ -29,6 +29,7 @@ struct torwart_sa {
   struct torwart_endpoint source;
   struct torwart_endpoint destination;
   bool udp_encapsulation;
+  uint8_t inner_family;          /* 4 or 6: the family of the traffic selectors */
   uint16_t encryption_algorithm; /* IKEv2 transform ID (RFC 7296 §3.3.2) */
   const uint8_t* encryption_key; /* key and salt as IKEv2 derives them (RFC 4106 §8.1) */
   size_t encryption_key_bytes;

@@ -105,6 +105,30 @@ static void expire_after(private_torwart_kernel_ipsec_t* this, const char* key, 
                                (uint32_t)seconds);
 }
 
+/* 4 or 6 when every selector is of that family, 0 when they mix. */
+static uint8_t selectors_family(linked_list_t* sources, linked_list_t* destinations) {
+  linked_list_t* lists[2] = {sources, destinations};
+  uint8_t family = 0;
+  int i;
+
+  for (i = 0; i < 2; i++) {
+    enumerator_t* enumerator;
+    traffic_selector_t* selector;
+    if (!lists[i]) continue;
+    enumerator = lists[i]->create_enumerator(lists[i]);
+    while (enumerator->enumerate(enumerator, &selector)) {
+      uint8_t this_family = selector->get_type(selector) == TS_IPV4_ADDR_RANGE ? 4 : 6;
+      if (family != 0 && family != this_family) {
+        enumerator->destroy(enumerator);
+        return 0;
+      }
+      family = this_family;
+    }
+    enumerator->destroy(enumerator);
+  }
+  return family == 0 ? 4 : family;
+}
+
 METHOD(kernel_ipsec_t, get_features, kernel_feature_t, private_torwart_kernel_ipsec_t* this) {
   return KERNEL_POLICY_SPI;
 }
@@ -140,6 +164,7 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_torwart_kernel_ipsec_t* this, k
   installed_t* entry;
   char key[16 + INET6_ADDRSTRLEN];
   uintptr_t installation;
+  uint8_t inner_family;
 
   if (id->proto != IPPROTO_ESP || data->mode != MODE_TUNNEL) {
     DBG1(DBG_KNL, "torwart: only ESP in tunnel mode is implemented in the fast path (SA %.8x refused)",
@@ -157,6 +182,15 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_torwart_kernel_ipsec_t* this, k
          ntohl(id->spi), encryption_algorithm_names, data->enc_alg, integrity_algorithm_names, data->int_alg);
     return NOT_SUPPORTED;
   }
+  inner_family = selectors_family(data->src_ts, data->dst_ts);
+  if (inner_family == 0) {
+    DBG1(DBG_KNL,
+         "torwart: SA %.8x has IPv4 and IPv6 traffic selectors; the fast path's ESP fixes one inner family "
+         "per SA "
+         "(configure a child per family): refused",
+         ntohl(id->spi));
+    return NOT_SUPPORTED;
+  }
   sa = (struct torwart_sa){
       .spi = ntohl(id->spi),
       .inbound = data->inbound,
@@ -166,10 +200,11 @@ METHOD(kernel_ipsec_t, add_sa, status_t, private_torwart_kernel_ipsec_t* this, k
       .destination = {.address = address_text(id->dst, destination),
                       .port = data->encap ? id->dst->get_port(id->dst) : 0},
       .udp_encapsulation = data->encap,
+      .inner_family = inner_family,
       .encryption_algorithm = data->enc_alg,
       .encryption_key = data->enc_key.ptr,
       .encryption_key_bytes = data->enc_key.len,
-      .integrity_algorithm = data->int_alg,
+      .integrity_algorithm = 0, /* AES-GCM only (checked above): no separate integrity algorithm */
       .extended_sequence_numbers = data->esn,
       .replay_window = data->replay_window,
       .bytes = {.soft = data->lifetime->bytes.rekey, .hard = data->lifetime->bytes.life},
