@@ -19,6 +19,18 @@ inline constexpr std::string_view kStats = "stats";
 inline constexpr std::string_view kFlows = "flows";
 inline constexpr std::string_view kReload = "reload";
 inline constexpr std::string_view kLearned = "learned";
+// IPsec: charon's kernel-ipsec calls, sent by its torwart plugin (controlplane/vpn/charon_plugin).
+inline constexpr std::string_view kIpsecSpi = "ipsec_spi";
+inline constexpr std::string_view kIpsecSaAdd = "ipsec_sa_add";
+inline constexpr std::string_view kIpsecSaUpdate = "ipsec_sa_update";
+inline constexpr std::string_view kIpsecSaQuery = "ipsec_sa_query";
+inline constexpr std::string_view kIpsecSaDelete = "ipsec_sa_delete";
+inline constexpr std::string_view kIpsecSaFlush = "ipsec_sa_flush";
+inline constexpr std::string_view kIpsecPolicyAdd = "ipsec_policy_add";
+inline constexpr std::string_view kIpsecPolicyDelete = "ipsec_policy_delete";
+inline constexpr std::string_view kIpsecPolicyQuery = "ipsec_policy_query";
+inline constexpr std::string_view kIpsecPolicyFlush = "ipsec_policy_flush";
+inline constexpr std::string_view kIpsecSas = "ipsec_sas";
 }  // namespace command
 inline constexpr std::array kCommands{command::kStatus, command::kStats, command::kFlows, command::kReload,
                                       command::kLearned};

@@ -25,6 +25,8 @@
 #include "dataplane/eve/eve_format.hpp"
 #include "dataplane/live/control_socket.hpp"
 #include "dataplane/live/eve_spool.hpp"
+#include "dataplane/live/ipsec_registry.hpp"
+#include "dataplane/live/ipsec_sa_backend.hpp"
 #include "dataplane/live/kernel_twin_receiver.hpp"
 #include "dataplane/live/kernel_twin_sink.hpp"
 #include "dataplane/live/platform_requests.hpp"
@@ -129,6 +131,18 @@ class Appliance {
     shared_.qsbr = static_cast<rte_rcu_qsbr*>(rte_zmalloc("torwart_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
     if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0)
       throw std::runtime_error("cannot set up RCU");
+    // Worker indexes 0..workers-1, and the control lcore's context after them.
+    ipsec_backend_ = std::make_unique<FastPathSaBackend>(workers + 1, shared_.qsbr,
+                                                         [this] { return shared_.clock.now_ns(); });
+    ipsec_ = std::make_unique<IpsecRegistry>(
+        [] {
+          uint32_t value = 0;
+          // The kernel's random pool (getrandom blocks only until it is seeded, long before torwart run).
+          while (getrandom(&value, sizeof(value), 0) != sizeof(value)) {
+          }
+          return value;
+        },
+        *ipsec_backend_);
     shared_.punt_ring = rte_ring_create("torwart_punt", kPuntRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
     if (shared_.punt_ring == nullptr) throw std::runtime_error("cannot create the slow-path ring");
     for (unsigned from = 0; from < workers; ++from) {
@@ -346,6 +360,9 @@ class Appliance {
     eve_->write(stats_record(*current_, totals(), shared_.clock.now_ns(), uptime_s()));
     eve_->flush();
     control_server_.reset();
+    // No worker runs and no request comes any more: the SAs' keys and sessions can go.
+    ipsec_.reset();
+    ipsec_backend_.reset();
     platform::stop_ports(ports_);
     platform::close_twins(twins_);
     std::cerr << "torwart: stopped\n";
@@ -437,8 +454,20 @@ class Appliance {
     if (command == control_protocol::command::kReload) return reload(request, peer);
     if (command == control_protocol::command::kFlows) return flows(request);
     if (command == control_protocol::command::kLearned) return learned(request);
+    if (IpsecRegistry::handles(command)) return ipsec(command, request);
     throw ControlError("unknown command '" + command + "' (known: " + control_protocol::known_commands() +
                        ")");
+  }
+
+  // charon's kernel-ipsec calls through its torwart plugin (dataplane/control_protocol/README.md, "IPsec").
+  nlohmann::json ipsec(const std::string& command, const nlohmann::json& request) {
+    try {
+      return ipsec_->handle(command, request, IpsecRegistry::Clock::now());
+    } catch (const control_protocol::IpsecMessageError& refused) {
+      throw ControlError(refused.what(), refused.problems);
+    } catch (const std::invalid_argument& refused) {
+      throw ControlError(refused.what());
+    }
   }
 
   // Up to `limit` connections per worker, copied by each worker between two bursts (flow_dump.hpp).
@@ -731,6 +760,10 @@ class Appliance {
   std::unique_ptr<SignatureLoader> signatures_;
   std::unique_ptr<EveSpool> eve_;
   std::vector<std::unique_ptr<FlowDumpMailbox>> flow_dumps_;
+  // charon's SAs (through its torwart plugin): the backend holds their crypto state, the registry charon's
+  // view of them; both made once the workers' RCU exists.
+  std::unique_ptr<FastPathSaBackend> ipsec_backend_;
+  std::unique_ptr<IpsecRegistry> ipsec_;
   boost::asio::io_context io_;
   std::unique_ptr<ControlServer> control_server_;
   std::vector<WorkerPlan> plans_;

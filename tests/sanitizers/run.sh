@@ -14,6 +14,8 @@ targets=(
   signatures_test applayer_inspector_test
   # stages' tables: NAT mappings, SYN cookies
   dataplane_nat_table_test dataplane_syn_cookie_test
+  # ESP: the SA table and rte_ipsec bursts under the EAL (a small link: core and ipsec only)
+  dataplane_ipsec_test
   # control plane: configuration store, torwartd's service, JSON-lines sockets, spool retention
   config_store_test torwartd_test json_lines_test spool_retention_test
   # the kernel mirror: netlink messages parsed, the mirror table, and its namespace tests; the `learned`

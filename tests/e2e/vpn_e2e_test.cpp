@@ -1,0 +1,258 @@
+// End-to-end tests of the VPN's control half: Debian's charon with torwart's plugin in the appliance's
+// namespace negotiates IKEv2 with an independent strongSwan peer (Debian's charon with kernel-libipsec, in
+// the Internet router's namespace); IKE reaches the box's charon through the fast path and the kernel twin
+// of the Internet port, and the SAs charon installs land in `torwart run` (ipsec_sas), not in the kernel.
+// Needs root.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/control_protocol/client.hpp"
+#include "dataplane/control_protocol/control_protocol.hpp"
+#include "dataplane/lab/appliance.hpp"
+#include "dataplane/lab/cleanup.hpp"
+#include "dataplane/lab/lab_checks.hpp"
+#include "dataplane/lab/lab_topology.hpp"
+#include "tests/e2e/e2e_support.hpp"
+
+namespace torwart::lab {
+namespace {
+
+using e2e::binary;
+using e2e::read_file;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kCharon[] = "/usr/lib/ipsec/charon";
+constexpr char kPsk[] = "0sdGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzLCBub3QgbW9yZSE=";
+
+// The plugins both charons load; the box adds torwart (first, so it takes the kernel-ipsec role), the peer
+// kernel-libipsec (user-space ESP: this kernel has no XFRM ESP).
+constexpr char kCommonPlugins[] =
+    "random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey gcm aes sha2 hmac kdf "
+    "kernel-netlink socket-default vici";
+
+// One charon with its own /run (it hard-codes /var/run/charon.pid), configuration and vici socket.
+struct CharonInstance {
+  std::string dir;
+  BackgroundProcess process;
+
+  std::string vici() const { return "unix://" + dir + "/vici"; }
+  std::string log() const { return dir + "/charon.log"; }
+};
+
+class VpnE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "end-to-end tests need root (network namespaces); run them as root";
+    ASSERT_EQ(access(kCharon, X_OK), 0) << "strongSwan's charon (strongswan-charon) is not installed";
+    ASSERT_EQ(access(plugin_.c_str(), R_OK), 0) << plugin_;
+    ASSERT_FALSE(find_program("swanctl").empty());
+    install_cleanup_handlers();
+    remove_stale_lab_namespaces();
+    std::string pattern = (fs::temp_directory_path() / "torwart-vpn-e2e-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    work_dir_ = pattern;
+    // IKE from the peer only (NAT-T moves it to 4500); everything else for the box stays refused.
+    const std::string text = with_policy_rules(lab_config_text(control_socket()),
+                                               "    - name: ike-from-kdn-peer\n"
+                                               "      from: [inet]\n"
+                                               "      to: [local]\n"
+                                               "      source: [203.0.113.1/32]\n"
+                                               "      service: [udp/500, udp/4500]\n"
+                                               "      action: accept\n");
+    config_path_ = work_dir_ + "/torwart.yaml";
+    std::ofstream(config_path_) << text;
+    static int sequence = 0;
+    const std::string prefix =
+        std::string(kNamespacePrefix) + std::to_string(getpid()) + "-v" + std::to_string(++sequence);
+    topology_ = build_topology(prefix, load_lab_config(text), false);
+    ctx_ = LabContext{&topology_, work_dir_, work_dir_, "python3", 0, false};
+    appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, torwart_, config_path_,
+                                                    work_dir_ + "/eve", work_dir_ + "/appliance.out");
+    appliance_->start();
+    const CheckResult ready = wait_ready(ctx_, seconds(30), [this] { return appliance_->alive(); });
+    ASSERT_TRUE(ready.pass) << ready.observed << "\n" << read_file(appliance_->output_log());
+    // The peer's protected network: an address on its loopback.
+    ASSERT_TRUE(
+        ctx_.run(*topology_.inet, {"ip", "addr", "add", "10.99.0.1/32", "dev", "lo"}, seconds(5)).ok());
+  }
+
+  void TearDown() override {
+    box_.process.stop();
+    peer_.process.stop();
+    if (appliance_) appliance_->stop();
+    appliance_.reset();
+    topology_ = Topology{};
+    if (!work_dir_.empty()) {
+      if (HasFailure()) {
+        std::cout << "vpn e2e: kept " << work_dir_ << " for inspection\n";
+      } else {
+        std::error_code ec;
+        fs::remove_all(work_dir_, ec);
+      }
+    }
+  }
+
+  std::string control_socket() const { return work_dir_ + "/control.sock"; }
+
+  // Writes strongswan.conf and swanctl.conf into a directory of its own and starts charon in `ns`.
+  CharonInstance start_charon(const Namespace& ns, const std::string& name, const std::string& plugins,
+                              const std::string& extra_settings, const std::string& swanctl_conf,
+                              const std::string& preload) {
+    CharonInstance charon;
+    charon.dir = work_dir_ + "/" + name;
+    fs::create_directories(charon.dir + "/run");
+    std::ofstream(charon.dir + "/strongswan.conf")
+        << "charon {\n  load = " << plugins << "\n  install_routes = no\n  install_virtual_ip = no\n"
+        << "  retransmit_tries = 3\n  retransmit_timeout = 1.0\n"
+        << "  plugins {\n    vici { socket = " << charon.vici() << " }\n"
+        << extra_settings << "  }\n"
+        << "  filelog {\n    log { path = " << charon.log()
+        << "\n      default = 1\n      flush_line = yes\n      knl = 2\n"
+        << "      ike = 2\n    }\n  }\n}\n";
+    std::ofstream(charon.dir + "/swanctl.conf") << swanctl_conf;
+    const std::string command = "mount --bind " + charon.dir +
+                                "/run /run && exec env STRONGSWAN_CONF=" + charon.dir + "/strongswan.conf " +
+                                (preload.empty() ? std::string() : "LD_PRELOAD=" + preload + " ") + kCharon;
+    charon.process = ns.start({"unshare", "-m", "sh", "-c", command}, charon.dir + "/stdout.log");
+    for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline;) {
+      if (fs::exists(charon.dir + "/vici")) break;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    const CommandResult loaded = run_command({"swanctl", "--load-all", "--noprompt", "--file",
+                                              charon.dir + "/swanctl.conf", "--uri", charon.vici()},
+                                             milliseconds(15000));
+    EXPECT_TRUE(loaded.ok()) << name << ": " << loaded.output << "\n" << read_file(charon.log());
+    return charon;
+  }
+
+  static std::string connection(const std::string& local, const std::string& remote,
+                                const std::string& local_id, const std::string& remote_id,
+                                const std::string& local_ts, const std::string& remote_ts,
+                                const std::string& psk) {
+    return "connections {\n  kdn {\n    version = 2\n    local_addrs = " + local +
+           "\n    remote_addrs = " + remote +
+           "\n    proposals = aes256gcm16-prfsha384-ecp384\n    dpd_delay = 5s\n"
+           "    local { auth = psk\n      id = " +
+           local_id + " }\n    remote { auth = psk\n      id = " + remote_id +
+           " }\n    children {\n      kdn {\n        local_ts = " + local_ts +
+           "\n        remote_ts = " + remote_ts +
+           "\n        esp_proposals = aes256gcm16-ecp384\n        replay_window = 1024\n"
+           "        rekey_time = 1h\n      }\n    }\n  }\n}\n"
+           "secrets {\n  ike-kdn {\n    id-box = box.rathaus.example\n    id-peer = kdn.example\n    secret "
+           "= " +
+           psk + "\n  }\n}\n";
+  }
+
+  void start_peer() {
+    peer_ = start_charon(*topology_.inet, "peer", std::string("kernel-libipsec ") + kCommonPlugins, "",
+                         connection("203.0.113.1", "203.0.113.2", "kdn.example", "box.rathaus.example",
+                                    "10.99.0.0/24", "192.168.10.0/24", kPsk),
+                         "");
+  }
+
+  void start_box(const std::string& psk) {
+    box_ = start_charon(*topology_.appliance, "box", std::string("torwart ") + kCommonPlugins,
+                        "    torwart { socket = " + control_socket() + " }\n",
+                        connection("203.0.113.2", "203.0.113.1", "box.rathaus.example", "kdn.example",
+                                   "192.168.10.0/24", "10.99.0.0/24", psk),
+                        plugin_);
+  }
+
+  CommandResult initiate() {
+    return run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", box_.vici()},
+                       milliseconds(30000));
+  }
+
+  json fastpath(std::string_view command) {
+    const json reply =
+        control_protocol::fastpath_request(control_socket(), control_protocol::make_request(command));
+    EXPECT_TRUE(reply.value("ok", false)) << reply.dump();
+    return reply.value("result", json::object());
+  }
+
+  std::string torwart_ = binary("TORWART_BINARY", TORWART_BINARY_DEFAULT);
+  std::string plugin_ = binary("TORWART_CHARON_PLUGIN", TORWART_CHARON_PLUGIN_DEFAULT);
+  std::string work_dir_;
+  std::string config_path_;
+  Topology topology_;
+  LabContext ctx_;
+  std::unique_ptr<ApplianceProcess> appliance_;
+  CharonInstance box_;
+  CharonInstance peer_;
+};
+
+TEST_F(VpnE2eTest, IkeThroughTheExceptionPathInstallsTheSasInTheFastPath) {
+  start_peer();
+  start_box(kPsk);
+  ASSERT_FALSE(HasFailure());
+  const CommandResult initiated = initiate();
+  ASSERT_TRUE(initiated.ok()) << initiated.output << "\nbox:\n"
+                              << read_file(box_.log()) << "\npeer:\n"
+                              << read_file(peer_.log());
+
+  const json listing = fastpath(control_protocol::command::kIpsecSas);
+  ASSERT_EQ(listing["sas"].size(), 2U) << listing.dump();
+  int inbound = 0;
+  for (const auto& sa : listing["sas"]) {
+    EXPECT_EQ(sa["cipher"], "aes-gcm-256");
+    EXPECT_EQ(sa["replay_window"], 1024);
+    // kernel-libipsec on the peer asks for UDP encapsulation (RFC 3948): both SAs are ESP in UDP 4500.
+    EXPECT_EQ(sa["udp_encapsulation"], true) << sa.dump();
+    if (sa["direction"] == "in") {
+      ++inbound;
+      EXPECT_EQ(sa["destination"]["address"], "203.0.113.2");
+      EXPECT_EQ(sa["source"]["address"], "203.0.113.1");
+    } else {
+      EXPECT_EQ(sa["destination"]["address"], "203.0.113.1");
+    }
+  }
+  EXPECT_EQ(inbound, 1);
+  // charon's policies for the tunnel (out, in, fwd) are in the fast path too.
+  bool out_policy = false;
+  for (const auto& policy : listing["policies"]) {
+    if (policy["direction"] == "out" && policy["destination"]["from"] == "10.99.0.0" &&
+        policy["destination"]["to"] == "10.99.0.255" && policy["source"]["from"] == "192.168.10.0") {
+      out_policy = true;
+    }
+  }
+  EXPECT_TRUE(out_policy) << listing["policies"].dump();
+  // The peer sees the same CHILD_SA: its inbound SPI is the box's outbound one.
+  const CommandResult peer_sas =
+      run_command({"swanctl", "--list-sas", "--uri", peer_.vici()}, milliseconds(10000));
+  EXPECT_NE(peer_sas.output.find("INSTALLED"), std::string::npos) << peer_sas.output;
+
+  // Terminating the tunnel takes the SAs out of the fast path again.
+  const CommandResult terminated =
+      run_command({"swanctl", "--terminate", "--ike", "kdn", "--timeout", "10", "--uri", box_.vici()},
+                  milliseconds(20000));
+  EXPECT_TRUE(terminated.ok()) << terminated.output;
+  EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 0U);
+}
+
+TEST_F(VpnE2eTest, AWrongPreSharedKeyInstallsNothing) {
+  start_peer();
+  start_box("0sV3JvbmcgcHJlLXNoYXJlZCBrZXksIGFsc28gMzIgYnl0ZXMgbG9uZyE=");
+  ASSERT_FALSE(HasFailure());
+  const CommandResult initiated = initiate();
+  EXPECT_FALSE(initiated.ok()) << initiated.output;
+  EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 0U);
+  // The peer says why: the box's AUTH payload did not verify with the key it has.
+  const std::string peer_log = read_file(peer_.log());
+  EXPECT_NE(peer_log.find("MAC mismatched"), std::string::npos) << peer_log;
+}
+
+}  // namespace
+}  // namespace torwart::lab
