@@ -86,8 +86,7 @@ vpn:
                              R"(, local_subnets: [192.168.10.0/24], remote_subnets: [10.3.0.0/16],
        ike_proposals: [aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-prfsha256-prfsha384-prfsha512-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096,
                        aes128-aes-aes256-sha256-sha2_256-sha384-sha2_384-sha512-sha2_512-prfsha256-ecp384],
-       esp_proposals: [aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-esn-noesn,
-                       aes128-aes-aes256-sha256-sha2_256-sha384-sha2_384-sha512-sha2_512-ecp384]}
+       esp_proposals: [aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-esn-noesn]}
 )";
     auto result = config::load_config_text(text, "site.yaml");
     if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&result)) {

@@ -68,7 +68,7 @@ class Swanctl : public ::testing::Test {
            (dir_ / "rz.psk").string() +
            "}, local_subnets: [192.168.10.0/24, '2001:db8:10::/64'], remote_subnets: [10.1.0.0/16, "
            "'2001:db8:99::/48'], ike_proposals: [aes256-sha384-prfsha384-ecp384bp], esp_proposals: "
-           "[aes256-sha512-modp4096-esn, aes128gcm16-ecp256], ike_rekey: 12h, esp_rekey: 1h, esp_life_bytes: "
+           "[aes256gcm16-modp4096-esn, aes128gcm16-ecp256], ike_rekey: 12h, esp_rekey: 1h, esp_life_bytes: "
            "1G, dpd_delay: 30s, replay_window: 4096, encapsulation: udp, start: listen}\n";
   }
 
@@ -169,7 +169,7 @@ connections {
         mode = tunnel
         local_ts = 192.168.10.0/24, 2001:db8:10::/64
         remote_ts = 10.1.0.0/16, 2001:db8:99::/48
-        esp_proposals = aes256-sha512-modp4096-esn, aes128gcm16-ecp256
+        esp_proposals = aes256gcm16-modp4096-esn, aes128gcm16-ecp256
         rekey_time = 3600s
         life_time = 3960s
         rand_time = 360s

@@ -52,6 +52,12 @@ std::optional<uint64_t> parse_bytes(std::string text) {
   return value * scale;
 }
 
+// A proposal whose encryption algorithms are all AES-GCM (the loader has checked its keywords; a proposal
+// never mixes AES-GCM with AES-CBC).
+bool aead_only(std::string_view proposal) {
+  return proposal.find("gcm") != std::string_view::npos;
+}
+
 // A proposal whose Diffie-Hellman groups are all MODP groups (the loader has checked its keywords).
 bool only_modp_groups(std::string_view proposal) {
   bool modp = false;
@@ -359,6 +365,14 @@ class TunnelReader {
       if (!text) return;
       if (const std::string why = tr02102::proposal_problem(*text, kind); !why.empty()) {
         r_.error(n, ip, why);
+      } else if (kind == tr02102::ProposalKind::kEsp && !aead_only(*text)) {
+        // TR-02102-3 allows AES-CBC with HMAC-SHA-2 for ESP, but the fast path, which carries the ESP SAs
+        // charon negotiates (controlplane/vpn/charon_plugin), implements AES-GCM only: a CBC SA would be
+        // refused when charon installs it and the tunnel would not come up.
+        r_.error(n, ip,
+                 "'" + *text +
+                     "': AES-CBC is allowed by TR-02102-3 but the fast path's ESP implements AES-GCM only "
+                     "(aes128gcm16, aes256gcm16); an SA with it could not be installed");
       } else if (!seen.insert(*text).second) {
         r_.error(n, ip, "'" + *text + "' is listed twice");
       } else {

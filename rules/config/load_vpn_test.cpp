@@ -125,7 +125,7 @@ TEST_F(ConfigVpn, ACertificateTunnelWithItsDefaults) {
 TEST_F(ConfigVpn, EveryKeyIsRead) {
   const std::string text = config(tunnel(
       ", ike_proposals: [aes128-sha256-prfsha256-modp3072, aes256gcm16-prfsha512-ecp512bp], esp_proposals: "
-      "[aes256-sha512-ecp256bp-esn], ike_rekey: 8h, esp_rekey: 30m, esp_life_bytes: 4G, dpd_delay: 30s, "
+      "[aes256gcm16-ecp256bp-esn], ike_rekey: 8h, esp_rekey: 30m, esp_life_bytes: 4G, dpd_delay: 30s, "
       "replay_window: 64, encapsulation: udp, start: on-traffic",
       "{psk_file: " + path("kdn.psk") + "}"));
   auto result = load(text);
@@ -135,7 +135,7 @@ TEST_F(ConfigVpn, EveryKeyIsRead) {
   EXPECT_EQ(t.psk_file, path("kdn.psk"));
   EXPECT_EQ(t.ike_proposals,
             (std::vector<std::string>{"aes128-sha256-prfsha256-modp3072", "aes256gcm16-prfsha512-ecp512bp"}));
-  EXPECT_EQ(t.esp_proposals, (std::vector<std::string>{"aes256-sha512-ecp256bp-esn"}));
+  EXPECT_EQ(t.esp_proposals, (std::vector<std::string>{"aes256gcm16-ecp256bp-esn"}));
   EXPECT_EQ(t.ike_rekey_s, 8u * 3600);
   EXPECT_EQ(t.esp_rekey_s, 1800u);
   EXPECT_EQ(t.esp_life_bytes, uint64_t{4} << 30);
@@ -167,8 +167,8 @@ TEST_F(ConfigVpn, EveryAllowedProposalLoads) {
       ", ike_proposals: [aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-prfsha256-"
       "prfsha384-prfsha512-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096, "
       "aes128-aes-aes256-sha256-sha2_256-sha384-sha2_384-sha512-sha2_512-ecp384], esp_proposals: "
-      "[aes128gcm16-aes256gcm-ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-modp3072-modp4096-esn-noesn, "
-      "aes128-aes256-sha256-sha384-sha512-ecp384]"));
+      "[aes128gcm16-aes128gcm128-aes128gcm-aes256gcm16-aes256gcm128-aes256gcm-ecp256-ecp384-ecp521-ecp256bp-"
+      "ecp384bp-ecp512bp-modp3072-modp4096-esn-noesn]"));
   auto result = load(text);
   ASSERT_TRUE(std::holds_alternative<Config>(result)) << describe(errors_of(text));
   EXPECT_EQ(std::get<Config>(result).vpn.tunnels.at(0).ike_proposals.size(), 2u);
@@ -193,6 +193,8 @@ TEST_F(ConfigVpn, EveryRefusalIsNamedWithItsPlace) {
       {", esp_proposals: [chacha20poly1305-ecp384]", "", "vpn.tunnels[0].esp_proposals[0]",
        "ChaCha20-Poly1305"},
       {", esp_proposals: [aes256gcm16]", "", "vpn.tunnels[0].esp_proposals[0]", "perfect forward secrecy"},
+      {", esp_proposals: [aes256-sha384-ecp384]", "", "vpn.tunnels[0].esp_proposals[0]",
+       "AES-CBC is allowed by TR-02102-3 but the fast path's ESP implements AES-GCM only"},
       {", esp_proposals: [aes256gcm16-ecp384, aes256gcm16-ecp384]", "", "vpn.tunnels[0].esp_proposals[1]",
        "listed twice"},
       {", esp_proposals: []", "", "vpn.tunnels[0].esp_proposals", "an empty list"},
