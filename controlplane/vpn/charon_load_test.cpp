@@ -216,7 +216,8 @@ vpn:
            "sha2 hmac kdf vici socket-default kernel-libipsec kernel-netlink\n"
            "  plugins {\n    vici {\n      socket = unix://"
         << d << "/" << side << "/vici\n    }\n  }\n  filelog {\n    log {\n      path = " << d << "/" << side
-        << "/charon.log\n      default = 1\n    }\n  }\n}\nswanctl {\n  load = pem pkcs1 pkcs8 x509 openssl "
+        << "/charon.log\n      default = 1\n      flush_line = yes\n    }\n  }\n}\nswanctl {\n  load = pem "
+           "pkcs1 pkcs8 x509 openssl "
            "revocation constraints pubkey random\n}\n";
     std::ofstream(dir_ / side / "charon.sh")
         << "mount --bind " << d << "/" << side << "/run /run || exit 90\n"
@@ -257,6 +258,8 @@ installed=0
 for i in $(seq 200); do
   swanctl --list-sas --uri unix://$D/a/vici >$D/a/sas.out 2>&1
   if grep -q INSTALLED $D/a/sas.out; then installed=1; break; fi
+  # A refused authentication ends the negotiation: no need to wait out the loop.
+  if grep -q -e "constraint checking failed" -e "AUTHENTICATION_FAILED" $D/a/charon.log 2>/dev/null; then break; fi
   sleep 0.1
 done
 [ $installed = 1 ] || exit 85
