@@ -19,8 +19,8 @@ std::string summary(const std::string& command, const std::vector<std::string>& 
 // Reads fields of one request and collects every problem, so that one reply names them all.
 class FieldReader {
  public:
-  FieldReader(const json& request, std::string command) : request_(request), command_(std::move(command)) {
-    if (!request_.is_object()) problems_.push_back("the request is not an object");
+  FieldReader(const json& request, std::string command) : command_(std::move(command)) {
+    if (!request.is_object()) problems_.push_back("the request is not an object");
   }
 
   const json* field(const json& object, const std::string& name, const std::string& path,
@@ -134,10 +134,7 @@ class FieldReader {
     if (!problems_.empty()) throw IpsecMessageError(command_, problems_);
   }
 
-  const json& request() const { return request_; }
-
  private:
-  const json& request_;
   std::string command_;
   std::vector<std::string> problems_;
 };

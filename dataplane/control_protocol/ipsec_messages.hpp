@@ -76,6 +76,7 @@ struct IpsecSelector {
   uint8_t protocol = 0;
   uint16_t from_port = 0;
   uint16_t to_port = 65535;
+  bool operator==(const IpsecSelector&) const = default;
 };
 
 enum class IpsecPolicyDirection : uint8_t { kIn, kOut, kForward };

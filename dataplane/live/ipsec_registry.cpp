@@ -35,11 +35,6 @@ json selector_json(const IpsecSelector& selector) {
           {"ports", {selector.from_port, selector.to_port}}};
 }
 
-bool same_selector(const IpsecSelector& a, const IpsecSelector& b) {
-  return a.from == b.from && a.to == b.to && a.protocol == b.protocol && a.from_port == b.from_port &&
-         a.to_port == b.to_port;
-}
-
 std::string sa_name(uint32_t spi, const config::IpAddress& destination) {
   char hex[9];
   std::snprintf(hex, sizeof(hex), "%08x", spi);
@@ -187,10 +182,12 @@ json IpsecRegistry::delete_sa(const json& request) {
   return json::object();
 }
 
-std::vector<IpsecPolicyMessage>::iterator IpsecRegistry::find_policy(const IpsecPolicyMessage& policy) {
+std::vector<IpsecPolicyMessage>::const_iterator IpsecRegistry::find_policy(
+    const IpsecPolicyMessage& policy) const {
+  // A policy is known by its direction and selectors; reqid and SPI are what a newer installation changes.
   return std::find_if(policies_.begin(), policies_.end(), [&policy](const IpsecPolicyMessage& known) {
-    return known.direction == policy.direction && same_selector(known.source, policy.source) &&
-           same_selector(known.destination, policy.destination);
+    return known.direction == policy.direction && known.source == policy.source &&
+           known.destination == policy.destination;
   });
 }
 
@@ -199,7 +196,7 @@ json IpsecRegistry::add_policy(const json& request) {
   // charon installs a policy again when a rekey moves it to new SAs: the newer one replaces the older.
   const auto found = find_policy(policy);
   if (found != policies_.end()) {
-    *found = policy;
+    policies_[static_cast<size_t>(found - policies_.begin())] = policy;
     return json::object();
   }
   if (policies_.size() >= kMaxPolicies) {
@@ -223,11 +220,7 @@ json IpsecRegistry::delete_policy(const json& request) {
 
 json IpsecRegistry::query_policy(const json& request) const {
   const auto policy = control_protocol::read_ipsec_policy(request, std::string(command::kIpsecPolicyQuery));
-  const bool known = std::any_of(policies_.begin(), policies_.end(), [&policy](const IpsecPolicyMessage& p) {
-    return p.direction == policy.direction && same_selector(p.source, policy.source) &&
-           same_selector(p.destination, policy.destination);
-  });
-  if (!known) {
+  if (find_policy(policy) == policies_.end()) {
     throw std::invalid_argument("ipsec_policy_query: no such " +
                                 control_protocol::to_string(policy.direction) + " policy");
   }

@@ -84,8 +84,8 @@ class IpsecRegistry {
   nlohmann::json list(Clock::time_point now) const;
   void expire_reservations(Clock::time_point now);
   bool spi_in_use(uint32_t spi) const;
-  std::vector<control_protocol::IpsecPolicyMessage>::iterator find_policy(
-      const control_protocol::IpsecPolicyMessage& policy);
+  std::vector<control_protocol::IpsecPolicyMessage>::const_iterator find_policy(
+      const control_protocol::IpsecPolicyMessage& policy) const;
 
   IpsecSaBackend::Usage usage_of(const control_protocol::IpsecSaMessage& sa) const;
 

@@ -130,10 +130,7 @@ int torwart_add_sa(const char* socket_path, const torwart_sa* sa, char* error, s
       {"limits",
        {{"bytes", {{"soft", sa->bytes.soft}, {"hard", sa->bytes.hard}}},
         {"packets", {{"soft", sa->packets.soft}, {"hard", sa->packets.hard}}}}}};
-  const int status = request(socket_path, command::kIpsecSaAdd, std::move(fields), error, error_size);
-  // The key went into the request text; that buffer is gone with the json value, and the fast path keeps
-  // the only copy that matters.
-  return status;
+  return request(socket_path, command::kIpsecSaAdd, std::move(fields), error, error_size);
 }
 
 int torwart_update_sa(const char* socket_path, uint32_t spi, const char* destination,

@@ -295,7 +295,7 @@ METHOD(kernel_ipsec_t, flush_sas, status_t, private_torwart_kernel_ipsec_t* this
 }
 
 /* A policy in the bridge's terms; the address texts live in the caller's buffers. */
-static bool fill_policy(kernel_ipsec_policy_id_t* id, kernel_ipsec_manage_policy_t* data,
+static void fill_policy(kernel_ipsec_policy_id_t* id, kernel_ipsec_manage_policy_t* data,
                         struct torwart_policy* policy, char texts[4][INET6_ADDRSTRLEN]) {
   traffic_selector_t* selectors[2] = {id->src_ts, id->dst_ts};
   struct torwart_selector* targets[2] = {&policy->source, &policy->destination};
@@ -312,7 +312,6 @@ static bool fill_policy(kernel_ipsec_policy_id_t* id, kernel_ipsec_manage_policy
   policy->direction = id->dir == POLICY_IN ? "in" : id->dir == POLICY_OUT ? "out" : "fwd";
   policy->reqid = data && data->sa ? data->sa->reqid : 0;
   policy->spi = data && data->sa && data->sa->esp.use ? ntohl(data->sa->esp.spi) : 0;
-  return TRUE;
 }
 
 METHOD(kernel_ipsec_t, add_policy, status_t, private_torwart_kernel_ipsec_t* this,
