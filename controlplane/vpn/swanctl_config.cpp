@@ -105,6 +105,14 @@ class Writer {
   std::string out_;
 };
 
+std::vector<config::IpPrefix> prefixes_of_family(const std::vector<config::IpPrefix>& all, bool v6) {
+  std::vector<config::IpPrefix> out;
+  for (const auto& p : all) {
+    if (p.address.is_v4() != v6) out.push_back(p);
+  }
+  return out;
+}
+
 std::string seconds(unsigned s) {
   return std::to_string(s) + "s";
 }
@@ -160,22 +168,30 @@ void connection(Writer& w, const config::Config& config, const VpnTunnel& t, Swa
   w.close(2);
 
   w.open(2, "children");
-  w.open(3, t.name);
-  w.set(4, "mode", "tunnel");
-  w.set(4, "local_ts", prefixes(t.local_subnets));
-  w.set(4, "remote_ts", prefixes(t.remote_subnets));
-  w.set(4, "esp_proposals", join(t.esp_proposals));
-  w.set(4, "rekey_time", seconds(t.esp_rekey_s));
-  w.set(4, "life_time", seconds(t.esp_rekey_s + t.esp_rekey_s / 10));
-  w.set(4, "rand_time", seconds(t.esp_rekey_s / 10));
-  if (t.esp_life_bytes != 0) {
-    w.set(4, "rekey_bytes", std::to_string(t.esp_life_bytes));
-    w.set(4, "life_bytes", std::to_string(t.esp_life_bytes + t.esp_life_bytes / 10));
+  // One CHILD_SA per inner family (the fast path's SAs carry one each), with the reqid the fast path maps
+  // back to this tunnel (config::VpnTunnel::reqid).
+  for (const bool v6 : {false, true}) {
+    const auto local = prefixes_of_family(t.local_subnets, v6);
+    const auto remote = prefixes_of_family(t.remote_subnets, v6);
+    if (local.empty() || remote.empty()) continue;
+    w.open(3, v6 ? t.name + "-v6" : t.name);
+    w.set(4, "mode", "tunnel");
+    w.set(4, "reqid", std::to_string(t.reqid(v6)));
+    w.set(4, "local_ts", prefixes(local));
+    w.set(4, "remote_ts", prefixes(remote));
+    w.set(4, "esp_proposals", join(t.esp_proposals));
+    w.set(4, "rekey_time", seconds(t.esp_rekey_s));
+    w.set(4, "life_time", seconds(t.esp_rekey_s + t.esp_rekey_s / 10));
+    w.set(4, "rand_time", seconds(t.esp_rekey_s / 10));
+    if (t.esp_life_bytes != 0) {
+      w.set(4, "rekey_bytes", std::to_string(t.esp_life_bytes));
+      w.set(4, "life_bytes", std::to_string(t.esp_life_bytes + t.esp_life_bytes / 10));
+    }
+    w.set(4, "replay_window", std::to_string(t.replay_window));
+    w.set(4, "dpd_action", dpd_action(t.start));
+    w.set(4, "start_action", start_action(t.start));
+    w.close(3);
   }
-  w.set(4, "replay_window", std::to_string(t.replay_window));
-  w.set(4, "dpd_action", dpd_action(t.start));
-  w.set(4, "start_action", start_action(t.start));
-  w.close(3);
   w.close(2);
   w.close(1);
 }

@@ -107,6 +107,7 @@ connections {
     children {
       kdn {
         mode = tunnel
+        reqid = 707188702
         local_ts = 192.168.10.0/24
         remote_ts = 10.0.0.0/8
         esp_proposals = aes256gcm16-ecp384, aes128gcm16-ecp256, aes256gcm16-ecp512bp
@@ -167,8 +168,24 @@ connections {
     children {
       rz-nord {
         mode = tunnel
-        local_ts = 192.168.10.0/24, 2001:db8:10::/64
-        remote_ts = 10.1.0.0/16, 2001:db8:99::/48
+        reqid = 2023743288
+        local_ts = 192.168.10.0/24
+        remote_ts = 10.1.0.0/16
+        esp_proposals = aes256gcm16-modp4096-esn, aes128gcm16-ecp256
+        rekey_time = 3600s
+        life_time = 3960s
+        rand_time = 360s
+        rekey_bytes = 1073741824
+        life_bytes = 1181116006
+        replay_window = 4096
+        dpd_action = clear
+        start_action = none
+      }
+      rz-nord-v6 {
+        mode = tunnel
+        reqid = 2023743289
+        local_ts = 2001:db8:10::/64
+        remote_ts = 2001:db8:99::/48
         esp_proposals = aes256gcm16-modp4096-esn, aes128gcm16-ecp256
         rekey_time = 3600s
         life_time = 3960s

@@ -93,6 +93,20 @@ constexpr std::array<DropReasonInfo, kDropReasonCount> kInfo{{
     {"nat_address_changed",
      "a connection translated to an address the box no longer has (its port got a new DHCP lease): ended at "
      "its first packet after the change, so that the application opens a new one"},
+    {"esp_unknown_spi", "ESP (or ESP in UDP 4500) to the box with an SPI and destination no installed inbound SA has"},
+    {"esp_replayed", "ESP sequence number already received inside the SA's anti-replay window"},
+    {"esp_outside_window", "ESP sequence number left of the SA's anti-replay window (too old)"},
+    {"esp_auth_failed", "ESP integrity check (AES-GCM tag) failed: tampered, or sent with another key"},
+    {"esp_malformed", "ESP cut short, lengths or alignment inconsistent, bad padding, or IPv6 extension headers before ESP"},
+    {"esp_wrong_inner_protocol", "decrypted ESP whose inner packet is not of the SA's IP version"},
+    {"esp_fragment", "a fragment of an ESP packet (the box decrypts whole packets only; its tunnels' MTU keeps the peer's packets whole)"},
+    {"esp_sa_expired", "the SA reached its hard byte or packet limit: charon replaces it"},
+    {"esp_sequence_exhausted", "outbound SA without sequence numbers left: charon must rekey"},
+    {"esp_no_buffer_room", "packet buffer without the head- or tailroom ESP needs"},
+    {"esp_sa_superseded", "outbound SA replaced while the packet was in flight (a rekey with the same SPI)"},
+    {"esp_selector_mismatch", "decrypted packet whose addresses are not in the tunnel's networks (RFC 4301 inbound policy check)"},
+    {"esp_no_policy", "routed into a tunnel but its source is not in the tunnel's local_subnets"},
+    {"esp_no_sa", "routed into a tunnel that has no outbound SA: the tunnel is down"},
 }};
 
 }  // namespace

@@ -66,6 +66,21 @@ enum class DropReason : uint8_t {
   kKernelFrameRefused,  // sent by the box's kernel on a twin, but not ARP/ND or IP from its address there
   kNatNoAddress,        // a source NAT rule matched, but its out interface has no IPv4 address yet (DHCP)
   kNatAddressChanged,   // a translated connection's external address is no longer the box's: ended
+  // IPsec (stage_esp_in, stage_esp_out): dataplane/ipsec's results and the tunnels' checks.
+  kEspUnknownSpi,
+  kEspReplayed,
+  kEspOutsideWindow,
+  kEspAuthFailed,
+  kEspMalformed,
+  kEspWrongInnerProtocol,
+  kEspFragment,
+  kEspSaExpired,
+  kEspSequenceExhausted,
+  kEspNoBufferRoom,
+  kEspSaSuperseded,
+  kEspSelectorMismatch,
+  kEspNoPolicy,
+  kEspNoSa,
   kCount
 };
 

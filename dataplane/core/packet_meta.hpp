@@ -81,6 +81,9 @@ struct PacketMeta {
   uint16_t nat_original_port;     // kForwarded / kViaMapping: the destination port the packet arrived with
   conntrack::Flow* flow;          // the tracked connection, once conntrack or policy found or created it
   uint32_t nat_original_address;  // ... and its destination address (network order)
+  // The inner packet of an ESP packet the box decrypted (stage_esp_in): it arrived from the tunnel
+  // interface in_iface, and ingress and esp_in leave it alone when another worker hands it over.
+  bool decapsulated;
   // The tracked connection's EVE flow_id, kept apart from `flow` because a drop is logged at the end of the
   // burst, when the flow may have ended (its slot reused) meanwhile; 0: no tracked connection.
   uint64_t flow_id;

@@ -31,6 +31,8 @@ struct Lifetime {
 
 struct SaSpec {
   uint32_t spi = 0;  // host order; 1..255 are reserved (RFC 4303 2.1), 0 is never sent
+  // charon's request id: the CHILD_SA configuration, and so the tunnel, the SA belongs to (0: none given).
+  uint32_t reqid = 0;
   Direction direction = Direction::kInbound;
   Cipher cipher = Cipher::kAesGcm256;
   // IKEv2 delivers KEYMAT per SA as key || 4-byte salt (RFC 4106 8.1); the parser splits it.

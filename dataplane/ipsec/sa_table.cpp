@@ -134,6 +134,15 @@ SaState* SaTableVersion::find(uint32_t spi, Direction direction) const {
   return slots_[slot] == 0 ? nullptr : entries_[slots_[slot] - 1].state;
 }
 
+SaState* SaTableVersion::outbound_for(uint32_t reqid) const {
+  // Entries keep the order of their addition (publish() appends), so the last match is the newest.
+  for (uint32_t i = count_; i > 0; --i) {
+    const Entry& e = entries_[i - 1];
+    if (e.direction == Direction::kOutbound && e.state->spec().reqid == reqid) return e.state;
+  }
+  return nullptr;
+}
+
 SaState* SaTableVersion::find_inbound(uint32_t spi, uint8_t version, const uint8_t* destination) const {
   const uint32_t slot = slot_of(spi, Direction::kInbound);
   if (slots_[slot] == 0) return nullptr;

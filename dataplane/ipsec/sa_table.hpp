@@ -104,6 +104,10 @@ class SaTableVersion {
   // Inbound: by SPI, then the outer destination must be the SA's local address (version 4 or 6, 4 or 16
   // bytes at `destination`).
   SaState* find_inbound(uint32_t spi, uint8_t version, const uint8_t* destination) const;
+  // The outbound SA charon installed last for `reqid` (a tunnel's CHILD_SA), or null: after a rekey the new
+  // SA carries the traffic while the old one is still installed (make-before-break), as the kernel's XFRM
+  // picks the newest SA of a policy's reqid. A scan of the version's entries: call it once per burst.
+  SaState* outbound_for(uint32_t reqid) const;
   uint64_t generation() const { return generation_; }
   uint32_t size() const { return count_; }
 

@@ -43,6 +43,31 @@ TEST(SaTable, AddFindRemoveBySpiAndDirection) {
   EXPECT_NE(table->replace(pair.inbound).find("does not exist"), std::string::npos);
 }
 
+TEST(SaTable, TheNewestOutboundSaOfAReqidCarriesItsTraffic) {
+  auto table = make_table(8);
+  SaPair old_pair = sa_pair(0x3400, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4);
+  SaPair new_pair = sa_pair(0x3401, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4);
+  SaPair other = sa_pair(0x3402, Cipher::kAesGcm256, Family::kIpv4, Family::kIpv4);
+  old_pair.outbound.reqid = old_pair.inbound.reqid = new_pair.outbound.reqid = new_pair.inbound.reqid = 42;
+  other.outbound.reqid = 44;
+  EXPECT_EQ(table->current()->outbound_for(42), nullptr);
+  ASSERT_EQ(table->add(old_pair.inbound), "");
+  EXPECT_EQ(table->current()->outbound_for(42), nullptr) << "inbound SAs never carry outbound traffic";
+  ASSERT_EQ(table->add(old_pair.outbound), "");
+  ASSERT_EQ(table->add(other.outbound), "");
+  EXPECT_EQ(table->current()->outbound_for(42), table->current()->find(0x3400, Direction::kOutbound));
+  // Rekey: the new pair is installed beside the old one and takes over at once; removing the old changes
+  // nothing for the traffic.
+  ASSERT_EQ(table->add(new_pair.inbound), "");
+  ASSERT_EQ(table->add(new_pair.outbound), "");
+  SaState* fresh = table->current()->find(0x3401, Direction::kOutbound);
+  EXPECT_EQ(table->current()->outbound_for(42), fresh);
+  ASSERT_EQ(table->remove(0x3400, Direction::kOutbound), "");
+  EXPECT_EQ(table->current()->outbound_for(42), fresh);
+  EXPECT_EQ(table->current()->outbound_for(44), table->current()->find(0x3402, Direction::kOutbound));
+  EXPECT_EQ(table->current()->outbound_for(43), nullptr);
+}
+
 TEST(SaTable, RefusesInvalidSpecsAndAFullTable) {
   auto table = make_table(3);
   SaSpec bad = sa_pair(0x3100, Cipher::kAesGcm128, Family::kIpv4, Family::kIpv4).outbound;

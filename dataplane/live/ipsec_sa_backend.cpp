@@ -37,6 +37,7 @@ struct WipedSpec {
 ipsec::SaSpec sa_spec_of(const control_protocol::IpsecSaMessage& sa) {
   ipsec::SaSpec spec;
   spec.spi = sa.spi;
+  spec.reqid = sa.reqid;
   spec.direction = direction_of(sa.direction);
   const auto& key = sa.key.bytes();
   // IKEv2's KEYMAT for AES-GCM is the key followed by the 4-byte salt (RFC 4106 §8.1); the message reader

@@ -127,6 +127,9 @@ class Appliance {
     // A symmetric Toeplitz hash sees a translated flow's two directions as two tuples: NAT steering
     // (nat_steering.hpp) must place them, and it runs in software distribution.
     if (!config_.nat.empty() && workers > 1) shared_.software_distribution = true;
+    // A tunnel's decrypted packets arrive on the worker of their ESP packets' outer addresses and must
+    // reach the worker of their own flow (stage_esp_in.cpp hands them over): also software distribution.
+    if (!config_.vpn.tunnels.empty() && workers > 1) shared_.software_distribution = true;
     const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers);
     shared_.qsbr = static_cast<rte_rcu_qsbr*>(rte_zmalloc("torwart_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
     if (shared_.qsbr == nullptr || rte_rcu_qsbr_init(shared_.qsbr, workers) != 0)
@@ -361,6 +364,7 @@ class Appliance {
     eve_->flush();
     control_server_.reset();
     // No worker runs and no request comes any more: the SAs' keys and sessions can go.
+    shared_.sa_table.store(nullptr);
     ipsec_.reset();
     ipsec_backend_.reset();
     platform::stop_ports(ports_);
@@ -462,7 +466,10 @@ class Appliance {
   // charon's kernel-ipsec calls through its torwart plugin (dataplane/control_protocol/README.md, "IPsec").
   nlohmann::json ipsec(const std::string& command, const nlohmann::json& request) {
     try {
-      return ipsec_->handle(command, request, IpsecRegistry::Clock::now());
+      nlohmann::json reply = ipsec_->handle(command, request, IpsecRegistry::Clock::now());
+      // The first SA created the table: from now on the workers look up SAs in it.
+      shared_.sa_table.store(ipsec_backend_->table(), std::memory_order_release);
+      return reply;
     } catch (const control_protocol::IpsecMessageError& refused) {
       throw ControlError(refused.what(), refused.problems);
     } catch (const std::invalid_argument& refused) {

@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/core/parse.hpp"
+#include "dataplane/ipsec/sa_table.hpp"
 #include "dataplane/live/flow_dump.hpp"
 #include "dataplane/snapshot/snapshot.hpp"
 #include "platform/clock.hpp"
@@ -25,6 +26,9 @@ struct RxAssignment {
 
 struct SharedState {
   std::atomic<const Snapshot*> snapshot{nullptr};
+  // The IPsec SA table, once charon installed the first SA (ipsec_sa_backend.hpp); it lives until shutdown,
+  // its versions are retired through the same RCU as snapshots.
+  std::atomic<const ipsec::SaTable*> sa_table{nullptr};
   std::atomic<bool> stop{false};
   rte_rcu_qsbr* qsbr = nullptr;
   rte_ring* punt_ring = nullptr;  // workers -> control lcore (multi-producer)

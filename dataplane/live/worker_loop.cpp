@@ -76,6 +76,8 @@ int worker_main(SharedState& shared, WorkerPlan& plan) {
   while (!shared.stop.load(std::memory_order_relaxed)) {
     const auto burst_size = static_cast<uint16_t>(shared.burst.load(std::memory_order_relaxed));
     ctx.snapshot = shared.snapshot.load(std::memory_order_acquire);
+    const ipsec::SaTable* sa_table = shared.sa_table.load(std::memory_order_acquire);
+    ctx.sas = sa_table != nullptr ? sa_table->current() : nullptr;
     ctx.counters.snapshot_version = ctx.snapshot->version();
     ctx.now_ns = shared.clock.now_ns();
     unsigned received = 0;

@@ -29,6 +29,9 @@ void WorkerCounters::add(const WorkerCounters& other) {
   datagrams_reassembled += other.datagrams_reassembled;
   fragments_held += other.fragments_held;
   fragments_resteered += other.fragments_resteered;
+  esp_decrypted += other.esp_decrypted;
+  esp_handed_off += other.esp_handed_off;
+  esp_encrypted += other.esp_encrypted;
   syn_cookies_sent += other.syn_cookies_sent;
   syn_cookies_valid += other.syn_cookies_valid;
   syn_cookies_invalid += other.syn_cookies_invalid;

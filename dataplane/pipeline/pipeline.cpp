@@ -97,7 +97,7 @@ unsigned owner_of(const WorkerContext& ctx, rte_mbuf* m) {
 }
 
 constexpr size_t kReleasedJoin = stage_index("nat_destination");
-constexpr size_t kGeneratedJoin = stage_index("l2_rewrite");
+constexpr size_t kGeneratedJoin = stage_index("esp_out");
 static_assert(kReleasedJoin == stage_index("reassembly") + 1,
               "released fragments go on right after reassembly");
 static_assert(kGeneratedJoin < kStages.size() && kStages.back().name == "output");

@@ -6,7 +6,7 @@
 //   [software distribution by symmetric flow hash,      (live, when the NIC has no symmetric RSS)
 //    or by NAT steering for translated traffic]
 //   process:  the stages of kStages in their order (stages.hpp): `torwart pipeline` prints them
-//             then the packets the stages generated, from l2_rewrite on
+//             then the packets the stages generated, from esp_out on
 //             then dropped (counted, EVE `drop`, freed) and punted (to the slow path)
 //             then fragments reassembly released: to their flow's worker (ctx.steering), or on from
 //             nat_destination here, in bursts of their own

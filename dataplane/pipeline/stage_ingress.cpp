@@ -23,6 +23,7 @@ void stage_ingress(WorkerContext& ctx, Burst& burst) {
   ctx.local_policer.follow(snapshot);
   keep_if(burst, [&](rte_mbuf* m) {
     PacketMeta& meta = meta_of(m);
+    if (meta.decapsulated) return true;  // from a tunnel, handed over by another worker's esp_in
     const uint16_t iface = snapshot.interface_of(m->port, meta.vlan_id);
     if (iface == kNoInterface) {
       burst.drop(m, DropReason::kUnknownVlan);

@@ -13,6 +13,10 @@ namespace torwart::dataplane {
 
 // Port + VLAN -> logical interface; destination MAC check; ARP and neighbour discovery to the slow path.
 void stage_ingress(WorkerContext& ctx, Burst& burst);
+// IPsec inbound: ESP to the box is checked (anti-replay, integrity) and decrypted with charon's SAs, and the
+// inner packet, within its tunnel's networks, goes on as arriving from the tunnel's interface (zone
+// vpn-<name>), on the worker of its own flow (stage_esp_in.cpp).
+void stage_esp_in(WorkerContext& ctx, Burst& burst);
 // Reverse-path check per zone: the source must route back into the zone it came from.
 void stage_antispoof(WorkerContext& ctx, Burst& burst);
 // Virtual reassembly: holds fragments until their datagram is complete and valid, then queues them in offset
@@ -49,6 +53,9 @@ void stage_mirror(WorkerContext& ctx, Burst& burst);
 void stage_forward(WorkerContext& ctx, Burst& burst);
 // TCP MSS clamping: SYNs through an interface with `mss_clamp` announce at most its value.
 void stage_mss_clamp(WorkerContext& ctx, Burst& burst);
+// IPsec outbound: packets routed into a tunnel are encrypted with its newest outbound SA and routed to the
+// peer out of the uplink (stage_esp_out.cpp).
+void stage_esp_out(WorkerContext& ctx, Burst& burst);
 // Next hop's MAC from the neighbour table; unresolved packets go to the slow path, which holds them.
 void stage_l2_rewrite(WorkerContext& ctx, Burst& burst);
 // Groups packets per egress port and hands them to the transmitter.
@@ -62,11 +69,13 @@ struct Stage {
 
 // Every burst a worker processes runs these in this order. Fragments that reassembly releases join at
 // nat_destination; the packets the stages generate (ICMP errors, resets, SYN-proxy segments) run from
-// l2_rewrite on.
+// esp_out on.
 inline constexpr std::array kStages{
     Stage{"mirror", stage_mirror, "frames from mirror ports: tracked, inspected (alerts only), discarded"},
     Stage{"ingress", stage_ingress,
           "port + VLAN to interface, destination MAC, ARP/ND (policed) to the slow path"},
+    Stage{"esp_in", stage_esp_in,
+          "ESP to the box: anti-replay, decrypted; the inner packet comes from the tunnel (vpn-<name>)"},
     Stage{"antispoof", stage_antispoof, "the source must route back into the zone it came from"},
     Stage{"reassembly", stage_reassembly, "fragments held until their datagram is complete and valid"},
     Stage{"nat_destination", stage_nat_destination, "NAT, first half: external destinations translated back"},
@@ -80,6 +89,7 @@ inline constexpr std::array kStages{
     Stage{"forward", stage_forward,
           "accepted packets for the box to its kernel; TTL/hop limit, MTU, ICMP errors"},
     Stage{"mss_clamp", stage_mss_clamp, "SYNs through an interface with mss_clamp announce at most it"},
+    Stage{"esp_out", stage_esp_out, "packets routed into a tunnel: encrypted, routed to its peer"},
     Stage{"l2_rewrite", stage_l2_rewrite, "next hop's MAC; unresolved packets wait in the slow path"},
     Stage{"output", stage_output, "packets grouped per egress port and transmitted"},
 };

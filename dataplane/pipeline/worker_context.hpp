@@ -21,6 +21,10 @@
 
 namespace torwart::dataplane {
 
+namespace ipsec {
+class SaTableVersion;
+}  // namespace ipsec
+
 // Where finished packets leave: a NIC queue live, a capture file in replay. Called once per port per burst.
 class Transmitter {
  public:
@@ -87,6 +91,9 @@ struct WorkerContext {
 
   unsigned worker_id;
   const Snapshot* snapshot = nullptr;  // valid between two quiescent-state reports
+  // The IPsec SAs charon installed (dataplane/ipsec), loaded with the snapshot; null before the first SA
+  // and where nothing installs SAs (replay, inspect).
+  const ipsec::SaTableVersion* sas = nullptr;
   uint64_t now_ns = 0;                 // packet time: capture time in replay, wall clock live
   rte_mempool* pool;
   const NeighbourTable& neighbours;

@@ -125,6 +125,23 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     }
   }
 
+  // Each tunnel is an interface of its own (no port) in its zone; its MTU leaves room for ESP on the uplink.
+  for (const auto& t : config.vpn.tunnels) {
+    const Interface& uplink = s.interfaces_[iface_index.at(t.uplink)];
+    const bool v6_outer = t.peer && !t.peer->is_v4();
+    Interface tunnel;
+    tunnel.name = t.zone();
+    tunnel.port = Interface::kNoPort;
+    tunnel.mtu = static_cast<uint16_t>(uplink.mtu - (v6_outer ? kEspOverheadV6 : kEspOverheadV4));
+    tunnel.zone = zone_index.at(t.zone());
+    tunnel.tunnel = static_cast<uint16_t>(s.tunnels_.size());
+    // TCP through a tunnel announces what fits it, as every IPsec gateway does: without this, a host
+    // behind a firewall that drops ICMP would send segments the tunnel cannot carry.
+    set_mss_clamp(tunnel, config::kMssClampAuto);
+    s.tunnels_.push_back(Tunnel{t.name, add_interface(tunnel), t.reqid(false), t.reqid(true), t.local_subnets,
+                                t.remote_subnets});
+  }
+
   // Routes go in from least to most specific kind: configured, then connected networks, then the box's own
   // addresses, so that a configured route can never hide a connected network or steal the box's address.
   NextHopTable hops;
@@ -138,6 +155,9 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
     }
   };
   for (const auto& route : config.routes) count(route.to);
+  for (const auto& t : config.vpn.tunnels) {
+    for (const auto& prefix : t.remote_subnets) count(prefix);
+  }
   for (const auto& iface : s.interfaces_) {
     for (const auto& a : iface.addresses) {
       count(a.network());
@@ -166,6 +186,12 @@ std::unique_ptr<Snapshot> Snapshot::build(const config::Config& config, uint64_t
       }
     }
     install(route.to, hop);
+  }
+  // A tunnel's remote networks lead into it, also where a configured route names the same prefix (the
+  // loader refused overlaps with connected networks).
+  for (const Tunnel& t : s.tunnels_) {
+    for (const auto& prefix : t.remote_subnets)
+      install(prefix, NextHop{NextHopKind::kForward, t.iface, false, {}});
   }
   for (const auto& iface : s.interfaces_) {
     for (const auto& a : iface.addresses)

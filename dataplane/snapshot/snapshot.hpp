@@ -43,7 +43,32 @@ struct Interface {
   // `addresses: dhcp`: DHCP server messages are handed to the twin's client, and its messages leave as they
   // are (kernel_frames.hpp), as ARP does.
   bool dhcp_client = false;
+  // A VPN tunnel's interface (Snapshot::tunnels()): no port, no addresses; packets routed to it are
+  // encrypted by stage_esp_out, and the tunnel's decrypted packets arrive from it.
+  uint16_t tunnel = kNoTunnel;
+  static constexpr uint16_t kNoTunnel = 0xffff;
+  static constexpr uint16_t kNoPort = 0xffff;  // `port` of a tunnel interface
+  bool is_tunnel() const { return tunnel != kNoTunnel; }
 };
+
+// A tunnel of the `vpn` section as the workers use it. Its SAs are charon's (dataplane/ipsec's SA table),
+// found by the reqid of the tunnel's CHILD_SA of each family (config::VpnTunnel::reqid).
+struct Tunnel {
+  std::string name;
+  uint16_t iface = kNoInterface;  // its interface, in the zone vpn-<name>
+  uint32_t reqid_v4 = 0;
+  uint32_t reqid_v6 = 0;
+  std::vector<config::IpPrefix> local_subnets;  // outbound sources, inbound destinations
+  std::vector<config::IpPrefix>
+      remote_subnets;  // outbound destinations (routed into the tunnel), inbound sources
+  uint32_t reqid(bool ipv6) const { return ipv6 ? reqid_v6 : reqid_v4; }
+};
+
+// The bytes ESP in tunnel mode adds at most (outer IPv4 or IPv6 header, UDP for NAT traversal, ESP header,
+// 8-byte IV, up to 3 bytes of padding, the trailer and the 16-byte AES-GCM tag): a tunnel's MTU is its
+// uplink's minus this, so that its packets leave the uplink unfragmented.
+inline constexpr uint16_t kEspOverheadV4 = 20 + 8 + 8 + 8 + 3 + 2 + 16;
+inline constexpr uint16_t kEspOverheadV6 = kEspOverheadV4 + 20;
 
 struct Zone {
   std::string name;
@@ -97,6 +122,17 @@ class Snapshot {
     return next_hops_[next_hop_index].kind == NextHopKind::kLocal;
   }
   const std::vector<StaticNeighbour>& static_neighbours() const { return static_neighbours_; }
+  const std::vector<Tunnel>& tunnels() const { return tunnels_; }
+  // The tunnel whose CHILD_SA has `reqid` (an inbound SA's), and whether that is its IPv6 one; null if none.
+  const Tunnel* tunnel_of_reqid(uint32_t reqid, bool& ipv6) const {
+    for (const Tunnel& t : tunnels_) {
+      if (t.reqid_v4 == reqid || t.reqid_v6 == reqid) {
+        ipv6 = t.reqid_v6 == reqid;
+        return &t;
+      }
+    }
+    return nullptr;
+  }
   const Fib& fib() const { return fib_; }
   const policy::CompiledPolicy& policy() const { return *policy_; }
   const nat::NatRules& nat() const { return nat_; }
@@ -128,6 +164,7 @@ class Snapshot {
   std::vector<Zone> zones_;
   std::vector<NextHop> next_hops_;
   std::vector<StaticNeighbour> static_neighbours_;
+  std::vector<Tunnel> tunnels_;
   std::array<uint16_t, kMaxPorts> untagged_{};
   std::vector<std::vector<uint16_t>> tagged_;  // per port: vlan id -> interface, dense only where configured
   std::vector<uint16_t> port_ids_;

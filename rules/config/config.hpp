@@ -347,6 +347,10 @@ struct VpnTunnel {
   VpnEncapsulation encapsulation = VpnEncapsulation::kAuto;
   VpnStart start = VpnStart::kAlways;
   std::string zone() const { return "vpn-" + name; }
+  // charon's reqid of the tunnel's CHILD_SA for one inner family (an SA carries one: its IPv4 and IPv6
+  // selectors are two CHILD_SAs). Derived from the name, so it stays when tunnels are reordered or added;
+  // the fast path finds an SA's tunnel by it. The loader refuses two tunnels whose reqids collide.
+  uint32_t reqid(bool ipv6) const;
   bool operator==(const VpnTunnel&) const = default;
 };
 

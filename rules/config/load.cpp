@@ -89,6 +89,7 @@ class ConfigBuilder {
       r_.sequence(root["neighbours"], "neighbours",
                   [&](const YAML::Node& n, const std::string& p) { read_neighbour(n, p, config); });
     }
+    for (const std::string& zone : detail::tunnel_zone_names(root)) zone_names_.insert(zone);
     detail::read_objects_and_policy(r_, root, zone_names_, config);
     detail::read_nat(r_, root, zone_names_, config);
     detail::read_management(r_, root, config);
@@ -508,8 +509,13 @@ class ConfigBuilder {
   void check_references(Config& config) {
     std::set<std::string, std::less<>> zones;
     for (const auto& z : config.zones) zones.insert(z.name);
+    std::set<std::string, std::less<>> tunnel_zones;
+    for (const auto& t : config.vpn.tunnels) tunnel_zones.insert(t.zone());
     auto check_zone = [&](const ZoneRef& ref) {
-      if (!zones.contains(ref.zone))
+      if (tunnel_zones.contains(ref.zone))
+        r_.error(ref.node, ref.path,
+                 "zone '" + ref.zone + "' holds the traffic of a VPN tunnel; a port or VLAN cannot join it");
+      else if (!zones.contains(ref.zone))
         r_.error(ref.node, ref.path, "zone '" + ref.zone + "' is not declared under zones");
     };
     for (const auto& ref : port_zone_nodes_) check_zone(ref);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 #include <string_view>
 
@@ -111,6 +112,7 @@ class TunnelReader {
     read_auth(node, path, t);
     read_subnets(node, path, "local_subnets", t.local_subnets, false);
     read_subnets(node, path, "remote_subnets", t.remote_subnets, true);
+    check_subnet_families(node, path, t);
     read_proposals(node, path, "ike_proposals", tr02102::ProposalKind::kIke, t.ike_proposals);
     read_proposals(node, path, "esp_proposals", tr02102::ProposalKind::kEsp, t.esp_proposals);
     if (t.ike_proposals.empty()) t.ike_proposals = tr02102::default_ike_proposals();
@@ -355,6 +357,26 @@ class TunnelReader {
     });
   }
 
+  // A CHILD_SA carries one inner family (the fast path's SAs do), so each family needs networks on both
+  // sides: charon negotiates one CHILD_SA per family.
+  void check_subnet_families(const YAML::Node& node, const std::string& path, const VpnTunnel& t) {
+    auto has = [](const std::vector<IpPrefix>& prefixes, bool v4) {
+      return std::any_of(prefixes.begin(), prefixes.end(),
+                         [&](const IpPrefix& p) { return p.address.is_v4() == v4; });
+    };
+    if (t.local_subnets.empty() || t.remote_subnets.empty()) return;
+    for (const bool v4 : {true, false}) {
+      const bool local = has(t.local_subnets, v4), remote = has(t.remote_subnets, v4);
+      if (local == remote) continue;
+      const char* family = v4 ? "IPv4" : "IPv6";
+      const char* key = local ? "remote_subnets" : "local_subnets";
+      r_.error(node[key], path + "." + key,
+               std::string("has no ") + family + " network while " +
+                   (local ? "local_subnets" : "remote_subnets") + " has one: " + family +
+                   " traffic needs networks on both sides of the tunnel");
+    }
+  }
+
   void read_proposals(const YAML::Node& node, const std::string& path, const char* key,
                       tr02102::ProposalKind kind, std::vector<std::string>& out) {
     if (!node[key]) return;
@@ -524,6 +546,48 @@ void read_vpn(Reader& r, const YAML::Node& root, Config& config) {
     r.error(node["tunnels"], "vpn.tunnels",
             std::to_string(node["tunnels"].size()) + " tunnels; at most " + std::to_string(kMaxTunnels));
   }
+  std::map<uint32_t, std::string> reqids;
+  for (const VpnTunnel& t : config.vpn.tunnels) {
+    if (t.name.empty()) continue;
+    const auto [it, fresh] = reqids.emplace(t.reqid(false), t.name);
+    if (!fresh) {
+      r.error(node["tunnels"], "vpn.tunnels",
+              "tunnels '" + it->second + "' and '" + t.name +
+                  "' get the same charon reqid (derived from the name); rename one");
+    }
+  }
+  // The tunnel's traffic is a zone of its own: rules and NAT name it (tunnel_zone_names() let them), and
+  // the fast path puts the tunnel's decrypted packets into it.
+  for (const VpnTunnel& t : config.vpn.tunnels) {
+    if (!t.name.empty()) config.zones.push_back(Zone{t.zone()});
+  }
+}
+
+std::vector<std::string> tunnel_zone_names(const YAML::Node& root) {
+  std::vector<std::string> zones;
+  const YAML::Node vpn = root["vpn"];
+  if (!vpn || !vpn.IsMap() || !vpn["tunnels"] || !vpn["tunnels"].IsSequence()) return zones;
+  for (const YAML::Node& tunnel : vpn["tunnels"]) {
+    if (!tunnel.IsMap() || !tunnel["name"] || !tunnel["name"].IsScalar()) continue;
+    const std::string name = tunnel["name"].Scalar();
+    if (valid_tunnel_name(name)) zones.push_back("vpn-" + name);
+  }
+  return zones;
 }
 
 }  // namespace torwart::config::detail
+
+namespace torwart::config {
+
+uint32_t VpnTunnel::reqid(bool ipv6) const {
+  // FNV-1a: stable across builds and versions, which a reqid charon keeps in its SAs must be.
+  uint32_t hash = 2166136261u;
+  for (const char c : name) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 16777619u;
+  }
+  // Even, non-zero and below 2^31 for IPv4, the next number for IPv6.
+  return ((hash % 0x3ffffffeu) + 1u) * 2u + (ipv6 ? 1u : 0u);
+}
+
+}  // namespace torwart::config

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <vector>
 
 #include "rules/config/config.hpp"
 #include "rules/config/yaml_reader.hpp"
@@ -13,7 +14,12 @@ namespace torwart::config::detail {
 
 // `root` is the document's top-level mapping; reads after the zones and ports, whose names and connected
 // networks the tunnels are checked against.
+// Also adds each tunnel's zone vpn-<name> to config.zones.
 void read_vpn(Reader& reader, const YAML::Node& root, Config& config);
+
+// The zones vpn-<name> of the tunnels the document declares (valid names only), for the readers of rules and
+// NAT, which run before read_vpn and may name them.
+std::vector<std::string> tunnel_zone_names(const YAML::Node& root);
 
 // Empty when `id` is an IKE identity this box writes into swanctl.conf: an IP address, `fqdn:NAME`,
 // `email:USER@NAME`, or a distinguished name of KEY=value parts (C, ST, L, O, OU, CN, ...) separated by

@@ -385,6 +385,53 @@ TEST_F(ConfigVpn, AcrossTunnelsNamesAndRemoteNetworksAreUnique) {
   EXPECT_THAT(errors[0].reason, HasSubstr("the tunnel's zone 'vpn-kdn' is also declared under zones"));
 }
 
+TEST_F(ConfigVpn, ATunnelIsAZoneOfItsOwnThatRulesName) {
+  const std::string text =
+      config(tunnel()) +
+      "policy:\n  rules:\n    - {name: kdn-in, from: [vpn-kdn], to: [lan], action: accept}\n";
+  auto result = load(text);
+  ASSERT_TRUE(std::holds_alternative<Config>(result)) << describe(errors_of(text));
+  const Config& loaded = std::get<Config>(result);
+  ASSERT_EQ(loaded.zones.size(), 3u);
+  EXPECT_EQ(loaded.zones[2].name, "vpn-kdn");
+  EXPECT_EQ(loaded.policy.rules.size(), 1u);
+
+  // A port cannot join it: only the tunnel's decrypted packets are in that zone.
+  std::string port_in_it = config(tunnel());
+  port_in_it.replace(port_in_it.find("    backend: null"), 17, "    zone: vpn-kdn\n    backend: null");
+  const auto errors = errors_of(port_in_it);
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].path, "ports[0].zone");
+  EXPECT_THAT(errors[0].reason, HasSubstr("holds the traffic of a VPN tunnel"));
+
+  // Without the tunnel, a rule naming its zone is refused as before.
+  const std::string without =
+      std::string(kBase.substr(0, kBase.find("vpn:"))) +
+      "policy:\n  rules:\n    - {name: kdn-in, from: [vpn-kdn], to: [lan], action: accept}\n";
+  EXPECT_FALSE(errors_of(without).empty());
+}
+
+TEST_F(ConfigVpn, EachInnerFamilyNeedsNetworksOnBothSides) {
+  std::string text = config(tunnel());
+  text.replace(text.find("local_subnets: [192.168.10.0/24]"), 32,
+               "local_subnets: [192.168.10.0/24, '2001:db8:10::/64']");
+  const auto errors = errors_of(text);
+  ASSERT_EQ(errors.size(), 1u) << describe(errors);
+  EXPECT_EQ(errors[0].path, "vpn.tunnels[0].remote_subnets");
+  EXPECT_THAT(errors[0].reason, HasSubstr("has no IPv6 network while local_subnets has one"));
+}
+
+TEST_F(ConfigVpn, ReqidsComeFromTheNameAndDifferPerFamily) {
+  VpnTunnel a, b;
+  a.name = "kdn";
+  b.name = "kdn2";
+  EXPECT_EQ(a.reqid(false), 707188702u);  // fixed: charon keeps it in SAs across restarts of torwartd
+  EXPECT_EQ(a.reqid(true), a.reqid(false) + 1);
+  EXPECT_NE(a.reqid(false), b.reqid(false));
+  EXPECT_NE(a.reqid(false), 0u);
+  EXPECT_LT(b.reqid(true), 1u << 31);
+}
+
 TEST_F(ConfigVpn, AllErrorsOfATunnelAreReported) {
   const auto errors = errors_of(config(tunnel(
       ", ike_proposals: [aes256-sha1-modp1024], esp_proposals: [aes256gcm16], replay_window: 1, start: soon",
