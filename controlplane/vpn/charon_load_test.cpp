@@ -342,7 +342,8 @@ TEST_F(CharonLoad, TwoCharonsNegotiateTheGeneratedTunnel) {
   const std::string sas = content(dir_ / "a/sas.out");
   EXPECT_THAT(sas, HasSubstr("kdn: #1, ESTABLISHED, IKEv2")) << sas;
   EXPECT_THAT(sas, HasSubstr("AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384")) << sas;
-  EXPECT_THAT(sas, HasSubstr("kdn: #1, reqid 707188702, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256\n")) << sas;
+  EXPECT_THAT(sas, HasSubstr("kdn: #1, reqid 707188702, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256\n"))
+      << sas;
   EXPECT_THAT(sas, HasSubstr("local  192.168.10.0/24")) << sas;
   EXPECT_THAT(sas, HasSubstr("remote 10.0.0.0/16")) << sas;
   // The peer checked the box's RSA signature: RSASSA-PSS, never PKCS#1 v1.5.
@@ -351,7 +352,8 @@ TEST_F(CharonLoad, TwoCharonsNegotiateTheGeneratedTunnel) {
   EXPECT_THAT(peer_log, Not(HasSubstr("with RSA_EMSA_PKCS1"))) << peer_log;
   // The rekeyed ESP SA came from a new Diffie-Hellman exchange on brainpoolP384r1 (PFS).
   const std::string rekeyed = content(dir_ / "a/sas-rekeyed.out");
-  EXPECT_THAT(rekeyed, HasSubstr("kdn: #2, reqid 707188702, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256/ECP_384_BP"))
+  EXPECT_THAT(rekeyed,
+              HasSubstr("kdn: #2, reqid 707188702, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256/ECP_384_BP"))
       << rekeyed;
   EXPECT_THAT(content(dir_ / "b/charon.log"), HasSubstr("selected proposal: ESP:AES_GCM_16_256/ECP_384_BP"));
 }
