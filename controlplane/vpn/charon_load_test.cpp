@@ -304,9 +304,15 @@ TEST_F(CharonLoad, EveryConnectionAndSecretLoads) {
   EXPECT_THAT(conns, HasSubstr("remote: 10.0.0.0/16")) << conns;
   EXPECT_THAT(conns, HasSubstr("rz-nord: IKEv2")) << conns;
   EXPECT_THAT(conns, HasSubstr("local pre-shared key authentication")) << conns;
-  EXPECT_THAT(conns, HasSubstr("remote: 10.2.0.0/16 2001:db8:99::/48")) << conns;
-  EXPECT_THAT(conns, HasSubstr("rz-nord: TUNNEL, rekeying every 14400s or 1073741824 bytes")) << conns;
-  EXPECT_THAT(conns, HasSubstr("local:  192.168.10.0/24 2001:db8:10::/64")) << conns;
+  // One CHILD_SA per inner family, each with its own reqid.
+  EXPECT_THAT(conns,
+              HasSubstr("  rz-nord: TUNNEL, rekeying every 14400s or 1073741824 bytes, dpd action is none\n"
+                        "    local:  192.168.10.0/24\n    remote: 10.2.0.0/16\n"))
+      << conns;
+  EXPECT_THAT(conns,
+              HasSubstr("  rz-nord-v6: TUNNEL, rekeying every 14400s or 1073741824 bytes, dpd action is "
+                        "none\n    local:  2001:db8:10::/64\n    remote: 2001:db8:99::/48\n"))
+      << conns;
   EXPECT_THAT(conns, HasSubstr("rsa: TUNNEL, rekeying every 14400s, dpd action is trap")) << conns;
   EXPECT_THAT(conns, HasSubstr("kdn: TUNNEL, rekeying every 14400s, dpd action is start")) << conns;
   EXPECT_THAT(conns, HasSubstr("every-alg: IKEv2")) << conns;

@@ -43,9 +43,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
   uint64_t fragments_held = 0;         // a gauge: fragments waiting for their datagram now
   uint64_t fragments_resteered = 0;    // released fragments handed to their flow's worker
   // IPsec (stage_esp_in, stage_esp_out); their drops are drop reasons esp_*.
-  uint64_t esp_decrypted = 0;    // tunnel packets decrypted and admitted into the tunnel's zone
-  uint64_t esp_handed_off = 0;   // of those, handed to the worker of their inner flow
-  uint64_t esp_encrypted = 0;    // packets routed into a tunnel and sent encrypted
+  uint64_t esp_decrypted = 0;   // tunnel packets decrypted and admitted into the tunnel's zone
+  uint64_t esp_handed_off = 0;  // of those, handed to the worker of their inner flow
+  uint64_t esp_encrypted = 0;   // packets routed into a tunnel and sent encrypted
   // SYN-flood protection (synflood/syn_proxy.hpp).
   uint64_t syn_cookies_sent = 0;     // SYN-ACKs with a cookie the box answered SYNs with
   uint64_t syn_cookies_valid = 0;    // ACKs whose cookie checked out

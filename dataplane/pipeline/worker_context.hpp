@@ -94,7 +94,7 @@ struct WorkerContext {
   // The IPsec SAs charon installed (dataplane/ipsec), loaded with the snapshot; null before the first SA
   // and where nothing installs SAs (replay, inspect).
   const ipsec::SaTableVersion* sas = nullptr;
-  uint64_t now_ns = 0;                 // packet time: capture time in replay, wall clock live
+  uint64_t now_ns = 0;  // packet time: capture time in replay, wall clock live
   rte_mempool* pool;
   const NeighbourTable& neighbours;
   Transmitter& transmitter;

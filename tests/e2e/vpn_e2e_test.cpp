@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/vpn/swanctl_config.hpp"
 #include "dataplane/control_protocol/client.hpp"
 #include "dataplane/control_protocol/control_protocol.hpp"
 #include "dataplane/lab/appliance.hpp"
@@ -36,6 +37,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kCharon[] = "/usr/lib/ipsec/charon";
 constexpr char kPsk[] = "0sdGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzLCBub3QgbW9yZSE=";
+// The same key as the box's psk_file holds it (the configuration never carries the key itself).
+constexpr char kPskText[] = "this is a test key of 32 bytes, not more!";
 
 // The plugins both charons load; the box adds torwart (first, so it takes the kernel-ipsec role), the peer
 // kernel-libipsec (user-space ESP: this kernel has no XFRM ESP).
@@ -64,20 +67,35 @@ class VpnE2eTest : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "torwart-vpn-e2e-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     work_dir_ = pattern;
-    // IKE from the peer only (NAT-T moves it to 4500); everything else for the box stays refused.
-    const std::string text = with_policy_rules(lab_config_text(control_socket()),
-                                               "    - name: ike-from-kdn-peer\n"
-                                               "      from: [inet]\n"
-                                               "      to: [local]\n"
-                                               "      source: [203.0.113.1/32]\n"
-                                               "      service: [udp/500, udp/4500]\n"
-                                               "      action: accept\n");
+    // IKE from the peer only (NAT-T moves it to 4500); everything else for the box stays refused. The
+    // tunnel's zone talks to the LAN both ways.
+    psk_file_ = work_dir_ + "/kdn.psk";
+    std::ofstream(psk_file_) << kPskText << "\n";
+    fs::permissions(psk_file_, fs::perms::owner_read | fs::perms::owner_write);
+    const std::string text =
+        with_policy_rules(lab_config_text(control_socket()),
+                          "    - name: ike-from-kdn-peer\n"
+                          "      from: [inet]\n"
+                          "      to: [local]\n"
+                          "      source: [203.0.113.1/32]\n"
+                          "      service: [udp/500, udp/4500]\n"
+                          "      action: accept\n"
+                          "    - {name: lan-to-kdn-site, from: [lan], to: [vpn-kdn], action: accept}\n"
+                          "    - {name: kdn-site-to-lan, from: [vpn-kdn], to: [lan], "
+                          "service: [icmp/echo-request], action: accept}\n") +
+        "vpn:\n  tunnels:\n    - name: kdn\n      uplink: inet\n      peer: 203.0.113.1\n"
+        "      local_id: 'fqdn:box.rathaus.example'\n      remote_id: 'fqdn:kdn.example'\n"
+        "      auth: {psk_file: " +
+        psk_file_ +
+        "}\n      local_subnets: [192.168.10.0/24]\n      remote_subnets: [10.99.0.0/24]\n"
+        "      encapsulation: udp\n      start: listen\n";
     config_path_ = work_dir_ + "/torwart.yaml";
     std::ofstream(config_path_) << text;
     static int sequence = 0;
     const std::string prefix =
         std::string(kNamespacePrefix) + std::to_string(getpid()) + "-v" + std::to_string(++sequence);
-    topology_ = build_topology(prefix, load_lab_config(text), false);
+    config_ = load_lab_config(text);
+    topology_ = build_topology(prefix, config_, false);
     ctx_ = LabContext{&topology_, work_dir_, work_dir_, "python3", 0, false};
     appliance_ = std::make_unique<ApplianceProcess>(*topology_.appliance, torwart_, config_path_,
                                                     work_dir_ + "/eve", work_dir_ + "/appliance.out");
@@ -110,12 +128,13 @@ class VpnE2eTest : public ::testing::Test {
   // Writes strongswan.conf and swanctl.conf into a directory of its own and starts charon in `ns`.
   CharonInstance start_charon(const Namespace& ns, const std::string& name, const std::string& plugins,
                               const std::string& extra_settings, const std::string& swanctl_conf,
-                              const std::string& preload) {
+                              const std::string& preload, bool install_routes = false) {
     CharonInstance charon;
     charon.dir = work_dir_ + "/" + name;
     fs::create_directories(charon.dir + "/run");
     std::ofstream(charon.dir + "/strongswan.conf")
-        << "charon {\n  load = " << plugins << "\n  install_routes = no\n  install_virtual_ip = no\n"
+        << "charon {\n  load = " << plugins << "\n  install_routes = " << (install_routes ? "yes" : "no")
+        << "\n  install_virtual_ip = no\n"
         << "  retransmit_tries = 3\n  retransmit_timeout = 1.0\n"
         << "  plugins {\n    vici { socket = " << charon.vici() << " }\n"
         << extra_settings << "  }\n"
@@ -156,11 +175,22 @@ class VpnE2eTest : public ::testing::Test {
            psk + "\n  }\n}\n";
   }
 
+  // The peer routes the box's networks into its TUN device (kernel-libipsec): install_routes.
   void start_peer() {
-    peer_ = start_charon(*topology_.inet, "peer", std::string("kernel-libipsec ") + kCommonPlugins, "",
+    peer_ = start_charon(*topology_.inet, "peer", std::string("kernel-libipsec ") + kCommonPlugins,
+                         "    kernel-libipsec { allow_peer_ts = yes }\n",
                          connection("203.0.113.1", "203.0.113.2", "kdn.example", "box.rathaus.example",
                                     "10.99.0.0/24", "192.168.10.0/24", kPsk),
-                         "");
+                         "", true);
+  }
+
+  // The box's charon on the swanctl.conf torwartd writes from the configuration's vpn section.
+  void start_box_from_configuration() {
+    const controlplane::vpn::SwanctlResult generated = controlplane::vpn::swanctl_config(config_);
+    ASSERT_TRUE(generated.ok()) << generated.error;
+    box_ =
+        start_charon(*topology_.appliance, "box", std::string("torwart ") + kCommonPlugins,
+                     "    torwart { socket = " + control_socket() + " }\n", generated.config.text, plugin_);
   }
 
   void start_box(const std::string& psk) {
@@ -187,6 +217,8 @@ class VpnE2eTest : public ::testing::Test {
   std::string plugin_ = binary("TORWART_CHARON_PLUGIN", TORWART_CHARON_PLUGIN_DEFAULT);
   std::string work_dir_;
   std::string config_path_;
+  std::string psk_file_;
+  config::Config config_;
   Topology topology_;
   LabContext ctx_;
   std::unique_ptr<ApplianceProcess> appliance_;
@@ -240,6 +272,46 @@ TEST_F(VpnE2eTest, IkeThroughTheExceptionPathInstallsTheSasInTheFastPath) {
                   milliseconds(20000));
   EXPECT_TRUE(terminated.ok()) << terminated.output;
   EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 0U);
+}
+
+// Traffic through the tunnel: the box's charon runs the configuration's swanctl.conf (reqid per tunnel), the
+// fast path encrypts what the LAN sends to the peer's network and decrypts the answers, and a transfer
+// arrives byte for byte (its SHA-256 computed at the far end and sent back through the tunnel).
+TEST_F(VpnE2eTest, TheLanReachesThePeersNetworkThroughTheTunnel) {
+  start_peer();
+  start_box_from_configuration();
+  ASSERT_FALSE(HasFailure());
+  const CommandResult initiated =
+      run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", peer_.vici()},
+                  milliseconds(30000));
+  ASSERT_TRUE(initiated.ok()) << initiated.output << "\nbox:\n"
+                              << read_file(box_.log()) << "\npeer:\n"
+                              << read_file(peer_.log());
+  const CommandResult ping =
+      ctx_.run(*topology_.lan, {"ping", "-c", "3", "-i", "0.2", "-W", "2", "-n", "10.99.0.1"}, seconds(15));
+  EXPECT_TRUE(ping.ok()) << ping.output << "\n" << fastpath(control_protocol::command::kStats).dump();
+  // The other direction of the policy: echo requests from the peer's network are allowed into the LAN.
+  const CommandResult ping_back = ctx_.run(
+      *topology_.inet, {"ping", "-c", "2", "-W", "2", "-n", "-I", "10.99.0.1", "192.168.10.10"}, seconds(15));
+  EXPECT_TRUE(ping_back.ok()) << ping_back.output;
+
+  BackgroundProcess server = topology_.inet->start(
+      {"socat", "TCP4-LISTEN:9000,bind=10.99.0.1,reuseaddr", "SYSTEM:sha256sum"}, work_dir_ + "/server.log");
+  std::this_thread::sleep_for(milliseconds(300));
+  const std::string data = work_dir_ + "/transfer.bin";
+  ASSERT_TRUE(run_command({"sh", "-c", "head -c 400000 /dev/urandom > " + data}, milliseconds(5000)).ok());
+  const CommandResult local_sum = run_command({"sh", "-c", "sha256sum < " + data}, milliseconds(5000));
+  const CommandResult remote_sum =
+      ctx_.run(*topology_.lan, {"sh", "-c", "socat -t 10 - TCP:10.99.0.1:9000,connect-timeout=5 < " + data},
+               seconds(30));
+  server.stop();
+  ASSERT_TRUE(remote_sum.ok()) << remote_sum.output;
+  EXPECT_EQ(remote_sum.output.substr(0, 64), local_sum.output.substr(0, 64));
+
+  // Both of the box's SAs carried the traffic.
+  for (const auto& sa : fastpath(control_protocol::command::kIpsecSas)["sas"]) {
+    EXPECT_GT(sa["packets"].get<uint64_t>(), 100U) << sa.dump();
+  }
 }
 
 TEST_F(VpnE2eTest, AWrongPreSharedKeyInstallsNothing) {
