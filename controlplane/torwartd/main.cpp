@@ -29,6 +29,7 @@
 #include "controlplane/torwartd/confirm_timer.hpp"
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
+#include "controlplane/vpn/charon_supervisor.hpp"
 #include "platform/build_info/build_info.hpp"
 #include "rules/config/load.hpp"
 
@@ -113,6 +114,18 @@ int main(int argc, char** argv) {
   app.add_option("--dhcp-script", dhcp_script, "The dhclient script (default: beside torwartd)")
       ->capture_default_str();
   app.add_option("--dhcp-dir", dhcp_dir, "dhclient's pid files, lease databases and lease summaries")
+      ->capture_default_str();
+  torwart::controlplane::vpn::CharonOptions charon_options;
+  charon_options.plugin = TORWART_CHARON_PLUGIN_DEFAULT;
+  charon_options.directory = "/var/lib/torwart/vpn";
+  app.add_option("--vpn-dir", charon_options.directory,
+                 "charon's strongswan.conf, swanctl.conf, VICI socket, log and /run, written while the\n"
+                 "current version has tunnels (vpn section); charon runs from them")
+      ->capture_default_str();
+  app.add_option("--charon", charon_options.charon, "strongSwan's charon")->capture_default_str();
+  app.add_option("--swanctl", charon_options.swanctl, "strongSwan's swanctl")->capture_default_str();
+  app.add_option("--charon-plugin", charon_options.plugin,
+                 "torwart's kernel-ipsec plugin for charon (libstrongswan-torwart.so)")
       ->capture_default_str();
   std::string api_listen;
   torwart::controlplane::tls::TlsFiles api_files{"/etc/torwart/api/provider-ca.pem",
@@ -312,6 +325,31 @@ int main(int argc, char** argv) {
       });
     };
     expire_spool_files();
+    // charon follows the current version's tunnels, checked every second (a commit, a rollback, a charon
+    // that ended).
+    charon_options.fastpath_socket = fastpath_socket;
+    torwart::controlplane::vpn::CharonSupervisor charon(charon_options);
+    service.add_status_report("vpn", [&charon] { return charon.status(); });
+    boost::asio::steady_timer charon_timer(io);
+    uint64_t charon_version = 0;
+    std::string charon_text;
+    std::function<void()> follow_charon = [&] {
+      try {
+        const uint64_t current = store.current();
+        if (current != charon_version) {
+          charon_text = current != 0 ? store.text(current) : std::string();
+          charon_version = current;
+        }
+        charon.follow(charon_version, charon_text);
+      } catch (const std::exception& e) {
+        std::cerr << "torwartd: vpn: " << e.what() << "\n";
+      }
+      charon_timer.expires_after(std::chrono::seconds(1));
+      charon_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) follow_charon();
+      });
+    };
+    follow_charon();
     // The kernel mirror: checked at start and with every sync interval (a restarted fast path is refilled).
     std::unique_ptr<LearnedPublisher> publisher;
     std::unique_ptr<DhcpClients> dhcp;

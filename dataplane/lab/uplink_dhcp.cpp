@@ -52,7 +52,9 @@ Argv MirrorDaemon::argv() const {
            "--dhcp-dir",
            directory + "/dhcp",
            "--eve-dir",
-           eve_dir};
+           eve_dir,
+           "--vpn-dir",
+           directory + "/vpn"};
   if (!dhclient.empty()) {
     out.push_back("--dhclient");
     out.push_back(dhclient);

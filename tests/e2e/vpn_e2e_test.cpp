@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "dataplane/lab/uplink_dhcp.hpp"
 #include "tests/e2e/e2e_support.hpp"
 
 namespace torwart::lab {
@@ -89,6 +91,7 @@ class VpnE2eTest : public ::testing::Test {
         psk_file_ +
         "}\n      local_subnets: [192.168.10.0/24]\n      remote_subnets: [10.99.0.0/24]\n"
         "      encapsulation: udp\n      start: listen\n";
+    config_text_ = text;
     config_path_ = work_dir_ + "/torwart.yaml";
     std::ofstream(config_path_) << text;
     static int sequence = 0;
@@ -108,6 +111,10 @@ class VpnE2eTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    torwartd_.stop();
+    // charon outlives torwartd by design; the test ends it.
+    std::ifstream pid_file(work_dir_ + "/vpn/run/charon.pid");
+    if (pid_t pid = 0; pid_file >> pid && pid > 0) kill(pid, SIGTERM);
     box_.process.stop();
     peer_.process.stop();
     if (appliance_) appliance_->stop();
@@ -218,6 +225,10 @@ class VpnE2eTest : public ::testing::Test {
   std::string work_dir_;
   std::string config_path_;
   std::string psk_file_;
+  std::string config_text_;
+  BackgroundProcess torwartd_;
+  std::string torwartd_binary_ = binary("TORWARTD_BINARY", TORWARTD_BINARY_DEFAULT);
+  std::string torwartctl_ = binary("TORWARTCTL_BINARY", TORWARTCTL_BINARY_DEFAULT);
   config::Config config_;
   Topology topology_;
   LabContext ctx_;
@@ -271,7 +282,13 @@ TEST_F(VpnE2eTest, IkeThroughTheExceptionPathInstallsTheSasInTheFastPath) {
       run_command({"swanctl", "--terminate", "--ike", "kdn", "--timeout", "10", "--uri", box_.vici()},
                   milliseconds(20000));
   EXPECT_TRUE(terminated.ok()) << terminated.output;
-  EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 0U);
+  // charon removes the CHILD_SAs as it destroys the IKE_SA, just after swanctl has its answer.
+  size_t left = 2;
+  for (auto deadline = Clock::now() + seconds(5); Clock::now() < deadline && left > 0;) {
+    left = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
+    if (left > 0) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(left, 0U);
 }
 
 // Traffic through the tunnel: the box's charon runs the configuration's swanctl.conf (reqid per tunnel), the
@@ -312,6 +329,61 @@ TEST_F(VpnE2eTest, TheLanReachesThePeersNetworkThroughTheTunnel) {
   for (const auto& sa : fastpath(control_protocol::command::kIpsecSas)["sas"]) {
     EXPECT_GT(sa["packets"].get<uint64_t>(), 100U) << sa.dump();
   }
+}
+
+// torwartd runs charon from the current version: with the tunnel in version 1 it starts charon with the
+// plugin and loads the tunnel, and the peer's traffic crosses; a commit without the tunnel stops charon,
+// whose SAs leave the fast path.
+TEST_F(VpnE2eTest, TorwartdRunsCharonFromTheCurrentVersion) {
+  start_peer();
+  ASSERT_FALSE(HasFailure());
+  const MirrorDaemon daemon{torwartd_binary_, work_dir_,          config_path_,
+                            control_socket(), work_dir_ + "/eve", ""};
+  torwartd_ = topology_.appliance->start(daemon.argv(), work_dir_ + "/torwartd.log");
+  CommandResult initiated;
+  for (auto deadline = Clock::now() + seconds(30); Clock::now() < deadline;) {
+    initiated =
+        run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "5", "--uri", peer_.vici()},
+                    milliseconds(10000));
+    if (initiated.ok()) break;
+    std::this_thread::sleep_for(milliseconds(500));
+  }
+  ASSERT_TRUE(initiated.ok()) << initiated.output << "\ntorwartd:\n"
+                              << read_file(work_dir_ + "/torwartd.log") << "\nbox's charon:\n"
+                              << read_file(work_dir_ + "/vpn/charon.log");
+  const CommandResult ping =
+      ctx_.run(*topology_.lan, {"ping", "-c", "3", "-i", "0.2", "-W", "2", "-n", "10.99.0.1"}, seconds(15));
+  EXPECT_TRUE(ping.ok()) << ping.output;
+  const CommandResult status =
+      run_command({torwartctl_, "-S", daemon.socket(), "--json", "status"}, milliseconds(10000));
+  ASSERT_TRUE(status.ok()) << status.output;
+  const json vpn = json::parse(status.output)["vpn"];
+  EXPECT_EQ(vpn["charon"]["running"], true) << vpn.dump();
+  EXPECT_EQ(vpn["loaded_from_version"], 1) << vpn.dump();
+  EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 2U);
+
+  // Version 2 has no tunnel (and no rules for its zone): charon goes, and its SAs with it.
+  std::string v2 = config_text_.substr(0, config_text_.find("vpn:\n"));
+  for (const char* rule : {"lan-to-kdn-site", "kdn-site-to-lan"}) {
+    const size_t at = v2.find(std::string("    - {name: ") + rule);
+    ASSERT_NE(at, std::string::npos);
+    v2.erase(at, v2.find('\n', at) + 1 - at);
+  }
+  const std::string v2_path = work_dir_ + "/v2.yaml";
+  std::ofstream(v2_path) << v2;
+  const CommandResult committed =
+      run_command({torwartctl_, "-S", daemon.socket(), "config", "commit", v2_path}, milliseconds(20000));
+  ASSERT_TRUE(committed.ok()) << committed.output;
+  size_t left = 2;
+  for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline && left > 0;) {
+    std::this_thread::sleep_for(milliseconds(300));
+    left = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
+  }
+  EXPECT_EQ(left, 0U) << read_file(work_dir_ + "/torwartd.log");
+  const json after =
+      json::parse(run_command({torwartctl_, "-S", daemon.socket(), "--json", "status"}, milliseconds(10000))
+                      .output)["vpn"];
+  EXPECT_EQ(after["charon"]["running"], false) << after.dump();
 }
 
 TEST_F(VpnE2eTest, AWrongPreSharedKeyInstallsNothing) {
