@@ -295,5 +295,58 @@ TEST_F(EspPipeline, TransitEspAndIkeAreNotTheTunnelsBusiness) {
   EXPECT_EQ(drops(kInet, DropReason::kLocalUnhandled), 1u) << "no kernel twin in this test";
 }
 
+// Two workers: a flow's decrypted packets go to the worker that owns the inner flow, which runs them on from
+// the tunnel's interface (ingress and esp_in leave them alone there).
+class TwoWorkers final : public FlowSteering {
+ public:
+  unsigned owner(uint32_t flow_hash) const override { return flow_hash % 2; }
+  unsigned worker_count() const override { return 2; }
+  uint16_t hand_off(unsigned worker, rte_mbuf** packets, uint16_t count) override {
+    EXPECT_EQ(worker, 1u);
+    for (uint16_t i = 0; i < count; ++i) handed.push_back(packets[i]);
+    return count;
+  }
+  std::vector<rte_mbuf*> handed;
+};
+
+TEST_F(EspPipeline, DecryptedPacketsGoToTheWorkerOfTheirInnerFlow) {
+  install_tunnel();
+  TwoWorkers steering;
+  ctx->steering = &steering;
+  std::vector<Bytes> frames;
+  size_t for_worker_one = 0;
+  for (uint16_t port = 5000; port < 5016; ++port) {
+    const Bytes inner = datagram("10.99.0.5", "192.168.10.10", test::Udp{port, 40000, Bytes(30, 7)});
+    PacketMeta meta{};
+    ASSERT_EQ(parse_frame(lan_frame(inner).data(), static_cast<uint32_t>(inner.size() + 14), meta, {}),
+              DropReason::kNone);
+    if (meta.flow_hash % 2 == 1) ++for_worker_one;
+    frames.push_back(from_peer(inner));
+  }
+  ASSERT_GT(for_worker_one, 0u);
+  ASSERT_LT(for_worker_one, frames.size());
+  run(kInet, frames);
+  ctx->steering = nullptr;
+  EXPECT_EQ(sent_on(kLan).size(), frames.size() - for_worker_one);
+  ASSERT_EQ(steering.handed.size(), for_worker_one);
+  EXPECT_EQ(ctx->counters.esp_handed_off, for_worker_one);
+
+  CapturingTransmitter other_tx;
+  CapturingPuntSink other_punt;
+  EveRing other_eve{64};
+  WorkerContext other(1, pool(), neighbours, other_tx, other_punt, other_eve);
+  other.snapshot = snapshot.get();
+  other.now_ns = now_ns;
+  Burst burst;
+  for (rte_mbuf* m : steering.handed) {
+    EXPECT_TRUE(meta_of(m).decapsulated);
+    EXPECT_EQ(meta_of(m).in_iface, snapshot->tunnels()[0].iface);
+    burst.pkts[burst.count++] = m;
+  }
+  pipeline_process(other, burst);
+  ASSERT_EQ(other_tx.sent[kLan].size(), for_worker_one) << "forwarded into the LAN by the flow's worker";
+  EXPECT_EQ(mac_at(other_tx.sent[kLan][0], 0), kLanClientMac);
+}
+
 }  // namespace
 }  // namespace torwart::dataplane
