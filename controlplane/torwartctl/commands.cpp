@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -262,6 +263,59 @@ int cmd_flows(const Options& o, unsigned limit) {
   int code = kExitOk;
   return print_or_json(o, ask(o, {{"command", "flows"}, {"limit", limit}}, &code), code,
                        [](const json& listing) { control_protocol::print_flow_listing(std::cout, listing); });
+}
+
+int cmd_vpn_status(const Options& o) {
+  int code = kExitOk;
+  const std::optional<json> status = ask(o, {{"command", "status"}}, &code);
+  // The `vpn` part of torwartd's status (--json prints it as it is).
+  std::optional<json> vpn;
+  if (status) vpn = status->value("vpn", json::object());
+  return print_or_json(o, vpn, code, [](const json& v) {
+    if (v.empty()) {
+      std::cout << "torwartd runs no VPN supervision\n";
+      return;
+    }
+    std::cout << "tunnels           ";
+    if (!v["tunnels_configured"].get<bool>()) {
+      std::cout << "none in the current version\n";
+    } else {
+      for (const auto& t : v["tunnels"]) std::cout << t["name"].get<std::string>() << " ";
+      std::cout << "(loaded into charon from version " << v["loaded_from_version"] << ")\n";
+    }
+    const json& charon = v["charon"];
+    std::cout << "charon            "
+              << (charon["running"].get<bool>() ? "running, pid " + charon["pid"].dump()
+                                                : std::string("not running"))
+              << " (" << charon["starts"] << " starts" << (charon["adopted"].get<bool>() ? ", adopted" : "")
+              << ")\n";
+    if (!v["last_problem"].get<std::string>().empty())
+      std::cout << "last problem      " << v["last_problem"].get<std::string>() << "\n";
+    if (v.contains("sas_error"))
+      std::cout << "fast path         " << v["sas_error"].get<std::string>() << "\n";
+    if (v["sas"].empty()) return;
+    std::cout << "\n"
+              << std::left << std::setw(16) << "TUNNEL" << std::setw(5) << "DIR" << std::setw(11) << "SPI"
+              << std::setw(18) << "PEER" << std::setw(13) << "CIPHER" << std::right << std::setw(12)
+              << "PACKETS" << std::setw(14) << "BYTES" << std::setw(10) << "IDLE S" << std::setw(9) << "DROPS"
+              << "\n";
+    for (const auto& sa : v["sas"]) {
+      const bool in = sa["direction"] == "in";
+      uint64_t drops = 0;
+      for (const auto& [reason, n] : sa["drops"].items()) drops += n.get<uint64_t>();
+      char spi[16];
+      std::snprintf(spi, sizeof spi, "%08x", sa["spi"].get<uint32_t>());
+      const int64_t idle = sa["idle_ms"].get<int64_t>();
+      std::cout << std::left << std::setw(16)
+                << (sa["tunnel"].get<std::string>().empty() ? "?" : sa["tunnel"].get<std::string>())
+                << std::setw(5) << sa["direction"].get<std::string>() << std::setw(11) << spi << std::setw(18)
+                << (in ? sa["source"] : sa["destination"])["address"].get<std::string>() << std::setw(13)
+                << sa["cipher"].get<std::string>() << std::right << std::setw(12) << sa["packets"]
+                << std::setw(14) << sa["bytes"] << std::setw(10)
+                << (idle < 0 ? std::string("-") : std::to_string(idle / 1000)) << std::setw(9) << drops
+                << "\n";
+    }
+  });
 }
 
 int cmd_stats(const Options& o) {

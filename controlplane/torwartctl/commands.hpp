@@ -22,6 +22,7 @@ struct Options {
 
 int cmd_status(const Options& o);
 int cmd_stats(const Options& o);
+int cmd_vpn_status(const Options& o);
 int cmd_flows(const Options& o, unsigned limit);
 int cmd_show(const Options& o, std::optional<unsigned long long> version);
 int cmd_validate(const Options& o, const std::string& file);

@@ -94,6 +94,19 @@ int main(int argc, char** argv) {
       "repair --help`); \"audit integrity\" appears when the audit log was found cut or broken at start.");
   status->callback([&] { exit_code = cmd_status(o); });
 
+  auto* vpn =
+      app.add_subcommand("vpn", "The VPN tunnels: charon as torwartd runs it, the SAs in the fast path.");
+  vpn->require_subcommand(1);
+  auto* vpn_status = vpn->add_subcommand("status",
+                                         "Tunnels of the current version, charon's state, each SA with its "
+                                         "packets, bytes, idle time and drops.");
+  with_footer(
+      vpn_status,
+      "The SAs are those charon installed in the fast path (its torwart plugin); DIR in: from the peer,\n"
+      "PEER its address; IDLE S: seconds since the SA last carried a packet; DROPS: the SA's packets\n"
+      "dropped (replayed, failed authentication, ...; by reason with --json).");
+  vpn_status->callback([&] { exit_code = cmd_vpn_status(o); });
+
   auto* stats = app.add_subcommand("stats", "The fast path's counters (`torwart stats`, through torwartd).");
   stats->callback([&] { exit_code = cmd_stats(o); });
 

@@ -30,6 +30,8 @@
 #include "controlplane/torwartd/server.hpp"
 #include "controlplane/torwartd/service.hpp"
 #include "controlplane/vpn/charon_supervisor.hpp"
+#include "dataplane/control_protocol/client.hpp"
+#include "dataplane/control_protocol/control_protocol.hpp"
 #include "platform/build_info/build_info.hpp"
 #include "rules/config/load.hpp"
 
@@ -329,7 +331,24 @@ int main(int argc, char** argv) {
     // that ended).
     charon_options.fastpath_socket = fastpath_socket;
     torwart::controlplane::vpn::CharonSupervisor charon(charon_options);
-    service.add_status_report("vpn", [&charon] { return charon.status(); });
+    // With the SAs the fast path holds (charon's plugin installed them), each named by its tunnel.
+    service.add_status_report("vpn", [&charon, &fastpath_socket] {
+      nlohmann::json report = charon.status();
+      report["sas"] = nlohmann::json::array();
+      if (!report["tunnels_configured"].get<bool>()) return report;
+      namespace protocol = torwart::control_protocol;
+      try {
+        const nlohmann::json reply = protocol::fastpath_request(
+            fastpath_socket, protocol::make_request(protocol::command::kIpsecSas), std::chrono::seconds(2));
+        nlohmann::json sas =
+            reply.value("result", nlohmann::json::object()).value("sas", nlohmann::json::array());
+        for (auto& sa : sas) sa["tunnel"] = charon.tunnel_of(sa.value("reqid", 0u));
+        report["sas"] = sas;
+      } catch (const std::exception& e) {
+        report["sas_error"] = e.what();
+      }
+      return report;
+    });
     boost::asio::steady_timer charon_timer(io);
     uint64_t charon_version = 0;
     std::string charon_text;

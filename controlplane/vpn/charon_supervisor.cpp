@@ -137,6 +137,8 @@ void CharonSupervisor::follow(uint64_t version, const std::string& text) {
       } else {
         const config::Config& config = std::get<config::Config>(loaded);
         wanted_ = !config.vpn.tunnels.empty();
+        tunnels_.clear();
+        for (const auto& t : config.vpn.tunnels) tunnels_.push_back({t.name, t.reqid(false), t.reqid(true)});
         if (wanted_) {
           SwanctlResult generated = swanctl_config(config);
           if (!generated.ok()) {
@@ -257,8 +259,20 @@ bool CharonSupervisor::load() {
   return true;
 }
 
+std::string CharonSupervisor::tunnel_of(uint32_t reqid) const {
+  for (const TunnelIds& t : tunnels_) {
+    if (t.reqid_v4 == reqid) return t.name;
+    if (t.reqid_v6 == reqid) return t.name + " (IPv6)";
+  }
+  return {};
+}
+
 nlohmann::json CharonSupervisor::status() const {
+  nlohmann::json tunnels = nlohmann::json::array();
+  for (const TunnelIds& t : tunnels_)
+    tunnels.push_back({{"name", t.name}, {"reqid_ipv4", t.reqid_v4}, {"reqid_ipv6", t.reqid_v6}});
   return {{"tunnels_configured", wanted_},
+          {"tunnels", tunnels},
           {"charon", {{"running", pid_ != 0}, {"pid", pid_}, {"starts", starts_}, {"adopted", adopted_}}},
           {"loaded_from_version", loaded_version_},
           {"directory", options_.directory.string()},

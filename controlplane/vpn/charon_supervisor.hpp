@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,8 +36,11 @@ class CharonSupervisor {
 
   // Called with the current version (0: none) and its text, on every change and periodically.
   void follow(uint64_t version, const std::string& text);
-  // charon's state, the version whose tunnels are loaded, and the last problem.
+  // charon's state, the version whose tunnels are loaded, the last problem, and the tunnels with their
+  // reqids (`tunnels`).
   nlohmann::json status() const;
+  // The tunnel whose CHILD_SA has `reqid`, as "<name>" or "<name> (IPv6)"; empty when none.
+  std::string tunnel_of(uint32_t reqid) const;
 
   // charon's strongswan.conf for these options (written at each start).
   std::string strongswan_conf() const;
@@ -49,10 +53,16 @@ class CharonSupervisor {
   std::string vici_uri() const { return "unix://" + (options_.directory / "vici").string(); }
 
   CharonOptions options_;
-  uint64_t followed_ = 0;      // the version whose text was read
-  bool wanted_ = false;        // that version has tunnels
-  SwanctlConfig swanctl_;      // and their swanctl.conf
-  bool load_pending_ = false;  // swanctl_ not yet loaded into the running charon
+  uint64_t followed_ = 0;  // the version whose text was read
+  bool wanted_ = false;    // that version has tunnels
+  SwanctlConfig swanctl_;  // and their swanctl.conf
+  struct TunnelIds {
+    std::string name;
+    uint32_t reqid_v4;
+    uint32_t reqid_v6;
+  };
+  std::vector<TunnelIds> tunnels_;  // of that version
+  bool load_pending_ = false;       // swanctl_ not yet loaded into the running charon
   uint64_t loaded_version_ = 0;
   pid_t pid_ = 0;
   bool adopted_ = false;  // started by an earlier torwartd: not our child

@@ -20,6 +20,7 @@
 #include "dataplane/lab/lab_dhcp_checks.hpp"
 #include "dataplane/lab/lab_management_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "dataplane/lab/lab_vpn_checks.hpp"
 #include "dataplane/lab/uplink_dhcp.hpp"
 
 namespace torwart::lab {
@@ -181,7 +182,9 @@ class Lab {
         rows.back().pass && run_checks(record) && !kernel_router()) {
       // Then the provider's view through the management interface; last the DHCP phase, which restarts the
       // appliance on another configuration.
-      if (appliance_alive() && run_management_phase(record) && appliance_alive()) run_dhcp_phase(record);
+      if (appliance_alive() && run_management_phase(record) && appliance_alive() && run_vpn_phase(record) &&
+          appliance_alive())
+        run_dhcp_phase(record);
     }
     if (!appliance_alive()) {
       rows.push_back({"appliance-alive", "-", "still running after the checks", "exited", false});
@@ -272,6 +275,21 @@ class Lab {
     } catch (const std::exception& e) {
       return record(CheckResult{"management-filter", "-", "the management phase runs",
                                 std::string("error: ") + e.what(), false});
+    }
+  }
+
+  // vpn-tunnel-up, vpn-lan-to-site and vpn-rekey-no-loss: a strongSwan peer on the Internet router, torwartd
+  // running charon from a version with a tunnel to it. False when it stopped at a failure.
+  template <typename Record>
+  bool run_vpn_phase(Record& record) {
+    try {
+      VpnRows vpn(ctx_, running_config_->text(), config_.dataplane.control_socket, options_.torwartd_binary);
+      if (!record(vpn.check_tunnel_up())) return false;
+      if (!record(vpn.check_site_transfer())) return false;
+      return record(vpn.check_rekey());
+    } catch (const std::exception& e) {
+      return record(
+          CheckResult{"vpn-tunnel-up", "-", "the VPN phase runs", std::string("error: ") + e.what(), false});
     }
   }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "dataplane/lab/cleanup.hpp"
 #include "dataplane/lab/lab_checks.hpp"
 #include "dataplane/lab/lab_topology.hpp"
+#include "dataplane/lab/strongswan.hpp"
 #include "dataplane/lab/uplink_dhcp.hpp"
 #include "tests/e2e/e2e_support.hpp"
 
@@ -37,31 +39,15 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kCharon[] = "/usr/lib/ipsec/charon";
 constexpr char kPsk[] = "0sdGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzLCBub3QgbW9yZSE=";
 // The same key as the box's psk_file holds it (the configuration never carries the key itself).
 constexpr char kPskText[] = "this is a test key of 32 bytes, not more!";
-
-// The plugins both charons load; the box adds torwart (first, so it takes the kernel-ipsec role), the peer
-// kernel-libipsec (user-space ESP: this kernel has no XFRM ESP).
-constexpr char kCommonPlugins[] =
-    "random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey gcm aes sha2 hmac kdf "
-    "kernel-netlink socket-default vici";
-
-// One charon with its own /run (it hard-codes /var/run/charon.pid), configuration and vici socket.
-struct CharonInstance {
-  std::string dir;
-  BackgroundProcess process;
-
-  std::string vici() const { return "unix://" + dir + "/vici"; }
-  std::string log() const { return dir + "/charon.log"; }
-};
 
 class VpnE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(geteuid(), 0u) << "end-to-end tests need root (network namespaces); run them as root";
-    ASSERT_EQ(access(kCharon, X_OK), 0) << "strongSwan's charon (strongswan-charon) is not installed";
+    ASSERT_EQ(access(kCharonProgram, X_OK), 0) << "strongSwan's charon (strongswan-charon) is not installed";
     ASSERT_EQ(access(plugin_.c_str(), R_OK), 0) << plugin_;
     ASSERT_FALSE(find_program("swanctl").empty());
     install_cleanup_handlers();
@@ -132,80 +118,41 @@ class VpnE2eTest : public ::testing::Test {
 
   std::string control_socket() const { return work_dir_ + "/control.sock"; }
 
-  // Writes strongswan.conf and swanctl.conf into a directory of its own and starts charon in `ns`.
-  CharonInstance start_charon(const Namespace& ns, const std::string& name, const std::string& plugins,
-                              const std::string& extra_settings, const std::string& swanctl_conf,
-                              const std::string& preload, bool install_routes = false) {
-    CharonInstance charon;
-    charon.dir = work_dir_ + "/" + name;
-    fs::create_directories(charon.dir + "/run");
-    std::ofstream(charon.dir + "/strongswan.conf")
-        << "charon {\n  load = " << plugins << "\n  install_routes = " << (install_routes ? "yes" : "no")
-        << "\n  install_virtual_ip = no\n"
-        << "  retransmit_tries = 3\n  retransmit_timeout = 1.0\n"
-        << "  plugins {\n    vici { socket = " << charon.vici() << " }\n"
-        << extra_settings << "  }\n"
-        << "  filelog {\n    log { path = " << charon.log()
-        << "\n      default = 1\n      flush_line = yes\n      knl = 2\n"
-        << "      ike = 2\n    }\n  }\n}\n";
-    std::ofstream(charon.dir + "/swanctl.conf") << swanctl_conf;
-    const std::string command = "mount --bind " + charon.dir +
-                                "/run /run && exec env STRONGSWAN_CONF=" + charon.dir + "/strongswan.conf " +
-                                (preload.empty() ? std::string() : "LD_PRELOAD=" + preload + " ") + kCharon;
-    charon.process = ns.start({"unshare", "-m", "sh", "-c", command}, charon.dir + "/stdout.log");
-    for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline;) {
-      if (fs::exists(charon.dir + "/vici")) break;
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    const CommandResult loaded = run_command({"swanctl", "--load-all", "--noprompt", "--file",
-                                              charon.dir + "/swanctl.conf", "--uri", charon.vici()},
-                                             milliseconds(15000));
-    EXPECT_TRUE(loaded.ok()) << name << ": " << loaded.output << "\n" << read_file(charon.log());
+  // charon in `ns` from work_dir/NAME; a failure to start or load fails the test.
+  CharonInstance start_charon(const Namespace& ns, const std::string& name, const CharonSettings& settings) {
+    std::string problem;
+    CharonInstance charon = lab::start_charon(ns, work_dir_ + "/" + name, settings, problem);
+    EXPECT_TRUE(problem.empty()) << problem << "\n" << read_file(charon.log());
     return charon;
-  }
-
-  static std::string connection(const std::string& local, const std::string& remote,
-                                const std::string& local_id, const std::string& remote_id,
-                                const std::string& local_ts, const std::string& remote_ts,
-                                const std::string& psk) {
-    return "connections {\n  kdn {\n    version = 2\n    local_addrs = " + local +
-           "\n    remote_addrs = " + remote +
-           "\n    proposals = aes256gcm16-prfsha384-ecp384\n    dpd_delay = 5s\n"
-           "    local { auth = psk\n      id = " +
-           local_id + " }\n    remote { auth = psk\n      id = " + remote_id +
-           " }\n    children {\n      kdn {\n        local_ts = " + local_ts +
-           "\n        remote_ts = " + remote_ts +
-           "\n        esp_proposals = aes256gcm16-ecp384\n        replay_window = 1024\n"
-           "        rekey_time = 1h\n      }\n    }\n  }\n}\n"
-           "secrets {\n  ike-kdn {\n    id-box = box.rathaus.example\n    id-peer = kdn.example\n    secret "
-           "= " +
-           psk + "\n  }\n}\n";
   }
 
   // The peer routes the box's networks into its TUN device (kernel-libipsec): install_routes.
   void start_peer() {
-    peer_ = start_charon(*topology_.inet, "peer", std::string("kernel-libipsec ") + kCommonPlugins,
-                         "    kernel-libipsec { allow_peer_ts = yes }\n",
-                         connection("203.0.113.1", "203.0.113.2", "kdn.example", "box.rathaus.example",
-                                    "10.99.0.0/24", "192.168.10.0/24", kPsk),
-                         "", true);
+    peer_ = start_charon(
+        *topology_.inet, "peer",
+        {std::string("kernel-libipsec ") + kCharonPlugins, "    kernel-libipsec { allow_peer_ts = yes }\n",
+         psk_connection("203.0.113.1", "203.0.113.2", "kdn.example", "box.rathaus.example", "10.99.0.0/24",
+                        "192.168.10.0/24", kPsk),
+         "", true});
   }
 
   // The box's charon on the swanctl.conf torwartd writes from the configuration's vpn section.
   void start_box_from_configuration() {
     const controlplane::vpn::SwanctlResult generated = controlplane::vpn::swanctl_config(config_);
     ASSERT_TRUE(generated.ok()) << generated.error;
-    box_ =
-        start_charon(*topology_.appliance, "box", std::string("torwart ") + kCommonPlugins,
-                     "    torwart { socket = " + control_socket() + " }\n", generated.config.text, plugin_);
+    box_ = start_charon(
+        *topology_.appliance, "box",
+        {std::string("torwart ") + kCharonPlugins, "    torwart { socket = " + control_socket() + " }\n",
+         generated.config.text, plugin_, false});
   }
 
   void start_box(const std::string& psk) {
-    box_ = start_charon(*topology_.appliance, "box", std::string("torwart ") + kCommonPlugins,
-                        "    torwart { socket = " + control_socket() + " }\n",
-                        connection("203.0.113.2", "203.0.113.1", "box.rathaus.example", "kdn.example",
-                                   "192.168.10.0/24", "10.99.0.0/24", psk),
-                        plugin_);
+    box_ = start_charon(
+        *topology_.appliance, "box",
+        {std::string("torwart ") + kCharonPlugins, "    torwart { socket = " + control_socket() + " }\n",
+         psk_connection("203.0.113.2", "203.0.113.1", "box.rathaus.example", "kdn.example", "192.168.10.0/24",
+                        "10.99.0.0/24", psk),
+         plugin_, false});
   }
 
   CommandResult initiate() {
@@ -361,6 +308,15 @@ TEST_F(VpnE2eTest, TorwartdRunsCharonFromTheCurrentVersion) {
   EXPECT_EQ(vpn["charon"]["running"], true) << vpn.dump();
   EXPECT_EQ(vpn["loaded_from_version"], 1) << vpn.dump();
   EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 2U);
+  // torwartctl vpn status names both SAs by their tunnel.
+  ASSERT_EQ(vpn["sas"].size(), 2U) << vpn.dump();
+  for (const auto& sa : vpn["sas"]) EXPECT_EQ(sa["tunnel"], "kdn") << sa.dump();
+  const CommandResult table =
+      run_command({torwartctl_, "-S", daemon.socket(), "vpn", "status"}, milliseconds(10000));
+  ASSERT_TRUE(table.ok()) << table.output;
+  EXPECT_NE(table.output.find("charon            running"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("kdn             in   "), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("kdn             out  "), std::string::npos) << table.output;
 
   // Version 2 has no tunnel (and no rules for its zone): charon goes, and its SAs with it.
   std::string v2 = config_text_.substr(0, config_text_.find("vpn:\n"));
@@ -384,6 +340,43 @@ TEST_F(VpnE2eTest, TorwartdRunsCharonFromTheCurrentVersion) {
       json::parse(run_command({torwartctl_, "-S", daemon.socket(), "--json", "status"}, milliseconds(10000))
                       .output)["vpn"];
   EXPECT_EQ(after["charon"]["running"], false) << after.dump();
+}
+
+// Make-before-break (RFC 7296 2.8): both ends rekey the CHILD_SA while a ping runs every 20 ms through the
+// tunnel; not one echo may be lost, and the traffic ends up on the new SAs.
+TEST_F(VpnE2eTest, RekeyingUnderTrafficLosesNoPacket) {
+  start_peer();
+  start_box_from_configuration();
+  ASSERT_FALSE(HasFailure());
+  const CommandResult initiated =
+      run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", peer_.vici()},
+                  milliseconds(30000));
+  ASSERT_TRUE(initiated.ok()) << initiated.output;
+  std::set<uint32_t> first_spis;
+  for (const auto& sa : fastpath(control_protocol::command::kIpsecSas)["sas"])
+    first_spis.insert(sa["spi"].get<uint32_t>());
+  BackgroundProcess ping = topology_.lan->start(
+      {"ping", "-c", "250", "-i", "0.02", "-W", "2", "-n", "10.99.0.1"}, work_dir_ + "/ping.log");
+  std::this_thread::sleep_for(milliseconds(1000));
+  const CommandResult box_rekey =
+      run_command({"swanctl", "--rekey", "--child", "kdn", "--uri", box_.vici()}, milliseconds(15000));
+  EXPECT_TRUE(box_rekey.ok()) << box_rekey.output;
+  std::this_thread::sleep_for(milliseconds(1500));
+  const CommandResult peer_rekey =
+      run_command({"swanctl", "--rekey", "--child", "kdn", "--uri", peer_.vici()}, milliseconds(15000));
+  EXPECT_TRUE(peer_rekey.ok()) << peer_rekey.output;
+  for (auto deadline = Clock::now() + seconds(20); Clock::now() < deadline && ping.running();)
+    std::this_thread::sleep_for(milliseconds(100));
+  ping.stop();
+  const std::string said = read_file(work_dir_ + "/ping.log");
+  EXPECT_NE(said.find("250 packets transmitted, 250 received"), std::string::npos) << said << "\nbox:\n"
+                                                                                   << read_file(box_.log());
+  // Two rekeys later, the fast path holds other SAs than the first pair, and they carried traffic.
+  const json sas = fastpath(control_protocol::command::kIpsecSas)["sas"];
+  ASSERT_GE(sas.size(), 2U) << sas.dump();
+  for (const auto& sa : sas) {
+    EXPECT_FALSE(first_spis.contains(sa["spi"].get<uint32_t>())) << sa.dump();
+  }
 }
 
 TEST_F(VpnE2eTest, AWrongPreSharedKeyInstallsNothing) {
