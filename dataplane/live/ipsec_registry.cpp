@@ -58,11 +58,14 @@ json IpsecRegistry::handle(const std::string& name, const json& request, Clock::
   expire_reservations(now);
   if (name == command::kIpsecSpi) return allocate_spi(request, now);
   if (name == command::kIpsecSaAdd) return add_sa(request, now);
-  if (name == command::kIpsecSaUpdate) return update_sa(request);
+  if (name == command::kIpsecSaUpdate) return update_sa(request, now);
   if (name == command::kIpsecSaQuery) return query_sa(request);
-  if (name == command::kIpsecSaDelete) return delete_sa(request);
+  if (name == command::kIpsecSaDelete) return delete_sa(request, now);
   if (name == command::kIpsecSaFlush) {
-    for (const auto& [key, sa] : sas_) backend_.remove(key.spi, sa.parameters.direction);
+    for (const auto& [key, sa] : sas_) {
+      tell("sa_removed", sa, now);
+      backend_.remove(key.spi, sa.parameters.direction);
+    }
     sas_.clear();
     reserved_spis_.clear();
     return json::object();
@@ -125,11 +128,12 @@ json IpsecRegistry::add_sa(const json& request, Clock::time_point now) {
     throw std::invalid_argument("ipsec_sa_add: " + sa_name(key.spi, key.destination) + ": " + refused);
   }
   reserved_spis_.erase(parameters.spi);
-  sas_.emplace(key, Sa{std::move(parameters), now});
+  const auto added = sas_.emplace(key, Sa{std::move(parameters), now}).first;
+  tell("sa_installed", added->second, now);
   return json::object();
 }
 
-json IpsecRegistry::update_sa(const json& request) {
+json IpsecRegistry::update_sa(const json& request, Clock::time_point now) {
   auto update = control_protocol::read_ipsec_sa_update(request);
   const auto found = sas_.find({update.sa.spi, update.sa.destination});
   if (found == sas_.end()) {
@@ -155,7 +159,9 @@ json IpsecRegistry::update_sa(const json& request) {
   }
   Sa moved = std::move(found->second);
   sas_.erase(found);
-  sas_.emplace(SaKey{moved.parameters.spi, moved.parameters.destination.address}, std::move(moved));
+  const auto placed =
+      sas_.emplace(SaKey{moved.parameters.spi, moved.parameters.destination.address}, std::move(moved)).first;
+  tell("sa_moved", placed->second, now);
   return json::object();
 }
 
@@ -170,13 +176,14 @@ json IpsecRegistry::query_sa(const json& request) const {
   return {{"bytes", usage.bytes}, {"packets", usage.packets}, {"idle_ms", usage.idle_ms}};
 }
 
-json IpsecRegistry::delete_sa(const json& request) {
+json IpsecRegistry::delete_sa(const json& request, Clock::time_point now) {
   const auto reference =
       control_protocol::read_ipsec_sa_reference(request, std::string(command::kIpsecSaDelete));
   const auto found = sas_.find({reference.spi, reference.destination});
   if (found == sas_.end()) {
     throw std::invalid_argument("ipsec_sa_delete: no " + sa_name(reference.spi, reference.destination));
   }
+  tell("sa_removed", found->second, now);  // with its final counters, read before the backend forgets them
   backend_.remove(reference.spi, found->second.parameters.direction);
   sas_.erase(found);
   return json::object();
@@ -227,29 +234,30 @@ json IpsecRegistry::query_policy(const json& request) const {
   return {{"idle_ms", -1}};
 }
 
+json IpsecRegistry::sa_json(const Sa& sa, Clock::time_point now) const {
+  const auto& p = sa.parameters;
+  const auto usage = usage_of(p);
+  return {{"spi", p.spi},
+          {"direction", p.direction == IpsecDirection::kInbound ? "in" : "out"},
+          {"reqid", p.reqid},
+          {"source", endpoint_json(p.source)},
+          {"destination", endpoint_json(p.destination)},
+          {"udp_encapsulation", p.udp_encapsulation},
+          {"cipher", p.key.bytes().size() == 36 ? "aes-gcm-256" : "aes-gcm-128"},
+          {"extended_sequence_numbers", p.extended_sequence_numbers},
+          {"replay_window", p.replay_window},
+          {"installed_s", std::chrono::duration_cast<std::chrono::seconds>(now - sa.installed).count()},
+          {"bytes", usage.bytes},
+          {"packets", usage.packets},
+          {"idle_ms", usage.idle_ms},
+          {"soft_limit_reached", usage.soft_limit_reached},
+          {"hard_limit_reached", usage.hard_limit_reached},
+          {"drops", usage.drops}};
+}
+
 json IpsecRegistry::list(Clock::time_point now) const {
   json sas = json::array();
-  for (const auto& [key, sa] : sas_) {
-    const auto& p = sa.parameters;
-    const auto usage = usage_of(p);
-    sas.push_back(
-        {{"spi", p.spi},
-         {"direction", p.direction == IpsecDirection::kInbound ? "in" : "out"},
-         {"reqid", p.reqid},
-         {"source", endpoint_json(p.source)},
-         {"destination", endpoint_json(p.destination)},
-         {"udp_encapsulation", p.udp_encapsulation},
-         {"cipher", p.key.bytes().size() == 36 ? "aes-gcm-256" : "aes-gcm-128"},
-         {"extended_sequence_numbers", p.extended_sequence_numbers},
-         {"replay_window", p.replay_window},
-         {"installed_s", std::chrono::duration_cast<std::chrono::seconds>(now - sa.installed).count()},
-         {"bytes", usage.bytes},
-         {"packets", usage.packets},
-         {"idle_ms", usage.idle_ms},
-         {"soft_limit_reached", usage.soft_limit_reached},
-         {"hard_limit_reached", usage.hard_limit_reached},
-         {"drops", usage.drops}});
-  }
+  for (const auto& [key, sa] : sas_) sas.push_back(sa_json(sa, now));
   json policies = json::array();
   for (const auto& policy : policies_) {
     json entry{{"reqid", policy.reqid},

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,12 @@ class IpsecRegistry {
   // std::invalid_argument for one that contradicts the registry (an unknown SA, a taken SPI).
   nlohmann::json handle(const std::string& command, const nlohmann::json& request, Clock::time_point now);
 
+  // Told of every SA installed ("sa_installed"), moved to new outer addresses ("sa_moved") and removed
+  // ("sa_removed", with its final counters), with the SA as `ipsec_sas` lists it: the EVE `ipsec` records
+  // of tunnels coming up, being rekeyed and going down.
+  using ChangeListener = std::function<void(std::string_view event, const nlohmann::json& sa)>;
+  void on_change(ChangeListener listener) { listener_ = std::move(listener); }
+
   size_t sa_count() const { return sas_.size(); }
   size_t policy_count() const { return policies_.size(); }
 
@@ -75,9 +82,9 @@ class IpsecRegistry {
 
   nlohmann::json allocate_spi(const nlohmann::json& request, Clock::time_point now);
   nlohmann::json add_sa(const nlohmann::json& request, Clock::time_point now);
-  nlohmann::json update_sa(const nlohmann::json& request);
+  nlohmann::json update_sa(const nlohmann::json& request, Clock::time_point now);
   nlohmann::json query_sa(const nlohmann::json& request) const;
-  nlohmann::json delete_sa(const nlohmann::json& request);
+  nlohmann::json delete_sa(const nlohmann::json& request, Clock::time_point now);
   nlohmann::json add_policy(const nlohmann::json& request);
   nlohmann::json delete_policy(const nlohmann::json& request);
   nlohmann::json query_policy(const nlohmann::json& request) const;
@@ -88,12 +95,17 @@ class IpsecRegistry {
       const control_protocol::IpsecPolicyMessage& policy) const;
 
   IpsecSaBackend::Usage usage_of(const control_protocol::IpsecSaMessage& sa) const;
+  nlohmann::json sa_json(const Sa& sa, Clock::time_point now) const;
+  void tell(std::string_view event, const Sa& sa, Clock::time_point now) const {
+    if (listener_) listener_(event, sa_json(sa, now));
+  }
 
   std::function<uint32_t()> random_;
   IpsecSaBackend& backend_;
   std::map<uint32_t, Clock::time_point> reserved_spis_;  // SPI -> end of its reservation
   std::map<SaKey, Sa> sas_;
   std::vector<control_protocol::IpsecPolicyMessage> policies_;
+  ChangeListener listener_;
 };
 
 }  // namespace torwart::dataplane::live

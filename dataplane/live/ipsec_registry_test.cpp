@@ -181,6 +181,33 @@ TEST_F(IpsecRegistryTest, DeletesAndFlushes) {
   EXPECT_TRUE(backend_.installed.empty());
 }
 
+TEST_F(IpsecRegistryTest, EverySaChangeIsToldWithTheSaAsListed) {
+  std::vector<std::pair<std::string, json>> told;
+  registry_.on_change([&](std::string_view event, const json& entry) { told.emplace_back(event, entry); });
+  call(command::kIpsecSaAdd, sa(0xabcdef, "out"));
+  EXPECT_THROW(call(command::kIpsecSaAdd, sa(0xabcdef, "out")), std::invalid_argument);  // not told
+  call(command::kIpsecSaUpdate, {{"spi", 0xabcdef},
+                                 {"destination", "198.51.100.2"},
+                                 {"new_source", {{"address", "203.0.113.10"}, {"port", 4500}}},
+                                 {"new_destination", {{"address", "198.51.100.77"}, {"port", 4500}}},
+                                 {"udp_encapsulation", true}});
+  call(command::kIpsecSaDelete, {{"spi", 0xabcdef}, {"destination", "198.51.100.77"}});
+  call(command::kIpsecSaAdd, sa(0x123456, "out"));
+  call(command::kIpsecSaFlush);
+  ASSERT_EQ(told.size(), 5U);
+  EXPECT_EQ(told[0].first, "sa_installed");
+  EXPECT_EQ(told[0].second["spi"], 0xabcdef);
+  EXPECT_EQ(told[0].second["reqid"], 1);
+  EXPECT_EQ(told[1].first, "sa_moved");
+  EXPECT_EQ(told[1].second["destination"]["address"], "198.51.100.77");
+  EXPECT_EQ(told[2].first, "sa_removed");
+  EXPECT_EQ(told[2].second["packets"], 7) << "the final counters, read before the SA goes";
+  EXPECT_EQ(told[3].first, "sa_installed");
+  EXPECT_EQ(told[4].first, "sa_removed");
+  EXPECT_EQ(told[4].second["spi"], 0x123456);
+  for (const auto& [event, entry] : told) EXPECT_EQ(entry.dump().find("aaaa"), std::string::npos);
+}
+
 TEST_F(IpsecRegistryTest, PoliciesAreReplacedByTheirSelectorsAndDeleted) {
   json policy{{"reqid", 1},
               {"direction", "out"},

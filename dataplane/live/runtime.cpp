@@ -13,6 +13,7 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <utility>
 
 #include <rte_eal.h>
@@ -146,6 +147,8 @@ class Appliance {
           return value;
         },
         *ipsec_backend_);
+    ipsec_->on_change(
+        [this](std::string_view event, const nlohmann::json& sa) { write_ipsec_record(event, sa); });
     shared_.punt_ring = rte_ring_create("torwart_punt", kPuntRingSize, SOCKET_ID_ANY, RING_F_SC_DEQ);
     if (shared_.punt_ring == nullptr) throw std::runtime_error("cannot create the slow-path ring");
     for (unsigned from = 0; from < workers; ++from) {
@@ -477,6 +480,31 @@ class Appliance {
     }
   }
 
+  // EVE `ipsec`: an SA charon installed, moved or removed, named by its tunnel (a tunnel coming up, rekeyed,
+  // going down). Rare: flushed at once, so that the provider's SIEM sees a tunnel go down when it does.
+  void write_ipsec_record(std::string_view event, const nlohmann::json& sa) {
+    if (!eve_) return;
+    char timestamp[40];
+    const size_t length = format_eve_timestamp(timestamp, sizeof timestamp, shared_.clock.now_ns());
+    nlohmann::json details = sa;
+    details["event"] = event;
+    // By the running configuration; a tunnel a reload just took away keeps the name its SAs came up with.
+    const uint32_t reqid = sa.value("reqid", 0u);
+    bool ipv6 = false;
+    if (const Tunnel* tunnel = current_ ? current_->tunnel_of_reqid(reqid, ipv6) : nullptr)
+      tunnel_of_reqid_[reqid] = {tunnel->name, ipv6 ? "ipv6" : "ipv4"};
+    if (const auto known = tunnel_of_reqid_.find(reqid); known != tunnel_of_reqid_.end()) {
+      details["tunnel"] = known->second.first;
+      details["inner_family"] = known->second.second;
+    } else {
+      details["tunnel"] = nullptr;
+    }
+    eve_->write(nlohmann::json{
+        {"timestamp", std::string(timestamp, length)}, {"event_type", "ipsec"}, {"ipsec", details}}
+                    .dump());
+    eve_->flush();
+  }
+
   // Up to `limit` connections per worker, copied by each worker between two bursts (flow_dump.hpp).
   nlohmann::json flows(const nlohmann::json& request) {
     uint32_t limit = 100;
@@ -766,6 +794,7 @@ class Appliance {
   std::unique_ptr<Snapshot> current_;
   std::unique_ptr<SignatureLoader> signatures_;
   std::unique_ptr<EveSpool> eve_;
+  std::map<uint32_t, std::pair<std::string, std::string>> tunnel_of_reqid_;  // reqid -> tunnel, inner family
   std::vector<std::unique_ptr<FlowDumpMailbox>> flow_dumps_;
   // charon's SAs (through its torwart plugin): the backend holds their crypto state, the registry charon's
   // view of them; both made once the workers' RCU exists.

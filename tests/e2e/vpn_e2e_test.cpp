@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -340,6 +341,19 @@ TEST_F(VpnE2eTest, TorwartdRunsCharonFromTheCurrentVersion) {
       json::parse(run_command({torwartctl_, "-S", daemon.socket(), "--json", "status"}, milliseconds(10000))
                       .output)["vpn"];
   EXPECT_EQ(after["charon"]["running"], false) << after.dump();
+  // The EVE spool tells the tunnel's story: both SAs of kdn installed, then removed with their counters.
+  std::map<std::string, int> events;
+  for (const auto& file : fs::recursive_directory_iterator(work_dir_ + "/eve")) {
+    if (!file.is_regular_file()) continue;
+    std::ifstream in(file.path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"event_type\":\"ipsec\"") == std::string::npos) continue;
+      const json record = json::parse(line)["ipsec"];
+      if (record["tunnel"] == "kdn") ++events[record["event"].get<std::string>()];
+    }
+  }
+  EXPECT_EQ(events["sa_installed"], 2);
+  EXPECT_EQ(events["sa_removed"], 2);
 }
 
 // Make-before-break (RFC 7296 2.8): both ends rekey the CHILD_SA while a ping runs every 20 ms through the
