@@ -77,7 +77,7 @@ class VpnE2eTest : public ::testing::Test {
         "      auth: {psk_file: " +
         psk_file_ +
         "}\n      local_subnets: [192.168.10.0/24]\n      remote_subnets: [10.99.0.0/24]\n"
-        "      encapsulation: udp\n      start: listen\n";
+        "      encapsulation: udp\n      start: listen\n      dpd_delay: 1s\n";
     config_text_ = text;
     config_path_ = work_dir_ + "/torwart.yaml";
     std::ofstream(config_path_) << text;
@@ -391,6 +391,44 @@ TEST_F(VpnE2eTest, RekeyingUnderTrafficLosesNoPacket) {
   for (const auto& sa : sas) {
     EXPECT_FALSE(first_spis.contains(sa["spi"].get<uint32_t>())) << sa.dump();
   }
+}
+
+// Dead peer detection through the fast path: charon asks the plugin when the inbound SA last carried a
+// packet (ipsec_sa_query), probes the silent peer after dpd_delay (1 s here) and, its retransmissions spent
+// (3, from 1 s), clears the tunnel: the SAs leave the fast path. The peer comes back and initiates again.
+TEST_F(VpnE2eTest, ADeadPeerIsDetectedAndItsSasLeaveTheFastPath) {
+  start_peer();
+  start_box_from_configuration();
+  ASSERT_FALSE(HasFailure());
+  auto initiate_from_peer = [this] {
+    return run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", peer_.vici()},
+                       milliseconds(30000));
+  };
+  ASSERT_TRUE(initiate_from_peer().ok());
+  ASSERT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 2U);
+  // The peer dies without a word (no DELETE).
+  std::ifstream pid_file(peer_.dir + "/run/charon.pid");
+  pid_t pid = 0;
+  ASSERT_TRUE(pid_file >> pid && pid > 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  peer_.stop();
+  const auto killed = Clock::now();
+  size_t left = 2;
+  while (Clock::now() - killed < seconds(40) && left > 0) {
+    std::this_thread::sleep_for(milliseconds(250));
+    left = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - killed).count();
+  ASSERT_EQ(left, 0U) << read_file(box_.log());
+  std::cout << "vpn e2e: dead peer detected and its SAs removed " << took << " ms after it died\n";
+  EXPECT_NE(read_file(box_.log()).find("DPD"), std::string::npos) << "charon probed the peer";
+  // Back again: the tunnel comes up anew.
+  start_peer();
+  ASSERT_TRUE(initiate_from_peer().ok());
+  EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 2U);
+  const CommandResult ping =
+      ctx_.run(*topology_.lan, {"ping", "-c", "2", "-W", "2", "-n", "10.99.0.1"}, seconds(10));
+  EXPECT_TRUE(ping.ok()) << ping.output;
 }
 
 TEST_F(VpnE2eTest, AWrongPreSharedKeyInstallsNothing) {
