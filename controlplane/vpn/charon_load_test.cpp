@@ -76,7 +76,7 @@ vpn:
     - {name: rsa, uplink: inet, peer: 198.51.100.3, local_id: 'C=DE, O=Stadt Example, CN=rsa.stadt.example',
        remote_id: 'fqdn:peer.stadt.example', auth: )" +
                              cert("rsa") + R"(, local_subnets: [192.168.10.0/24],
-       remote_subnets: [10.1.0.0/16], start: on-traffic, encapsulation: udp}
+       remote_subnets: [10.1.0.0/16], start: listen, encapsulation: udp}
     - {name: rz-nord, uplink: inet, peer: '%any', local_id: 'email:vpn@stadt.example', remote_id: 'fqdn:rz.example',
        auth: {psk_file: )" + (dir_ / "rz.psk").string() +
                              R"(}, local_subnets: [192.168.10.0/24, '2001:db8:10::/64'],
@@ -313,7 +313,7 @@ TEST_F(CharonLoad, EveryConnectionAndSecretLoads) {
               HasSubstr("  rz-nord-v6: TUNNEL, rekeying every 14400s or 1073741824 bytes, dpd action is "
                         "none\n    local:  2001:db8:10::/64\n    remote: 2001:db8:99::/48\n"))
       << conns;
-  EXPECT_THAT(conns, HasSubstr("rsa: TUNNEL, rekeying every 14400s, dpd action is trap")) << conns;
+  EXPECT_THAT(conns, HasSubstr("rsa: TUNNEL, rekeying every 14400s, dpd action is none")) << conns;
   EXPECT_THAT(conns, HasSubstr("kdn: TUNNEL, rekeying every 14400s, dpd action is start")) << conns;
   EXPECT_THAT(conns, HasSubstr("every-alg: IKEv2")) << conns;
   EXPECT_THAT(content(dir_ / "certs.out"), HasSubstr("CN=ecdsa.stadt.example"));

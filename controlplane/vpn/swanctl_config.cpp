@@ -69,22 +69,18 @@ const char* start_action(config::VpnStart start) {
   switch (start) {
     case config::VpnStart::kAlways:
       return "start";
-    case config::VpnStart::kOnTraffic:
-      return "trap";
     case config::VpnStart::kListen:
       return "none";
   }
   return "none";
 }
 
-// What charon does when the peer stops answering: bring the tunnel up again (always), wait for traffic
-// (on-traffic), forget it (listen: the peer comes back by itself).
+// What charon does when the peer stops answering: bring the tunnel up again (always), forget it (listen: the
+// peer comes back by itself).
 const char* dpd_action(config::VpnStart start) {
   switch (start) {
     case config::VpnStart::kAlways:
       return "restart";
-    case config::VpnStart::kOnTraffic:
-      return "trap";
     case config::VpnStart::kListen:
       return "clear";
   }

@@ -313,7 +313,7 @@ struct Ids {
 // Every algorithm and key is checked against BSI TR-02102-3 when the configuration is loaded
 // (rules/config/vpn_tr02102.hpp); controlplane/vpn/ turns this into charon's swanctl.conf.
 
-enum class VpnStart { kAlways, kOnTraffic, kListen };
+enum class VpnStart { kAlways, kListen };
 enum class VpnEncapsulation { kAuto, kUdp };  // auto: ESP in UDP only when NAT is detected
 enum class VpnKeyType { kEcdsa, kRsa };       // RSA signs with RSASSA-PSS (TR-02102-3 3.2.5)
 

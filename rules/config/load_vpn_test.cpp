@@ -126,7 +126,7 @@ TEST_F(ConfigVpn, EveryKeyIsRead) {
   const std::string text = config(tunnel(
       ", ike_proposals: [aes128-sha256-prfsha256-modp3072, aes256gcm16-prfsha512-ecp512bp], esp_proposals: "
       "[aes256gcm16-ecp256bp-esn], ike_rekey: 8h, esp_rekey: 30m, esp_life_bytes: 4G, dpd_delay: 30s, "
-      "replay_window: 64, encapsulation: udp, start: on-traffic",
+      "replay_window: 64, encapsulation: udp, start: listen",
       "{psk_file: " + path("kdn.psk") + "}"));
   auto result = load(text);
   ASSERT_TRUE(std::holds_alternative<Config>(result)) << describe(errors_of(text));
@@ -142,7 +142,7 @@ TEST_F(ConfigVpn, EveryKeyIsRead) {
   EXPECT_EQ(t.dpd_delay_s, 30u);
   EXPECT_EQ(t.replay_window, 64u);
   EXPECT_EQ(t.encapsulation, VpnEncapsulation::kUdp);
-  EXPECT_EQ(t.start, VpnStart::kOnTraffic);
+  EXPECT_EQ(t.start, VpnStart::kListen);
 }
 
 TEST_F(ConfigVpn, RsaCertificatesAreMarkedForPss) {
@@ -211,7 +211,8 @@ TEST_F(ConfigVpn, EveryRefusalIsNamedWithItsPlace) {
       {", replay_window: 32", "", "vpn.tunnels[0].replay_window", "outside 64..4096"},
       {", replay_window: 8192", "", "vpn.tunnels[0].replay_window", "outside 64..4096"},
       {", encapsulation: always", "", "vpn.tunnels[0].encapsulation", "not auto"},
-      {", start: now", "", "vpn.tunnels[0].start", "not always, on-traffic or listen"},
+      {", start: now", "", "vpn.tunnels[0].start", "not always or listen"},
+      {", start: on-traffic", "", "vpn.tunnels[0].start", "'on-traffic' is not available yet"},
       {", mtu: 1400", "", "vpn.tunnels[0].mtu", "unknown key"},
       {"", "{psk_file: " + path("short.psk") + "}", "vpn.tunnels[0].auth.psk_file", "at least 32"},
       {"", "{psk_file: " + path("open.psk") + "}", "vpn.tunnels[0].auth.psk_file",
