@@ -43,21 +43,32 @@ bool is_charon(pid_t pid) {
   return name == "charon";
 }
 
-// Runs argv to its end (at most `limit`), its output into `output`; true when it exited with 0.
-bool run(const std::vector<std::string>& args, const fs::path& output, std::chrono::seconds limit,
-         std::string& problem) {
-  std::vector<std::string> copy = args;
+// Starts argv with its stdout and stderr into `output` (O_TRUNC or O_APPEND in `mode`), in a process group
+// of its own: charon outlives torwartd, and a signal to torwartd's group must not reach it. Returns 0 or the
+// error number.
+int spawn(std::vector<std::string> args, const fs::path& output, int mode, pid_t& pid) {
   std::vector<char*> argv;
-  for (auto& a : copy) argv.push_back(a.data());
+  for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | mode, 0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  const int rc = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  posix_spawnattr_destroy(&attributes);
+  return rc;
+}
+
+// Runs argv to its end (at most `limit`), its output into `output`; true when it exited with 0.
+bool run(const std::vector<std::string>& args, const fs::path& output, std::chrono::seconds limit,
+         std::string& problem) {
+  pid_t pid = 0;
+  if (const int rc = spawn(args, output, O_TRUNC, pid); rc != 0) {
     problem = args[0] + ": " + std::strerror(rc);
     return false;
   }
@@ -200,25 +211,10 @@ void CharonSupervisor::start() {
     last_problem_ = e.what();
     return;
   }
-  std::vector<std::string> args = {"/usr/bin/unshare", "-m", "/bin/sh", "-c", command};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir / "charon.out").c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  // charon outlives torwartd: a process group of its own, so that a signal to torwartd's does not reach it.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (rc != 0) {
+  if (const int rc =
+          spawn({"/usr/bin/unshare", "-m", "/bin/sh", "-c", command}, dir / "charon.out", O_APPEND, pid);
+      rc != 0) {
     last_problem_ = std::string("cannot start charon: ") + std::strerror(rc);
     return;
   }

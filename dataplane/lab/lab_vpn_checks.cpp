@@ -72,8 +72,7 @@ VpnRows::VpnRows(const LabContext& ctx, const std::string& running_text, const s
 VpnRows::~VpnRows() {
   daemon_.stop();
   // charon outlives torwartd by design: the lab ends it, and its peer.
-  std::ifstream pid_file(dir_ + "/torwartd/vpn/run/charon.pid");
-  if (pid_t pid = 0; pid_file >> pid && pid > 0) kill(pid, SIGTERM);
+  signal_charon(dir_ + "/torwartd/vpn", SIGTERM);
   peer_.stop();
   if (ctx_.topology && ctx_.topology->inet)
     ctx_.topology->inet->run({"ip", "addr", "del", std::string(kSiteHost) + "/32", "dev", "lo"},
@@ -92,14 +91,7 @@ CheckResult VpnRows::check_tunnel_up() {
     row.observed = problem_;
     return row;
   }
-  CommandResult initiated;
-  for (auto deadline = Clock::now() + seconds(30); Clock::now() < deadline;) {
-    initiated =
-        run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "5", "--uri", peer_.vici()},
-                    milliseconds(10000));
-    if (initiated.ok()) break;
-    std::this_thread::sleep_for(milliseconds(500));
-  }
+  const CommandResult initiated = initiate_child(peer_, "kdn", seconds(30));
   if (!initiated.ok()) {
     row.observed = "no tunnel: " + initiated.output.substr(0, 300) + " (logs in " + dir_ + ")";
     return row;

@@ -1,5 +1,7 @@
 #include "dataplane/lab/strongswan.hpp"
 
+#include <signal.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +41,26 @@ CharonInstance start_charon(const Namespace& ns, const std::string& dir, const C
       std::chrono::milliseconds(15000));
   problem = loaded.ok() ? std::string() : "charon in " + dir + ": " + loaded.output;
   return charon;
+}
+
+CommandResult initiate_child(const CharonInstance& charon, const std::string& child,
+                             std::chrono::seconds within) {
+  CommandResult result;
+  for (auto deadline = std::chrono::steady_clock::now() + within;
+       std::chrono::steady_clock::now() < deadline;) {
+    result =
+        run_command({"swanctl", "--initiate", "--child", child, "--timeout", "5", "--uri", charon.vici()},
+                    std::chrono::milliseconds(10000));
+    if (result.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return result;
+}
+
+bool signal_charon(const std::string& dir, int signal) {
+  std::ifstream pid_file(dir + "/run/charon.pid");
+  pid_t pid = 0;
+  return pid_file >> pid && pid > 0 && kill(pid, signal) == 0;
 }
 
 std::string psk_connection(const std::string& local, const std::string& remote, const std::string& local_id,

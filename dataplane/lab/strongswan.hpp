@@ -3,6 +3,7 @@
 // a box's charon in tests that start it themselves): a directory of its own with strongswan.conf,
 // swanctl.conf, its VICI socket, log and a /run of its own (charon hard-codes /var/run/charon.pid, so two
 // charons on one machine need a mount namespace each).
+#include <chrono>
 #include <string>
 
 #include "dataplane/lab/netns.hpp"
@@ -39,6 +40,14 @@ struct CharonInstance {
 // success: charon answers on VICI and the configuration loaded).
 CharonInstance start_charon(const Namespace& ns, const std::string& dir, const CharonSettings& settings,
                             std::string& problem);
+
+// `swanctl --initiate --child CHILD` on `charon`, again every half second until it succeeds or `within` has
+// passed (the other end's charon may still be starting); the last attempt's result.
+CommandResult initiate_child(const CharonInstance& charon, const std::string& child,
+                             std::chrono::seconds within);
+
+// Sends `signal` to the charon whose own /run is DIR/run (by its pid file there); false when none runs.
+bool signal_charon(const std::string& dir, int signal);
 
 // swanctl.conf of one PSK tunnel `kdn` between two addresses, IKE and ESP AES-256-GCM with ECP-384 (what
 // the box offers first), for a peer written by hand.

@@ -46,10 +46,6 @@ inline DropReason esp_drop_reason(ipsec::EspResult result) {
   return DropReason::kEspMalformed;
 }
 
-inline uint32_t load_v4_host_order(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-}
-
 // Whether the IP header at `l3` has its source (or destination) address in one of `prefixes` of its family.
 inline bool in_prefixes(const std::vector<config::IpPrefix>& prefixes, const uint8_t* l3, bool ipv6,
                         bool destination) {

@@ -154,12 +154,7 @@ class EspPipeline : public FastPath {
   // What the box forwards: the datagram with its TTL one lower (and the header checksum with it).
   static Bytes forwarded(Bytes datagram) {
     --datagram[8];
-    datagram[10] = datagram[11] = 0;
-    uint32_t sum = 0;
-    for (size_t i = 0; i < 20; i += 2) sum += uint32_t{datagram[i]} << 8 | datagram[i + 1];
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    datagram[10] = static_cast<uint8_t>(~sum >> 8);
-    datagram[11] = static_cast<uint8_t>(~sum);
+    test::refresh_ipv4_checksum(datagram, 0);
     return datagram;
   }
 

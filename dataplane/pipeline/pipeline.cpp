@@ -89,13 +89,6 @@ void publish_flow_counters(WorkerContext& ctx) {
   ctx.counters.reassembly = ctx.inspector.reassembly_counters();
 }
 
-// The worker a released fragment belongs to: NAT steering when NAT decides, else its flow hash.
-unsigned owner_of(const WorkerContext& ctx, rte_mbuf* m) {
-  const PacketMeta& meta = meta_of(m);
-  if (auto owner = nat::steering_owner(*ctx.snapshot, meta, m, ctx.steering->worker_count())) return *owner;
-  return ctx.steering->owner(meta.flow_hash);
-}
-
 constexpr size_t kReleasedJoin = stage_index("nat_destination");
 constexpr size_t kGeneratedJoin = stage_index("esp_out");
 static_assert(kReleasedJoin == stage_index("reassembly") + 1,
@@ -122,16 +115,6 @@ void process_from_route(WorkerContext& ctx, Burst& burst) {
   pipeline_finish(ctx, burst);
 }
 
-// Hands a run of released fragments (one owner, in release order) to their flow's worker.
-void steer(WorkerContext& ctx, unsigned owner, rte_mbuf** run, uint16_t count) {
-  const uint16_t sent = ctx.steering->hand_off(owner, run, count);
-  ctx.counters.fragments_resteered += sent;
-  if (sent == count) return;
-  Burst refused;
-  for (uint16_t i = sent; i < count; ++i) refused.drop(run[i], DropReason::kDistributionQueueFull);
-  pipeline_finish(ctx, refused);
-}
-
 // Fragments of complete datagrams, in release order. Live, their flow (hashed with ports now) may belong to
 // another worker than the one their addresses led to: that worker gets them, so that a flow's packets,
 // fragmented or not, all meet on one worker.
@@ -141,7 +124,7 @@ void process_released(WorkerContext& ctx) {
   const uint32_t n = table.ready_count();
   Burst local;
   for (uint32_t i = 0; i < n;) {
-    const unsigned owner = ctx.steering != nullptr ? owner_of(ctx, ready[i]) : ctx.worker_id;
+    const unsigned owner = ctx.steering != nullptr ? flow_owner(ctx, ready[i]) : ctx.worker_id;
     if (owner == ctx.worker_id) {
       local.pkts[local.count++] = ready[i++];
       if (local.count == kMaxBurst) {
@@ -152,16 +135,31 @@ void process_released(WorkerContext& ctx) {
     }
     rte_mbuf* run[kMaxBurst];
     uint16_t run_length = 0;
-    while (i < n && run_length < kMaxBurst && owner_of(ctx, ready[i]) == owner) {
+    while (i < n && run_length < kMaxBurst && flow_owner(ctx, ready[i]) == owner) {
       run[run_length++] = ready[i++];
     }
-    steer(ctx, owner, run, run_length);
+    ctx.counters.fragments_resteered += hand_over(ctx, owner, run, run_length);
   }
   if (local.count > 0) process_from_route(ctx, local);
   table.clear_ready();
 }
 
 }  // namespace
+
+unsigned flow_owner(const WorkerContext& ctx, rte_mbuf* m) {
+  const PacketMeta& meta = meta_of(m);
+  if (auto owner = nat::steering_owner(*ctx.snapshot, meta, m, ctx.steering->worker_count())) return *owner;
+  return ctx.steering->owner(meta.flow_hash);
+}
+
+uint16_t hand_over(WorkerContext& ctx, unsigned owner, rte_mbuf** packets, uint16_t count) {
+  const uint16_t sent = ctx.steering->hand_off(owner, packets, count);
+  if (sent == count) return sent;
+  Burst refused;
+  for (uint16_t i = sent; i < count; ++i) refused.drop(packets[i], DropReason::kDistributionQueueFull);
+  pipeline_finish(ctx, refused);
+  return sent;
+}
 
 void pipeline_process(WorkerContext& ctx, Burst& burst) {
   run_stages(ctx, burst, 0, kReleasedJoin);

@@ -23,6 +23,13 @@ void pipeline_process(WorkerContext& ctx, Burst& burst);
 // Counts, logs and frees burst.dropped; hands burst.punted to the punt sink.
 void pipeline_finish(WorkerContext& ctx, Burst& burst);
 
+// Live software distribution (ctx.steering set): the worker a packet's flow belongs to, by NAT steering
+// where NAT decides, else by its flow hash.
+unsigned flow_owner(const WorkerContext& ctx, rte_mbuf* m);
+// Hands `count` packets, all of `owner`'s flows, over in order; what its ring refuses is dropped
+// (distribution_queue_full: counted, logged, freed). Returns how many were handed over.
+uint16_t hand_over(WorkerContext& ctx, unsigned owner, rte_mbuf** packets, uint16_t count);
+
 // The pipeline for people (`torwart pipeline`): receive, distribution and the stages, one line each, in the
 // order they run.
 std::string pipeline_description();

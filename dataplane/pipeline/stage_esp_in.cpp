@@ -7,10 +7,11 @@
 #include <cstring>
 
 #include "dataplane/conntrack/icmp_error_match.hpp"
+#include "dataplane/core/packet_access.hpp"
 #include "dataplane/core/parse.hpp"
 #include "dataplane/ipsec/esp.hpp"
 #include "dataplane/pipeline/esp_common.hpp"
-#include "dataplane/pipeline/nat_steering.hpp"
+#include "dataplane/pipeline/pipeline.hpp"
 #include "dataplane/pipeline/stages.hpp"
 
 namespace torwart::dataplane {
@@ -37,9 +38,9 @@ Arrival classify(const Snapshot& snapshot, rte_mbuf* m, const PacketMeta& meta) 
   } else if (meta.ip_proto != IPPROTO_ESP) {
     return Arrival::kPass;
   }
-  const uint8_t* l3 = rte_pktmbuf_mtod_offset(m, const uint8_t*, meta.l3_offset);
-  const uint32_t hop = meta.l3 == L3Kind::kIpv4 ? snapshot.fib().lookup_v4(load_v4_host_order(l3 + 16))
-                                                : snapshot.fib().lookup_v6(l3 + 24);
+  const uint32_t hop = meta.l3 == L3Kind::kIpv4
+                           ? snapshot.fib().lookup_v4(rte_be_to_cpu_32(ipv4_of(m, meta)->dst_addr))
+                           : snapshot.fib().lookup_v6(ipv6_of(m, meta)->dst_addr);
   if (hop == kNoNextHop || !snapshot.for_the_box(hop)) return Arrival::kPass;
   return fragment ? Arrival::kFragment : Arrival::kEsp;
 }
@@ -53,8 +54,7 @@ DropReason admit_inner(const Snapshot& snapshot, rte_mbuf* m, const ipsec::SaSta
   const uint8_t version = rte_pktmbuf_data_len(m) > 0 ? *rte_pktmbuf_mtod(m, const uint8_t*) >> 4 : 0;
   auto* eth = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_prepend(m, sizeof(rte_ether_hdr)));
   if (eth == nullptr) return DropReason::kEspNoBufferRoom;
-  eth->dst_addr = snapshot.interface(tunnel->iface).mac;
-  eth->src_addr = rte_ether_addr{};
+  eth->dst_addr = eth->src_addr = rte_ether_addr{};
   eth->ether_type = rte_cpu_to_be_16(version == 6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
   const DropReason parsed =
       parse_frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m), meta, {});
@@ -68,13 +68,6 @@ DropReason admit_inner(const Snapshot& snapshot, rte_mbuf* m, const ipsec::SaSta
   meta.decapsulated = true;
   if (meta.flags & meta_flag::kIcmpError) meta.flow_hash = conntrack::icmp_error_flow_hash(meta, m);
   return DropReason::kNone;
-}
-
-// The worker that owns the inner packet's flow (NAT steering where NAT decides, else the flow hash).
-unsigned owner_of(const WorkerContext& ctx, rte_mbuf* m) {
-  const PacketMeta& meta = meta_of(m);
-  if (auto owner = nat::steering_owner(*ctx.snapshot, meta, m, ctx.steering->worker_count())) return *owner;
-  return ctx.steering->owner(meta.flow_hash);
 }
 
 }  // namespace
@@ -131,7 +124,7 @@ void stage_esp_in(WorkerContext& ctx, Burst& burst) {
       continue;
     }
     ++ctx.counters.esp_decrypted;
-    const unsigned owner = ctx.steering != nullptr ? owner_of(ctx, m) : ctx.worker_id;
+    const unsigned owner = ctx.steering != nullptr ? flow_owner(ctx, m) : ctx.worker_id;
     if (owner == ctx.worker_id) {
       burst.pkts[burst.count++] = m;
     } else {
@@ -139,18 +132,13 @@ void stage_esp_in(WorkerContext& ctx, Burst& burst) {
       handed[handed_count++] = m;
     }
   }
-  if (handed_count == 0) return;
-  // In arrival order per worker: a flow's packets keep their order.
-  for (unsigned worker = 0; worker < ctx.steering->worker_count(); ++worker) {
-    std::array<rte_mbuf*, kMaxBurst> run;
-    uint16_t n = 0;
-    for (uint16_t i = 0; i < handed_count; ++i) {
-      if (handed_owner[i] == worker) run[n++] = handed[i];
-    }
-    if (n == 0) continue;
-    const uint16_t sent = ctx.steering->hand_off(worker, run.data(), n);
-    ctx.counters.esp_handed_off += sent;
-    for (uint16_t i = sent; i < n; ++i) burst.drop(run[i], DropReason::kDistributionQueueFull);
+  // In runs of one owner, in arrival order: a flow's packets keep their order.
+  for (uint16_t start = 0; start < handed_count;) {
+    uint16_t end = start + 1;
+    while (end < handed_count && handed_owner[end] == handed_owner[start]) ++end;
+    ctx.counters.esp_handed_off +=
+        hand_over(ctx, handed_owner[start], handed.data() + start, static_cast<uint16_t>(end - start));
+    start = end;
   }
 }
 

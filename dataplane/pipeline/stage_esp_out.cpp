@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include <rte_ip.h>
+
 #include "dataplane/ipsec/esp.hpp"
 #include "dataplane/pipeline/esp_common.hpp"
 #include "dataplane/pipeline/stages.hpp"
@@ -43,7 +45,8 @@ bool route_outer(const Snapshot& snapshot, rte_mbuf* m, PacketMeta& meta) {
   const uint8_t* l3 = rte_pktmbuf_mtod(m, const uint8_t*);
   const bool ipv6 = (l3[0] >> 4) == 6;
   const uint32_t hop =
-      ipv6 ? snapshot.fib().lookup_v6(l3 + 24) : snapshot.fib().lookup_v4(load_v4_host_order(l3 + 16));
+      ipv6 ? snapshot.fib().lookup_v6(l3 + 24)
+           : snapshot.fib().lookup_v4(rte_be_to_cpu_32(reinterpret_cast<const rte_ipv4_hdr*>(l3)->dst_addr));
   if (hop == kNoNextHop || snapshot.next_hop(hop).kind != NextHopKind::kForward) return false;
   const uint16_t out = snapshot.next_hop(hop).iface;
   if (snapshot.interface(out).is_tunnel()) return false;  // ESP in ESP: a routing loop

@@ -100,8 +100,7 @@ class VpnE2eTest : public ::testing::Test {
   void TearDown() override {
     torwartd_.stop();
     // charon outlives torwartd by design; the test ends it.
-    std::ifstream pid_file(work_dir_ + "/vpn/run/charon.pid");
-    if (pid_t pid = 0; pid_file >> pid && pid > 0) kill(pid, SIGTERM);
+    signal_charon(work_dir_ + "/vpn", SIGTERM);
     box_.process.stop();
     peer_.process.stop();
     if (appliance_) appliance_->stop();
@@ -154,6 +153,16 @@ class VpnE2eTest : public ::testing::Test {
          psk_connection("203.0.113.2", "203.0.113.1", "box.rathaus.example", "kdn.example", "192.168.10.0/24",
                         "10.99.0.0/24", psk),
          plugin_, false});
+  }
+
+  // The number of SAs in the fast path once it is `wanted`, or when `limit` has passed.
+  size_t sas_once(size_t wanted, milliseconds limit) {
+    size_t now = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
+    for (auto deadline = Clock::now() + limit; now != wanted && Clock::now() < deadline;) {
+      std::this_thread::sleep_for(milliseconds(100));
+      now = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
+    }
+    return now;
   }
 
   CommandResult initiate() {
@@ -231,12 +240,7 @@ TEST_F(VpnE2eTest, IkeThroughTheExceptionPathInstallsTheSasInTheFastPath) {
                   milliseconds(20000));
   EXPECT_TRUE(terminated.ok()) << terminated.output;
   // charon removes the CHILD_SAs as it destroys the IKE_SA, just after swanctl has its answer.
-  size_t left = 2;
-  for (auto deadline = Clock::now() + seconds(5); Clock::now() < deadline && left > 0;) {
-    left = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
-    if (left > 0) std::this_thread::sleep_for(milliseconds(100));
-  }
-  EXPECT_EQ(left, 0U);
+  EXPECT_EQ(sas_once(0, seconds(5)), 0U);
 }
 
 // Traffic through the tunnel: the box's charon runs the configuration's swanctl.conf (reqid per tunnel), the
@@ -246,9 +250,7 @@ TEST_F(VpnE2eTest, TheLanReachesThePeersNetworkThroughTheTunnel) {
   start_peer();
   start_box_from_configuration();
   ASSERT_FALSE(HasFailure());
-  const CommandResult initiated =
-      run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", peer_.vici()},
-                  milliseconds(30000));
+  const CommandResult initiated = initiate_child(peer_, "kdn", seconds(30));
   ASSERT_TRUE(initiated.ok()) << initiated.output << "\nbox:\n"
                               << read_file(box_.log()) << "\npeer:\n"
                               << read_file(peer_.log());
@@ -288,14 +290,7 @@ TEST_F(VpnE2eTest, TorwartdRunsCharonFromTheCurrentVersion) {
   const MirrorDaemon daemon{torwartd_binary_, work_dir_,          config_path_,
                             control_socket(), work_dir_ + "/eve", ""};
   torwartd_ = topology_.appliance->start(daemon.argv(), work_dir_ + "/torwartd.log");
-  CommandResult initiated;
-  for (auto deadline = Clock::now() + seconds(30); Clock::now() < deadline;) {
-    initiated =
-        run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "5", "--uri", peer_.vici()},
-                    milliseconds(10000));
-    if (initiated.ok()) break;
-    std::this_thread::sleep_for(milliseconds(500));
-  }
+  const CommandResult initiated = initiate_child(peer_, "kdn", seconds(30));
   ASSERT_TRUE(initiated.ok()) << initiated.output << "\ntorwartd:\n"
                               << read_file(work_dir_ + "/torwartd.log") << "\nbox's charon:\n"
                               << read_file(work_dir_ + "/vpn/charon.log");
@@ -331,12 +326,7 @@ TEST_F(VpnE2eTest, TorwartdRunsCharonFromTheCurrentVersion) {
   const CommandResult committed =
       run_command({torwartctl_, "-S", daemon.socket(), "config", "commit", v2_path}, milliseconds(20000));
   ASSERT_TRUE(committed.ok()) << committed.output;
-  size_t left = 2;
-  for (auto deadline = Clock::now() + seconds(15); Clock::now() < deadline && left > 0;) {
-    std::this_thread::sleep_for(milliseconds(300));
-    left = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
-  }
-  EXPECT_EQ(left, 0U) << read_file(work_dir_ + "/torwartd.log");
+  EXPECT_EQ(sas_once(0, seconds(15)), 0U) << read_file(work_dir_ + "/torwartd.log");
   const json after =
       json::parse(run_command({torwartctl_, "-S", daemon.socket(), "--json", "status"}, milliseconds(10000))
                       .output)["vpn"];
@@ -362,9 +352,7 @@ TEST_F(VpnE2eTest, RekeyingUnderTrafficLosesNoPacket) {
   start_peer();
   start_box_from_configuration();
   ASSERT_FALSE(HasFailure());
-  const CommandResult initiated =
-      run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", peer_.vici()},
-                  milliseconds(30000));
+  const CommandResult initiated = initiate_child(peer_, "kdn", seconds(30));
   ASSERT_TRUE(initiated.ok()) << initiated.output;
   std::set<uint32_t> first_spis;
   for (const auto& sa : fastpath(control_protocol::command::kIpsecSas)["sas"])
@@ -400,31 +388,20 @@ TEST_F(VpnE2eTest, ADeadPeerIsDetectedAndItsSasLeaveTheFastPath) {
   start_peer();
   start_box_from_configuration();
   ASSERT_FALSE(HasFailure());
-  auto initiate_from_peer = [this] {
-    return run_command({"swanctl", "--initiate", "--child", "kdn", "--timeout", "20", "--uri", peer_.vici()},
-                       milliseconds(30000));
-  };
-  ASSERT_TRUE(initiate_from_peer().ok());
+  ASSERT_TRUE(initiate_child(peer_, "kdn", seconds(30)).ok());
   ASSERT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 2U);
   // The peer dies without a word (no DELETE).
-  std::ifstream pid_file(peer_.dir + "/run/charon.pid");
-  pid_t pid = 0;
-  ASSERT_TRUE(pid_file >> pid && pid > 0);
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(signal_charon(peer_.dir, SIGKILL));
   peer_.stop();
   const auto killed = Clock::now();
-  size_t left = 2;
-  while (Clock::now() - killed < seconds(40) && left > 0) {
-    std::this_thread::sleep_for(milliseconds(250));
-    left = fastpath(control_protocol::command::kIpsecSas)["sas"].size();
-  }
+  const size_t left = sas_once(0, seconds(40));
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - killed).count();
   ASSERT_EQ(left, 0U) << read_file(box_.log());
   std::cout << "vpn e2e: dead peer detected and its SAs removed " << took << " ms after it died\n";
   EXPECT_NE(read_file(box_.log()).find("DPD"), std::string::npos) << "charon probed the peer";
   // Back again: the tunnel comes up anew.
   start_peer();
-  ASSERT_TRUE(initiate_from_peer().ok());
+  ASSERT_TRUE(initiate_child(peer_, "kdn", seconds(30)).ok());
   EXPECT_EQ(fastpath(control_protocol::command::kIpsecSas)["sas"].size(), 2U);
   const CommandResult ping =
       ctx_.run(*topology_.lan, {"ping", "-c", "2", "-W", "2", "-n", "10.99.0.1"}, seconds(10));
