@@ -129,8 +129,12 @@ static uint8_t selectors_family(linked_list_t* sources, linked_list_t* destinati
   return family == 0 ? 4 : family;
 }
 
+// No KERNEL_POLICY_SPI: the fast path sends a tunnel's traffic with the newest outbound SA of its reqid and
+// does not switch by the policy's SPI. Without the feature, charon installs a rekeying responder's new
+// outbound SA only once the initiator has removed the old pair (and so has the new inbound SA): no packet is
+// sent with an SA the peer cannot open yet.
 METHOD(kernel_ipsec_t, get_features, kernel_feature_t, private_torwart_kernel_ipsec_t* this) {
-  return KERNEL_POLICY_SPI;
+  return 0;
 }
 
 METHOD(kernel_ipsec_t, get_spi, status_t, private_torwart_kernel_ipsec_t* this, host_t* src, host_t* dst,
